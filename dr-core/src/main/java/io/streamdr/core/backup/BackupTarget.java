@@ -1,0 +1,88 @@
+package io.streamdr.core.backup;
+
+import io.streamdr.core.BackupIoException;
+import io.streamdr.core.NotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where backup bytes live: a directory, an S3 bucket, memory.
+ *
+ * <p>Implementations are thread-safe; calls block until done. Publishing is atomic: an object is visible to
+ * {@link #open}, {@link #list} and {@link #stat} only after its {@link BackupOutputStream} closed successfully, and a
+ * crash mid-write never leaves a partial object under the real key. Writing to an existing key replaces it
+ * atomically.
+ *
+ * <pre>{@code
+ * BackupTarget target = new FileSystemBackupTarget(Path.of("/var/backups/streamdr"));
+ * target.write(BackupKey.of("topics", "orders", "manifest.json"), out -> out.write(json));
+ * byte[] back = target.readAll(BackupKey.of("topics", "orders", "manifest.json"));
+ * }</pre>
+ */
+public interface BackupTarget {
+
+  /** Starts writing an object; it is published when the returned stream closes. */
+  BackupOutputStream create(BackupKey key);
+
+  /** Opens a published object for reading. @throws NotFoundException if there is none under the key */
+  InputStream open(BackupKey key);
+
+  /** Published objects whose key starts with {@code prefix} (a plain string prefix, "" for all), sorted by key. */
+  List<BackupObject> list(String prefix);
+
+  /** Deletes an object. Idempotent: deleting an absent key does nothing. */
+  void delete(BackupKey key);
+
+  /** Describes one published object, if present. */
+  default Optional<BackupObject> stat(BackupKey key) {
+    return list(key.value()).stream().filter(o -> o.key().equals(key)).findFirst();
+  }
+
+  /** Whether an object is published under the key. */
+  default boolean exists(BackupKey key) {
+    return stat(key).isPresent();
+  }
+
+  /**
+   * Writes an object with a callback; if the callback throws, the write is aborted and nothing is published.
+   *
+   * @return the published object
+   */
+  default BackupObject write(BackupKey key, Writer body) {
+    BackupOutputStream out = create(key);
+    try {
+      body.writeTo(out);
+    } catch (IOException e) {
+      out.abort();
+      throw new BackupIoException(key, "write", e);
+    } catch (RuntimeException | Error e) {
+      out.abort();
+      throw e;
+    }
+    out.close();
+    return stat(key).orElseThrow(() -> new NotFoundException("backup", key.value(),
+        "Backup object '%s' was written but is not listed; check the target's consistency".formatted(key)));
+  }
+
+  /** Writes a whole object from bytes. */
+  default BackupObject put(BackupKey key, byte[] bytes) {
+    return write(key, out -> out.write(bytes));
+  }
+
+  /** Reads a whole object into memory; for small objects such as manifests. */
+  default byte[] readAll(BackupKey key) {
+    try (InputStream in = open(key)) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new BackupIoException(key, "read", e);
+    }
+  }
+
+  /** Writes the bytes of one object; may throw {@link IOException}. */
+  @FunctionalInterface
+  interface Writer {
+    void writeTo(java.io.OutputStream out) throws IOException;
+  }
+}

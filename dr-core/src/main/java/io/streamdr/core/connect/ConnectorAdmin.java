@@ -1,0 +1,82 @@
+package io.streamdr.core.connect;
+
+import io.streamdr.core.ConflictException;
+import io.streamdr.core.DrTimeoutException;
+import io.streamdr.core.NotFoundException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Administers connectors of one Kafka Connect cluster (self-managed or Confluent Cloud). Thread-safe; calls block
+ * with the deadline the implementation was configured with. Every method naming a connector throws
+ * {@link NotFoundException} if it does not exist.
+ */
+public interface ConnectorAdmin {
+
+  /** Names of all connectors, sorted. */
+  List<String> connectors();
+
+  /** Configuration, state and tasks of a connector. */
+  ConnectorInfo describe(String name);
+
+  /** Creates the connector, or updates its configuration if it exists. Idempotent. */
+  void apply(ConnectorSpec spec);
+
+  /** Deletes a connector. Its committed offsets stay in the cluster's offsets store. */
+  void delete(String name);
+
+  /** Restarts the connector and, as the options say, its tasks. */
+  void restart(String name, RestartOptions options);
+
+  /** Pauses the connector and its tasks; idempotent. */
+  void pause(String name);
+
+  /** Resumes a PAUSED or STOPPED connector; idempotent. */
+  void resume(String name);
+
+  /** Stops the connector: its tasks are shut down and removed, its offsets become alterable (KIP-875). */
+  void stop(String name);
+
+  /** The connector's committed offsets. */
+  ConnectorOffsets offsets(String name);
+
+  /**
+   * Alters committed offsets of the listed partitions.
+   *
+   * @throws ConflictException if the connector is not STOPPED
+   */
+  void alterOffsets(String name, ConnectorOffsets offsets);
+
+  /**
+   * Removes all committed offsets, so the connector starts from scratch.
+   *
+   * @throws ConflictException if the connector is not STOPPED
+   */
+  void resetOffsets(String name);
+
+  /**
+   * Polls {@link #describe} until the condition holds.
+   *
+   * @throws DrTimeoutException if it does not hold within {@code timeout}
+   */
+  default ConnectorInfo awaitState(String name, Predicate<ConnectorInfo> condition, Duration timeout) {
+    Clock clock = Clock.systemUTC();
+    Instant deadline = clock.instant().plus(timeout);
+    ConnectorInfo last = describe(name);
+    long pauseNanos = Duration.ofMillis(25).toNanos();
+    while (!condition.test(last)) {
+      if (clock.instant().isAfter(deadline)) {
+        throw new DrTimeoutException("connector", name, timeout,
+            "Connector '%s' did not reach the expected state within %s; last seen %s with tasks %s"
+                .formatted(name, timeout, last.state(), last.tasks().stream().map(t -> t.id() + ":" + t.state()).toList()));
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
+      pauseNanos = Math.min(pauseNanos * 2, Duration.ofMillis(500).toNanos());
+      last = describe(name);
+    }
+    return last;
+  }
+}

@@ -1,0 +1,329 @@
+package io.streamdr.core.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import io.streamdr.core.DrException;
+import io.streamdr.core.DrTimeoutException;
+import io.streamdr.core.InvalidRequestException;
+import io.streamdr.core.RemoteServiceException;
+import io.streamdr.core.internal.Checks;
+import io.streamdr.core.internal.Json;
+import io.streamdr.core.internal.Redaction;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.Date;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * JSON over HTTP for the Flink, Connect, Confluent Cloud and Schema Registry adapters: okhttp plus Jackson, a
+ * deadline per call spanning all attempts, retries with backoff and jitter only where they are safe (see
+ * {@link RetryPolicy}), and credentials that never appear in logs, exceptions or {@code toString}.
+ *
+ * <p>Thread-safe; share one per endpoint. Calls block until they succeed, fail or reach their deadline.
+ *
+ * <pre>{@code
+ * RestClient flink = RestClient.builder("http://flink:8081").callTimeout(Duration.ofSeconds(30)).build();
+ * JsonNode overview = flink.get("/jobs/overview");
+ * }</pre>
+ */
+public final class RestClient implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RestClient.class);
+  private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
+  private static final int EXCERPT = 300;
+
+  private final HttpUrl baseUrl;
+  private final String safeBaseUrl;
+  private final Auth auth;
+  private final Duration callTimeout;
+  private final RetryPolicy retry;
+  private final Sleeper sleeper;
+  private final OkHttpClient http;
+  private final boolean ownsHttp;
+
+  private RestClient(Builder b) {
+    HttpUrl parsed = HttpUrl.parse(Checks.requireNonBlank(b.baseUrl, "base URL"));
+    if (parsed == null) {
+      throw new InvalidRequestException("endpoint", Redaction.safeUrl(b.baseUrl),
+          "'%s' is not an http(s) URL; give a base URL such as http://localhost:8081".formatted(Redaction.safeUrl(b.baseUrl)));
+    }
+    this.baseUrl = parsed;
+    this.safeBaseUrl = Redaction.safeUrl(b.baseUrl).replaceAll("/$", "");
+    this.auth = b.auth;
+    this.callTimeout = b.callTimeout;
+    this.retry = b.retry;
+    this.sleeper = b.sleeper;
+    this.ownsHttp = b.http == null;
+    this.http = b.http != null ? b.http : new OkHttpClient.Builder()
+        .connectTimeout(Duration.ofSeconds(10))
+        .readTimeout(Duration.ZERO) // the call timeout bounds each call as a whole
+        .writeTimeout(Duration.ZERO)
+        .retryOnConnectionFailure(false) // retries are ours, and only for idempotent calls
+        .build();
+  }
+
+  public static Builder builder(String baseUrl) {
+    return new Builder(baseUrl);
+  }
+
+  /** The base URL without credentials or query. */
+  public String baseUrl() {
+    return safeBaseUrl;
+  }
+
+  /** GET a path and parse its JSON body. */
+  public JsonNode get(String path) {
+    return execute(RestRequest.get(path).build()).body();
+  }
+
+  /** POST a JSON body (not retried unless the request is marked idempotent). */
+  public JsonNode post(String path, Object body) {
+    return execute(RestRequest.post(path).json(body).build()).body();
+  }
+
+  /** PUT a JSON body. */
+  public JsonNode put(String path, Object body) {
+    return execute(RestRequest.put(path).json(body).build()).body();
+  }
+
+  /** DELETE a path. */
+  public JsonNode delete(String path) {
+    return execute(RestRequest.delete(path).build()).body();
+  }
+
+  /** Converts a JSON body to a type with Jackson. */
+  public static <T> T convert(JsonNode node, Class<T> type) {
+    return Json.MAPPER.convertValue(node, type);
+  }
+
+  /**
+   * Executes a call, retrying as the {@link RetryPolicy} allows within the call's deadline.
+   *
+   * @return the response, for a 2xx status or one the request accepts
+   * @throws RemoteServiceException for other statuses, unreachable servers and malformed JSON
+   * @throws DrTimeoutException if the deadline passes
+   */
+  public RestResponse execute(RestRequest request) {
+    Duration deadline = request.timeout().orElse(callTimeout);
+    long deadlineAt = System.nanoTime() + deadline.toNanos();
+    HttpUrl url = url(request);
+    String safeUrl = safeBaseUrl + request.path();
+    for (int attempt = 1; ; attempt++) {
+      long remaining = deadlineAt - System.nanoTime();
+      if (remaining <= 0) {
+        throw timeout(request, safeUrl, deadline, attempt - 1);
+      }
+      Call call = http.newCall(build(request, url));
+      call.timeout().timeout(remaining, TimeUnit.NANOSECONDS);
+      long started = System.nanoTime();
+      Duration wait;
+      try (Response response = call.execute()) {
+        ResponseBody body = response.body();
+        String raw = body == null ? "" : body.string();
+        int status = response.code();
+        LOG.debug("{} {} -> {} in {} ms (attempt {})", request.method(), safeUrl, status,
+            (System.nanoTime() - started) / 1_000_000, attempt);
+        if ((status >= 200 && status < 300) || request.acceptedStatuses().contains(status)) {
+          return new RestResponse(status, parse(request, safeUrl, status, raw), raw);
+        }
+        boolean retryable = RetryPolicy.retryableStatus(status, request.idempotent());
+        if (!retryable || attempt >= retry.maxAttempts()) {
+          throw error(request, safeUrl, status, raw, attempt, retryable);
+        }
+        wait = retryAfter(response).orElse(retry.backoff(attempt));
+        if (System.nanoTime() + wait.toNanos() >= deadlineAt) {
+          throw error(request, safeUrl, status, raw, attempt, true);
+        }
+        LOG.info("{} {} returned {}; retrying in {} ms (attempt {} of {})", request.method(), safeUrl, status,
+            wait.toMillis(), attempt, retry.maxAttempts());
+      } catch (InterruptedIOException e) {
+        if (Thread.currentThread().isInterrupted()) {
+          throw new DrException("endpoint", safeUrl, "Interrupted while calling %s %s".formatted(request.method(), safeUrl), e, true);
+        }
+        throw timeout(request, safeUrl, deadline, attempt);
+      } catch (IOException e) {
+        if (!request.idempotent() || attempt >= retry.maxAttempts()) {
+          throw new RemoteServiceException(request.method(), safeUrl, 0, "",
+              "%s %s failed after %d attempt(s): %s; check that the service is up and reachable%s".formatted(
+                  request.method(), safeUrl, attempt, redact(String.valueOf(e.getMessage())),
+                  request.idempotent() ? "" : " (not retried: the call is not idempotent and may have been applied)"),
+              e, true);
+        }
+        wait = retry.backoff(attempt);
+        if (System.nanoTime() + wait.toNanos() >= deadlineAt) {
+          throw timeout(request, safeUrl, deadline, attempt);
+        }
+        LOG.info("{} {} failed ({}); retrying in {} ms (attempt {} of {})", request.method(), safeUrl,
+            e.getClass().getSimpleName(), wait.toMillis(), attempt, retry.maxAttempts());
+      }
+      try {
+        sleeper.sleep(wait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new DrException("endpoint", safeUrl, "Interrupted while waiting to retry %s %s".formatted(request.method(), safeUrl), e, true);
+      }
+    }
+  }
+
+  private HttpUrl url(RestRequest request) {
+    String path = request.path().startsWith("/") ? request.path().substring(1) : request.path();
+    HttpUrl.Builder b = baseUrl.newBuilder();
+    String basePath = baseUrl.encodedPath().endsWith("/") ? baseUrl.encodedPath() : baseUrl.encodedPath() + "/";
+    b.encodedPath(basePath);
+    HttpUrl resolved = b.build().resolve(path);
+    if (resolved == null) {
+      throw new InvalidRequestException("endpoint", safeBaseUrl + request.path(), "Invalid request path '%s'".formatted(request.path()));
+    }
+    HttpUrl.Builder withQuery = resolved.newBuilder();
+    request.query().forEach(withQuery::addQueryParameter);
+    return withQuery.build();
+  }
+
+  private Request build(RestRequest request, HttpUrl url) {
+    Request.Builder b = new Request.Builder().url(url).header("Accept", "application/json");
+    auth.apply(b);
+    RequestBody body = request.rawBody().orElse(null);
+    if (body == null && request.jsonBody().isPresent()) {
+      try {
+        body = RequestBody.create(Json.MAPPER.writeValueAsBytes(request.jsonBody().get()), JSON);
+      } catch (JsonProcessingException e) {
+        throw new InvalidRequestException("endpoint", safeBaseUrl + request.path(),
+            "Request body for %s %s cannot be serialized to JSON: %s".formatted(request.method(), request.path(), e.getOriginalMessage()));
+      }
+    }
+    if (body == null && (request.method().equals("POST") || request.method().equals("PUT") || request.method().equals("PATCH"))) {
+      body = RequestBody.create(new byte[0], null);
+    }
+    return b.method(request.method(), body).build();
+  }
+
+  private JsonNode parse(RestRequest request, String safeUrl, int status, String raw) {
+    if (raw.isBlank()) {
+      return MissingNode.getInstance();
+    }
+    try {
+      return Json.MAPPER.readTree(raw);
+    } catch (JsonProcessingException e) {
+      throw new RemoteServiceException(request.method(), safeUrl, status, excerpt(raw),
+          "%s %s returned %d with a body that is not valid JSON (%s); is %s the right endpoint?".formatted(
+              request.method(), safeUrl, status, e.getOriginalMessage(), safeBaseUrl), null, false);
+    }
+  }
+
+  private RemoteServiceException error(RestRequest request, String safeUrl, int status, String raw, int attempts,
+      boolean retryable) {
+    String excerpt = excerpt(raw);
+    return new RemoteServiceException(request.method(), safeUrl, status, excerpt,
+        "%s %s returned %d after %d attempt(s)%s%s".formatted(request.method(), safeUrl, status, attempts,
+            excerpt.isEmpty() ? "" : ": " + excerpt, hint(status)), null, retryable);
+  }
+
+  private static String hint(int status) {
+    return switch (status) {
+      case 401 -> "; check the credentials";
+      case 403 -> "; the credentials lack permission for this call";
+      case 404 -> "; check the resource name and the endpoint";
+      case 409 -> "; the resource is in a conflicting state";
+      case 429 -> "; the service is throttling, retry later";
+      default -> status >= 500 ? "; the service is failing, retry later" : "";
+    };
+  }
+
+  private DrTimeoutException timeout(RestRequest request, String safeUrl, Duration deadline, int attempts) {
+    return new DrTimeoutException("endpoint", safeUrl, deadline,
+        "%s %s did not complete within %s (%d attempt(s)); the service may be slow or unreachable".formatted(
+            request.method(), safeUrl, deadline, attempts));
+  }
+
+  private String excerpt(String raw) {
+    String r = redact(raw).replaceAll("\\s+", " ").trim();
+    return r.length() <= EXCERPT ? r : r.substring(0, EXCERPT) + "…";
+  }
+
+  private String redact(String text) {
+    return Redaction.redactText(text, auth.secrets());
+  }
+
+  private static java.util.Optional<Duration> retryAfter(Response response) {
+    String value = response.header("Retry-After");
+    if (value == null || (response.code() != 429 && response.code() != 503)) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(Duration.ofSeconds(Math.max(0, Long.parseLong(value.trim()))));
+    } catch (NumberFormatException e) {
+      Date date = response.headers().getDate("Retry-After");
+      return date == null ? java.util.Optional.empty()
+          : java.util.Optional.of(Duration.ofMillis(Math.max(0, date.getTime() - System.currentTimeMillis())));
+    }
+  }
+
+  @Override
+  public void close() {
+    if (ownsHttp) {
+      http.dispatcher().executorService().shutdown();
+      http.connectionPool().evictAll();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RestClient[" + safeBaseUrl + ", " + auth + ", timeout=" + callTimeout + ", " + retry + "]";
+  }
+
+  /** Builder for {@link RestClient}. */
+  public static final class Builder {
+    private final String baseUrl;
+    private Auth auth = Auth.none();
+    private Duration callTimeout = Duration.ofSeconds(30);
+    private RetryPolicy retry = RetryPolicy.defaults();
+    private Sleeper sleeper = Sleeper.SYSTEM;
+    private OkHttpClient http;
+
+    private Builder(String baseUrl) {
+      this.baseUrl = baseUrl;
+    }
+
+    public Builder auth(Auth auth) {
+      this.auth = Checks.requireNonNull(auth, "auth");
+      return this;
+    }
+
+    /** Deadline of one call across all its attempts (default 30 s). */
+    public Builder callTimeout(Duration callTimeout) {
+      this.callTimeout = Checks.requirePositive(callTimeout, "callTimeout");
+      return this;
+    }
+
+    public Builder retry(RetryPolicy retry) {
+      this.retry = Checks.requireNonNull(retry, "retry");
+      return this;
+    }
+
+    public Builder sleeper(Sleeper sleeper) {
+      this.sleeper = Checks.requireNonNull(sleeper, "sleeper");
+      return this;
+    }
+
+    /** Shares an existing OkHttpClient (its connection pool and dispatcher); the caller keeps ownership. */
+    public Builder okHttpClient(OkHttpClient http) {
+      this.http = http;
+      return this;
+    }
+
+    public RestClient build() {
+      return new RestClient(this);
+    }
+  }
+}

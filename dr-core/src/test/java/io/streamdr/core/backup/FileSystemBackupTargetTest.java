@@ -1,0 +1,88 @@
+package io.streamdr.core.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamdr.core.InvalidRequestException;
+import io.streamdr.core.NotFoundException;
+import io.streamdr.core.testing.BackupTargetContract;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileSystemBackupTargetTest extends BackupTargetContract {
+  @TempDir Path dir;
+
+  @Override
+  protected BackupTarget target() {
+    return new FileSystemBackupTarget(dir.resolve("root"));
+  }
+
+  @Test
+  void a_writer_killed_half_way_leaves_no_visible_object() throws Exception {
+    Path root = dir.resolve("root");
+    Process child = ChildJvm.start(HalfWriterMain.class, root.toString(), "topics/orders/p-0.seg");
+    try {
+      ChildJvm.awaitLine(child, "HALF-WRITTEN");
+    } finally {
+      child.destroyForcibly();
+      assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+    FileSystemBackupTarget target = new FileSystemBackupTarget(root);
+    BackupKey key = new BackupKey("topics/orders/p-0.seg");
+    assertThat(target.exists(key)).isFalse();
+    assertThat(target.list("")).isEmpty();
+    assertThatThrownBy(() -> target.open(key)).isInstanceOf(NotFoundException.class);
+    assertThat(Files.exists(root.resolve("topics/orders/p-0.seg"))).isFalse();
+    // the half-written bytes exist only as a temporary file, which clean-up removes
+    assertThat(target.cleanUpAbandonedWrites(Duration.ZERO)).isEqualTo(1);
+  }
+
+  @Test
+  void objects_are_plain_files_under_the_root() throws Exception {
+    target.put(BackupKey.of("a", "b.txt"), "hi".getBytes());
+    assertThat(Files.readString(dir.resolve("root/a/b.txt"))).isEqualTo("hi");
+  }
+
+  @Test
+  void a_checksum_is_reported_only_for_the_version_it_was_computed_for() throws Exception {
+    BackupKey key = BackupKey.of("sum");
+    String sha = target.put(key, "abc".getBytes()).sha256().orElseThrow();
+    assertThat(sha).isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    Files.writeString(dir.resolve("root/sum"), "tampered"); // changed behind the target's back
+    assertThat(target.stat(key).orElseThrow().sha256()).isEmpty();
+  }
+
+  @Test
+  void keys_cannot_escape_the_root() {
+    assertThatThrownBy(() -> new BackupKey("../etc/passwd")).isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("../etc/passwd").hasMessageContaining("root");
+    assertThatThrownBy(() -> new BackupKey("a/../../b")).isInstanceOf(InvalidRequestException.class);
+    assertThatThrownBy(() -> new BackupKey("/abs")).isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("absolute");
+    assertThatThrownBy(() -> new BackupKey("a\\b")).isInstanceOf(InvalidRequestException.class);
+    assertThatThrownBy(() -> new BackupKey(".streamdr/tmp/x")).isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("reserved");
+  }
+
+  @Test
+  void deleting_the_last_object_of_a_directory_removes_the_empty_directories() {
+    target.put(BackupKey.of("x", "y", "z"), new byte[1]);
+    target.delete(BackupKey.of("x", "y", "z"));
+    assertThat(Files.exists(dir.resolve("root/x"))).isFalse();
+  }
+
+  @Test
+  void files_that_are_not_valid_keys_are_not_listed() throws Exception {
+    Files.createDirectories(dir.resolve("root"));
+    Files.writeString(dir.resolve("root/ok"), "1");
+    try (Stream<Path> s = Files.list(dir.resolve("root/.streamdr"))) {
+      assertThat(s).isNotEmpty(); // bookkeeping exists but is never listed
+    }
+    assertThat(target.list("")).extracting(o -> o.key().value()).containsExactly("ok");
+  }
+}

@@ -1,0 +1,26 @@
+package io.streamdr.examples.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code streamdr} command line. */
+@Command(name = "streamdr", mixinStandardHelpOptions = true, version = "streamdr 0.1.0-SNAPSHOT",
+    description = "Disaster recovery for CDC streaming stacks (PostgreSQL, Debezium, Kafka, Flink).",
+    subcommands = {CommandLine.HelpCommand.class})
+public final class StreamDr implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line, for tests. */
+  public static CommandLine commandLine() {
+    return new CommandLine(new StreamDr());
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+}
