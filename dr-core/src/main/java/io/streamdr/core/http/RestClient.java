@@ -137,7 +137,8 @@ public final class RestClient implements AutoCloseable {
         if ((status >= 200 && status < 300) || request.acceptedStatuses().contains(status)) {
           return new RestResponse(status, parse(request, safeUrl, status, raw), raw);
         }
-        boolean retryable = RetryPolicy.retryableStatus(status, request.idempotent());
+        boolean retryable = RetryPolicy.retryableStatus(status, request.idempotent())
+            || request.retryStatuses().contains(status);
         if (!retryable || attempt >= retry.maxAttempts()) {
           throw error(request, safeUrl, status, raw, attempt, retryable);
         }

@@ -20,6 +20,7 @@ public final class RestRequest {
   private final RequestBody rawBody;
   private final boolean idempotent;
   private final Set<Integer> acceptedStatuses;
+  private final Set<Integer> retryStatuses;
   private final Duration timeout;
 
   private RestRequest(Builder b) {
@@ -31,6 +32,7 @@ public final class RestRequest {
     this.idempotent = b.idempotent == null
         ? Set.of("GET", "PUT", "DELETE", "HEAD").contains(b.method) : b.idempotent;
     this.acceptedStatuses = Set.copyOf(b.acceptedStatuses);
+    this.retryStatuses = Set.copyOf(b.retryStatuses);
     this.timeout = b.timeout;
   }
 
@@ -83,6 +85,14 @@ public final class RestRequest {
     return acceptedStatuses;
   }
 
+  /**
+   * Extra statuses this call may be retried on, because the service uses them for transient states (Kafka Connect
+   * answers 409 while its workers rebalance).
+   */
+  public Set<Integer> retryStatuses() {
+    return retryStatuses;
+  }
+
   /** Deadline of this call across all attempts; empty means the client's default. */
   public Optional<Duration> timeout() {
     return Optional.ofNullable(timeout);
@@ -97,6 +107,7 @@ public final class RestRequest {
     private RequestBody rawBody;
     private Boolean idempotent;
     private Set<Integer> acceptedStatuses = Set.of();
+    private Set<Integer> retryStatuses = Set.of();
     private Duration timeout;
 
     private Builder(String method, String path) {
@@ -128,6 +139,12 @@ public final class RestRequest {
 
     public Builder accept(Integer... statuses) {
       this.acceptedStatuses = Set.of(statuses);
+      return this;
+    }
+
+    /** Statuses on which this call is retried (with backoff, within its deadline) in addition to the usual ones. */
+    public Builder retryOn(Integer... statuses) {
+      this.retryStatuses = Set.of(statuses);
       return this;
     }
 

@@ -110,6 +110,14 @@ class RestClientTest {
   }
 
   @Test
+  void a_status_the_call_declares_transient_is_retried() {
+    server.enqueue(json(409, "{\"message\":\"rebalance in progress\"}"));
+    server.enqueue(json(200, "{}"));
+    client.execute(RestRequest.put("/connectors/x/pause").retryOn(409).build());
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
   void a_429_is_retried_even_for_a_post_and_retry_after_is_honoured() {
     server.enqueue(json(429, "{}").setHeader("Retry-After", "2"));
     server.enqueue(json(200, "{}"));

@@ -1,0 +1,171 @@
+package io.streamdr.connect;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.streamdr.core.ConflictException;
+import io.streamdr.core.NotFoundException;
+import io.streamdr.core.RemoteServiceException;
+import io.streamdr.core.connect.ConnectorAdmin;
+import io.streamdr.core.connect.ConnectorInfo;
+import io.streamdr.core.connect.ConnectorOffsets;
+import io.streamdr.core.connect.ConnectorSpec;
+import io.streamdr.core.connect.ConnectorState;
+import io.streamdr.core.connect.RestartOptions;
+import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestRequest;
+import io.streamdr.core.http.RestResponse;
+import io.streamdr.core.internal.Checks;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@link ConnectorAdmin} over the Kafka Connect REST API of a self-managed Connect cluster (Kafka 3.6+ for offsets,
+ * KIP-875; 3.9+ for creating in an initial state, KIP-980). Thread-safe; each call is bounded by the
+ * {@link RestClient}'s deadline and retried only where safe.
+ *
+ * <pre>{@code
+ * try (var rest = RestClient.builder("http://connect:8083").build()) {
+ *   ConnectorAdmin admin = new ConnectRestAdmin(rest);
+ *   admin.restart("pg-source", RestartOptions.FAILED);
+ * }
+ * }</pre>
+ */
+public final class ConnectRestAdmin implements ConnectorAdmin {
+  private final RestClient rest;
+
+  /** An admin over the given client, whose base URL is the Connect REST endpoint. */
+  public ConnectRestAdmin(RestClient rest) {
+    this.rest = Checks.requireNonNull(rest, "rest client");
+  }
+
+  private static String path(String name) {
+    return "/connectors/" + URLEncoder.encode(Checks.requireNonBlank(name, "connector name"), StandardCharsets.UTF_8)
+        .replace("+", "%20");
+  }
+
+  private RestResponse call(String name, RestRequest request) {
+    RestResponse r = rest.execute(request);
+    if (r.status() == 404) {
+      throw new NotFoundException("connector", name, "Connector '%s' not found on %s; list connectors with ConnectorAdmin.connectors()"
+          .formatted(name, rest.baseUrl()));
+    }
+    return r;
+  }
+
+  @Override
+  public List<String> connectors() {
+    List<String> names = new ArrayList<>();
+    rest.get("/connectors").forEach(n -> names.add(n.asText()));
+    names.sort(null);
+    return names;
+  }
+
+  @Override
+  public ConnectorInfo describe(String name) {
+    JsonNode info = call(name, RestRequest.get(path(name)).accept(404).build()).body();
+    JsonNode status = call(name, RestRequest.get(path(name) + "/status").accept(404).build()).body();
+    JsonNode connector = status.path("connector");
+    return new ConnectorInfo(name, ConnectJson.text(info, "type").or(() -> ConnectJson.text(status, "type")),
+        ConnectJson.config(info.path("config")), ConnectorState.parse(connector.path("state").asText("UNASSIGNED")),
+        ConnectJson.text(connector, "trace"), ConnectJson.tasks(status.path("tasks")));
+  }
+
+  @Override
+  public void apply(ConnectorSpec spec) {
+    Checks.requireNonNull(spec, "spec");
+    if (spec.initialState().isPresent() && !exists(spec.name())) {
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("name", spec.name());
+      body.put("config", spec.config());
+      body.put("initial_state", spec.initialState().get().name());
+      RestResponse r = rest.execute(RestRequest.post("/connectors").json(body).accept(409).build());
+      if (r.status() != 409) { // 409: created concurrently; fall through to a config update
+        return;
+      }
+    }
+    rest.execute(RestRequest.put(path(spec.name()) + "/config").json(spec.config()).retryOn(409).build());
+  }
+
+  private boolean exists(String name) {
+    return rest.execute(RestRequest.get(path(name)).accept(404).build()).status() != 404;
+  }
+
+  @Override
+  public void delete(String name) {
+    call(name, RestRequest.delete(path(name)).retryOn(409).accept(404).build());
+  }
+
+  @Override
+  public void restart(String name, RestartOptions options) {
+    Checks.requireNonNull(options, "options");
+    call(name, RestRequest.post(path(name) + "/restart")
+        .query("includeTasks", String.valueOf(options.includeTasks()))
+        .query("onlyFailed", String.valueOf(options.onlyFailed()))
+        .idempotent(true).retryOn(409).accept(404).build());
+  }
+
+  @Override
+  public void pause(String name) {
+    call(name, RestRequest.put(path(name) + "/pause").retryOn(409).accept(404).build());
+  }
+
+  @Override
+  public void resume(String name) {
+    call(name, RestRequest.put(path(name) + "/resume").retryOn(409).accept(404).build());
+  }
+
+  @Override
+  public void stop(String name) {
+    call(name, RestRequest.put(path(name) + "/stop").retryOn(409).accept(404).build());
+  }
+
+  @Override
+  public ConnectorOffsets offsets(String name) {
+    return ConnectJson.offsets(call(name, RestRequest.get(path(name) + "/offsets").accept(404).build()).body());
+  }
+
+  @Override
+  public void alterOffsets(String name, ConnectorOffsets offsets) {
+    Checks.requireNonNull(offsets, "offsets");
+    offsetChange(name, "alter", RestRequest.patch(path(name) + "/offsets")
+        .json(Map.of("offsets", ConnectJson.offsetsBody(offsets))).idempotent(true).accept(400, 404, 409).build());
+  }
+
+  @Override
+  public void resetOffsets(String name) {
+    offsetChange(name, "reset", RestRequest.delete(path(name) + "/offsets").accept(400, 404, 409).build());
+  }
+
+  /** Connect answers 400 when the connector is not STOPPED (and 409 during a rebalance); say which. */
+  private void offsetChange(String name, String verb, RestRequest request) {
+    RestResponse r = call(name, request);
+    if (r.status() == 400 || r.status() == 409) {
+      ConnectorState state = describe(name).state();
+      String message = ConnectJson.text(r.body(), "message").orElse(r.raw());
+      if (state != ConnectorState.STOPPED) {
+        throw new ConflictException("connector", name,
+            "Cannot %s offsets of connector '%s' while it is %s; stop it first (ConnectorAdmin.stop)".formatted(verb, name, state));
+      }
+      throw new RemoteServiceException(request.method(), rest.baseUrl() + request.path(), r.status(), message,
+          "Connect refused to %s offsets of connector '%s': %s".formatted(verb, name, message), null, r.status() == 409);
+    }
+  }
+
+  /** Whether the worker is reachable (GET / answers with its version). */
+  public Optional<String> version() {
+    try {
+      return Optional.of(rest.get("/").path("version").asText());
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ConnectRestAdmin[" + rest.baseUrl() + "]";
+  }
+}

@@ -1,0 +1,223 @@
+package io.streamdr.testkit;
+
+import io.streamdr.core.region.Region;
+import io.streamdr.core.region.RegionTopology;
+import io.streamdr.testkit.flink.RoutingJob;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.flink.api.common.JobID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The seed's whole architecture in one JVM: regions {@code us-east-1} (primary) and {@code us-west-2}, each with its
+ * own Kafka cluster, Connect worker and Flink MiniCluster; PostgreSQL → Debezium (on the primary's Connect) →
+ * {@code raw-business-events} → the routing job (on the primary's Flink) → {@code filtered-loan|service|car-events};
+ * MirrorMaker 2 replicating the primary's business topics and consumer groups to the secondary. {@link #topology()}
+ * describes it for the library.
+ *
+ * <pre>{@code
+ * try (EmbeddedRegionPair stack = EmbeddedRegionPair.builder().build()) {
+ *   stack.start();
+ *   stack.insertEvent("loan", 42, "1000.00");
+ *   // ... a change event reaches filtered-loan-events in us-east-1, and us-east-1.filtered-loan-events in us-west-2
+ * }
+ * }</pre>
+ */
+public final class EmbeddedRegionPair extends EmbeddedComponent {
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedRegionPair.class);
+  public static final String PRIMARY = "us-east-1";
+  public static final String SECONDARY = "us-west-2";
+  public static final String TABLE = "public.business_events";
+  public static final String CONNECTOR = "pg-business-events";
+  public static final String SLOT = "streamdr_business_events";
+  /** Topics of the business flow, all replicated to the secondary. */
+  public static final List<String> TOPICS = List.of(RoutingJob.SOURCE_TOPIC, RoutingJob.filteredTopic("loan"),
+      RoutingJob.filteredTopic("service"), RoutingJob.filteredTopic("car"));
+  public static final int PARTITIONS = 3;
+
+  /** The infrastructure of one region. */
+  public record RegionStack(String name, EmbeddedKafkaCluster kafka, EmbeddedConnect connect, EmbeddedFlink flink) {}
+
+  private final EmbeddedMirrorMaker.Policy policy;
+  private final int brokersPerRegion;
+  private final List<EmbeddedComponent> started = new ArrayList<>();
+  private EmbeddedPostgres postgres;
+  private RegionStack primary;
+  private RegionStack secondary;
+  private EmbeddedMirrorMaker mirrorMaker;
+  private JobID routingJob;
+  private Duration startupTime;
+
+  private EmbeddedRegionPair(Builder b) {
+    this.policy = b.policy;
+    this.brokersPerRegion = b.brokersPerRegion;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  protected String name() {
+    return "two-region stack";
+  }
+
+  @Override
+  protected void doStart() throws Exception {
+    long t0 = System.nanoTime();
+    EmbeddedKafkaCluster eastKafka = EmbeddedKafkaCluster.builder().name(PRIMARY).brokers(brokersPerRegion).build();
+    EmbeddedKafkaCluster westKafka = EmbeddedKafkaCluster.builder().name(SECONDARY).brokers(brokersPerRegion).build();
+    postgres = EmbeddedPostgres.create();
+    EmbeddedFlink eastFlink = EmbeddedFlink.create();
+    EmbeddedFlink westFlink = EmbeddedFlink.create();
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      // independent parts start side by side
+      CompletableFuture.allOf(
+          CompletableFuture.runAsync(() -> track(eastKafka).start(), pool),
+          CompletableFuture.runAsync(() -> track(westKafka).start(), pool),
+          CompletableFuture.runAsync(() -> track(postgres).start(), pool)).join();
+      for (String topic : TOPICS) {
+        eastKafka.createTopic(topic, PARTITIONS);
+      }
+      postgres.execute("create table " + TABLE + " (id serial primary key, event_type text not null,"
+          + " customer_id int not null, amount numeric(12,2), created_at timestamptz not null default now())",
+          "alter table " + TABLE + " replica identity full");
+      EmbeddedConnect eastConnect = EmbeddedConnect.on(eastKafka, "connect-" + PRIMARY);
+      EmbeddedConnect westConnect = EmbeddedConnect.on(westKafka, "connect-" + SECONDARY);
+      mirrorMaker = EmbeddedMirrorMaker.builder(eastKafka, PRIMARY, westKafka, SECONDARY)
+          .topics(String.join("|", TOPICS)).groups(".*").policy(policy).build();
+      CompletableFuture.allOf(
+          CompletableFuture.runAsync(() -> track(eastConnect).start(), pool),
+          CompletableFuture.runAsync(() -> track(westConnect).start(), pool),
+          CompletableFuture.runAsync(() -> track(eastFlink).start(), pool)).join();
+      CompletableFuture.allOf(
+          CompletableFuture.runAsync(() -> track(westFlink).start(), pool),
+          CompletableFuture.runAsync(() -> track(mirrorMaker).start(), pool),
+          CompletableFuture.runAsync(() -> postgres.registerDebezium(eastConnect, CONNECTOR, debeziumConfig(),
+              Duration.ofSeconds(60)), pool)).join();
+      primary = new RegionStack(PRIMARY, eastKafka, eastConnect, eastFlink);
+      secondary = new RegionStack(SECONDARY, westKafka, westConnect, westFlink);
+      routingJob = eastFlink.submitRoutingJob(eastKafka.bootstrapServers());
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof Exception ex ? ex : e;
+    } finally {
+      pool.shutdownNow();
+    }
+    startupTime = Duration.ofNanos(System.nanoTime() - t0);
+    LOG.info("Two-region stack up in {} ms", startupTime.toMillis());
+  }
+
+  private <T extends EmbeddedComponent> T track(T component) {
+    synchronized (started) {
+      started.add(component);
+    }
+    return component;
+  }
+
+  /** The Debezium connector configuration: the business table, routed to {@code raw-business-events}. */
+  public Map<String, String> debeziumConfig() {
+    Map<String, String> c = new java.util.LinkedHashMap<>(postgres.debeziumConfig(SLOT, "pg", TABLE));
+    c.put("transforms", "route");
+    c.put("transforms.route.type", "org.apache.kafka.connect.transforms.RegexRouter");
+    c.put("transforms.route.regex", ".*");
+    c.put("transforms.route.replacement", RoutingJob.SOURCE_TOPIC);
+    return c;
+  }
+
+  @Override
+  protected void doClose() {
+    List<EmbeddedComponent> toClose;
+    synchronized (started) {
+      toClose = new ArrayList<>(started);
+    }
+    // stop in reverse start order: replication and processing before the clusters they use
+    java.util.Collections.reverse(toClose);
+    for (EmbeddedComponent c : toClose) {
+      c.close();
+    }
+  }
+
+  /** Inserts a business event row (committed at once); Debezium captures it. */
+  public void insertEvent(String type, int customerId, String amount) {
+    postgres.execute("insert into " + TABLE + " (event_type, customer_id, amount) values ('" + type.replace("'", "''")
+        + "', " + customerId + ", " + amount + ")");
+  }
+
+  public RegionStack primary() {
+    requireStarted();
+    return primary;
+  }
+
+  public RegionStack secondary() {
+    requireStarted();
+    return secondary;
+  }
+
+  public EmbeddedPostgres postgres() {
+    requireStarted();
+    return postgres;
+  }
+
+  public EmbeddedMirrorMaker mirrorMaker() {
+    requireStarted();
+    return mirrorMaker;
+  }
+
+  /** The routing job on the primary's Flink. */
+  public JobID routingJob() {
+    requireStarted();
+    return routingJob;
+  }
+
+  /** How long {@link #start()} took. */
+  public Duration startupTime() {
+    requireStarted();
+    return startupTime;
+  }
+
+  /** The name of a primary topic in the secondary region. */
+  public String remoteTopic(String topic) {
+    return mirrorMaker().remoteTopic(topic);
+  }
+
+  /** The two regions with their Kafka, Flink and Connect endpoints; us-east-1 is primary. */
+  public RegionTopology topology() {
+    return RegionTopology.of(region(primary()), region(secondary()));
+  }
+
+  private static Region region(RegionStack s) {
+    return Region.of(s.name(), s.kafka().bootstrapServers())
+        .withFlinkRest(s.flink().restUrl())
+        .withConnectRest(s.connect().restUrl());
+  }
+
+  /** Builder for {@link EmbeddedRegionPair}. */
+  public static final class Builder {
+    private EmbeddedMirrorMaker.Policy policy = EmbeddedMirrorMaker.Policy.DEFAULT;
+    private int brokersPerRegion = 1;
+
+    private Builder() {}
+
+    /** MirrorMaker 2's replication policy; DEFAULT prefixes topics with {@code us-east-1.}. */
+    public Builder replicationPolicy(EmbeddedMirrorMaker.Policy policy) {
+      this.policy = policy;
+      return this;
+    }
+
+    public Builder brokersPerRegion(int brokers) {
+      this.brokersPerRegion = brokers;
+      return this;
+    }
+
+    public EmbeddedRegionPair build() {
+      return new EmbeddedRegionPair(this);
+    }
+  }
+}
