@@ -25,7 +25,9 @@ import java.util.Optional;
 /**
  * {@link ConnectorAdmin} over the Kafka Connect REST API of a self-managed Connect cluster (Kafka 3.6+ for offsets,
  * KIP-875; 3.9+ for creating in an initial state, KIP-980). Thread-safe; each call is bounded by the
- * {@link RestClient}'s deadline and retried only where safe.
+ * {@link RestClient}'s deadline and retried only where safe (409 answers during rebalances are retried).
+ * {@link #apply} returns once the connector is visible; state changes (pause, resume, stop, restart) are
+ * asynchronous in Connect — wait for them with {@link #awaitState}.
  *
  * <pre>{@code
  * try (var rest = RestClient.builder("http://connect:8083").build()) {
@@ -35,6 +37,7 @@ import java.util.Optional;
  * }</pre>
  */
 public final class ConnectRestAdmin implements ConnectorAdmin {
+  private static final java.time.Duration VISIBILITY_TIMEOUT = java.time.Duration.ofSeconds(30);
   private final RestClient rest;
 
   /** An admin over the given client, whose base URL is the Connect REST endpoint. */
@@ -67,7 +70,10 @@ public final class ConnectRestAdmin implements ConnectorAdmin {
   @Override
   public ConnectorInfo describe(String name) {
     JsonNode info = call(name, RestRequest.get(path(name)).accept(404).build()).body();
-    JsonNode status = call(name, RestRequest.get(path(name) + "/status").accept(404).build()).body();
+    // the status record is written shortly after the config: until then the connector is UNASSIGNED
+    RestResponse statusResponse = rest.execute(RestRequest.get(path(name) + "/status").accept(404).build());
+    JsonNode status = statusResponse.status() == 404 ? com.fasterxml.jackson.databind.node.MissingNode.getInstance()
+        : statusResponse.body();
     JsonNode connector = status.path("connector");
     return new ConnectorInfo(name, ConnectJson.text(info, "type").or(() -> ConnectJson.text(status, "type")),
         ConnectJson.config(info.path("config")), ConnectorState.parse(connector.path("state").asText("UNASSIGNED")),
@@ -84,10 +90,27 @@ public final class ConnectRestAdmin implements ConnectorAdmin {
       body.put("initial_state", spec.initialState().get().name());
       RestResponse r = rest.execute(RestRequest.post("/connectors").json(body).accept(409).build());
       if (r.status() != 409) { // 409: created concurrently; fall through to a config update
+        awaitVisible(spec.name());
         return;
       }
     }
     rest.execute(RestRequest.put(path(spec.name()) + "/config").json(spec.config()).retryOn(409).build());
+    awaitVisible(spec.name());
+  }
+
+  /** Connect applies configuration asynchronously; return once the connector can be described. */
+  private void awaitVisible(String name) {
+    long deadline = System.nanoTime() + VISIBILITY_TIMEOUT.toNanos();
+    long pause = java.time.Duration.ofMillis(20).toNanos();
+    while (!exists(name)) {
+      if (System.nanoTime() > deadline) {
+        throw new io.streamdr.core.DrTimeoutException("connector", name, VISIBILITY_TIMEOUT,
+            "Connector '%s' was accepted by %s but is not visible after %s; check the worker's log".formatted(
+                name, rest.baseUrl(), VISIBILITY_TIMEOUT));
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(pause);
+      pause = Math.min(pause * 2, java.time.Duration.ofMillis(500).toNanos());
+    }
   }
 
   private boolean exists(String name) {

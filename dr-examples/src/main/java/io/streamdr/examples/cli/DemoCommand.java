@@ -30,7 +30,7 @@ final class DemoCommand implements Callable<Integer> {
     out.println("Starting the two-region stack (Kafka, Connect, Flink in us-east-1 and us-west-2; PostgreSQL; MirrorMaker 2)...");
     out.flush();
     try (EmbeddedRegionPair stack = EmbeddedRegionPair.builder().build()) {
-      stack.start();
+      Quiet.run(() -> stack.start()); // Kafka's storage formatter prints to standard output
       out.printf("Stack up in %.1f s: us-east-1 Kafka %s, Flink %s, Connect %s%n", stack.startupTime().toMillis() / 1000.0,
           stack.primary().kafka().bootstrapServers(), stack.primary().flink().restUrl(), stack.primary().connect().restUrl());
       out.printf("                 us-west-2 Kafka %s, Flink %s, Connect %s%n", stack.secondary().kafka().bootstrapServers(),

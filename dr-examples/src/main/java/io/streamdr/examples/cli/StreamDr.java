@@ -11,6 +11,8 @@ public final class StreamDr implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    // dependencies ship log4j2 configurations of their own (Kafka's test kit has a log4j2.yaml); use ours
+    System.setProperty("log4j2.configurationFile", "classpath:streamdr-log4j2.xml");
     System.exit(commandLine().execute(args));
   }
 

@@ -1,0 +1,99 @@
+package io.streamdr.connect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamdr.core.backup.FileSystemBackupTarget;
+import io.streamdr.core.connect.ConnectorInfo;
+import io.streamdr.core.health.HealthSignal;
+import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.Secret;
+import io.streamdr.testkit.EmbeddedConnect;
+import io.streamdr.testkit.EmbeddedKafkaCluster;
+import io.streamdr.testkit.EmbeddedPostgres;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Moves a Debezium connector between two Connect clusters through a backup, losing and repeating no row. */
+class ConnectorBackupIT {
+  @RegisterExtension @Order(1)
+  static final EmbeddedPostgres PG = EmbeddedPostgres.create();
+
+  @RegisterExtension @Order(2)
+  static final EmbeddedKafkaCluster KAFKA = EmbeddedKafkaCluster.builder().name("connector-backup-it").build();
+
+  @RegisterExtension @Order(3)
+  static final EmbeddedConnect CONNECT_A = EmbeddedConnect.on(KAFKA, "connect-a");
+
+  @RegisterExtension @Order(4)
+  static final EmbeddedConnect CONNECT_B = EmbeddedConnect.on(KAFKA, "connect-b");
+
+  @TempDir Path dir;
+
+  private static final Pattern ID = Pattern.compile("\"after\":\\{\"id\":(\\d+)");
+
+  private static List<Integer> capturedIds(int atLeast) {
+    return KAFKA.read("cdc.public.accounts", atLeast, Duration.ofSeconds(60)).stream().map(r -> {
+      Matcher m = ID.matcher(r.value());
+      return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    }).toList();
+  }
+
+  private static void insert(int from, int to) {
+    for (int i = from; i < to; i++) {
+      PG.execute("insert into accounts (id, owner) values (" + i + ", 'owner-" + i + "')");
+    }
+  }
+
+  @Test
+  void a_debezium_connector_moves_to_another_connect_cluster_and_continues_without_gap_or_repeat() {
+    PG.execute("create table accounts (id int primary key, owner text)");
+    insert(1, 6); // captured by the initial snapshot
+    var slotCheck = new ReplicationSlotCheck(PG.dataSource(), "accounts_slot");
+    assertThat(slotCheck.probe().status()).isEqualTo(HealthSignal.Status.FAILED); // no slot yet
+    assertThat(slotCheck.probe().detail()).contains("accounts_slot").contains("does not exist");
+
+    try (RestClient restA = RestClient.builder(CONNECT_A.restUrl().toString()).build();
+         RestClient restB = RestClient.builder(CONNECT_B.restUrl().toString()).build()) {
+      ConnectRestAdmin a = new ConnectRestAdmin(restA);
+      ConnectRestAdmin b = new ConnectRestAdmin(restB);
+      PG.registerDebezium(CONNECT_A, "accounts-cdc", PG.debeziumConfig("accounts_slot", "cdc", "public.accounts"),
+          Duration.ofSeconds(90));
+      insert(6, 11); // streamed
+      assertThat(capturedIds(10)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+      HealthSignal active = slotCheck.probe();
+      assertThat(active.status()).isEqualTo(HealthSignal.Status.HEALTHY);
+      assertThat(active.detail()).contains("pgoutput");
+
+      // back up (stopping first, so the offsets are exactly where the connector stopped), then remove it from A
+      FileSystemBackupTarget target = new FileSystemBackupTarget(dir);
+      ConnectorSnapshot snapshot = ConnectorBackup.builder(a, target, CONNECT_A.restUrl().toString()).stopFirst(true)
+          .build().backup("migration");
+      assertThat(snapshot.connector("accounts-cdc").offsets().isEmpty()).isFalse();
+      assertThat(snapshot.connector("accounts-cdc").redactedKeys()).contains("database.password");
+      a.delete("accounts-cdc");
+      assertThat(a.connectors()).doesNotContain("accounts-cdc");
+
+      // rows written while no connector runs wait in the replication slot
+      insert(11, 16);
+      ConnectorSnapshot read = ConnectorBackup.read(target, "migration");
+      List<ConnectorBackup.Outcome> outcomes = ConnectorBackup.restore(read, b, ConnectorBackup.RestoreOptions.builder()
+          .secret("database.password", Secret.of(EmbeddedPostgres.PASSWORD)).build());
+      assertThat(outcomes).singleElement().satisfies(o -> assertThat(o.restored()).as(o.detail()).isTrue());
+      ConnectorInfo onB = b.awaitState("accounts-cdc", ConnectorInfo::fullyRunning, Duration.ofSeconds(60));
+      assertThat(onB.config()).containsEntry("slot.name", "accounts_slot");
+      insert(16, 21);
+      List<Integer> ids = capturedIds(20);
+      assertThat(ids).as("every row exactly once, in order").containsExactlyElementsOf(
+          java.util.stream.IntStream.rangeClosed(1, 20).boxed().toList());
+      assertThat(b.offsets("accounts-cdc").isEmpty()).isFalse();
+    }
+  }
+}
