@@ -62,6 +62,8 @@ public final class FlinkRestSavepointClient implements SavepointClient {
   private final Sleeper sleeper;
   private final Map<JobRef, Map<String, Savepoint>> completed = new ConcurrentHashMap<>();
   private final Map<String, Instant> triggeredAt = new ConcurrentHashMap<>();
+  /** Triggers that end the job (cancel-job, stop): await returns once the job is terminal. */
+  private final Set<String> ending = ConcurrentHashMap.newKeySet();
 
   public FlinkRestSavepointClient(RestClient rest) {
     this(rest, Sleeper.SYSTEM);
@@ -92,10 +94,49 @@ public final class FlinkRestSavepointClient implements SavepointClient {
   }
 
   private void requireRunning(JobRef job) {
-    String state = state(job);
+    RestResponse r = rest.execute(RestRequest.get(jobPath(job)).accept(404).build());
+    if (r.status() == 404) {
+      throw jobNotFound(job);
+    }
+    String state = r.body().path("state").asText();
     if (!"RUNNING".equals(state)) {
       throw new ConflictException("job", job.id(),
           "Flink job %s is %s, not RUNNING; a savepoint needs a running job — restore it first".formatted(job, state));
+    }
+    long running = 0;
+    long total = 0;
+    for (JsonNode v : r.body().path("vertices")) {
+      total++;
+      if ("RUNNING".equals(v.path("status").asText())) {
+        running++;
+      }
+    }
+    if (running < total) {
+      throw new ConflictException("job", job.id(),
+          "Flink job %s is RUNNING but only %d of its %d tasks are; trigger the savepoint once all run (awaitRunning)"
+              .formatted(job, running, total));
+    }
+  }
+
+  /** Waits until the job and all its tasks are RUNNING, e.g. after a submit or restore. */
+  public void awaitRunning(JobRef job, Duration timeout) {
+    long deadline = System.nanoTime() + Checks.requirePositive(timeout, "timeout").toNanos();
+    Duration pause = Duration.ofMillis(50);
+    while (true) {
+      try {
+        requireRunning(job);
+        return;
+      } catch (ConflictException e) {
+        String state = state(job);
+        if (!"RUNNING".equals(state) && !"CREATED".equals(state) && !"INITIALIZING".equals(state) && !"RESTARTING".equals(state)) {
+          throw e;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new DrTimeoutException("job", job.id(), timeout, "Flink job %s not fully running within %s: %s".formatted(job, timeout, e.getMessage()));
+        }
+      }
+      pause(pause);
+      pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(1)) > 0 ? Duration.ofSeconds(1) : pause.multipliedBy(2);
     }
   }
 
@@ -122,6 +163,9 @@ public final class FlinkRestSavepointClient implements SavepointClient {
     body.put("triggerId", triggerId);
     post(job, jobPath(job) + "/savepoints", body);
     triggeredAt.putIfAbsent(triggerId, Instant.now());
+    if (options.cancelJob()) {
+      ending.add(triggerId);
+    }
     LOG.info("Triggered savepoint {} of Flink job {}{}", triggerId, job, options.cancelJob() ? " (cancel after)" : "");
     return new SavepointHandle(job, triggerId);
   }
@@ -140,6 +184,7 @@ public final class FlinkRestSavepointClient implements SavepointClient {
     body.put("triggerId", triggerId);
     post(job, jobPath(job) + "/stop", body);
     triggeredAt.putIfAbsent(triggerId, Instant.now());
+    ending.add(triggerId);
     return new SavepointHandle(job, triggerId);
   }
 
@@ -175,6 +220,9 @@ public final class FlinkRestSavepointClient implements SavepointClient {
             Optional.of(op.path("location").asText()), Optional.empty(),
             triggeredAt.getOrDefault(handle.triggerId(), Instant.now()), Optional.of(Instant.now()));
         completed.computeIfAbsent(handle.job(), j -> new ConcurrentHashMap<>()).put(sp.id(), sp);
+        if (ending.contains(handle.triggerId())) {
+          awaitTerminal(handle.job(), deadline, timeout);
+        }
         return sp;
       }
       if (System.nanoTime() > deadline) {
@@ -184,6 +232,20 @@ public final class FlinkRestSavepointClient implements SavepointClient {
       }
       pause(pause);
       pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(2)) > 0 ? Duration.ofSeconds(2) : pause.multipliedBy(2);
+    }
+  }
+
+  private void awaitTerminal(JobRef job, long deadline, Duration timeout) {
+    while (true) {
+      String state = state(job);
+      if ("CANCELED".equals(state) || "FINISHED".equals(state) || "FAILED".equals(state)) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new DrTimeoutException("job", job.id(), timeout,
+            "Savepoint of Flink job %s completed but the job is still %s after %s".formatted(job, state, timeout));
+      }
+      pause(Duration.ofMillis(100));
     }
   }
 

@@ -11,6 +11,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -87,7 +88,21 @@ public final class EmbeddedFlink extends EmbeddedComponent {
   @Override
   protected void doClose() throws Exception {
     if (cluster != null) {
-      cluster.close();
+      // cancel what still runs (or restarts) first: closing under a restart loop can otherwise wait forever
+      try {
+        for (var job : cluster.listJobs().get(10, TimeUnit.SECONDS)) {
+          if (!job.getJobState().isGloballyTerminalState()) {
+            cluster.cancelJob(job.getJobId()).get(10, TimeUnit.SECONDS);
+          }
+        }
+      } catch (Exception e) {
+        LOG.warn("Could not cancel running jobs before closing the MiniCluster: {}", e.toString());
+      }
+      try {
+        cluster.closeAsync().get(30, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        LOG.warn("Flink MiniCluster did not close within 30 s; leaving its threads to the JVM's exit");
+      }
     }
     TempDirs.delete(dir);
   }
@@ -134,6 +149,15 @@ public final class EmbeddedFlink extends EmbeddedComponent {
     StreamGraph graph = env.getStreamGraph();
     graph.setJobName(name);
     return graph.getJobGraph();
+  }
+
+  /** Submits a {@link io.streamdr.testkit.flink.FailOnDemandJob} that fails while {@code marker} exists. */
+  public JobID submitFailOnDemandJob(Path marker) {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    io.streamdr.testkit.flink.FailOnDemandJob.define(env, marker);
+    StreamGraph graph = env.getStreamGraph();
+    graph.setJobName("fail-on-demand");
+    return submit(graph.getJobGraph());
   }
 
   /** Status of a job. */

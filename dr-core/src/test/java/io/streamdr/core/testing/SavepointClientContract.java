@@ -35,6 +35,9 @@ public abstract class SavepointClientContract {
     return Duration.ofSeconds(60);
   }
 
+  /** Waits until a started or restored job can be savepointed (its tasks are deployed); a no-op by default. */
+  protected void awaitRunning(JobRef job) {}
+
   /** Options for a savepoint on this implementation (a target directory, for example). */
   protected SavepointOptions options() {
     return SavepointOptions.defaults();
@@ -94,6 +97,7 @@ public abstract class SavepointClientContract {
     Savepoint sp = client.take(job, options().toBuilder().cancelJob(true).triggerId(null).build(), timeout());
     JobRef restored = client.restore(specFor(job), sp);
     assertThat(restored).isNotEqualTo(job);
+    awaitRunning(restored);
     // a restored job is running: it can be savepointed itself
     assertThat(client.take(restored, options().toBuilder().triggerId(null).build(), timeout()).completed()).isTrue();
   }

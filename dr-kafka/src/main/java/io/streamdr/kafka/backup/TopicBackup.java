@@ -1,0 +1,647 @@
+package io.streamdr.kafka.backup;
+
+import io.streamdr.core.BackupIoException;
+import io.streamdr.core.ConflictException;
+import io.streamdr.core.DrException;
+import io.streamdr.core.DrTimeoutException;
+import io.streamdr.core.InvalidRequestException;
+import io.streamdr.core.NotFoundException;
+import io.streamdr.core.backup.BackupKey;
+import io.streamdr.core.backup.BackupObject;
+import io.streamdr.core.backup.BackupOutputStream;
+import io.streamdr.core.backup.BackupTarget;
+import io.streamdr.core.internal.Checks;
+import io.streamdr.core.internal.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Backs up Kafka topics into a {@link BackupTarget}: full or incremental, finite (a consistent cut of end offsets
+ * taken at the start), faithful (key and value with null distinct from empty, headers in order with duplicates,
+ * timestamp and its type, original offsets with their gaps), and restartable.
+ *
+ * <p>Records are read with {@code isolation.level=read_committed}: aborted transactional records and control
+ * markers are never stored. Each partition is written as segments ({@link SegmentFormat}: CRC32C per frame, zstd),
+ * each published atomically with its SHA-256; the manifest ({@link BackupManifest}) is written last — a backup exists
+ * only when its manifest does. Memory is bounded whatever the topic size: fetch sizes are capped and at most
+ * {@link Builder#maxOpenSegments(int)} segments are open at once.
+ *
+ * <p>Resuming: the cut is recorded first ({@code plan.json}); running a backup again with the same id after a crash
+ * continues from the last published segment of each partition and never publishes a partial backup. Running it
+ * again after it completed returns the existing manifest.
+ *
+ * <pre>{@code
+ * TopicBackup backup = TopicBackup.builder(Map.of("bootstrap.servers", "east:9092"), target)
+ *     .topics(List.of("raw-business-events")).groups(List.of("billing")).build();
+ * BackupManifest full = backup.full("2026-11-24-full");
+ * BackupManifest incr = backup.incremental("2026-11-24T06-incr", full.id());
+ * }</pre>
+ */
+public final class TopicBackup {
+  private static final Logger LOG = LoggerFactory.getLogger(TopicBackup.class);
+  private static final DateTimeFormatter ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+  private final Map<String, Object> clientConfig;
+  private final BackupTarget target;
+  private final List<String> topics;
+  private final Pattern topicPattern;
+  private final List<String> groups;
+  private final long segmentBytes;
+  private final int maxOpenSegments;
+  private final int compressionLevel;
+  private final Duration stallTimeout;
+  private final Clock clock;
+
+  private TopicBackup(Builder b) {
+    this.clientConfig = Map.copyOf(b.clientConfig);
+    this.target = b.target;
+    this.topics = List.copyOf(b.topics);
+    this.topicPattern = b.topicPattern;
+    this.groups = List.copyOf(b.groups);
+    this.segmentBytes = b.segmentBytes;
+    this.maxOpenSegments = b.maxOpenSegments;
+    this.compressionLevel = b.compressionLevel;
+    this.stallTimeout = b.stallTimeout;
+    this.clock = b.clock;
+  }
+
+  /**
+   * @param clientConfig Kafka client settings for the source cluster (bootstrap servers, security); consumer and
+   *                     admin settings StreamDR needs are added
+   * @param target       where the backup goes
+   */
+  public static Builder builder(Map<String, Object> clientConfig, BackupTarget target) {
+    return new Builder(clientConfig, target);
+  }
+
+  /** A full backup with an id made from the current time. */
+  public BackupManifest full() {
+    return full(ID.format(clock.instant()) + "-full");
+  }
+
+  /** A full backup of the configured topics, under {@code backupId}. */
+  public BackupManifest full(String backupId) {
+    return run(backupId, BackupManifest.Type.FULL, null);
+  }
+
+  /** An incremental backup continuing {@code parentId} (itself full or incremental). */
+  public BackupManifest incremental(String backupId, String parentId) {
+    return run(backupId, BackupManifest.Type.INCREMENTAL, Checks.requireNonBlank(parentId, "parent backup id"));
+  }
+
+  private BackupManifest run(String backupId, BackupManifest.Type type, String parentId) {
+    Checks.requireNonBlank(backupId, "backup id");
+    BackupKey.of("topic-backups", backupId); // validates the id as a key segment
+    if (target.exists(BackupManifest.key(backupId))) {
+      BackupManifest existing = BackupManifest.read(target, backupId);
+      LOG.info("Backup {} already complete ({} records); nothing to do", backupId, existing.records());
+      return existing;
+    }
+    try (Admin admin = Admin.create(adminConfig());
+         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      BackupPlan plan = target.exists(BackupPlan.key(backupId)) ? readPlan(backupId) : plan(backupId, type, parentId, admin, consumer);
+      Map<TopicPartition, List<SegmentStats>> done = new HashMap<>();
+      Map<TopicPartition, Long> next = new HashMap<>();
+      Map<TopicPartition, Long> end = new HashMap<>();
+      for (BackupPlan.TopicPlan t : plan.topics()) {
+        for (Map.Entry<Integer, long[]> r : t.ranges().entrySet()) {
+          TopicPartition tp = new TopicPartition(t.name(), r.getKey());
+          List<SegmentStats> existing = existingSegments(backupId, tp);
+          done.put(tp, existing);
+          next.put(tp, existing.isEmpty() ? r.getValue()[0] : existing.get(existing.size() - 1).lastOffset() + 1);
+          end.put(tp, r.getValue()[1]);
+        }
+      }
+      copy(backupId, consumer, next, end, done);
+      BackupManifest manifest = manifest(plan, done);
+      target.put(BackupManifest.key(backupId), manifest.toJson());
+      LOG.info("Backup {} ({}) complete: {} records, {} bytes in {} topic(s)", backupId, type, manifest.records(),
+          manifest.bytes(), manifest.topics().size());
+      return manifest;
+    }
+  }
+
+  private Map<String, Object> adminConfig() {
+    Map<String, Object> c = new HashMap<>(clientConfig);
+    c.putIfAbsent("default.api.timeout.ms", 60_000);
+    return c;
+  }
+
+  private Map<String, Object> consumerConfig() {
+    Map<String, Object> c = new HashMap<>(clientConfig);
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    c.remove(ConsumerConfig.GROUP_ID_CONFIG); // assign(), never a group: a backup must not disturb consumers
+    c.putIfAbsent(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 16 * 1024 * 1024);
+    c.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 2 * 1024 * 1024);
+    c.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+    c.putIfAbsent(ConsumerConfig.RECEIVE_BUFFER_CONFIG, 1024 * 1024);
+    c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "streamdr-backup");
+    return c;
+  }
+
+  // ---- the cut ----
+
+  private BackupPlan plan(String backupId, BackupManifest.Type type, String parentId, Admin admin,
+      KafkaConsumer<byte[], byte[]> consumer) {
+    Instant started = clock.instant();
+    try {
+      String clusterId = admin.describeCluster().clusterId().get(60, TimeUnit.SECONDS);
+      List<String> names = resolveTopics(admin);
+      Map<String, TopicDescription> descriptions = admin.describeTopics(names).allTopicNames().get(60, TimeUnit.SECONDS);
+      Map<ConfigResource, Config> configs = admin.describeConfigs(names.stream()
+          .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList()).all().get(60, TimeUnit.SECONDS);
+      BackupManifest parent = parentId == null ? null : BackupManifest.read(target, parentId);
+      List<TopicPartition> all = new ArrayList<>();
+      descriptions.values().forEach(d -> d.partitions().forEach(p -> all.add(new TopicPartition(d.name(), p.partition()))));
+      Map<TopicPartition, Long> ends = consumer.endOffsets(all, Duration.ofSeconds(60)); // the LSO under read_committed
+      Map<TopicPartition, Long> starts = consumer.beginningOffsets(all, Duration.ofSeconds(60));
+      List<BackupPlan.TopicPlan> topicPlans = new ArrayList<>();
+      for (String name : names) {
+        TopicDescription d = descriptions.get(name);
+        String topicId = d.topicId().toString();
+        BackupManifest.TopicEntry previous = parent == null ? null : parent.topic(name).orElse(null);
+        if (previous != null && !previous.topicId().equals(topicId)) {
+          throw new ConflictException("topic", name,
+              ("Topic '%s' was deleted and recreated since backup %s (topic id %s, now %s); an incremental would mix two "
+                  + "different topics — take a full backup").formatted(name, parentId, previous.topicId(), topicId));
+        }
+        Map<Integer, long[]> ranges = new TreeMap<>();
+        for (var p : d.partitions()) {
+          TopicPartition tp = new TopicPartition(name, p.partition());
+          long logStart = starts.get(tp);
+          long from = logStart;
+          if (previous != null) {
+            long parentEnd = previous.partitions().stream().filter(e -> e.partition() == p.partition())
+                .mapToLong(BackupManifest.PartitionEntry::endOffset).findFirst().orElse(logStart);
+            if (parentEnd < logStart) {
+              throw new ConflictException("topic", name,
+                  ("Partition %s starts at offset %d but backup %s ended at %d: records %d..%d were deleted by retention "
+                      + "before this incremental; take a full backup").formatted(tp, logStart, parentId, parentEnd, parentEnd, logStart - 1));
+            }
+            from = parentEnd;
+          }
+          ranges.put(p.partition(), new long[] {from, Math.max(from, ends.get(tp))});
+        }
+        Map<String, String> explicit = new TreeMap<>();
+        for (ConfigEntry e : configs.get(new ConfigResource(ConfigResource.Type.TOPIC, name)).entries()) {
+          if (e.source() == ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG && !e.isSensitive()) {
+            explicit.put(e.name(), e.value());
+          }
+        }
+        topicPlans.add(new BackupPlan.TopicPlan(name, topicId, d.partitions().size(),
+            d.partitions().get(0).replicas().size(), explicit, ranges));
+      }
+      BackupPlan plan = new BackupPlan(backupId, type, parentId, clusterId, started, topicPlans, groupOffsets(admin, Set.copyOf(names)));
+      target.put(BackupPlan.key(backupId), Json.MAPPER.writeValueAsBytes(plan));
+      return plan;
+    } catch (ExecutionException e) {
+      throw new DrException("cluster", String.valueOf(clientConfig.get("bootstrap.servers")),
+          "Could not read topic metadata for backup %s: %s".formatted(backupId, e.getCause().getMessage()), e.getCause(), true);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DrException("Interrupted while planning backup " + backupId, e);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new DrTimeoutException("cluster", String.valueOf(clientConfig.get("bootstrap.servers")), Duration.ofSeconds(60),
+          "Kafka did not answer metadata requests for backup %s within 60 s".formatted(backupId));
+    } catch (IOException e) {
+      throw new BackupIoException(BackupPlan.key(backupId), "write", e);
+    }
+  }
+
+  private List<String> resolveTopics(Admin admin) throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+    Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+    List<String> names = new ArrayList<>();
+    for (String t : topics) {
+      if (!existing.contains(t)) {
+        throw new NotFoundException("topic", t, "Topic '%s' does not exist on %s; check the name or use a pattern"
+            .formatted(t, clientConfig.get("bootstrap.servers")));
+      }
+      names.add(t);
+    }
+    if (topicPattern != null) {
+      existing.stream().filter(t -> topicPattern.matcher(t).matches() && !names.contains(t)).sorted().forEach(names::add);
+    }
+    if (names.isEmpty()) {
+      throw new InvalidRequestException("No topic matches %s on %s; nothing to back up".formatted(
+          topicPattern == null ? topics : topicPattern.pattern(), clientConfig.get("bootstrap.servers")));
+    }
+    return names;
+  }
+
+  private Map<String, Map<String, Map<Integer, Long>>> groupOffsets(Admin admin, Set<String> topicNames)
+      throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+    Map<String, Map<String, Map<Integer, Long>>> out = new TreeMap<>();
+    for (String group : groups) {
+      Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(Map.of(group, new ListConsumerGroupOffsetsSpec()))
+          .partitionsToOffsetAndMetadata(group).get(60, TimeUnit.SECONDS);
+      Map<String, Map<Integer, Long>> byTopic = new TreeMap<>();
+      committed.forEach((tp, om) -> {
+        if (om != null && topicNames.contains(tp.topic())) {
+          byTopic.computeIfAbsent(tp.topic(), t -> new TreeMap<>()).put(tp.partition(), om.offset());
+        }
+      });
+      out.put(group, byTopic);
+    }
+    return out;
+  }
+
+  private BackupPlan readPlan(String backupId) {
+    try {
+      BackupPlan plan = Json.MAPPER.readValue(target.readAll(BackupPlan.key(backupId)), BackupPlan.class);
+      LOG.info("Resuming backup {} from its recorded cut of {}", backupId, plan.startedAt());
+      return plan;
+    } catch (IOException e) {
+      throw new io.streamdr.core.BackupCorruptedException(BackupPlan.key(backupId).value(),
+          "Plan of backup %s is unreadable (%s); delete topic-backups/%s/ and run the backup again".formatted(backupId, e.getMessage(), backupId), e);
+    }
+  }
+
+  // ---- copying ----
+
+  static String segmentPrefix(String backupId, TopicPartition tp) {
+    return "topic-backups/" + backupId + "/data/" + tp.topic() + "/" + tp.partition() + "/";
+  }
+
+  /** Published segments of a partition, in offset order, with their stats (from sidecars, or read if missing). */
+  private List<SegmentStats> existingSegments(String backupId, TopicPartition tp) {
+    List<SegmentStats> out = new ArrayList<>();
+    for (BackupObject o : target.list(segmentPrefix(backupId, tp))) {
+      if (!o.key().value().endsWith(".seg")) {
+        continue;
+      }
+      BackupKey sidecar = new BackupKey(o.key().value() + ".json");
+      SegmentStats stats = null;
+      if (target.exists(sidecar)) {
+        try {
+          stats = Json.MAPPER.readValue(target.readAll(sidecar), SegmentStats.class);
+        } catch (IOException e) {
+          stats = null;
+        }
+      }
+      out.add(stats != null ? stats : statsByReading(o.key()));
+    }
+    return out;
+  }
+
+  private SegmentStats statsByReading(BackupKey key) {
+    try (InputStream raw = target.open(key)) {
+      MessageDigest sha = sha256();
+      java.security.DigestInputStream in = new java.security.DigestInputStream(raw, sha);
+      long[] counting = new long[1];
+      InputStream counted = new java.io.FilterInputStream(in) {
+        @Override
+        public int read() throws IOException {
+          int b = super.read();
+          if (b >= 0) {
+            counting[0]++;
+          }
+          return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+          int n = super.read(b, off, len);
+          if (n > 0) {
+            counting[0] += n;
+          }
+          return n;
+        }
+      };
+      long first = -1;
+      long last = -1;
+      long records = 0;
+      long firstTs = -1;
+      long maxTs = -1;
+      try (SegmentFormat.Reader reader = new SegmentFormat.Reader(counted, key.value())) {
+        for (BackupRecord r; (r = reader.next()) != null; ) {
+          if (first < 0) {
+            first = r.offset();
+            firstTs = r.timestamp();
+          }
+          last = r.offset();
+          maxTs = Math.max(maxTs, r.timestamp());
+          records++;
+        }
+        counted.transferTo(OutputStream.nullOutputStream());
+      }
+      return new SegmentStats(key.value(), first, last, records, firstTs, maxTs, counting[0], HexFormat.of().formatHex(sha.digest()));
+    } catch (IOException e) {
+      throw new BackupIoException(key, "read", e);
+    }
+  }
+
+  private void copy(String backupId, KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> next,
+      Map<TopicPartition, Long> end, Map<TopicPartition, List<SegmentStats>> done) {
+    List<TopicPartition> todo = new ArrayList<>();
+    next.forEach((tp, n) -> {
+      if (n < end.get(tp)) {
+        todo.add(tp);
+      }
+    });
+    if (todo.isEmpty()) {
+      return;
+    }
+    consumer.assign(todo);
+    todo.forEach(tp -> consumer.seek(tp, next.get(tp)));
+    Set<TopicPartition> remaining = new java.util.HashSet<>(todo);
+    OpenSegments open = new OpenSegments(backupId, done);
+    long lastProgress = System.nanoTime();
+    try {
+      while (!remaining.isEmpty()) {
+        ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(500));
+        for (TopicPartition tp : batch.partitions()) {
+          long stop = end.get(tp);
+          for (ConsumerRecord<byte[], byte[]> r : batch.records(tp)) {
+            if (r.offset() >= stop) {
+              break;
+            }
+            open.write(tp, toBackupRecord(r));
+          }
+        }
+        if (!batch.isEmpty()) {
+          lastProgress = System.nanoTime();
+        }
+        for (var it = remaining.iterator(); it.hasNext(); ) {
+          TopicPartition tp = it.next();
+          if (consumer.position(tp) >= end.get(tp)) {
+            open.close(tp);
+            consumer.pause(List.of(tp));
+            it.remove();
+          }
+        }
+        if (System.nanoTime() - lastProgress > stallTimeout.toNanos()) {
+          throw new DrTimeoutException("backup", backupId, stallTimeout,
+              "Backup %s made no progress for %s on partitions %s; check the cluster, then run the same backup again to resume"
+                  .formatted(backupId, stallTimeout, remaining));
+        }
+      }
+      open.closeAll();
+    } catch (RuntimeException e) {
+      open.abortAll();
+      throw e;
+    }
+  }
+
+  private static BackupRecord toBackupRecord(ConsumerRecord<byte[], byte[]> r) {
+    Header[] hs = r.headers().toArray();
+    List<Map.Entry<String, byte[]>> headers = hs.length == 0 ? List.of() : new ArrayList<>(hs.length);
+    for (Header h : hs) {
+      headers.add(new AbstractMap.SimpleImmutableEntry<>(h.key(), h.value()));
+    }
+    return new BackupRecord(r.offset(), r.timestamp(), (byte) r.timestampType().id, r.key(), r.value(), headers);
+  }
+
+  static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Segments being written, at most maxOpenSegments at once (least recently used is published early). */
+  private final class OpenSegments {
+    private final String backupId;
+    private final Map<TopicPartition, List<SegmentStats>> done;
+    private final LinkedHashMap<TopicPartition, Open> open = new LinkedHashMap<>(16, 0.75f, true);
+
+    OpenSegments(String backupId, Map<TopicPartition, List<SegmentStats>> done) {
+      this.backupId = backupId;
+      this.done = done;
+    }
+
+    void write(TopicPartition tp, BackupRecord r) {
+      Open o = open.get(tp);
+      if (o == null) {
+        if (open.size() >= maxOpenSegments) {
+          TopicPartition eldest = open.keySet().iterator().next();
+          close(eldest);
+        }
+        o = new Open(segmentKey(tp, r.offset()));
+        open.put(tp, o);
+      }
+      o.write(r);
+      if (o.writer.uncompressedBytes() >= segmentBytes) {
+        close(tp);
+      }
+    }
+
+    private BackupKey segmentKey(TopicPartition tp, long firstOffset) {
+      return new BackupKey(segmentPrefix(backupId, tp) + String.format("%020d", firstOffset) + ".seg");
+    }
+
+    void close(TopicPartition tp) {
+      Open o = open.remove(tp);
+      if (o != null) {
+        done.get(tp).add(o.publish());
+      }
+    }
+
+    void closeAll() {
+      for (TopicPartition tp : new ArrayList<>(open.keySet())) {
+        close(tp);
+      }
+    }
+
+    void abortAll() {
+      open.values().forEach(Open::abort);
+      open.clear();
+    }
+  }
+
+  private final class Open {
+    private final BackupKey key;
+    private final BackupOutputStream out;
+    private final MessageDigest sha = sha256();
+    private final long[] bytes = new long[1];
+    private final SegmentFormat.Writer writer;
+    private long firstTs = -1;
+    private long maxTs = -1;
+
+    Open(BackupKey key) {
+      this.key = key;
+      this.out = target.create(key);
+      OutputStream counted = new java.io.FilterOutputStream(new DigestOutputStream(out, sha)) {
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          out.write(b, off, len);
+          bytes[0] += len;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+          out.write(b);
+          bytes[0]++;
+        }
+      };
+      try {
+        this.writer = new SegmentFormat.Writer(counted, compressionLevel);
+      } catch (IOException e) {
+        out.abort();
+        throw new BackupIoException(key, "write", e);
+      }
+    }
+
+    void write(BackupRecord r) {
+      try {
+        writer.write(r);
+      } catch (IOException e) {
+        throw new BackupIoException(key, "write", e);
+      }
+      if (firstTs < 0) {
+        firstTs = r.timestamp();
+      }
+      maxTs = Math.max(maxTs, r.timestamp());
+    }
+
+    SegmentStats publish() {
+      try {
+        writer.close();
+      } catch (IOException e) {
+        out.abort();
+        throw new BackupIoException(key, "write", e);
+      }
+      out.close();
+      SegmentStats stats = new SegmentStats(key.value(), writer.firstOffset(), writer.lastOffset(), writer.records(), firstTs,
+          maxTs, bytes[0], HexFormat.of().formatHex(sha.digest()));
+      try {
+        target.put(new BackupKey(key.value() + ".json"), Json.MAPPER.writeValueAsBytes(stats));
+      } catch (IOException e) {
+        throw new BackupIoException(key, "write stats of", e);
+      }
+      return stats;
+    }
+
+    void abort() {
+      out.abort();
+    }
+  }
+
+  private static BackupManifest manifest(BackupPlan plan, Map<TopicPartition, List<SegmentStats>> done) {
+    List<BackupManifest.TopicEntry> topics = new ArrayList<>();
+    for (BackupPlan.TopicPlan t : plan.topics()) {
+      List<BackupManifest.PartitionEntry> partitions = new ArrayList<>();
+      t.ranges().forEach((p, range) -> {
+        Collection<SegmentStats> segs = done.getOrDefault(new TopicPartition(t.name(), p), List.of());
+        partitions.add(new BackupManifest.PartitionEntry(p, range[0], range[1], segs.stream().mapToLong(SegmentStats::records).sum(),
+            segs.stream().mapToLong(SegmentStats::bytes).sum(), segs.stream().map(SegmentStats::entry).toList()));
+      });
+      topics.add(new BackupManifest.TopicEntry(t.name(), t.topicId(), t.partitionCount(), t.replicationFactor(), t.configs(), partitions));
+    }
+    return new BackupManifest(BackupManifest.FORMAT, BackupManifest.VERSION, plan.id(), plan.type(), plan.parent(),
+        plan.sourceClusterId(), plan.startedAt(), Instant.now(), topics, plan.groups());
+  }
+
+  /** Builder for {@link TopicBackup}. */
+  public static final class Builder {
+    private final Map<String, Object> clientConfig;
+    private final BackupTarget target;
+    private List<String> topics = List.of();
+    private Pattern topicPattern;
+    private List<String> groups = List.of();
+    private long segmentBytes = 64L * 1024 * 1024;
+    private int maxOpenSegments = 16;
+    private int compressionLevel = 3;
+    private Duration stallTimeout = Duration.ofMinutes(2);
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(Map<String, Object> clientConfig, BackupTarget target) {
+      this.clientConfig = new HashMap<>(Checks.requireNonNull(clientConfig, "client config"));
+      if (!this.clientConfig.containsKey("bootstrap.servers")) {
+        throw new InvalidRequestException("Kafka client config has no 'bootstrap.servers'; add the source cluster's bootstrap servers");
+      }
+      this.target = Checks.requireNonNull(target, "target");
+    }
+
+    public Builder topics(List<String> topics) {
+      this.topics = List.copyOf(topics);
+      return this;
+    }
+
+    /** Also back up every topic whose whole name matches (evaluated when each backup starts). */
+    public Builder topicPattern(Pattern pattern) {
+      this.topicPattern = pattern;
+      return this;
+    }
+
+    /** Consumer groups whose committed offsets (on the backed-up topics) are stored with each backup. */
+    public Builder groups(List<String> groups) {
+      this.groups = List.copyOf(groups);
+      return this;
+    }
+
+    /** Uncompressed size at which a segment is closed and a new one started (default 64 MiB). */
+    public Builder segmentBytes(long bytes) {
+      this.segmentBytes = Math.max(1024, bytes);
+      return this;
+    }
+
+    /** How many partitions' segments may be open at once, bounding memory (default 16). */
+    public Builder maxOpenSegments(int n) {
+      this.maxOpenSegments = Math.max(1, n);
+      return this;
+    }
+
+    /** zstd level (default 3). */
+    public Builder compressionLevel(int level) {
+      this.compressionLevel = level;
+      return this;
+    }
+
+    /** Fail if no record arrives for this long while partitions are unfinished (default 2 minutes). */
+    public Builder stallTimeout(Duration timeout) {
+      this.stallTimeout = Checks.requirePositive(timeout, "stallTimeout");
+      return this;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = Checks.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    public TopicBackup build() {
+      if (topics.isEmpty() && topicPattern == null) {
+        throw new InvalidRequestException("A topic backup needs topics(...) or topicPattern(...)");
+      }
+      return new TopicBackup(this);
+    }
+  }
+}
