@@ -250,7 +250,32 @@ public final class TopicRestore {
         throw new ConflictException("topic", create.get(0).name(), "Could not create target topics %s: %s; set replicationFactor(...) if the target has fewer brokers"
             .formatted(create.stream().map(NewTopic::name).toList(), e.getCause().getMessage()));
       }
+      awaitMetadata(admin, create);
       LOG.info("Created target topics {}", create.stream().map(NewTopic::name).toList());
+    }
+  }
+
+  /** New topics take a moment to reach every broker's metadata; wait until their partitions answer offset requests. */
+  private static void awaitMetadata(Admin admin, List<NewTopic> created) throws InterruptedException {
+    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+    created.forEach(t -> {
+      for (int p = 0; p < t.numPartitions(); p++) {
+        request.put(new TopicPartition(t.name(), p), OffsetSpec.latest());
+      }
+    });
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      try {
+        admin.listOffsets(request).all().get(10, TimeUnit.SECONDS);
+        return;
+      } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+        if (System.nanoTime() > deadline) {
+          throw new DrException("topic", created.get(0).name(), "Created topics %s did not become available within 60 s"
+              .formatted(created.stream().map(NewTopic::name).toList()), e, true);
+        }
+        Thread.onSpinWait();
+        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+      }
     }
   }
 
@@ -402,9 +427,17 @@ public final class TopicRestore {
     if (groupTargets.isEmpty()) {
       return;
     }
-    Map<String, ConsumerGroupDescription> described = admin.describeConsumerGroups(groupTargets.keySet()).all().get(60, TimeUnit.SECONDS);
+    var described = admin.describeConsumerGroups(groupTargets.keySet()).describedGroups();
     for (Map.Entry<String, Map<String, Long>> g : groupTargets.entrySet()) {
-      ConsumerGroupDescription d = described.get(g.getKey());
+      ConsumerGroupDescription d;
+      try {
+        d = described.get(g.getKey()).get(60, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException)) {
+          throw e;
+        }
+        d = null; // the group does not exist on the target yet
+      }
       if (d != null && !d.members().isEmpty()) {
         throw new ConflictException("consumer group", g.getKey(),
             "Consumer group '%s' has %d active member(s) on the target; stop its consumers, then run the restore again to set its offsets"

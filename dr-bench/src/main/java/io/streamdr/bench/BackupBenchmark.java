@@ -1,0 +1,252 @@
+package io.streamdr.bench;
+
+import io.streamdr.core.backup.FileSystemBackupTarget;
+import io.streamdr.kafka.backup.BackupManifest;
+import io.streamdr.kafka.backup.TopicBackup;
+import io.streamdr.kafka.backup.TopicRestore;
+import io.streamdr.testkit.EmbeddedKafkaCluster;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Backup and restore throughput against baselines measured in the same run on one embedded broker:
+ * a bare KafkaConsumer poll loop (the read limit), kcat (if installed), Kafka's ConsoleConsumer (the seed's method)
+ * and {@link TopicBackup}; a bare idempotent acks=all producer and {@link TopicRestore}. Two datasets: Debezium-style
+ * JSON change events and random bytes, ~1 KiB each. Prints MB/s and ratios; then runs a backup in a child JVM
+ * limited to 256 MiB of heap.
+ *
+ * <p>Usage: {@code java -cp "dr-bench/target/dr-bench.jar:dr-bench/target/lib/*" io.streamdr.bench.BackupBenchmark [records]}
+ */
+public final class BackupBenchmark {
+  private static final int PARTITIONS = 6;
+  private static final List<String[]> ROWS = new ArrayList<>();
+
+  public static void main(String[] args) throws Exception {
+    System.setProperty("log4j2.configurationFile", "classpath:bench-log4j2.xml");
+    int records = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+    Path work = Files.createTempDirectory("streamdr-bench");
+    try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.builder().name("bench").build()) {
+      quiet(kafka::start);
+      for (String dataset : List.of("json", "random")) {
+        String topic = "bench-" + dataset;
+        kafka.createTopic(topic, PARTITIONS, 1, Map.of());
+        long bytes = produce(kafka, topic, dataset, records);
+        double mb = bytes / 1e6;
+        System.out.printf(Locale.ROOT, "%n== %s: %,d records, %.1f MB of keys and values, %d partitions%n", dataset, records, mb, PARTITIONS);
+        double bare = rate(mb, () -> bareConsume(kafka, topic, records));
+        row(dataset, "backup", "bare KafkaConsumer poll loop", bare, bare);
+        Path kcat = which("kcat");
+        if (kcat != null) {
+          Path out = work.resolve(dataset + ".kcat");
+          double k = rate(mb, () -> run(List.of(kcat.toString(), "-b", kafka.bootstrapServers(), "-C", "-t", topic, "-o", "beginning",
+              "-e", "-q", "-f", "%k\\t%s\\n"), out));
+          row(dataset, "backup", "kcat -C to a file", k, bare);
+        } else {
+          row(dataset, "backup", "kcat (not installed: apt-get install kcat)", Double.NaN, bare);
+        }
+        Path console = work.resolve(dataset + ".console");
+        double cc = rate(mb, () -> run(List.of(java(), "-cp", System.getProperty("java.class.path"),
+            "org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server", kafka.bootstrapServers(), "--topic", topic,
+            "--from-beginning", "--max-messages", String.valueOf(records), "--property", "print.key=true"), console));
+        row(dataset, "backup", "Kafka ConsoleConsumer to a file", cc, bare);
+        FileSystemBackupTarget target = new FileSystemBackupTarget(work.resolve("backups-" + dataset));
+        BackupManifest[] manifest = new BackupManifest[1];
+        double backup = rate(mb, () -> manifest[0] = TopicBackup.builder(kafka.clientConfig(), target).topics(List.of(topic))
+            .build().full("bench-" + dataset));
+        row(dataset, "backup", "StreamDR TopicBackup (zstd, CRC32C, SHA-256)", backup, bare);
+        System.out.printf(Locale.ROOT, "   backup stored %.1f MB (%.0f%% of the payload)%n", manifest[0].bytes() / 1e6,
+            100.0 * manifest[0].bytes() / bytes);
+        if (kcat != null) {
+          System.out.printf(Locale.ROOT, "   TopicBackup / kcat = %.2f%n", backup / rateOf(dataset, "kcat -C to a file"));
+        }
+
+        String restoredTopic = topic + "-restored";
+        String bareTopic = topic + "-bare-produced";
+        kafka.createTopic(bareTopic, PARTITIONS, 1, Map.of());
+        double bareProduce = rate(mb, () -> produceLikeRestore(kafka, bareTopic, dataset, records));
+        row(dataset, "restore", "bare idempotent acks=all producer", bareProduce, bareProduce);
+        double restore = rate(mb, () -> TopicRestore.builder(target, kafka.clientConfig(), "bench-" + dataset)
+            .rename(topic, restoredTopic).build().run());
+        row(dataset, "restore", "StreamDR TopicRestore (verify + produce)", restore, bareProduce);
+      }
+      System.out.printf("%n%-7s %-8s %-48s %10s %8s%n", "data", "phase", "method", "MB/s", "ratio");
+      for (String[] r : ROWS) {
+        System.out.printf("%-7s %-8s %-48s %10s %8s%n", (Object[]) r);
+      }
+      heapBound(kafka, work);
+    } finally {
+      deleteTree(work);
+    }
+  }
+
+  private static double rateOf(String dataset, String method) {
+    for (String[] r : ROWS) {
+      if (r[0].equals(dataset) && r[2].startsWith(method)) {
+        return Double.parseDouble(r[3]);
+      }
+    }
+    return Double.NaN;
+  }
+
+  private static void row(String dataset, String phase, String method, double mbps, double baseline) {
+    ROWS.add(new String[] {dataset, phase, method, Double.isNaN(mbps) ? "-" : String.format(Locale.ROOT, "%.1f", mbps),
+        Double.isNaN(mbps) ? "-" : String.format(Locale.ROOT, "%.2f", mbps / baseline)});
+    System.out.printf(Locale.ROOT, "   %-8s %-48s %8s MB/s%n", phase, method, Double.isNaN(mbps) ? "-" : String.format(Locale.ROOT, "%.1f", mbps));
+  }
+
+  interface Body {
+    void run() throws Exception;
+  }
+
+  private static double secondsOf(Body body) throws Exception {
+    long t0 = System.nanoTime();
+    body.run();
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  private static double rate(double mb, Body body) throws Exception {
+    System.gc();
+    return mb / secondsOf(body);
+  }
+
+  static byte[] value(String dataset, int i, Random random) {
+    if (dataset.equals("random")) {
+      byte[] b = new byte[1000];
+      random.nextBytes(b);
+      return b;
+    }
+    String after = "{\"id\":%d,\"event_type\":\"%s\",\"customer_id\":%d,\"amount\":\"%d.%02d\",\"currency\":\"USD\",\"status\":\"APPROVED\",\"note\":\"%s\"}"
+        .formatted(i, i % 3 == 0 ? "loan" : i % 3 == 1 ? "service" : "car", i % 9973, i % 100000, i % 100, "x".repeat(380));
+    String event = ("{\"before\":null,\"after\":%s,\"source\":{\"version\":\"3.6.3.Final\",\"connector\":\"postgresql\",\"name\":\"pg\","
+        + "\"ts_ms\":%d,\"snapshot\":\"false\",\"db\":\"postgres\",\"sequence\":\"[\\\"%d\\\",\\\"%d\\\"]\",\"schema\":\"public\","
+        + "\"table\":\"business_events\",\"txId\":%d,\"lsn\":%d,\"xmin\":null},\"op\":\"c\",\"ts_ms\":%d,\"transaction\":null}")
+        .formatted(after, 1_700_000_000_000L + i, 24_000_000L + i, 24_000_100L + i, 700 + i, 24_000_100L + i, 1_700_000_000_100L + i);
+    return event.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static KafkaProducer<byte[], byte[]> loadProducer(EmbeddedKafkaCluster kafka, boolean likeRestore) {
+    Map<String, Object> c = kafka.clientConfig();
+    if (likeRestore) {
+      c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+      c.put(ProducerConfig.ACKS_CONFIG, "all");
+      c.put(ProducerConfig.LINGER_MS_CONFIG, 10);
+      c.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+      c.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024);
+    } else {
+      c.put(ProducerConfig.ACKS_CONFIG, "1");
+      c.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+      c.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
+    }
+    return new KafkaProducer<>(c, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /** Loads the topic; returns the bytes of keys and values. */
+  private static long produce(EmbeddedKafkaCluster kafka, String topic, String dataset, int records) {
+    long bytes = 0;
+    Random random = new Random(42);
+    try (KafkaProducer<byte[], byte[]> p = loadProducer(kafka, false)) {
+      for (int i = 0; i < records; i++) {
+        byte[] key = ("{\"id\":" + i + "}").getBytes(StandardCharsets.UTF_8);
+        byte[] value = value(dataset, i, random);
+        bytes += key.length + value.length;
+        p.send(new ProducerRecord<>(topic, i % PARTITIONS, 1_700_000_000_000L + i, key, value));
+      }
+      p.flush();
+    }
+    return bytes;
+  }
+
+  private static void produceLikeRestore(EmbeddedKafkaCluster kafka, String topic, String dataset, int records) {
+    Random random = new Random(42);
+    try (KafkaProducer<byte[], byte[]> p = loadProducer(kafka, true)) {
+      for (int i = 0; i < records; i++) {
+        byte[] key = ("{\"id\":" + i + "}").getBytes(StandardCharsets.UTF_8);
+        p.send(new ProducerRecord<>(topic, i % PARTITIONS, 1_700_000_000_000L + i, key, value(dataset, i, random)));
+      }
+      p.flush();
+    }
+  }
+
+  private static void bareConsume(EmbeddedKafkaCluster kafka, String topic, int records) {
+    Map<String, Object> c = kafka.clientConfig();
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    long seen = 0;
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> tps = new ArrayList<>();
+      for (int p = 0; p < PARTITIONS; p++) {
+        tps.add(new TopicPartition(topic, p));
+      }
+      consumer.assign(tps);
+      consumer.seekToBeginning(tps);
+      while (seen < records) {
+        ConsumerRecords<byte[], byte[]> batch = consumer.poll(java.time.Duration.ofMillis(500));
+        seen += batch.count();
+      }
+    }
+  }
+
+  private static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static Path which(String command) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      Path p = Path.of(dir, command);
+      if (Files.isExecutable(p)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  private static void run(List<String> command, Path stdout) throws Exception {
+    Process p = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
+      throw new IllegalStateException(command.get(0) + " failed with exit code " + p.exitValue());
+    }
+  }
+
+  /** Runs a full backup of the JSON topic in a child JVM limited to 256 MiB of heap and reports its peak heap use. */
+  private static void heapBound(EmbeddedKafkaCluster kafka, Path work) throws Exception {
+    Path out = work.resolve("heap.txt");
+    List<String> cmd = List.of(java(), "-Xmx256m", "-cp", System.getProperty("java.class.path"), BackupHeapProbe.class.getName(),
+        kafka.bootstrapServers(), "bench-json", work.resolve("heap-backup").toString());
+    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    boolean ok = p.waitFor(30, TimeUnit.MINUTES) && p.exitValue() == 0;
+    System.out.printf("%nBackup of bench-json in a JVM with -Xmx256m: %s; %s%n", ok ? "completed" : "FAILED",
+        Files.readString(out).trim());
+  }
+
+  private static void quiet(Runnable r) {
+    java.io.PrintStream original = System.out;
+    System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+    try {
+      r.run();
+    } finally {
+      System.setOut(original);
+    }
+  }
+
+  private static void deleteTree(Path dir) throws Exception {
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+  }
+}

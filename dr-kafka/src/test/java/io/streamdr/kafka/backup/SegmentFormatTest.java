@@ -1,0 +1,125 @@
+package io.streamdr.kafka.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamdr.core.BackupCorruptedException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.AbstractMap.SimpleImmutableEntry;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SegmentFormatTest {
+  private static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static final List<BackupRecord> RECORDS = List.of(
+      new BackupRecord(0, 1000, (byte) 0, b("k"), b("v"), List.of()),
+      new BackupRecord(1, 1001, (byte) 0, null, b("null key"), List.of()),
+      new BackupRecord(2, 1002, (byte) 0, new byte[0], new byte[0], List.of()),
+      new BackupRecord(5, 1003, (byte) 1, b("tombstone"), null, List.of()),
+      new BackupRecord(6, 1004, (byte) 0, b("h"), b("headers"), List.of(
+          new SimpleImmutableEntry<>("trace", b("a")), new SimpleImmutableEntry<>("trace", b("b")),
+          new SimpleImmutableEntry<>("empty", new byte[0]), new SimpleImmutableEntry<>("null", null))));
+
+  static byte[] segment(List<BackupRecord> records) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (SegmentFormat.Writer w = new SegmentFormat.Writer(out, 3)) {
+      for (BackupRecord r : records) {
+        w.write(r);
+      }
+    }
+    return out.toByteArray();
+  }
+
+  static List<BackupRecord> read(byte[] bytes) throws Exception {
+    List<BackupRecord> out = new ArrayList<>();
+    try (SegmentFormat.Reader r = new SegmentFormat.Reader(new ByteArrayInputStream(bytes), "test.seg")) {
+      for (BackupRecord rec; (rec = r.next()) != null; ) {
+        out.add(rec);
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void every_record_kind_round_trips_exactly() throws Exception {
+    List<BackupRecord> back = read(segment(RECORDS));
+    assertThat(back).hasSize(RECORDS.size());
+    for (int i = 0; i < RECORDS.size(); i++) {
+      BackupRecord a = RECORDS.get(i);
+      BackupRecord b = back.get(i);
+      assertThat(b.offset()).isEqualTo(a.offset());
+      assertThat(b.timestamp()).isEqualTo(a.timestamp());
+      assertThat(b.timestampType()).isEqualTo(a.timestampType());
+      assertThat(b.key()).isEqualTo(a.key());
+      assertThat(b.value()).isEqualTo(a.value());
+      assertThat(b.headers()).hasSameSizeAs(a.headers());
+      for (int h = 0; h < a.headers().size(); h++) {
+        assertThat(b.headers().get(h).getKey()).isEqualTo(a.headers().get(h).getKey());
+        assertThat(b.headers().get(h).getValue()).isEqualTo(a.headers().get(h).getValue());
+      }
+    }
+    assertThat(back.get(1).key()).isNull();
+    assertThat(back.get(2).key()).isNotNull().isEmpty();
+    assertThat(back.get(3).value()).isNull();
+  }
+
+  @Test
+  void a_flipped_bit_inside_the_compressed_data_is_detected() throws Exception {
+    byte[] bytes = segment(RECORDS);
+    bytes[bytes.length / 2] ^= 0x10;
+    assertThatThrownBy(() -> read(bytes)).isInstanceOf(BackupCorruptedException.class).hasMessageContaining("test.seg");
+  }
+
+  @Test
+  void a_corrupt_frame_fails_its_crc_and_names_the_frame() throws Exception {
+    // corrupt the uncompressed frame stream, then compress it again, so only the CRC can notice
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    List<BackupRecord> one = List.of(new BackupRecord(7, 1, (byte) 0, b("key"), b("value-value-value"), List.of()));
+    byte[] good = segment(one);
+    byte[] raw;
+    try (var in = new com.github.luben.zstd.ZstdInputStream(new ByteArrayInputStream(good, 8, good.length - 8))) {
+      raw = in.readAllBytes();
+    }
+    raw[20] ^= 0x01; // inside the first frame's body
+    out.write(good, 0, 8);
+    try (var z = new com.github.luben.zstd.ZstdOutputStream(out)) {
+      z.write(raw);
+    }
+    assertThatThrownBy(() -> read(out.toByteArray())).isInstanceOf(BackupCorruptedException.class)
+        .hasMessageContaining("CRC32C").hasMessageContaining("frame 1");
+  }
+
+  @Test
+  void a_truncated_segment_is_detected() throws Exception {
+    byte[] bytes = segment(RECORDS);
+    byte[] half = Arrays.copyOf(bytes, bytes.length / 2);
+    assertThatThrownBy(() -> read(half)).isInstanceOf(BackupCorruptedException.class).hasMessageContaining("test.seg");
+  }
+
+  @Test
+  void a_file_that_is_not_a_segment_is_refused() {
+    assertThatThrownBy(() -> read(b("{\"not\":\"a segment\"}"))).isInstanceOf(BackupCorruptedException.class)
+        .hasMessageContaining("magic");
+  }
+
+  @Test
+  void a_one_mib_value_round_trips() throws Exception {
+    byte[] big = new byte[1024 * 1024];
+    new java.util.Random(1).nextBytes(big);
+    List<BackupRecord> back = read(segment(List.of(new BackupRecord(0, 0, (byte) 0, b("big"), big, List.of()))));
+    assertThat(back.get(0).value()).isEqualTo(big);
+  }
+
+  @Test
+  void headers_keep_map_entry_semantics() {
+    assertThat(RECORDS.get(4).headers().get(0)).isInstanceOf(Map.Entry.class);
+  }
+}

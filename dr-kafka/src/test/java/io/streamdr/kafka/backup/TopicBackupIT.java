@@ -1,0 +1,433 @@
+package io.streamdr.kafka.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamdr.core.BackupCorruptedException;
+import io.streamdr.core.BackupIoException;
+import io.streamdr.core.ConflictException;
+import io.streamdr.core.backup.BackupKey;
+import io.streamdr.core.backup.BackupObject;
+import io.streamdr.core.backup.BackupOutputStream;
+import io.streamdr.core.backup.BackupTarget;
+import io.streamdr.core.backup.FileSystemBackupTarget;
+import io.streamdr.testkit.EmbeddedKafkaCluster;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+class TopicBackupIT {
+  @RegisterExtension
+  static final EmbeddedKafkaCluster SOURCE = EmbeddedKafkaCluster.builder().name("backup-source")
+      .brokerProperty("log.cleaner.backoff.ms", "100").build();
+
+  @RegisterExtension
+  static final EmbeddedKafkaCluster TARGET = EmbeddedKafkaCluster.builder().name("restore-target").build();
+
+  @TempDir Path dir;
+
+  private static int topicNo;
+
+  private static String newTopic(int partitions, Map<String, String> configs) {
+    String name = "t" + (++topicNo) + "-" + Long.toHexString(System.nanoTime());
+    SOURCE.createTopic(name, partitions, 1, configs);
+    return name;
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer(EmbeddedKafkaCluster kafka, Map<String, Object> extra) {
+    Map<String, Object> c = kafka.clientConfig();
+    c.put(ProducerConfig.ACKS_CONFIG, "all");
+    c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 * 1024 * 1024);
+    c.putAll(extra);
+    return new KafkaProducer<>(c, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  private static byte[] b(String s) {
+    return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** All records of a topic, per partition in offset order, read_committed. */
+  static List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafkaCluster kafka, String topic) {
+    Map<String, Object> c = kafka.clientConfig();
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> tps = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).sorted((a, x) -> Integer.compare(a.partition(), x.partition())).toList();
+      Map<TopicPartition, Long> ends = consumer.endOffsets(tps);
+      for (TopicPartition tp : tps) {
+        consumer.assign(List.of(tp));
+        consumer.seekToBeginning(List.of(tp));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (consumer.position(tp) < ends.get(tp) && System.nanoTime() < deadline) {
+          consumer.poll(Duration.ofMillis(200)).records(tp).forEach(out::add);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** What must survive a round trip, as comparable text. */
+  static List<String> fingerprint(List<ConsumerRecord<byte[], byte[]>> records) {
+    List<String> out = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      StringBuilder sb = new StringBuilder().append(r.partition()).append('|').append(r.timestamp()).append('|')
+          .append(r.key() == null ? "<null>" : "[" + Arrays.toString(r.key()) + "]").append('|')
+          .append(r.value() == null ? "<null>" : r.value().length > 64 ? "len" + r.value().length + "#" + Arrays.hashCode(r.value())
+              : "[" + Arrays.toString(r.value()) + "]");
+      for (Header h : r.headers()) {
+        sb.append('|').append(h.key()).append('=').append(h.value() == null ? "<null>" : Arrays.toString(h.value()));
+      }
+      out.add(sb.toString());
+    }
+    return out;
+  }
+
+  private TopicBackup.Builder backup(BackupTarget target, String... topics) {
+    return TopicBackup.builder(SOURCE.clientConfig(), target).topics(List.of(topics));
+  }
+
+  private static TopicRestore.Builder restore(BackupTarget target, String backupId) {
+    return TopicRestore.builder(target, TARGET.clientConfig(), backupId);
+  }
+
+  @Test
+  void every_record_kind_survives_backup_and_restore_into_another_cluster() throws Exception {
+    String topic = newTopic(3, Map.of("retention.ms", "604800000", "max.message.bytes", "4194304"));
+    byte[] big = new byte[1024 * 1024];
+    new java.util.Random(7).nextBytes(big);
+    try (KafkaProducer<byte[], byte[]> p = producer(SOURCE, Map.of())) {
+      long ts = 1_700_000_000_000L;
+      p.send(new ProducerRecord<>(topic, 0, ts, b("k"), b("v"))).get();
+      p.send(new ProducerRecord<>(topic, 0, ts + 1, null, b("null key"))).get();
+      p.send(new ProducerRecord<>(topic, 0, ts + 2, new byte[0], new byte[0])).get();
+      p.send(new ProducerRecord<>(topic, 1, ts + 3, b("tombstone"), (byte[]) null)).get();
+      p.send(new ProducerRecord<>(topic, 1, ts + 4, b("h"), b("dup headers"), List.of(new RecordHeader("trace", b("a")),
+          new RecordHeader("trace", b("b")), new RecordHeader("empty", new byte[0]), new RecordHeader("nullv", (byte[]) null)))).get();
+      p.send(new ProducerRecord<>(topic, 2, ts + 5, b("big"), big)).get();
+    }
+    // a transaction that commits and one that aborts: only the committed records may be restored
+    try (KafkaProducer<byte[], byte[]> tx = producer(SOURCE, Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tx-" + topic))) {
+      tx.initTransactions();
+      tx.beginTransaction();
+      tx.send(new ProducerRecord<>(topic, 0, 1_700_000_001_000L, b("tx"), b("committed")));
+      tx.commitTransaction();
+      tx.beginTransaction();
+      tx.send(new ProducerRecord<>(topic, 0, 1_700_000_002_000L, b("tx"), b("aborted")));
+      tx.flush();
+      tx.abortTransaction();
+    }
+    List<String> expected = fingerprint(readAll(SOURCE, topic));
+    assertThat(expected).noneMatch(s -> s.contains(Arrays.toString(b("aborted"))));
+
+    FileSystemBackupTarget target = new FileSystemBackupTarget(dir);
+    BackupManifest m = backup(target, topic).build().full("full-1");
+    assertThat(m.records()).isEqualTo(7);
+    BackupManifest.PartitionEntry p0 = m.topic(topic).orElseThrow().partitions().get(0);
+    assertThat(p0.endOffset()).as("offsets include the transaction markers").isGreaterThan(p0.records());
+    assertThat(m.topic(topic).orElseThrow().configs()).containsEntry("retention.ms", "604800000");
+    assertThat(new BackupCatalog(target).verify("full-1").ok()).isTrue();
+
+    RestoreReport report = restore(target, "full-1").build().run();
+    assertThat(report.produced()).isEqualTo(7);
+    assertThat(fingerprint(readAll(TARGET, topic))).containsExactlyElementsOf(expected);
+    try (Admin admin = TARGET.admin()) {
+      assertThat(admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()).hasSize(3);
+      Config config = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, topic))).all().get()
+          .get(new ConfigResource(ConfigResource.Type.TOPIC, topic));
+      assertThat(config.get("retention.ms").value()).isEqualTo("604800000");
+      assertThat(config.get("max.message.bytes").value()).isEqualTo("4194304");
+    }
+    // restoring the same backup again writes nothing
+    RestoreReport again = restore(target, "full-1").build().run();
+    assertThat(again.alreadyComplete()).isTrue();
+    assertThat(readAll(TARGET, topic)).hasSize(7);
+  }
+
+  private static void produceValues(String topic, int partition, int from, int to, long baseTs) throws Exception {
+    try (KafkaProducer<byte[], byte[]> p = producer(SOURCE, Map.of())) {
+      for (int i = from; i < to; i++) {
+        p.send(new ProducerRecord<>(topic, partition, baseTs + i, b("k" + i), b("v" + i)));
+      }
+      p.flush();
+    }
+  }
+
+  @Test
+  void an_incremental_continues_where_its_parent_ended_and_the_chain_restores_renamed_up_to_a_point_in_time() throws Exception {
+    String topic = newTopic(1, Map.of());
+    produceValues(topic, 0, 0, 100, 1_000_000L);
+    BackupTarget target = new FileSystemBackupTarget(dir);
+    TopicBackup backup = backup(target, topic).build();
+    backup.full("f");
+    produceValues(topic, 0, 100, 150, 1_000_000L);
+    BackupManifest incr = backup.incremental("i1", "f");
+    assertThat(incr.parent()).isEqualTo("f");
+    assertThat(incr.topic(topic).orElseThrow().partitions().get(0).startOffset()).isEqualTo(100);
+    assertThat(incr.records()).isEqualTo(50);
+
+    String renamed = topic + "-restored";
+    restore(target, "i1").rename(topic, renamed).build().run();
+    List<ConsumerRecord<byte[], byte[]>> all = readAll(TARGET, renamed);
+    assertThat(all).hasSize(150);
+    assertThat(new String(all.get(149).value(), StandardCharsets.UTF_8)).isEqualTo("v149");
+
+    String pit = topic + "-pit";
+    RestoreReport cut = restore(target, "i1").rename(topic, pit).pointInTime(Instant.ofEpochMilli(1_000_000L + 119)).build().run();
+    assertThat(readAll(TARGET, pit)).hasSize(120);
+    assertThat(cut.partitions().get(0).cutByTime()).isEqualTo(30);
+  }
+
+  @Test
+  void group_offsets_map_to_the_same_record_and_never_move_backwards() throws Exception {
+    String topic = newTopic(1, Map.of());
+    produceValues(topic, 0, 0, 50, 0);
+    try (Admin admin = SOURCE.admin()) {
+      admin.alterConsumerGroupOffsets("billing-" + topic, Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(30))).all().get();
+      admin.alterConsumerGroupOffsets("audit-" + topic, Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(10))).all().get();
+    }
+    BackupTarget target = new FileSystemBackupTarget(dir);
+    backup(target, topic).groups(List.of("billing-" + topic, "audit-" + topic)).build().full("g");
+    String renamed = topic + "-g";
+    // the target already has 5 records, so restored offsets shift by 5; audit is already further on the target
+    TARGET.createTopic(renamed, 1, 1, Map.of());
+    try (KafkaProducer<byte[], byte[]> p = producer(TARGET, Map.of())) {
+      for (int i = 0; i < 5; i++) {
+        p.send(new ProducerRecord<>(renamed, 0, b("pre"), b("existing"))).get();
+      }
+    }
+    try (Admin admin = TARGET.admin()) {
+      admin.alterConsumerGroupOffsets("audit-" + topic, Map.of(new TopicPartition(renamed, 0), new OffsetAndMetadata(40))).all().get();
+    }
+    RestoreReport report = restore(target, "g").rename(topic, renamed).build().run();
+    try (Admin admin = TARGET.admin()) {
+      long billing = admin.listConsumerGroupOffsets("billing-" + topic).partitionsToOffsetAndMetadata().get()
+          .get(new TopicPartition(renamed, 0)).offset();
+      long audit = admin.listConsumerGroupOffsets("audit-" + topic).partitionsToOffsetAndMetadata().get()
+          .get(new TopicPartition(renamed, 0)).offset();
+      assertThat(billing).isEqualTo(35); // record at source offset 30 is at target offset 5 + 30
+      assertThat(audit).isEqualTo(40);   // mapped 15, but never moved backwards from 40
+    }
+    assertThat(report.groups()).containsKey("billing-" + topic);
+  }
+
+  @Test
+  void a_group_with_active_members_on_the_target_is_refused_by_name() throws Exception {
+    String topic = newTopic(1, Map.of());
+    produceValues(topic, 0, 0, 5, 0);
+    try (Admin admin = SOURCE.admin()) {
+      admin.alterConsumerGroupOffsets("live-" + topic, Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(3))).all().get();
+    }
+    BackupTarget target = new FileSystemBackupTarget(dir);
+    backup(target, topic).groups(List.of("live-" + topic)).build().full("live");
+    TARGET.createTopic(topic, 1, 1, Map.of());
+    Map<String, Object> c = TARGET.clientConfig();
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, "live-" + topic);
+    try (KafkaConsumer<byte[], byte[]> member = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      member.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (member.assignment().isEmpty() && System.nanoTime() < deadline) {
+        member.poll(Duration.ofMillis(100));
+      }
+      assertThatThrownBy(() -> restore(target, "live").build().run()).isInstanceOf(ConflictException.class)
+          .hasMessageContaining("live-" + topic).hasMessageContaining("active member");
+    }
+  }
+
+  /** A target that fails after a number of publishes, as a crashed process would stop writing. */
+  static final class FailingTarget implements BackupTarget {
+    private final BackupTarget delegate;
+    private final AtomicInteger creates = new AtomicInteger();
+    private final AtomicInteger opens = new AtomicInteger();
+    private volatile int failCreateAt = Integer.MAX_VALUE;
+    private volatile int failOpenAt = Integer.MAX_VALUE;
+
+    FailingTarget(BackupTarget delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public BackupOutputStream create(BackupKey key) {
+      if (key.value().endsWith(".seg") && creates.incrementAndGet() >= failCreateAt) {
+        throw new BackupIoException(key, "create", new IOException("simulated crash"));
+      }
+      return delegate.create(key);
+    }
+
+    @Override
+    public InputStream open(BackupKey key) {
+      if (key.value().endsWith(".seg") && opens.incrementAndGet() >= failOpenAt) {
+        throw new BackupIoException(key, "open", new IOException("simulated crash"));
+      }
+      return delegate.open(key);
+    }
+
+    @Override
+    public List<BackupObject> list(String prefix) {
+      return delegate.list(prefix);
+    }
+
+    @Override
+    public void delete(BackupKey key) {
+      delegate.delete(key);
+    }
+  }
+
+  @Test
+  void an_interrupted_backup_publishes_nothing_and_resumes_to_the_same_cut() throws Exception {
+    String topic = newTopic(2, Map.of());
+    produceValues(topic, 0, 0, 3000, 0);
+    produceValues(topic, 1, 0, 3000, 0);
+    FileSystemBackupTarget fs = new FileSystemBackupTarget(dir);
+    FailingTarget failing = new FailingTarget(fs);
+    failing.failCreateAt = 4; // the 4th segment cannot be written
+    TopicBackup small = backup(failing, topic).segmentBytes(16 * 1024).build();
+    assertThatThrownBy(() -> small.full("resumable")).hasMessageContaining("simulated crash");
+    assertThat(new BackupCatalog(fs).list()).isEmpty(); // no manifest: the backup does not exist
+    assertThat(fs.list("topic-backups/resumable/data/")).isNotEmpty();
+    produceValues(topic, 0, 3000, 3100, 0); // after the cut: must not be in this backup
+    failing.failCreateAt = Integer.MAX_VALUE;
+    BackupManifest m = small.full("resumable");
+    assertThat(m.records()).isEqualTo(6000);
+    assertThat(new BackupCatalog(fs).verify("resumable").ok()).isTrue();
+    restore(fs, "resumable").build().run();
+    assertThat(readAll(TARGET, topic)).hasSize(6000);
+  }
+
+  @Test
+  void an_interrupted_restore_resumes_without_duplicates() throws Exception {
+    String topic = newTopic(1, Map.of());
+    produceValues(topic, 0, 0, 4000, 0);
+    FileSystemBackupTarget fs = new FileSystemBackupTarget(dir);
+    backup(fs, topic).segmentBytes(16 * 1024).build().full("r");
+    int segments = new BackupCatalog(fs).describe("r").topic(topic).orElseThrow().partitions().get(0).segments().size();
+    assertThat(segments).isGreaterThan(3);
+    FailingTarget failing = new FailingTarget(fs);
+    failing.failOpenAt = segments + 3; // verification reads them all, then producing fails at the third
+    assertThatThrownBy(() -> restore(failing, "r").build().run()).hasMessageContaining("simulated crash");
+    int partial = readAll(TARGET, topic).size();
+    assertThat(partial).isBetween(1, 3999);
+    RestoreReport resumed = restore(fs, "r").build().run();
+    assertThat(resumed.partitions().get(0).skipped()).isEqualTo(partial);
+    List<ConsumerRecord<byte[], byte[]>> all = readAll(TARGET, topic);
+    assertThat(all).hasSize(4000);
+    assertThat(all.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).distinct().count()).isEqualTo(4000);
+  }
+
+  @Test
+  void a_corrupt_or_truncated_segment_fails_the_restore_before_any_record_of_its_partition_is_written() throws Exception {
+    String topic = newTopic(1, Map.of());
+    produceValues(topic, 0, 0, 500, 0);
+    FileSystemBackupTarget fs = new FileSystemBackupTarget(dir);
+    BackupManifest m = backup(fs, topic).segmentBytes(8 * 1024).build().full("c");
+    List<BackupManifest.SegmentEntry> segs = m.topic(topic).orElseThrow().partitions().get(0).segments();
+    BackupManifest.SegmentEntry last = segs.get(segs.size() - 1);
+    Path file = dir.resolve(last.key());
+    byte[] bytes = Files.readAllBytes(file);
+    bytes[bytes.length / 2] ^= 0x40;
+    Files.write(file, bytes);
+    assertThatThrownBy(() -> restore(fs, "c").build().run()).isInstanceOf(BackupCorruptedException.class)
+        .hasMessageContaining("Backup c").hasMessageContaining(last.key());
+    try (Admin admin = TARGET.admin()) {
+      long end = admin.listOffsets(Map.of(new TopicPartition(topic, 0), org.apache.kafka.clients.admin.OffsetSpec.latest()))
+          .all().get(30, TimeUnit.SECONDS).get(new TopicPartition(topic, 0)).offset();
+      assertThat(end).as("nothing of the partition was produced").isZero();
+    }
+    BackupCatalog.VerifyReport verify = new BackupCatalog(fs).verify("c");
+    assertThat(verify.ok()).isFalse();
+    assertThat(verify.problems()).singleElement().satisfies(p -> assertThat(p).contains(last.key()));
+
+    Files.write(file, Arrays.copyOf(bytes, bytes.length / 3)); // truncated
+    assertThat(new BackupCatalog(fs).verify("c").problems()).singleElement().satisfies(p -> assertThat(p).contains(last.key()));
+  }
+
+  @Test
+  void a_topic_recreated_since_the_parent_backup_is_refused_for_an_incremental() throws Exception {
+    String topic = newTopic(1, Map.of());
+    produceValues(topic, 0, 0, 10, 0);
+    BackupTarget target = new FileSystemBackupTarget(dir);
+    TopicBackup backup = backup(target, topic).build();
+    backup.full("before");
+    try (Admin admin = SOURCE.admin()) {
+      admin.deleteTopics(List.of(topic)).all().get();
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (admin.listTopics().names().get().contains(topic) && System.nanoTime() < deadline) {
+        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+      }
+    }
+    SOURCE.createTopic(topic, 1, 1, Map.of());
+    produceValues(topic, 0, 0, 10, 0);
+    assertThatThrownBy(() -> backup.incremental("after", "before")).isInstanceOf(ConflictException.class)
+        .hasMessageContaining(topic).hasMessageContaining("recreated").hasMessageContaining("full backup");
+  }
+
+  @Test
+  void a_compacted_topic_with_offset_gaps_restores_exactly_its_surviving_records() throws Exception {
+    String topic = newTopic(1, Map.of("cleanup.policy", "compact", "segment.ms", "100", "min.cleanable.dirty.ratio", "0.001",
+        "delete.retention.ms", "100"));
+    for (int round = 0; round < 5; round++) {
+      produceValues(topic, 0, 0, 20, round * 100L); // the same 20 keys, five times
+    }
+    // wait until the cleaner compacted: fewer records than offsets
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    List<ConsumerRecord<byte[], byte[]>> source = readAll(SOURCE, topic);
+    while (source.size() >= 100 && System.nanoTime() < deadline) {
+      produceValues(topic, 0, 20, 21, 0); // a new segment lets the old ones be cleaned
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
+      source = readAll(SOURCE, topic);
+    }
+    assertThat(source.size()).as("the cleaner compacted the topic").isLessThan(100);
+    BackupTarget target = new FileSystemBackupTarget(dir);
+    BackupManifest m = backup(target, topic).build().full("compacted");
+    BackupManifest.PartitionEntry p = m.topic(topic).orElseThrow().partitions().get(0);
+    assertThat(p.records()).isEqualTo(source.size());
+    assertThat(p.endOffset() - p.startOffset()).isGreaterThan(p.records());
+    restore(target, "compacted").build().run();
+    assertThat(fingerprint(readAll(TARGET, topic))).containsExactlyElementsOf(fingerprint(source));
+  }
+
+  @Test
+  void restore_only_selected_topics() throws Exception {
+    String a = newTopic(1, Map.of());
+    String b = newTopic(1, Map.of());
+    produceValues(a, 0, 0, 3, 0);
+    produceValues(b, 0, 0, 3, 0);
+    BackupTarget target = new FileSystemBackupTarget(dir);
+    backup(target, a, b).build().full("two");
+    restore(target, "two").topics(Set.of(b)).build().run();
+    try (Admin admin = TARGET.admin()) {
+      Set<String> names = admin.listTopics().names().get();
+      assertThat(names).contains(b).doesNotContain(a);
+    }
+  }
+}
