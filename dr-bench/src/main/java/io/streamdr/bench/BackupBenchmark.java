@@ -29,62 +29,95 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Backup and restore throughput against baselines measured in the same run on one embedded broker:
  * a bare KafkaConsumer poll loop (the read limit), kcat (if installed), Kafka's ConsoleConsumer (the seed's method)
  * and {@link TopicBackup}; a bare idempotent acks=all producer and {@link TopicRestore}. Two datasets: Debezium-style
- * JSON change events and random bytes, ~1 KiB each. Prints MB/s and ratios; then runs a backup in a child JVM
+ * JSON change events and random bytes, ~1 KiB each. Each method runs three times, interleaved with the others, and
+ * the median is reported (the machines are noisy). Prints MB/s and ratios; then runs a backup in a child JVM
  * limited to 256 MiB of heap.
  *
- * <p>Usage: {@code java -cp "dr-bench/target/dr-bench.jar:dr-bench/target/lib/*" io.streamdr.bench.BackupBenchmark [records]}
+ * <p>Usage: {@code java -cp "dr-bench/target/dr-bench.jar:dr-bench/target/lib/*" io.streamdr.bench.BackupBenchmark [records, default 500000]}
  */
 public final class BackupBenchmark {
   private static final int PARTITIONS = 6;
   private static final List<String[]> ROWS = new ArrayList<>();
+  private static final int ROUNDS = 3;
+
+  private static void measure(Map<String, List<Double>> runs, String method, double mb, Body body) throws Exception {
+    runs.computeIfAbsent(method, k -> new ArrayList<>()).add(rate(mb, body));
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    return sorted.get(sorted.size() / 2);
+  }
 
   public static void main(String[] args) throws Exception {
     System.setProperty("log4j2.configurationFile", "classpath:bench-log4j2.xml");
-    int records = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
+    int records = args.length > 0 ? Integer.parseInt(args[0]) : 500_000;
     Path work = Files.createTempDirectory("streamdr-bench");
     try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.builder().name("bench").build()) {
       quiet(kafka::start);
       for (String dataset : List.of("json", "random")) {
         String topic = "bench-" + dataset;
-        kafka.createTopic(topic, PARTITIONS, 1, Map.of());
+        kafka.createTopic(topic, PARTITIONS, 1, Map.of("retention.ms", "-1")); // the records carry old timestamps
         long bytes = produce(kafka, topic, dataset, records);
         double mb = bytes / 1e6;
-        System.out.printf(Locale.ROOT, "%n== %s: %,d records, %.1f MB of keys and values, %d partitions%n", dataset, records, mb, PARTITIONS);
-        double bare = rate(mb, () -> bareConsume(kafka, topic, records));
-        row(dataset, "backup", "bare KafkaConsumer poll loop", bare, bare);
+        System.out.printf(Locale.ROOT, "%n== %s: %,d records, %.1f MB of keys and values, %d partitions, %d rounds%n", dataset,
+            records, mb, PARTITIONS, ROUNDS);
         Path kcat = which("kcat");
-        if (kcat != null) {
-          Path out = work.resolve(dataset + ".kcat");
-          double k = rate(mb, () -> run(List.of(kcat.toString(), "-b", kafka.bootstrapServers(), "-C", "-t", topic, "-o", "beginning",
-              "-e", "-q", "-f", "%k\\t%s\\n"), out));
-          row(dataset, "backup", "kcat -C to a file", k, bare);
-        } else {
-          row(dataset, "backup", "kcat (not installed: apt-get install kcat)", Double.NaN, bare);
+        Map<String, List<Double>> runs = new java.util.LinkedHashMap<>();
+        for (int round = 1; round <= ROUNDS; round++) {
+          int r = round;
+          // methods interleave within each round, so a slow period of the machine hits all of them
+          measure(runs, "bare", mb, () -> bareConsume(kafka, topic, records));
+          if (kcat != null) {
+            measure(runs, "kcat", mb, () -> run(List.of(kcat.toString(), "-b", kafka.bootstrapServers(), "-C", "-t", topic,
+                "-o", "beginning", "-e", "-q", "-f", "%k\\t%s\\n"), work.resolve(dataset + ".kcat")));
+          }
+          measure(runs, "console", mb, () -> run(List.of(java(), "-cp", System.getProperty("java.class.path"),
+              "org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server", kafka.bootstrapServers(), "--topic", topic,
+              "--from-beginning", "--max-messages", String.valueOf(records), "--property", "print.key=true"), work.resolve(dataset + ".console")));
+          FileSystemBackupTarget target = new FileSystemBackupTarget(work.resolve("backups-" + dataset + "-" + r));
+          BackupManifest[] manifest = new BackupManifest[1];
+          measure(runs, "backup", mb, () -> manifest[0] = TopicBackup.builder(kafka.clientConfig(), target).topics(List.of(topic))
+              .build().full("bench-" + dataset));
+          if (manifest[0].records() != records) {
+            throw new IllegalStateException("TopicBackup stored " + manifest[0].records() + " records, expected " + records);
+          }
+          if (round == 1) {
+            System.out.printf(Locale.ROOT, "   backup stored %,d records in %.1f MB (%.1f%% of the payload)%n", manifest[0].records(),
+                manifest[0].bytes() / 1e6, 100.0 * manifest[0].bytes() / bytes);
+          }
+          String bareTopic = topic + "-bare-produced-" + r;
+          kafka.createTopic(bareTopic, PARTITIONS, 1, Map.of("retention.ms", "-1"));
+          List<ProducerRecord<byte[], byte[]>> pregenerated = generate(bareTopic, dataset, records);
+          measure(runs, "produce", mb, () -> sendAll(kafka, pregenerated));
+          pregenerated.clear();
+          long[] restored = new long[1];
+          measure(runs, "restore", mb, () -> restored[0] = TopicRestore.builder(target, kafka.clientConfig(), "bench-" + dataset)
+              .rename(topic, topic + "-restored-" + r).build().run().produced());
+          if (restored[0] != records) {
+            throw new IllegalStateException("TopicRestore produced " + restored[0] + " records, expected " + records);
+          }
+          deleteTree(work.resolve("backups-" + dataset + "-" + r));
+          try (var admin = kafka.admin()) {
+            admin.deleteTopics(List.of(bareTopic, topic + "-restored-" + r)).all().get();
+          }
         }
-        Path console = work.resolve(dataset + ".console");
-        double cc = rate(mb, () -> run(List.of(java(), "-cp", System.getProperty("java.class.path"),
-            "org.apache.kafka.tools.consumer.ConsoleConsumer", "--bootstrap-server", kafka.bootstrapServers(), "--topic", topic,
-            "--from-beginning", "--max-messages", String.valueOf(records), "--property", "print.key=true"), console));
-        row(dataset, "backup", "Kafka ConsoleConsumer to a file", cc, bare);
-        FileSystemBackupTarget target = new FileSystemBackupTarget(work.resolve("backups-" + dataset));
-        BackupManifest[] manifest = new BackupManifest[1];
-        double backup = rate(mb, () -> manifest[0] = TopicBackup.builder(kafka.clientConfig(), target).topics(List.of(topic))
-            .build().full("bench-" + dataset));
+        double bare = median(runs.get("bare"));
+        row(dataset, "backup", "bare KafkaConsumer poll loop", bare, bare);
+        row(dataset, "backup", kcat != null ? "kcat -C to a file" : "kcat (not installed: apt-get install kcat)",
+            kcat != null ? median(runs.get("kcat")) : Double.NaN, bare);
+        row(dataset, "backup", "Kafka ConsoleConsumer to a file", median(runs.get("console")), bare);
+        double backup = median(runs.get("backup"));
         row(dataset, "backup", "StreamDR TopicBackup (zstd, CRC32C, SHA-256)", backup, bare);
-        System.out.printf(Locale.ROOT, "   backup stored %.1f MB (%.0f%% of the payload)%n", manifest[0].bytes() / 1e6,
-            100.0 * manifest[0].bytes() / bytes);
         if (kcat != null) {
-          System.out.printf(Locale.ROOT, "   TopicBackup / kcat = %.2f%n", backup / rateOf(dataset, "kcat -C to a file"));
+          System.out.printf(Locale.ROOT, "   TopicBackup / kcat = %.2f%n", backup / median(runs.get("kcat")));
         }
-
-        String restoredTopic = topic + "-restored";
-        String bareTopic = topic + "-bare-produced";
-        kafka.createTopic(bareTopic, PARTITIONS, 1, Map.of());
-        double bareProduce = rate(mb, () -> produceLikeRestore(kafka, bareTopic, dataset, records));
-        row(dataset, "restore", "bare idempotent acks=all producer", bareProduce, bareProduce);
-        double restore = rate(mb, () -> TopicRestore.builder(target, kafka.clientConfig(), "bench-" + dataset)
-            .rename(topic, restoredTopic).build().run());
-        row(dataset, "restore", "StreamDR TopicRestore (verify + produce)", restore, bareProduce);
+        double produce = median(runs.get("produce"));
+        row(dataset, "restore", "bare idempotent acks=all producer", produce, produce);
+        row(dataset, "restore", "StreamDR TopicRestore (verify + produce)", median(runs.get("restore")), produce);
+        runs.forEach((k, v) -> System.out.printf(Locale.ROOT, "   %-8s rounds: %s MB/s%n", k,
+            v.stream().map(x -> String.format(Locale.ROOT, "%.0f", x)).toList()));
       }
       System.out.printf("%n%-7s %-8s %-48s %10s %8s%n", "data", "phase", "method", "MB/s", "ratio");
       for (String[] r : ROWS) {
@@ -173,12 +206,21 @@ public final class BackupBenchmark {
     return bytes;
   }
 
-  private static void produceLikeRestore(EmbeddedKafkaCluster kafka, String topic, String dataset, int records) {
+  /** The same records as the topic holds, built before timing so the baseline measures only producing. */
+  private static List<ProducerRecord<byte[], byte[]>> generate(String topic, String dataset, int records) {
     Random random = new Random(42);
+    List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(records);
+    for (int i = 0; i < records; i++) {
+      byte[] key = ("{\"id\":" + i + "}").getBytes(StandardCharsets.UTF_8);
+      out.add(new ProducerRecord<>(topic, i % PARTITIONS, 1_700_000_000_000L + i, key, value(dataset, i, random)));
+    }
+    return out;
+  }
+
+  private static void sendAll(EmbeddedKafkaCluster kafka, List<ProducerRecord<byte[], byte[]>> records) {
     try (KafkaProducer<byte[], byte[]> p = loadProducer(kafka, true)) {
-      for (int i = 0; i < records; i++) {
-        byte[] key = ("{\"id\":" + i + "}").getBytes(StandardCharsets.UTF_8);
-        p.send(new ProducerRecord<>(topic, i % PARTITIONS, 1_700_000_000_000L + i, key, value(dataset, i, random)));
+      for (ProducerRecord<byte[], byte[]> r : records) {
+        p.send(r);
       }
       p.flush();
     }
@@ -228,7 +270,7 @@ public final class BackupBenchmark {
     Path out = work.resolve("heap.txt");
     List<String> cmd = List.of(java(), "-Xmx256m", "-cp", System.getProperty("java.class.path"), BackupHeapProbe.class.getName(),
         kafka.bootstrapServers(), "bench-json", work.resolve("heap-backup").toString());
-    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     boolean ok = p.waitFor(30, TimeUnit.MINUTES) && p.exitValue() == 0;
     System.out.printf("%nBackup of bench-json in a JVM with -Xmx256m: %s; %s%n", ok ? "completed" : "FAILED",
         Files.readString(out).trim());

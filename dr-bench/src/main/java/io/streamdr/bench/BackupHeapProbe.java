@@ -16,6 +16,8 @@ public final class BackupHeapProbe {
     System.setProperty("log4j2.configurationFile", "classpath:bench-log4j2.xml");
     BackupManifest m = TopicBackup.builder(Map.of("bootstrap.servers", args[0]), new FileSystemBackupTarget(Path.of(args[2])))
         .topics(List.of(args[1])).build().full("heap-probe");
+    m.topics().forEach(t -> t.partitions().forEach(p -> System.err.printf("partition %d: [%d, %d) %d records%n",
+        p.partition(), p.startOffset(), p.endOffset(), p.records())));
     long peak = 0;
     for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
       if (pool.getType() == MemoryType.HEAP) {

@@ -61,8 +61,10 @@ import org.slf4j.LoggerFactory;
  * <p>Records are read with {@code isolation.level=read_committed}: aborted transactional records and control
  * markers are never stored. Each partition is written as segments ({@link SegmentFormat}: CRC32C per frame, zstd),
  * each published atomically with its SHA-256; the manifest ({@link BackupManifest}) is written last — a backup exists
- * only when its manifest does. Memory is bounded whatever the topic size: fetch sizes are capped and at most
- * {@link Builder#maxOpenSegments(int)} segments are open at once.
+ * only when its manifest does. Memory is bounded whatever the topic size: fetch sizes are capped, record batches
+ * handed to the writer threads are bounded in bytes, and at most {@link Builder#maxOpenSegments(int)} segments are
+ * open at once. One consumer fetches all partitions; {@link Builder#threads(int)} writers serialize, compress and
+ * hash them in parallel, each owning a fixed set of partitions so every partition is written in order.
  *
  * <p>Resuming: the cut is recorded first ({@code plan.json}); running a backup again with the same id after a crash
  * continues from the last published segment of each partition and never publishes a partial backup. Running it
@@ -87,6 +89,7 @@ public final class TopicBackup {
   private final int maxOpenSegments;
   private final int compressionLevel;
   private final Duration stallTimeout;
+  private final int threads;
   private final Clock clock;
 
   private TopicBackup(Builder b) {
@@ -99,6 +102,7 @@ public final class TopicBackup {
     this.maxOpenSegments = b.maxOpenSegments;
     this.compressionLevel = b.compressionLevel;
     this.stallTimeout = b.stallTimeout;
+    this.threads = b.threads;
     this.clock = b.clock;
   }
 
@@ -137,14 +141,14 @@ public final class TopicBackup {
     try (Admin admin = Admin.create(adminConfig());
          KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       BackupPlan plan = target.exists(BackupPlan.key(backupId)) ? readPlan(backupId) : plan(backupId, type, parentId, admin, consumer);
-      Map<TopicPartition, List<SegmentStats>> done = new HashMap<>();
+      Map<TopicPartition, List<SegmentStats>> done = new java.util.concurrent.ConcurrentHashMap<>();
       Map<TopicPartition, Long> next = new HashMap<>();
       Map<TopicPartition, Long> end = new HashMap<>();
       for (BackupPlan.TopicPlan t : plan.topics()) {
         for (Map.Entry<Integer, long[]> r : t.ranges().entrySet()) {
           TopicPartition tp = new TopicPartition(t.name(), r.getKey());
           List<SegmentStats> existing = existingSegments(backupId, tp);
-          done.put(tp, existing);
+          done.put(tp, java.util.Collections.synchronizedList(existing));
           next.put(tp, existing.isEmpty() ? r.getValue()[0] : existing.get(existing.size() - 1).lastOffset() + 1);
           end.put(tp, r.getValue()[1]);
         }
@@ -382,18 +386,30 @@ public final class TopicBackup {
     consumer.assign(todo);
     todo.forEach(tp -> consumer.seek(tp, next.get(tp)));
     Set<TopicPartition> remaining = new java.util.HashSet<>(todo);
-    OpenSegments open = new OpenSegments(backupId, done);
+    // serialization, compression and hashing run on workers, each owning a fixed set of partitions (order kept)
+    int workerCount = Math.max(1, Math.min(threads, todo.size()));
+    List<Worker> workers = new ArrayList<>();
+    for (int i = 0; i < workerCount; i++) {
+      workers.add(new Worker(new OpenSegments(backupId, done, Math.max(1, maxOpenSegments / workerCount))));
+    }
+    Map<TopicPartition, Worker> owner = new HashMap<>();
+    for (int i = 0; i < todo.size(); i++) {
+      owner.put(todo.get(i), workers.get(i % workerCount));
+    }
     long lastProgress = System.nanoTime();
     try {
       while (!remaining.isEmpty()) {
+        Worker.rethrow(workers);
         ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(500));
         for (TopicPartition tp : batch.partitions()) {
           long stop = end.get(tp);
-          for (ConsumerRecord<byte[], byte[]> r : batch.records(tp)) {
-            if (r.offset() >= stop) {
-              break;
-            }
-            open.write(tp, toBackupRecord(r));
+          List<ConsumerRecord<byte[], byte[]>> records = batch.records(tp);
+          int n = records.size();
+          while (n > 0 && records.get(n - 1).offset() >= stop) {
+            n--;
+          }
+          if (n > 0) {
+            owner.get(tp).write(tp, records.subList(0, n));
           }
         }
         if (!batch.isEmpty()) {
@@ -402,7 +418,7 @@ public final class TopicBackup {
         for (var it = remaining.iterator(); it.hasNext(); ) {
           TopicPartition tp = it.next();
           if (consumer.position(tp) >= end.get(tp)) {
-            open.close(tp);
+            owner.get(tp).close(tp);
             consumer.pause(List.of(tp));
             it.remove();
           }
@@ -413,10 +429,99 @@ public final class TopicBackup {
                   .formatted(backupId, stallTimeout, remaining));
         }
       }
-      open.closeAll();
+      for (Worker w : workers) {
+        w.finish();
+      }
+      Worker.rethrow(workers);
     } catch (RuntimeException e) {
-      open.abortAll();
+      workers.forEach(Worker::abort);
       throw e;
+    }
+  }
+
+  /** Bytes of record batches handed to workers and not yet written: bounds memory whatever the topic. */
+  private static final int IN_FLIGHT_KIB = 64 * 1024;
+
+  /** A single thread that writes the segments of the partitions it owns, fed in order by the polling thread. */
+  private static final class Worker {
+    private final OpenSegments open;
+    private final java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "streamdr-backup-writer");
+      t.setDaemon(true);
+      return t;
+    });
+    private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(IN_FLIGHT_KIB);
+    private final java.util.concurrent.atomic.AtomicReference<RuntimeException> failure = new java.util.concurrent.atomic.AtomicReference<>();
+
+    Worker(OpenSegments open) {
+      this.open = open;
+    }
+
+    void write(TopicPartition tp, List<ConsumerRecord<byte[], byte[]>> records) {
+      long bytes = 0;
+      for (ConsumerRecord<byte[], byte[]> r : records) {
+        bytes += r.serializedKeySize() + Math.max(0, r.serializedValueSize()) + 64;
+      }
+      int permits = (int) Math.min(IN_FLIGHT_KIB, Math.max(1, bytes >> 10));
+      inFlight.acquireUninterruptibly(permits);
+      submit(() -> {
+        try {
+          for (ConsumerRecord<byte[], byte[]> r : records) {
+            open.write(tp, toBackupRecord(r));
+          }
+        } finally {
+          inFlight.release(permits);
+        }
+      });
+    }
+
+    void close(TopicPartition tp) {
+      submit(() -> open.close(tp));
+    }
+
+    private void submit(Runnable task) {
+      thread.execute(() -> {
+        if (failure.get() != null) {
+          return;
+        }
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          failure.compareAndSet(null, e);
+        }
+      });
+    }
+
+    void finish() {
+      submit(open::closeAll);
+      thread.shutdown();
+      try {
+        if (!thread.awaitTermination(1, TimeUnit.HOURS)) {
+          throw new DrTimeoutException("backup", "writer", Duration.ofHours(1), "Backup writer did not finish within an hour");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new DrException("Interrupted while finishing a backup", e);
+      }
+    }
+
+    void abort() {
+      thread.shutdownNow();
+      try {
+        thread.awaitTermination(1, TimeUnit.MINUTES);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      open.abortAll();
+    }
+
+    static void rethrow(List<Worker> workers) {
+      for (Worker w : workers) {
+        RuntimeException e = w.failure.get();
+        if (e != null) {
+          throw e;
+        }
+      }
     }
   }
 
@@ -437,21 +542,23 @@ public final class TopicBackup {
     }
   }
 
-  /** Segments being written, at most maxOpenSegments at once (least recently used is published early). */
+  /** Segments being written by one worker, at most {@code limit} at once (least recently used is published early). */
   private final class OpenSegments {
     private final String backupId;
     private final Map<TopicPartition, List<SegmentStats>> done;
+    private final int limit;
     private final LinkedHashMap<TopicPartition, Open> open = new LinkedHashMap<>(16, 0.75f, true);
 
-    OpenSegments(String backupId, Map<TopicPartition, List<SegmentStats>> done) {
+    OpenSegments(String backupId, Map<TopicPartition, List<SegmentStats>> done, int limit) {
       this.backupId = backupId;
       this.done = done;
+      this.limit = limit;
     }
 
     void write(TopicPartition tp, BackupRecord r) {
       Open o = open.get(tp);
       if (o == null) {
-        if (open.size() >= maxOpenSegments) {
+        if (open.size() >= limit) {
           TopicPartition eldest = open.keySet().iterator().next();
           close(eldest);
         }
@@ -579,7 +686,8 @@ public final class TopicBackup {
     private List<String> groups = List.of();
     private long segmentBytes = 64L * 1024 * 1024;
     private int maxOpenSegments = 16;
-    private int compressionLevel = 3;
+    private int compressionLevel = 1;
+    private int threads = Runtime.getRuntime().availableProcessors();
     private Duration stallTimeout = Duration.ofMinutes(2);
     private Clock clock = Clock.systemUTC();
 
@@ -620,9 +728,18 @@ public final class TopicBackup {
       return this;
     }
 
-    /** zstd level (default 3). */
+    /**
+     * zstd level (default 1: zstd's fast mode, still compressing JSON change events ~30 to 1; level 3 compresses
+     * incompressible data at a third of the speed).
+     */
     public Builder compressionLevel(int level) {
       this.compressionLevel = level;
+      return this;
+    }
+
+    /** Threads that serialize, compress and hash segments, each owning some partitions (default: one per core). */
+    public Builder threads(int threads) {
+      this.threads = Math.max(1, threads);
       return this;
     }
 

@@ -1,0 +1,346 @@
+package io.streamdr.aws;
+
+import io.streamdr.core.BackupIoException;
+import io.streamdr.core.NotFoundException;
+import io.streamdr.core.backup.BackupKey;
+import io.streamdr.core.backup.BackupObject;
+import io.streamdr.core.backup.BackupOutputStream;
+import io.streamdr.core.backup.BackupTarget;
+import io.streamdr.core.internal.Checks;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+import software.amazon.awssdk.services.s3.model.StorageClass;
+
+/**
+ * A {@link BackupTarget} in an S3 bucket under a prefix. Publishing is atomic, as S3 makes an object visible only
+ * when its upload completes: objects smaller than the part size go up in one PUT, larger ones as a multipart upload
+ * holding one part in memory at a time (bounded memory whatever the object size); an aborted or failed write aborts
+ * the multipart upload. Every PUT and part carries a SHA-256 checksum that S3 verifies; single-PUT objects also
+ * record their SHA-256 in the {@code x-amz-meta-streamdr-sha256} metadata, which {@link #stat} reports.
+ * Server-side encryption and storage class are passed through. Credentials come from the client you build (the SDK's
+ * default provider chain, or yours) and never appear in messages. Thread-safe.
+ */
+public final class S3BackupTarget implements BackupTarget {
+  private static final Logger LOG = LoggerFactory.getLogger(S3BackupTarget.class);
+  private static final String SHA_META = "streamdr-sha256";
+  /** S3's smallest part (except the last). */
+  public static final int MIN_PART_SIZE = 5 * 1024 * 1024;
+  private final S3Client s3;
+  private final String bucket;
+  private final String prefix;
+  private final int partSize;
+  private final ServerSideEncryption sse;
+  private final String kmsKeyId;
+  private final StorageClass storageClass;
+
+  private S3BackupTarget(Builder b) {
+    this.s3 = b.s3;
+    this.bucket = b.bucket;
+    this.prefix = b.prefix;
+    this.partSize = b.partSize;
+    this.sse = b.sse;
+    this.kmsKeyId = b.kmsKeyId;
+    this.storageClass = b.storageClass;
+  }
+
+  /**
+   * @param s3     a client (region, credentials, endpoint) you own and close
+   * @param bucket the bucket
+   */
+  public static Builder builder(S3Client s3, String bucket) {
+    return new Builder(s3, bucket);
+  }
+
+  private String objectKey(BackupKey key) {
+    return prefix + key.value();
+  }
+
+  @Override
+  public BackupOutputStream create(BackupKey key) {
+    return new Upload(objectKey(Checks.requireNonNull(key, "key")), key);
+  }
+
+  @Override
+  public InputStream open(BackupKey key) {
+    String k = objectKey(key);
+    try {
+      return s3.getObject(r -> r.bucket(bucket).key(k));
+    } catch (NoSuchKeyException e) {
+      throw notFound(key);
+    } catch (SdkException e) {
+      if (e instanceof S3Exception s && s.statusCode() == 404 && !"NoSuchBucket".equals(code(s))) {
+        throw notFound(key);
+      }
+      throw S3Errors.translate(e, bucket, k, "GET");
+    }
+  }
+
+  private static String code(S3Exception e) {
+    return e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
+  }
+
+  private NotFoundException notFound(BackupKey key) {
+    return new NotFoundException("backup", key.value(),
+        "No backup object '%s' in s3://%s/%s; list what exists with list(\"\")".formatted(key, bucket, prefix));
+  }
+
+  @Override
+  public List<BackupObject> list(String keyPrefix) {
+    String p = prefix + (keyPrefix == null ? "" : keyPrefix);
+    List<BackupObject> out = new ArrayList<>();
+    try {
+      for (S3Object o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(p)).contents()) {
+        String relative = o.key().substring(prefix.length());
+        try {
+          out.add(new BackupObject(new BackupKey(relative), o.size(), o.lastModified(), Optional.empty()));
+        } catch (io.streamdr.core.InvalidRequestException e) {
+          // an object someone else put under the prefix; not ours to list
+        }
+      }
+    } catch (SdkException e) {
+      throw S3Errors.translate(e, bucket, p, "LIST");
+    }
+    out.sort(java.util.Comparator.comparing(BackupObject::key));
+    return out;
+  }
+
+  /** One object, with its SHA-256 when it was uploaded in a single PUT. */
+  @Override
+  public Optional<BackupObject> stat(BackupKey key) {
+    String k = objectKey(key);
+    try {
+      HeadObjectResponse head = s3.headObject(r -> r.bucket(bucket).key(k));
+      return Optional.of(new BackupObject(key, head.contentLength(), head.lastModified(),
+          Optional.ofNullable(head.metadata().get(SHA_META))));
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return Optional.empty();
+      }
+      throw S3Errors.translate(e, bucket, k, "HEAD");
+    } catch (SdkException e) {
+      throw S3Errors.translate(e, bucket, k, "HEAD");
+    }
+  }
+
+  @Override
+  public void delete(BackupKey key) {
+    String k = objectKey(key);
+    try {
+      s3.deleteObject(r -> r.bucket(bucket).key(k));
+    } catch (SdkException e) {
+      throw S3Errors.translate(e, bucket, k, "DELETE");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "S3BackupTarget[s3://" + bucket + "/" + prefix + "]";
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Buffers one part; the first full part starts a multipart upload. */
+  private final class Upload extends BackupOutputStream {
+    private final String objectKey;
+    private final BackupKey key;
+    private final MessageDigest whole = sha256();
+    private byte[] part = new byte[Math.min(partSize, 1024 * 1024)];
+    private int len;
+    private String uploadId;
+    private final List<CompletedPart> parts = new ArrayList<>();
+    private boolean done;
+
+    Upload(String objectKey, BackupKey key) {
+      this.objectKey = objectKey;
+      this.key = key;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int n) throws IOException {
+      if (done) {
+        throw new IOException("Backup stream for '%s' is already closed or aborted".formatted(key));
+      }
+      whole.update(b, off, n);
+      while (n > 0) {
+        if (len == partSize) {
+          flushPart();
+        }
+        if (len == part.length) {
+          part = java.util.Arrays.copyOf(part, Math.min(partSize, part.length * 2));
+        }
+        int take = Math.min(n, part.length - len);
+        System.arraycopy(b, off, part, len, take);
+        len += take;
+        off += take;
+        n -= take;
+      }
+    }
+
+    private void flushPart() throws IOException {
+      try {
+        if (uploadId == null) {
+          uploadId = s3.createMultipartUpload(r -> {
+            r.bucket(bucket).key(objectKey).checksumAlgorithm(ChecksumAlgorithm.SHA256);
+            encryption(r);
+          }).uploadId();
+        }
+        int number = parts.size() + 1;
+        String checksum = Base64.getEncoder().encodeToString(sha256().digest(java.util.Arrays.copyOf(part, len)));
+        String etag = s3.uploadPart(r -> r.bucket(bucket).key(objectKey).uploadId(uploadId).partNumber(number)
+            .checksumSHA256(checksum), RequestBody.fromBytes(java.util.Arrays.copyOf(part, len))).eTag();
+        parts.add(CompletedPart.builder().partNumber(number).eTag(etag).checksumSHA256(checksum).build());
+        len = 0;
+      } catch (SdkException e) {
+        abort();
+        throw new IOException(S3Errors.translate(e, bucket, objectKey, "multipart upload").getMessage(), e);
+      }
+    }
+
+    private void encryption(software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest.Builder r) {
+      if (sse != null) {
+        r.serverSideEncryption(sse);
+      }
+      if (kmsKeyId != null) {
+        r.ssekmsKeyId(kmsKeyId);
+      }
+      if (storageClass != null) {
+        r.storageClass(storageClass);
+      }
+    }
+
+    @Override
+    public void abort() {
+      if (done) {
+        return;
+      }
+      done = true;
+      if (uploadId != null) {
+        try {
+          s3.abortMultipartUpload(r -> r.bucket(bucket).key(objectKey).uploadId(uploadId));
+        } catch (SdkException e) {
+          LOG.warn("Could not abort multipart upload of s3://{}/{}; a bucket lifecycle rule should clean it up: {}", bucket, objectKey,
+              e.getMessage());
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      if (done) {
+        return;
+      }
+      try {
+        if (uploadId == null) {
+          byte[] bytes = java.util.Arrays.copyOf(part, len);
+          String hex = HexFormat.of().formatHex(whole.digest());
+          String checksum = Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex));
+          s3.putObject(r -> {
+            r.bucket(bucket).key(objectKey).checksumSHA256(checksum).metadata(Map.of(SHA_META, hex));
+            if (sse != null) {
+              r.serverSideEncryption(sse);
+            }
+            if (kmsKeyId != null) {
+              r.ssekmsKeyId(kmsKeyId);
+            }
+            if (storageClass != null) {
+              r.storageClass(storageClass);
+            }
+          }, RequestBody.fromBytes(bytes));
+        } else {
+          if (len > 0) {
+            flushPart();
+          }
+          s3.completeMultipartUpload(r -> r.bucket(bucket).key(objectKey).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
+        }
+        done = true;
+      } catch (IOException e) {
+        done = true;
+        throw new BackupIoException(key, "publish", e);
+      } catch (SdkException e) {
+        abort();
+        throw S3Errors.translate(e, bucket, objectKey, "PUT");
+      }
+    }
+  }
+
+  /** Builder for {@link S3BackupTarget}. */
+  public static final class Builder {
+    private final S3Client s3;
+    private final String bucket;
+    private String prefix = "";
+    private int partSize = 8 * 1024 * 1024;
+    private ServerSideEncryption sse;
+    private String kmsKeyId;
+    private StorageClass storageClass;
+
+    private Builder(S3Client s3, String bucket) {
+      this.s3 = Checks.requireNonNull(s3, "S3 client");
+      this.bucket = Checks.requireNonBlank(bucket, "bucket");
+    }
+
+    /** Key prefix inside the bucket, e.g. {@code streamdr/us-east-1/}; a trailing slash is added if missing. */
+    public Builder prefix(String prefix) {
+      String p = prefix == null ? "" : prefix.replaceAll("^/+", "");
+      this.prefix = p.isEmpty() || p.endsWith("/") ? p : p + "/";
+      return this;
+    }
+
+    /** Size of each multipart part and the threshold for multipart (default 8 MiB, at least 5 MiB). */
+    public Builder partSize(int bytes) {
+      if (bytes < MIN_PART_SIZE) {
+        throw new io.streamdr.core.InvalidRequestException("S3 part size must be at least 5 MiB, was " + bytes);
+      }
+      this.partSize = bytes;
+      return this;
+    }
+
+    /** Server-side encryption (AES256 or aws:kms), optionally with a KMS key id. */
+    public Builder serverSideEncryption(ServerSideEncryption sse, String kmsKeyId) {
+      this.sse = sse;
+      this.kmsKeyId = kmsKeyId;
+      return this;
+    }
+
+    public Builder storageClass(StorageClass storageClass) {
+      this.storageClass = storageClass;
+      return this;
+    }
+
+    public S3BackupTarget build() {
+      return new S3BackupTarget(this);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package io.streamdr.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamdr.core.NotFoundException;
+import io.streamdr.core.backup.BackupKey;
+import io.streamdr.core.backup.BackupOutputStream;
+import io.streamdr.core.backup.BackupTarget;
+import io.streamdr.core.testing.BackupTargetContract;
+import io.streamdr.kafka.backup.BackupCatalog;
+import io.streamdr.kafka.backup.BackupManifest;
+import io.streamdr.kafka.backup.TopicBackup;
+import io.streamdr.kafka.backup.TopicRestore;
+import io.streamdr.testkit.EmbeddedKafkaCluster;
+import io.streamdr.testkit.EmbeddedS3;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class S3BackupTargetIT extends BackupTargetContract {
+  @RegisterExtension @Order(1)
+  static final EmbeddedS3 S3 = EmbeddedS3.create();
+
+  @RegisterExtension @Order(2)
+  static final EmbeddedKafkaCluster KAFKA = EmbeddedKafkaCluster.builder().name("s3-backups").build();
+
+  private static int n;
+
+  @BeforeAll
+  static void bucket() {
+    S3.createBucket("backups");
+  }
+
+  @Override
+  protected BackupTarget target() {
+    return S3BackupTarget.builder(S3.client(), "backups").prefix("test-" + (++n)).partSize(S3BackupTarget.MIN_PART_SIZE).build();
+  }
+
+  @Test
+  void an_aborted_multipart_upload_leaves_no_object_and_no_pending_upload() throws Exception {
+    BackupTarget t = target();
+    BackupOutputStream out = t.create(BackupKey.of("big.seg"));
+    out.write(new byte[6 * 1024 * 1024]); // more than one part: a multipart upload has started
+    assertThat(S3.client().listMultipartUploads(r -> r.bucket("backups")).uploads()).isNotEmpty();
+    out.abort();
+    assertThat(t.exists(BackupKey.of("big.seg"))).isFalse();
+    assertThat(S3.client().listMultipartUploads(r -> r.bucket("backups")).uploads()).isEmpty();
+  }
+
+  @Test
+  void small_objects_carry_their_sha256_in_metadata() {
+    BackupTarget t = target();
+    t.put(BackupKey.of("m.json"), "abc".getBytes(StandardCharsets.UTF_8));
+    assertThat(t.stat(BackupKey.of("m.json")).orElseThrow().sha256())
+        .contains("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  }
+
+  @Test
+  void a_missing_bucket_is_named_in_the_error() {
+    BackupTarget t = S3BackupTarget.builder(S3.client(), "no-such-bucket").build();
+    assertThatThrownBy(() -> t.put(BackupKey.of("x"), new byte[1])).isInstanceOf(NotFoundException.class)
+        .hasMessageContaining("no-such-bucket");
+    assertThatThrownBy(() -> t.list("")).isInstanceOf(NotFoundException.class).hasMessageContaining("no-such-bucket");
+  }
+
+  @Test
+  void a_topic_backs_up_to_s3_and_restores_from_it() {
+    KAFKA.createTopic("orders", 2, 1, Map.of());
+    Map<String, String> data = new LinkedHashMap<>();
+    for (int i = 0; i < 500; i++) {
+      data.put("k" + i, "v" + i);
+    }
+    KAFKA.produce("orders", data);
+    BackupTarget t = S3BackupTarget.builder(S3.client(), "backups").prefix("kafka/us-east-1").build();
+    BackupManifest m = TopicBackup.builder(KAFKA.clientConfig(), t).topics(List.of("orders")).build().full("s3-full");
+    assertThat(m.records()).isEqualTo(500);
+    assertThat(new BackupCatalog(t).verify("s3-full").ok()).isTrue();
+    TopicRestore.builder(t, KAFKA.clientConfig(), "s3-full").rename("orders", "orders-restored").build().run();
+    assertThat(KAFKA.read("orders-restored", 500, Duration.ofSeconds(30))).hasSize(500);
+    assertThat(S3.client().listObjectsV2(r -> r.bucket("backups").prefix("kafka/us-east-1/topic-backups/s3-full/")).contents())
+        .anySatisfy(o -> assertThat(o.key()).endsWith("manifest.json"));
+  }
+}
