@@ -98,6 +98,14 @@ public final class BackupBenchmark {
           if (restored[0] != records) {
             throw new IllegalStateException("TopicRestore produced " + restored[0] + " records, expected " + records);
           }
+          String copy = topic + "-restored-" + r;
+          io.streamdr.core.verify.IntegrityReport[] report = new io.streamdr.core.verify.IntegrityReport[1];
+          measure(runs, "verify", mb, () -> report[0] = new io.streamdr.kafka.verify.KafkaIntegrityVerifier(
+              Map.of("bench", kafka.clientConfig())).verify(io.streamdr.core.verify.VerificationRequest.builder("bench", "bench")
+              .topics(topic).naming(t -> copy).build()));
+          if (!report[0].passed()) {
+            throw new IllegalStateException("Verification of the restored copy failed: " + report[0].toText());
+          }
           deleteTree(work.resolve("backups-" + dataset + "-" + r));
           try (var admin = kafka.admin()) {
             admin.deleteTopics(List.of(bareTopic, topic + "-restored-" + r)).all().get();
@@ -116,6 +124,7 @@ public final class BackupBenchmark {
         double produce = median(runs.get("produce"));
         row(dataset, "restore", "bare idempotent acks=all producer", produce, produce);
         row(dataset, "restore", "StreamDR TopicRestore (verify + produce)", median(runs.get("restore")), produce);
+        row(dataset, "verify", "StreamDR IntegrityVerifier (both sides, parallel)", median(runs.get("verify")), bare);
         runs.forEach((k, v) -> System.out.printf(Locale.ROOT, "   %-8s rounds: %s MB/s%n", k,
             v.stream().map(x -> String.format(Locale.ROOT, "%.0f", x)).toList()));
       }
@@ -229,6 +238,11 @@ public final class BackupBenchmark {
   private static void bareConsume(EmbeddedKafkaCluster kafka, String topic, int records) {
     Map<String, Object> c = kafka.clientConfig();
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    // the same fetch settings as TopicBackup's consumer, so this is the read limit of the same reading
+    c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 16 * 1024 * 1024);
+    c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 2 * 1024 * 1024);
+    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+    c.put(ConsumerConfig.RECEIVE_BUFFER_CONFIG, 1024 * 1024);
     long seen = 0;
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> tps = new ArrayList<>();

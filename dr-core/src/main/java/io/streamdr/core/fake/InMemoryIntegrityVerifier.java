@@ -125,8 +125,15 @@ public final class InMemoryIntegrityVerifier implements IntegrityVerifier {
           s = s.stream().filter(r -> r.timestamp() <= cut).toList();
         }
         List<RecordFingerprint> t = target.snapshot(targetTopic, p);
+        java.util.Set<Long> positions = new java.util.TreeSet<>();
+        for (String group : request.groups()) {
+          Long pos = source.offsets(group).get(topic + "/" + p);
+          if (pos != null) {
+            positions.add(pos);
+          }
+        }
         PartitionComparator.Outcome o = PartitionComparator.compare(topic, targetTopic, p, s.iterator(), t.iterator(),
-            request.window());
+            request.window(), positions);
         results.add(o.result());
         discrepancies.addAll(o.discrepancies());
         OptionalLong lagTs = o.oldestLagTimestamp();
@@ -134,7 +141,7 @@ public final class InMemoryIntegrityVerifier implements IntegrityVerifier {
           oldestLag = Math.min(oldestLag, lagTs.getAsLong());
         }
         for (String group : request.groups()) {
-          compareGroup(group, topic, targetTopic, p, source, target, s, t).ifPresent(discrepancies::add);
+          compareGroup(group, topic, targetTopic, p, source, target, o.positions()).ifPresent(discrepancies::add);
         }
       }
     }
@@ -145,13 +152,13 @@ public final class InMemoryIntegrityVerifier implements IntegrityVerifier {
 
   /** A group's target position must point at the same record (by content) as its source position. */
   private static java.util.Optional<Discrepancy> compareGroup(String group, String topic, String targetTopic, int p,
-      Cluster source, Cluster target, List<RecordFingerprint> s, List<RecordFingerprint> t) {
+      Cluster source, Cluster target, Map<Long, Long> positions) {
     Long sourcePos = source.offsets(group).get(topic + "/" + p);
     if (sourcePos == null) {
       return java.util.Optional.empty();
     }
     Long targetPos = target.offsets(group).get(targetTopic + "/" + p);
-    long expected = expectedTargetPosition(sourcePos, s, t);
+    long expected = positions.getOrDefault(sourcePos, 0L);
     if (targetPos != null && targetPos == expected) {
       return java.util.Optional.empty();
     }
@@ -162,15 +169,6 @@ public final class InMemoryIntegrityVerifier implements IntegrityVerifier {
             : "group '%s' is behind on the target by %d record(s): would re-deliver".formatted(group, expected - targetPos);
     return java.util.Optional.of(new Discrepancy(Discrepancy.Kind.GROUP_OFFSET, topic, p, sourcePos,
         targetPos == null ? -1 : targetPos, 1, detail));
-  }
-
-  /** Number of source records before the position, mapped to the target offset after as many matching records. */
-  private static long expectedTargetPosition(long sourcePos, List<RecordFingerprint> s, List<RecordFingerprint> t) {
-    long consumed = s.stream().filter(r -> r.offset() < sourcePos).count();
-    if (consumed == 0) {
-      return t.isEmpty() ? 0 : t.get(0).offset();
-    }
-    return consumed <= t.size() ? t.get((int) consumed - 1).offset() + 1 : (t.isEmpty() ? 0 : t.get(t.size() - 1).offset() + 1);
   }
 
   private Cluster existing(String name) {

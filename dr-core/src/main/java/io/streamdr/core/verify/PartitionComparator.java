@@ -26,12 +26,24 @@ public final class PartitionComparator {
 
   private PartitionComparator() {}
 
-  /** The outcome for one partition. */
-  public record Outcome(PartitionResult result, List<Discrepancy> discrepancies, OptionalLong oldestLagTimestamp) {}
+  /**
+   * The outcome for one partition.
+   *
+   * @param positions for each source position asked for, the target offset of the same record (the first matched
+   *                  record at or after it), or the target's end if no later record matched
+   */
+  public record Outcome(PartitionResult result, List<Discrepancy> discrepancies, OptionalLong oldestLagTimestamp,
+      java.util.Map<Long, Long> positions) {}
 
   public static Outcome compare(String topic, String targetTopic, int partition, Iterator<RecordFingerprint> source,
       Iterator<RecordFingerprint> target, int window) {
-    return new Run(topic, targetTopic, partition, source, target, Math.max(2, window)).execute();
+    return compare(topic, targetTopic, partition, source, target, window, java.util.Set.of());
+  }
+
+  /** Compares, and maps the given source positions (committed consumer offsets) to target offsets. */
+  public static Outcome compare(String topic, String targetTopic, int partition, Iterator<RecordFingerprint> source,
+      Iterator<RecordFingerprint> target, int window, java.util.Set<Long> sourcePositions) {
+    return new Run(topic, targetTopic, partition, source, target, Math.max(2, window), sourcePositions).execute();
   }
 
   private static final class Side {
@@ -114,8 +126,12 @@ public final class PartitionComparator {
     Long oldestLag;
     long comparedAtLast = -1;
 
+    final java.util.TreeSet<Long> pending;
+    final java.util.Map<Long, Long> positions = new java.util.TreeMap<>();
+
     Run(String topic, String targetTopic, int partition, Iterator<RecordFingerprint> source,
-        Iterator<RecordFingerprint> target, int window) {
+        Iterator<RecordFingerprint> target, int window, java.util.Set<Long> sourcePositions) {
+      this.pending = new java.util.TreeSet<>(sourcePositions);
       this.topic = topic;
       this.targetTopic = targetTopic;
       this.partition = partition;
@@ -152,6 +168,7 @@ public final class PartitionComparator {
         RecordFingerprint a = s.buf.peekFirst();
         RecordFingerprint b = t.buf.peekFirst();
         if (a.digest() == b.digest()) {
+          mapPositions(a.offset(), b.offset());
           s.take();
           t.take();
           compared++;
@@ -194,7 +211,16 @@ public final class PartitionComparator {
       }
       PartitionResult result = new PartitionResult(topic, targetTopic, partition, s.count, t.count, s.first, s.last,
           t.first, t.last, s.hex(), t.hex(), lag, beyond);
-      return new Outcome(result, found, oldestLag == null ? OptionalLong.empty() : OptionalLong.of(oldestLag));
+      long targetEnd = t.last < 0 ? 0 : t.last + 1;
+      pending.forEach(p -> positions.put(p, targetEnd)); // no matched record at or after them: the target's end
+      return new Outcome(result, found, oldestLag == null ? OptionalLong.empty() : OptionalLong.of(oldestLag), positions);
+    }
+
+    /** Positions at or before a matched source record map to that record's target offset. */
+    void mapPositions(long sourceOffset, long targetOffset) {
+      while (!pending.isEmpty() && pending.first() <= sourceOffset) {
+        positions.put(pending.pollFirst(), targetOffset);
+      }
     }
 
     /** Adds a discrepancy, merging it into the previous one when no matching record came in between. */

@@ -149,19 +149,43 @@ public final class TopicRestore {
       List<RestoreReport.PartitionRestore> results = new ArrayList<>();
       Map<String, Map<String, Long>> groupTargets = new TreeMap<>();
       Map<String, Long> endNow = endOffsets(admin, selected);
+      // partitions are verified ahead on a pool while earlier ones are produced; a partition is produced only once all
+      // its segments verified, so nothing of a corrupt partition is ever written
+      java.util.concurrent.ExecutorService verifiers = java.util.concurrent.Executors.newFixedThreadPool(
+          Math.max(1, Runtime.getRuntime().availableProcessors()), r -> {
+            Thread t = new Thread(r, "streamdr-restore-verify");
+            t.setDaemon(true);
+            return t;
+          });
+      AtomicReference<Exception> failure = new AtomicReference<>();
       try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
+        List<Object[]> work = new ArrayList<>();
         for (BackupManifest.TopicEntry t : selected) {
           for (BackupManifest.PartitionEntry p : t.partitions()) {
-            String tpKey = targetTopic(t.name()) + "-" + p.partition();
-            long base = state.baseOffsets().get(tpKey);
-            long already = endNow.get(tpKey) - base;
             List<Seg> segments = segments(chain, t.name(), p.partition());
-            verify(segments);
-            Map<String, Long> groupSource = groupOffsets(last, t.name(), p.partition());
-            results.add(produce(producer, t.name(), p.partition(), segments, base, already, groupSource, groupTargets));
+            work.add(new Object[] {t, p, segments, verifiers.submit(() -> verify(segments))});
           }
         }
+        for (Object[] w : work) {
+          BackupManifest.TopicEntry t = (BackupManifest.TopicEntry) w[0];
+          BackupManifest.PartitionEntry p = (BackupManifest.PartitionEntry) w[1];
+          @SuppressWarnings("unchecked")
+          List<Seg> segments = (List<Seg>) w[2];
+          awaitVerified((Future<?>) w[3]);
+          String tpKey = targetTopic(t.name()) + "-" + p.partition();
+          long base = state.baseOffsets().get(tpKey);
+          long already = endNow.get(tpKey) - base;
+          Map<String, Long> groupSource = groupOffsets(last, t.name(), p.partition());
+          results.add(produce(producer, t.name(), p.partition(), segments, base, already, groupSource, groupTargets, failure));
+        }
         producer.flush();
+      } finally {
+        verifiers.shutdownNow();
+      }
+      if (failure.get() != null) {
+        throw new DrException("cluster", String.valueOf(clientConfig.get("bootstrap.servers")),
+            "Producing the restore of %s failed: %s; run the same restore again to resume without duplicates"
+                .formatted(backupId, failure.get().getMessage()), failure.get(), true);
       }
       if (restoreGroups) {
         commitGroups(admin, groupTargets);
@@ -356,10 +380,24 @@ public final class TopicRestore {
     return out;
   }
 
+  private static void awaitVerified(Future<?> verification) {
+    try {
+      verification.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new DrException("Verifying a backup segment failed: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DrException("Interrupted while verifying backup segments", e);
+    }
+  }
+
   private RestoreReport.PartitionRestore produce(KafkaProducer<byte[], byte[]> producer, String topic, int partition,
-      List<Seg> segments, long base, long already, Map<String, Long> groupSource, Map<String, Map<String, Long>> groupTargets) {
+      List<Seg> segments, long base, long already, Map<String, Long> groupSource, Map<String, Map<String, Long>> groupTargets,
+      AtomicReference<Exception> failure) {
     String target = targetTopic(topic);
-    AtomicReference<Exception> failure = new AtomicReference<>();
     long index = 0; // position in the restored sequence = target offset - base
     long produced = 0;
     long cut = 0;
@@ -408,8 +446,8 @@ public final class TopicRestore {
         break;
       }
     }
-    producer.flush();
     if (failure.get() != null) {
+      producer.flush();
       throw new DrException("topic", target, "Producing to %s-%d failed: %s; run the same restore again to resume without duplicates"
           .formatted(target, partition, failure.get().getMessage()), failure.get(), true);
     }

@@ -1,0 +1,219 @@
+package io.streamdr.core.failover;
+
+import io.streamdr.core.DrException;
+import io.streamdr.core.FencedException;
+import io.streamdr.core.health.HealthProbe;
+import io.streamdr.core.health.HealthSignal;
+import io.streamdr.core.internal.Checks;
+import io.streamdr.core.region.Region;
+import io.streamdr.core.region.RegionRouter;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Evaluates a {@link FailoverPolicy} over health probes of the active region on a schedule and fails over once when
+ * a breach has held for its duration. A condition that clears before its duration is a blip and is forgotten.
+ * Records when the problem was detected, when the failover was decided and when the switch completed, and alerts
+ * at detection and at the switch. If another router switched first ({@link FencedException}), it follows and
+ * records that. Thread-safe; {@link #evaluateOnce()} can be driven directly with an injected clock.
+ */
+public final class FailoverMonitor implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(FailoverMonitor.class);
+
+  /** What the monitor did about one failover. */
+  public record Decision(String trigger, String detail, Instant detectedAt, Instant decidedAt, Instant switchedAt,
+      Region from, Region to, long epoch, boolean switchedByUs) {
+    public Duration detectionToSwitch() {
+      return Duration.between(detectedAt, switchedAt);
+    }
+  }
+
+  private final RegionRouter router;
+  private final FailoverPolicy policy;
+  private final Supplier<List<HealthProbe>> probes;
+  private final Supplier<Region> target;
+  private final AlertSink alerts;
+  private final Clock clock;
+  private final ScheduledExecutorService executor;
+  private final Duration interval;
+  private final Map<String, Instant> since = new HashMap<>();
+  private Instant detectedAt;
+  private Decision decision;
+  private ScheduledFuture<?> scheduled;
+
+  private FailoverMonitor(Builder b) {
+    this.router = b.router;
+    this.policy = b.policy;
+    this.probes = b.probes;
+    this.target = b.target;
+    this.alerts = b.alerts;
+    this.clock = b.clock;
+    this.executor = b.executor;
+    this.interval = b.interval;
+  }
+
+  /**
+   * @param router the router to switch
+   * @param policy when to switch
+   * @param probes the probes of the currently active region (a supplier, as they change with the region)
+   * @param target the region to fail over to (usually the other region of the topology)
+   */
+  public static Builder builder(RegionRouter router, FailoverPolicy policy, Supplier<List<HealthProbe>> probes,
+      Supplier<Region> target) {
+    return new Builder(router, policy, probes, target);
+  }
+
+  /** Evaluates every interval on the executor. */
+  public synchronized void start() {
+    Checks.requireNonNull(executor, "executor (set one with Builder.executor)");
+    if (scheduled == null) {
+      scheduled = executor.scheduleWithFixedDelay(() -> {
+        try {
+          evaluateOnce();
+        } catch (RuntimeException e) {
+          LOG.error("Failover evaluation failed", e);
+        }
+      }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Probes once, applies the policy, and fails over if a breach has held long enough. Returns the decision, if any. */
+  public synchronized Optional<Decision> evaluateOnce() {
+    if (decision != null) {
+      return Optional.of(decision);
+    }
+    List<HealthSignal> signals = new ArrayList<>();
+    for (HealthProbe p : probes.get()) {
+      signals.add(p.probe());
+    }
+    Instant now = clock.instant();
+    List<FailoverPolicy.Breach> breaches = policy.breaches(signals);
+    Map<String, FailoverPolicy.Breach> current = new LinkedHashMap<>();
+    breaches.forEach(b -> current.put(b.trigger() + "|" + b.detail().replaceAll("[0-9.]+", "#"), b));
+    since.keySet().retainAll(current.keySet()); // cleared conditions were blips
+    if (current.isEmpty()) {
+      if (detectedAt != null) {
+        LOG.info("Health of {} recovered before any threshold was reached", router.active().name());
+      }
+      detectedAt = null;
+      return Optional.empty();
+    }
+    for (Map.Entry<String, FailoverPolicy.Breach> e : current.entrySet()) {
+      since.putIfAbsent(e.getKey(), now);
+    }
+    if (detectedAt == null) {
+      detectedAt = now;
+      FailoverPolicy.Breach first = current.values().iterator().next();
+      alerts.send(new AlertSink.Alert("WARNING", "Region %s degraded: %s".formatted(router.active().name(), first.trigger()),
+          Map.of("detail", first.detail(), "region", router.active().name()), now));
+    }
+    for (Map.Entry<String, FailoverPolicy.Breach> e : current.entrySet()) {
+      FailoverPolicy.Breach b = e.getValue();
+      if (Duration.between(since.get(e.getKey()), now).compareTo(b.holdFor()) >= 0) {
+        return Optional.of(failover(b, now));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private Decision failover(FailoverPolicy.Breach breach, Instant decidedAt) {
+    Region from = router.active();
+    Region to = target.get();
+    String reason = "%s: %s (for at least %s)".formatted(breach.trigger(), breach.detail(), breach.holdFor());
+    boolean ours = true;
+    try {
+      router.failover(to, reason);
+    } catch (FencedException e) {
+      ours = false; // another router switched first; this one already follows it
+    } catch (DrException e) {
+      alerts.send(new AlertSink.Alert("CRITICAL", "Failover from %s to %s FAILED".formatted(from.name(), to.name()),
+          Map.of("reason", reason, "error", e.getMessage()), clock.instant()));
+      throw e;
+    }
+    Instant switchedAt = clock.instant();
+    decision = new Decision(breach.trigger(), breach.detail(), detectedAt, decidedAt, switchedAt, from, router.active(),
+        router.epoch(), ours);
+    alerts.send(new AlertSink.Alert("CRITICAL", "Failed over from %s to %s".formatted(from.name(), router.active().name()),
+        Map.of("reason", reason, "epoch", String.valueOf(router.epoch()), "detectedAt", detectedAt.toString(),
+            "switchedAt", switchedAt.toString(), "byThisMonitor", String.valueOf(ours)), switchedAt));
+    LOG.warn("Failover {} -> {} at epoch {} ({}): {}", from.name(), router.active().name(), router.epoch(),
+        ours ? "switched by this monitor" : "another router switched first", reason);
+    return decision;
+  }
+
+  /** The failover this monitor made or followed, if any. */
+  public synchronized Optional<Decision> decision() {
+    return Optional.ofNullable(decision);
+  }
+
+  /** Forgets the last decision, e.g. after a failback, so the monitor can fail over again. */
+  public synchronized void reset() {
+    decision = null;
+    detectedAt = null;
+    since.clear();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (scheduled != null) {
+      scheduled.cancel(false);
+    }
+  }
+
+  /** Builder for {@link FailoverMonitor}. */
+  public static final class Builder {
+    private final RegionRouter router;
+    private final FailoverPolicy policy;
+    private final Supplier<List<HealthProbe>> probes;
+    private final Supplier<Region> target;
+    private AlertSink alerts = AlertSink.log();
+    private Clock clock = Clock.systemUTC();
+    private ScheduledExecutorService executor;
+    private Duration interval = Duration.ofSeconds(10);
+
+    private Builder(RegionRouter router, FailoverPolicy policy, Supplier<List<HealthProbe>> probes, Supplier<Region> target) {
+      this.router = Checks.requireNonNull(router, "router");
+      this.policy = Checks.requireNonNull(policy, "policy");
+      this.probes = Checks.requireNonNull(probes, "probes");
+      this.target = Checks.requireNonNull(target, "target");
+    }
+
+    public Builder alerts(AlertSink alerts) {
+      this.alerts = Checks.requireNonNull(alerts, "alerts");
+      return this;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = Checks.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    public Builder executor(ScheduledExecutorService executor) {
+      this.executor = executor;
+      return this;
+    }
+
+    /** How often to evaluate (default 10 s). */
+    public Builder interval(Duration interval) {
+      this.interval = Checks.requirePositive(interval, "interval");
+      return this;
+    }
+
+    public FailoverMonitor build() {
+      return new FailoverMonitor(this);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package io.streamdr.core.failover;
+
+import io.streamdr.core.DrException;
+import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestRequest;
+import io.streamdr.core.internal.Checks;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Posts alerts as JSON ({@code {"severity", "title", "details", "at"}}) to an HTTP webhook through a {@link RestClient}
+ * (its auth, deadline and retries). A failed delivery is logged, never thrown: alerting must not stop a failover.
+ */
+public final class WebhookAlertSink implements AlertSink {
+  private static final Logger LOG = LoggerFactory.getLogger(WebhookAlertSink.class);
+  private final RestClient rest;
+  private final String path;
+
+  public WebhookAlertSink(RestClient rest, String path) {
+    this.rest = Checks.requireNonNull(rest, "rest client");
+    this.path = Checks.requireNonNull(path, "path");
+  }
+
+  @Override
+  public void send(Alert alert) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("severity", alert.severity());
+    body.put("title", alert.title());
+    body.put("details", alert.details());
+    body.put("at", alert.at().toString());
+    try {
+      rest.execute(RestRequest.post(path).json(body).idempotent(true).build());
+    } catch (DrException e) {
+      LOG.error("Could not deliver alert '{}' to {}{}: {}", alert.title(), rest.baseUrl(), path, e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,373 @@
+package io.streamdr.kafka.verify;
+
+import io.streamdr.core.DrException;
+import io.streamdr.core.NotFoundException;
+import io.streamdr.core.internal.Checks;
+import io.streamdr.core.verify.Discrepancy;
+import io.streamdr.core.verify.Fingerprinter;
+import io.streamdr.core.verify.IntegrityReport;
+import io.streamdr.core.verify.IntegrityVerifier;
+import io.streamdr.core.verify.PartitionComparator;
+import io.streamdr.core.verify.PartitionResult;
+import io.streamdr.core.verify.RecordFingerprint;
+import io.streamdr.core.verify.VerificationRequest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Verifies that a target cluster holds exactly a source cluster's records, topic by topic and partition by partition:
+ * counts, offset ranges, an order-sensitive digest over key, value, headers and timestamp, and every discrepancy
+ * located (missing, extra, altered, reordered, lag), aligning records by content so MirrorMaker 2's renumbered
+ * offsets compare correctly. Consumer groups' committed positions are checked against the same records.
+ *
+ * <p>The cut: source end offsets (read_committed) are taken when verification starts, or the first offsets after
+ * the request's cut-off timestamp; source records after the cut are not compared, and target records after the last
+ * source record are counted as beyond the cut, so in-flight replication shows as lag, not loss. Partitions are
+ * verified in parallel; each reads its two sides concurrently, with consumers of its own, through bounded queues of
+ * fingerprint batches. Clusters are named; the request's source and target are
+ * looked up by name. Thread-safe.
+ */
+public final class KafkaIntegrityVerifier implements IntegrityVerifier {
+  private final Map<String, Map<String, Object>> clusters;
+  private final Clock clock;
+  private final int parallelism = Math.max(2, Runtime.getRuntime().availableProcessors());
+
+  /** @param clusters client configuration (bootstrap servers, security) per cluster name, e.g. per region */
+  public KafkaIntegrityVerifier(Map<String, Map<String, Object>> clusters, Clock clock) {
+    this.clusters = Map.copyOf(Checks.requireNonNull(clusters, "clusters"));
+    this.clock = Checks.requireNonNull(clock, "clock");
+  }
+
+  public KafkaIntegrityVerifier(Map<String, Map<String, Object>> clusters) {
+    this(clusters, Clock.systemUTC());
+  }
+
+  private Map<String, Object> config(String name) {
+    Map<String, Object> c = clusters.get(name);
+    if (c == null) {
+      throw new NotFoundException("cluster", name, "No cluster named '%s'; known: %s".formatted(name, clusters.keySet()));
+    }
+    return c;
+  }
+
+  @Override
+  public IntegrityReport verify(VerificationRequest request) {
+    Instant started = clock.instant();
+    Map<String, Object> source = config(request.source());
+    Map<String, Object> target = config(request.target());
+    List<Job> jobs = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> sc = consumer(source); KafkaConsumer<byte[], byte[]> tc = consumer(target);
+         Admin sourceAdmin = Admin.create(source); Admin targetAdmin = Admin.create(target)) {
+      for (String topic : request.topics()) {
+        String targetTopic = request.naming().targetTopic(topic);
+        List<TopicPartition> sps = partitions(sc, topic, request.source());
+        List<TopicPartition> tps = partitions(tc, targetTopic, request.target());
+        Map<TopicPartition, Long> sourceStart = sc.beginningOffsets(sps, Duration.ofSeconds(60));
+        Map<TopicPartition, Long> sourceEnd = cut(sc, sps, request);
+        Map<TopicPartition, Long> targetEnd = tc.endOffsets(tps, Duration.ofSeconds(60));
+        Map<TopicPartition, Long> targetStart = tc.beginningOffsets(tps, Duration.ofSeconds(60));
+        Map<String, Map<Integer, Long>> sourceGroups = groups(sourceAdmin, request.groups(), topic);
+        Map<String, Map<Integer, Long>> targetGroups = groups(targetAdmin, request.groups(), targetTopic);
+        for (TopicPartition sp : sps) {
+          TopicPartition tp = new TopicPartition(targetTopic, sp.partition());
+          jobs.add(new Job(topic, sp, tp, sourceStart.get(sp), sourceEnd.get(sp), targetStart.getOrDefault(tp, 0L),
+              targetEnd.getOrDefault(tp, -1L), sourceGroups, targetGroups));
+        }
+      }
+    }
+    // partitions are verified in parallel; each reads its two sides on two threads of its own
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelism, jobs.size())) * 3, r -> {
+      Thread t = new Thread(r, "streamdr-verify");
+      t.setDaemon(true);
+      return t;
+    });
+    List<PartitionResult> results = new ArrayList<>();
+    List<Discrepancy> discrepancies = new ArrayList<>();
+    long oldestLag = Long.MAX_VALUE;
+    try {
+      java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(Math.max(1, parallelism));
+      List<Future<List<Object>>> outcomes = new ArrayList<>();
+      for (Job job : jobs) {
+        outcomes.add(pool.submit(() -> {
+          slots.acquire();
+          try {
+            return run(job, source, target, request, pool);
+          } finally {
+            slots.release();
+          }
+        }));
+      }
+      for (Future<List<Object>> f : outcomes) {
+        List<Object> o = getOrThrow(f);
+        PartitionComparator.Outcome outcome = (PartitionComparator.Outcome) o.get(0);
+        results.add(outcome.result());
+        discrepancies.addAll(outcome.discrepancies());
+        @SuppressWarnings("unchecked")
+        List<Discrepancy> groupIssues = (List<Discrepancy>) o.get(1);
+        discrepancies.addAll(groupIssues);
+        if (outcome.oldestLagTimestamp().isPresent()) {
+          oldestLag = Math.min(oldestLag, outcome.oldestLagTimestamp().getAsLong());
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    Duration rpoTime = oldestLag == Long.MAX_VALUE ? Duration.ZERO : Duration.ofMillis(Math.max(0, started.toEpochMilli() - oldestLag));
+    return IntegrityReport.of(request.source(), request.target(), results, discrepancies, rpoTime, started, clock.instant());
+  }
+
+  /** One partition to verify: its cut on both sides and the group positions to check. */
+  private record Job(String topic, TopicPartition sp, TopicPartition tp, long sourceStart, long sourceEnd, long targetStart,
+      long targetEnd, Map<String, Map<Integer, Long>> sourceGroups, Map<String, Map<Integer, Long>> targetGroups) {}
+
+  private static List<Object> run(Job job, Map<String, Object> source, Map<String, Object> target, VerificationRequest request,
+      ExecutorService pool) {
+    Set<Long> positions = new java.util.TreeSet<>();
+    job.sourceGroups().values().forEach(m -> {
+      Long pos = m.get(job.sp().partition());
+      if (pos != null) {
+        positions.add(pos);
+      }
+    });
+    BlockingQueue<List<RecordFingerprint>> sq = new ArrayBlockingQueue<>(16);
+    BlockingQueue<List<RecordFingerprint>> tq = new ArrayBlockingQueue<>(16);
+    Future<?> sf = pool.submit(() -> read(source, job.sp(), job.sourceStart(), job.sourceEnd(), sq));
+    Future<?> tf = job.targetEnd() >= 0 ? pool.submit(() -> read(target, job.tp(), job.targetStart(), job.targetEnd(), tq)) : null;
+    if (tf == null) {
+      tq.add(List.of());
+    }
+    PartitionComparator.Outcome o = PartitionComparator.compare(job.topic(), job.tp().topic(), job.sp().partition(),
+        new QueueIterator(sq, sf), new QueueIterator(tq, tf), request.window(), positions);
+    join(sf);
+    join(tf);
+    List<Discrepancy> groupIssues = new ArrayList<>();
+    for (Map.Entry<String, Map<Integer, Long>> g : job.sourceGroups().entrySet()) {
+      Long sourcePos = g.getValue().get(job.sp().partition());
+      if (sourcePos == null) {
+        continue;
+      }
+      long expected = o.positions().getOrDefault(sourcePos, 0L);
+      Long actual = job.targetGroups().getOrDefault(g.getKey(), Map.of()).get(job.sp().partition());
+      if (actual == null || actual != expected) {
+        String detail = actual == null
+            ? "group '%s' has no committed offset on %s (expected %d)".formatted(g.getKey(), job.tp().topic(), expected)
+            : actual > expected
+                ? "group '%s' is ahead on the target by %d record(s): it would skip them".formatted(g.getKey(), actual - expected)
+                : "group '%s' is behind on the target by %d record(s): it would re-deliver them".formatted(g.getKey(), expected - actual);
+        groupIssues.add(new Discrepancy(Discrepancy.Kind.GROUP_OFFSET, job.topic(), job.sp().partition(), sourcePos,
+            actual == null ? -1 : actual, 1, detail));
+      }
+    }
+    return List.of(o, groupIssues);
+  }
+
+  private static List<Object> getOrThrow(Future<List<Object>> f) {
+    try {
+      return f.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof DrException d ? d : new DrException("Verifying a partition failed: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DrException("Interrupted while verifying", e);
+    }
+  }
+
+  private static KafkaConsumer<byte[], byte[]> consumer(Map<String, Object> base) {
+    Map<String, Object> c = new HashMap<>(base);
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    c.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    c.putIfAbsent(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 16 * 1024 * 1024);
+    c.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+    c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "streamdr-verify");
+    return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  private static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> c, String topic, String cluster) {
+    var infos = c.partitionsFor(topic, Duration.ofSeconds(30));
+    if (infos == null || infos.isEmpty()) {
+      if (cluster != null && c.listTopics(Duration.ofSeconds(30)).containsKey(topic)) {
+        return List.of();
+      }
+      throw new NotFoundException("topic", topic, "Topic '%s' does not exist in cluster '%s'".formatted(topic, cluster));
+    }
+    return infos.stream().map(p -> new TopicPartition(topic, p.partition())).sorted(java.util.Comparator.comparingInt(TopicPartition::partition)).toList();
+  }
+
+  /** Source end offsets: the LSO now, or the first offset after the cut-off timestamp. */
+  private static Map<TopicPartition, Long> cut(KafkaConsumer<byte[], byte[]> c, List<TopicPartition> tps, VerificationRequest request) {
+    Map<TopicPartition, Long> end = c.endOffsets(tps, Duration.ofSeconds(60));
+    if (request.cutoff().isEmpty()) {
+      return end;
+    }
+    Map<TopicPartition, Long> query = new HashMap<>();
+    tps.forEach(tp -> query.put(tp, request.cutoff().get().toEpochMilli() + 1));
+    Map<TopicPartition, OffsetAndTimestamp> after = c.offsetsForTimes(query, Duration.ofSeconds(60));
+    Map<TopicPartition, Long> out = new HashMap<>();
+    for (TopicPartition tp : tps) {
+      OffsetAndTimestamp o = after.get(tp);
+      out.put(tp, o == null ? end.get(tp) : Math.min(o.offset(), end.get(tp)));
+    }
+    return out;
+  }
+
+  private static Map<String, Map<Integer, Long>> groups(Admin admin, List<String> groups, String topic) {
+    Map<String, Map<Integer, Long>> out = new TreeMap<>();
+    for (String group : groups) {
+      try {
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(Map.of(group, new ListConsumerGroupOffsetsSpec()))
+            .partitionsToOffsetAndMetadata(group).get(60, TimeUnit.SECONDS);
+        Map<Integer, Long> byPartition = new TreeMap<>();
+        committed.forEach((tp, om) -> {
+          if (om != null && tp.topic().equals(topic)) {
+            byPartition.put(tp.partition(), om.offset());
+          }
+        });
+        out.put(group, byPartition);
+      } catch (Exception e) {
+        throw new DrException("consumer group", group, "Could not read committed offsets of group '%s': %s".formatted(group, e.getMessage()), e, true);
+      }
+    }
+    return out;
+  }
+
+  /** Reads [start, end) of one partition with a consumer of its own, a batch per poll, then an empty batch. */
+  private static void read(Map<String, Object> config, TopicPartition tp, long start, long end,
+      BlockingQueue<List<RecordFingerprint>> q) {
+    Fingerprinter fingerprinter = new Fingerprinter();
+    try (KafkaConsumer<byte[], byte[]> c = consumer(config)) {
+      if (start < end) {
+        c.assign(List.of(tp));
+        c.seek(tp, start);
+        long lastProgress = System.nanoTime();
+        while (c.position(tp) < end) {
+          var records = c.poll(Duration.ofMillis(200)).records(tp);
+          if (!records.isEmpty()) {
+            lastProgress = System.nanoTime();
+          } else if (System.nanoTime() - lastProgress > Duration.ofMinutes(2).toNanos()) {
+            throw new DrException("topic", tp.toString(), "No progress reading %s for 2 minutes".formatted(tp), null, true);
+          }
+          List<RecordFingerprint> batch = new ArrayList<>(records.size());
+          for (ConsumerRecord<byte[], byte[]> r : records) {
+            if (r.offset() >= end) {
+              break;
+            }
+            batch.add(new RecordFingerprint(r.offset(), r.timestamp(), fingerprinter.digest(r.key(), r.value(), headers(r), r.timestamp())));
+          }
+          if (!batch.isEmpty()) {
+            q.put(batch);
+          }
+        }
+      }
+      q.put(List.of());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static List<Map.Entry<String, byte[]>> headers(ConsumerRecord<byte[], byte[]> r) {
+    Header[] hs = r.headers().toArray();
+    if (hs.length == 0) {
+      return List.of();
+    }
+    List<Map.Entry<String, byte[]>> out = new ArrayList<>(hs.length);
+    for (Header h : hs) {
+      out.add(new AbstractMap.SimpleImmutableEntry<>(h.key(), h.value()));
+    }
+    return out;
+  }
+
+  private static void join(Future<?> f) {
+    if (f == null) {
+      return;
+    }
+    try {
+      f.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof DrException d ? d : new DrException("Reading a partition failed: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DrException("Interrupted while verifying", e);
+    }
+  }
+
+  /** Iterates the batches a reader thread puts in a queue, up to its empty end batch; surfaces the reader's failure. */
+  private static final class QueueIterator implements Iterator<RecordFingerprint> {
+    private final BlockingQueue<List<RecordFingerprint>> q;
+    private final Future<?> reader;
+    private Iterator<RecordFingerprint> current = java.util.Collections.emptyIterator();
+    private boolean ended;
+
+    QueueIterator(BlockingQueue<List<RecordFingerprint>> q, Future<?> reader) {
+      this.q = q;
+      this.reader = reader;
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (!current.hasNext()) {
+        if (ended) {
+          return false;
+        }
+        try {
+          List<RecordFingerprint> batch = q.poll(200, TimeUnit.MILLISECONDS);
+          if (batch == null) {
+            if (reader != null && reader.isDone()) {
+              join(reader); // throws if the reader failed
+              batch = q.poll();
+              if (batch == null) {
+                ended = true;
+                return false;
+              }
+            } else {
+              continue;
+            }
+          }
+          if (batch.isEmpty()) {
+            ended = true;
+            return false;
+          }
+          current = batch.iterator();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new DrException("Interrupted while verifying", e);
+        }
+      }
+      return true;
+    }
+
+    @Override
+    public RecordFingerprint next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      return current.next();
+    }
+  }
+}
