@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code streamdr} command line. */
 @Command(name = "streamdr", mixinStandardHelpOptions = true, version = "streamdr 0.1.0-SNAPSHOT",
     description = "Disaster recovery for CDC streaming stacks (PostgreSQL, Debezium, Kafka, Flink).",
-    subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DrillCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class StreamDr implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -18,7 +18,10 @@ public final class StreamDr implements Runnable {
 
   /** The configured command line, for tests. */
   public static CommandLine commandLine() {
-    return new CommandLine(new StreamDr());
+    return new CommandLine(new StreamDr()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println("streamdr: " + e.getMessage());
+      return 2;
+    });
   }
 
   @Override

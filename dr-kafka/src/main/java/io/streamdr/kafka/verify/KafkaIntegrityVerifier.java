@@ -101,27 +101,18 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
         }
       }
     }
-    // partitions are verified in parallel; each reads its two sides on two threads of its own
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelism, jobs.size())) * 3, r -> {
-      Thread t = new Thread(r, "streamdr-verify");
-      t.setDaemon(true);
-      return t;
-    });
+    // partitions are verified in parallel (a pool of comparators); each reads its two sides on two reader threads of
+    // a separate pool, so a comparator never waits for a thread its own pool would have to give
+    int jobsAtOnce = Math.max(1, Math.min(parallelism, jobs.size()));
+    ExecutorService comparators = Executors.newFixedThreadPool(jobsAtOnce, daemon("streamdr-verify-compare"));
+    ExecutorService readers = Executors.newFixedThreadPool(2 * jobsAtOnce, daemon("streamdr-verify-read"));
     List<PartitionResult> results = new ArrayList<>();
     List<Discrepancy> discrepancies = new ArrayList<>();
     long oldestLag = Long.MAX_VALUE;
     try {
-      java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(Math.max(1, parallelism));
       List<Future<List<Object>>> outcomes = new ArrayList<>();
       for (Job job : jobs) {
-        outcomes.add(pool.submit(() -> {
-          slots.acquire();
-          try {
-            return run(job, source, target, request, pool);
-          } finally {
-            slots.release();
-          }
-        }));
+        outcomes.add(comparators.submit(() -> run(job, source, target, request, readers)));
       }
       for (Future<List<Object>> f : outcomes) {
         List<Object> o = getOrThrow(f);
@@ -136,10 +127,19 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
         }
       }
     } finally {
-      pool.shutdownNow();
+      comparators.shutdownNow();
+      readers.shutdownNow();
     }
     Duration rpoTime = oldestLag == Long.MAX_VALUE ? Duration.ZERO : Duration.ofMillis(Math.max(0, started.toEpochMilli() - oldestLag));
     return IntegrityReport.of(request.source(), request.target(), results, discrepancies, rpoTime, started, clock.instant());
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   /** One partition to verify: its cut on both sides and the group positions to check. */

@@ -153,6 +153,29 @@ class KafkaIntegrityVerifierIT extends IntegrityVerifierContract {
   }
 
   @Test
+  void many_partitions_verify_in_parallel_and_one_altered_record_among_thousands_is_located() throws Exception {
+    Sides s = sides();
+    s.createTopic("us-east-1", "wide", 8);
+    s.createTopic("us-west-2", "wide", 8);
+    try (KafkaProducer<byte[], byte[]> e = producer(EAST); KafkaProducer<byte[], byte[]> w = producer(WEST)) {
+      for (int i = 0; i < 4000; i++) {
+        int p = i % 8;
+        e.send(new ProducerRecord<>("wide", p, (long) i, b("k" + i), b("v" + i)));
+        w.send(new ProducerRecord<>("wide", p, (long) i, b("k" + i), b(i == 2221 ? "tampered" : "v" + i)));
+      }
+      e.flush();
+      w.flush();
+    }
+    IntegrityReport report = verifier().verify(VerificationRequest.builder("us-east-1", "us-west-2").topics("wide").build());
+    assertThat(report.partitions()).hasSize(8);
+    assertThat(report.discrepancies()).singleElement().satisfies(d -> {
+      assertThat(d.kind()).isEqualTo(Discrepancy.Kind.ALTERED);
+      assertThat(d.partition()).isEqualTo(2221 % 8);
+      assertThat(d.sourceOffset()).isEqualTo(2221 / 8);
+    });
+  }
+
+  @Test
   void a_cut_off_timestamp_leaves_later_source_records_out_of_the_comparison() {
     createAndFill("cutoff", 10);
     EAST.produce("cutoff", Map.of("late", "written after the cut"));

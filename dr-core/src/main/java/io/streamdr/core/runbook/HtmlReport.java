@@ -1,0 +1,79 @@
+package io.streamdr.core.runbook;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Renders reports as one self-contained HTML page (no network, no scripts): per report a timeline of the phases as
+ * inline SVG bars against their objectives, the objectives table and every step.
+ */
+public final class HtmlReport {
+  private HtmlReport() {}
+
+  public static String render(String title, List<RunbookReport> reports) {
+    StringBuilder h = new StringBuilder();
+    h.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>").append(esc(title)).append("</title><style>")
+        .append("body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}")
+        .append("td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;font-size:.9em}th{background:#f4f4f4}")
+        .append(".met{color:#176f2c;font-weight:600}.missed{color:#b00020;font-weight:600}h2{margin-top:2em}</style></head><body>");
+    h.append("<h1>").append(esc(title)).append("</h1>");
+    boolean all = reports.stream().allMatch(RunbookReport::objectivesMet);
+    h.append("<p class=\"").append(all ? "met" : "missed").append("\">")
+        .append(all ? "Every objective met" : "Some objectives missed").append(" (").append(reports.size()).append(" drills)</p>");
+    for (RunbookReport r : reports) {
+      h.append("<h2>").append(esc(r.name())).append(" — <span class=\"").append(r.objectivesMet() ? "met\">met" : "missed\">missed")
+          .append("</span></h2>");
+      h.append(timeline(r));
+      h.append("<table><tr><th>objective</th><th>measured</th><th>limit</th><th></th></tr>");
+      for (RunbookReport.ObjectiveResult o : r.objectiveResults()) {
+        h.append("<tr><td>").append(esc(o.objective())).append("</td><td>").append(RunbookReport.human(o.measured()))
+            .append("</td><td>").append(RunbookReport.human(o.limit())).append("</td><td class=\"").append(o.met() ? "met\">met" : "missed\">MISSED")
+            .append("</td></tr>");
+      }
+      h.append("<tr><td>RPO records</td><td>").append(r.rpoRecords()).append("</td><td></td><td></td></tr></table>");
+      h.append("<table><tr><th>phase</th><th>step</th><th>status</th><th>attempts</th><th>duration</th><th>detail</th></tr>");
+      for (RunbookReport.StepResult s : r.steps()) {
+        h.append("<tr><td>").append(s.phase()).append("</td><td>").append(esc(s.step())).append("</td><td>").append(s.status())
+            .append("</td><td>").append(s.attempts()).append("</td><td>").append(RunbookReport.human(s.duration())).append("</td><td>")
+            .append(esc(s.detail())).append("</td></tr>");
+      }
+      h.append("</table>");
+      if (!r.notes().isEmpty()) {
+        h.append("<ul>");
+        r.notes().forEach(n -> h.append("<li>").append(esc(n)).append("</li>"));
+        h.append("</ul>");
+      }
+    }
+    return h.append("</body></html>").toString();
+  }
+
+  /** Phases as consecutive bars, scaled to the larger of the RTO measured and the total of the phase limits. */
+  private static String timeline(RunbookReport r) {
+    double total = Math.max(1, r.rto().toMillis());
+    int width = 900;
+    int y = 10;
+    StringBuilder svg = new StringBuilder("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + (width + 220) + "\" height=\""
+        + (Phase.values().length * 28 + 30) + "\" role=\"img\" aria-label=\"timeline\">");
+    double x = 0;
+    for (Phase p : Phase.values()) {
+      Duration measured = r.phases().getOrDefault(p, Duration.ZERO);
+      Duration limit = r.objectives().phases().get(p);
+      double w = Math.max(1, measured.toMillis() / total * width);
+      boolean met = limit == null || measured.compareTo(limit) <= 0;
+      svg.append("<rect x=\"").append(200 + x).append("\" y=\"").append(y).append("\" width=\"").append(w)
+          .append("\" height=\"20\" fill=\"").append(met ? "#3c9a5f" : "#c0392b").append("\"/>");
+      svg.append("<text x=\"0\" y=\"").append(y + 15).append("\" font-size=\"13\">").append(p).append(" ")
+          .append(RunbookReport.human(measured)).append(limit == null ? "" : " / " + RunbookReport.human(limit)).append("</text>");
+      x += w;
+      y += 28;
+    }
+    svg.append("<text x=\"200\" y=\"").append(y + 12).append("\" font-size=\"12\">RTO ").append(RunbookReport.human(r.rto()))
+        .append(" of ").append(RunbookReport.human(r.objectives().rto())).append(", RPO ").append(RunbookReport.human(r.rpo()))
+        .append(" of ").append(RunbookReport.human(r.objectives().rpo())).append("</text>");
+    return svg.append("</svg>").toString();
+  }
+
+  private static String esc(String s) {
+    return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+  }
+}

@@ -1,0 +1,44 @@
+package io.streamdr.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class StreamDrCliTest {
+  static String[] run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = StreamDr.commandLine();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    int code = cli.execute(args);
+    return new String[] {String.valueOf(code), out.toString(), err.toString()};
+  }
+
+  @Test
+  void every_command_has_help() {
+    for (String command : new String[] {"drill", "demo"}) {
+      String[] r = run(command, "--help");
+      assertThat(r[0]).isEqualTo("0");
+      assertThat(r[1]).contains("Usage: streamdr " + command);
+    }
+    assertThat(run("drill", "--help")[1]).contains("--report-dir").contains("Exit code");
+    assertThat(run("--help")[1]).contains("drill").contains("demo");
+  }
+
+  @Test
+  void an_unknown_command_or_option_is_a_usage_error_with_exit_code_2() {
+    String[] r = run("failover-everything");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2]).contains("Unmatched argument");
+    assertThat(run("drill", "--no-such-option")[0]).isEqualTo("2");
+  }
+
+  @Test
+  void version_is_printed() {
+    assertThat(run("--version")[1]).contains("streamdr 0.1.0");
+  }
+}
