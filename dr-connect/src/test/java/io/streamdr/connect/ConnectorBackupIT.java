@@ -46,6 +46,16 @@ class ConnectorBackupIT {
     }).toList();
   }
 
+  private static HealthSignal awaitSlot(ReplicationSlotCheck check, HealthSignal.Status status) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    HealthSignal s = check.probe();
+    while (s.status() != status && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+      s = check.probe();
+    }
+    return s;
+  }
+
   private static void insert(int from, int to) {
     for (int i = from; i < to; i++) {
       PG.execute("insert into accounts (id, owner) values (" + i + ", 'owner-" + i + "')");
@@ -80,6 +90,9 @@ class ConnectorBackupIT {
       assertThat(snapshot.connector("accounts-cdc").redactedKeys()).contains("database.password");
       a.delete("accounts-cdc");
       assertThat(a.connectors()).doesNotContain("accounts-cdc");
+      // with no connector streaming, the slot is inactive and retains WAL: a failure naming the slot
+      HealthSignal inactive = awaitSlot(slotCheck, HealthSignal.Status.FAILED);
+      assertThat(inactive.detail()).contains("accounts_slot").contains("inactive");
 
       // rows written while no connector runs wait in the replication slot
       insert(11, 16);
@@ -88,6 +101,7 @@ class ConnectorBackupIT {
           .secret("database.password", Secret.of(EmbeddedPostgres.PASSWORD)).build());
       assertThat(outcomes).singleElement().satisfies(o -> assertThat(o.restored()).as(o.detail()).isTrue());
       ConnectorInfo onB = b.awaitState("accounts-cdc", ConnectorInfo::fullyRunning, Duration.ofSeconds(60));
+      assertThat(awaitSlot(slotCheck, HealthSignal.Status.HEALTHY).healthy()).isTrue();
       assertThat(onB.config()).containsEntry("slot.name", "accounts_slot");
       insert(16, 21);
       List<Integer> ids = capturedIds(20);

@@ -103,6 +103,17 @@ class ConfluentCloudStatementClientTest {
   }
 
   @Test
+  void a_statement_degraded_while_stopping_is_a_failed_capture() {
+    enqueue(200, statement("RUNNING", false, null));
+    enqueue(200, statement("RUNNING", false, null));
+    enqueue(200, statement("STOPPING", true, null));
+    enqueue(200, statement("DEGRADED", true, null));
+    SavepointHandle h = east.trigger(new JobRef("routing"), SavepointOptions.defaults());
+    assertThatThrownBy(() -> east.await(h, Duration.ofSeconds(30))).isInstanceOf(SavepointFailedException.class)
+        .hasMessageContaining("DEGRADED");
+  }
+
+  @Test
   void a_statement_not_running_cannot_be_captured() {
     enqueue(200, statement("DEGRADED", false, null).replace("DEGRADED\",\"detail", "COMPLETED\",\"detail"));
     assertThatThrownBy(() -> east.trigger(new JobRef("routing"), SavepointOptions.defaults()))

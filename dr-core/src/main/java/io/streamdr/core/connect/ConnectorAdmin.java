@@ -58,6 +58,27 @@ public interface ConnectorAdmin {
   void resetOffsets(String name);
 
   /**
+   * Alters offsets of a running connector the way KIP-875 requires: stops it, waits until it is STOPPED, alters the
+   * offsets, then resumes it if it was RUNNING or PAUSED before (a PAUSED connector is paused again).
+   *
+   * @throws DrTimeoutException if the connector does not stop within {@code timeout}
+   */
+  default void stopAlterResume(String name, ConnectorOffsets offsets, Duration timeout) {
+    ConnectorState before = describe(name).state();
+    if (before != ConnectorState.STOPPED) {
+      stop(name);
+      awaitState(name, i -> i.state() == ConnectorState.STOPPED && i.tasks().isEmpty(), timeout);
+    }
+    alterOffsets(name, offsets);
+    if (before == ConnectorState.RUNNING || before == ConnectorState.PAUSED || before == ConnectorState.FAILED) {
+      resume(name);
+      if (before == ConnectorState.PAUSED) {
+        pause(name);
+      }
+    }
+  }
+
+  /**
    * Polls {@link #describe} until the condition holds.
    *
    * @throws DrTimeoutException if it does not hold within {@code timeout}

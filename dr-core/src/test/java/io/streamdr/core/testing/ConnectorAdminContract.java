@@ -101,6 +101,17 @@ public abstract class ConnectorAdminContract {
   }
 
   @Test
+  void stop_alter_resume_moves_a_running_connector_s_offsets_and_leaves_it_running() {
+    ConnectorAdmin admin = admin();
+    String name = uniqueName();
+    admin.apply(connector(name));
+    awaitRunning(admin, name);
+    admin.stopAlterResume(name, sampleOffsets(name), timeout());
+    assertThat(admin.offsets(name).offsets()).containsAll(sampleOffsets(name).offsets());
+    awaitRunning(admin, name);
+  }
+
+  @Test
   void a_connector_created_stopped_has_no_tasks_until_resumed() {
     ConnectorAdmin admin = admin();
     String name = uniqueName();

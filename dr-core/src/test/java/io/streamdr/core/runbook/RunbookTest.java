@@ -1,0 +1,85 @@
+package io.streamdr.core.runbook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class RunbookTest {
+  @Test
+  void steps_run_in_order_and_are_timed_per_phase() {
+    List<String> ran = new ArrayList<>();
+    RunbookReport r = Runbook.named("manual failover")
+        .step(Step.of("verify secondary", Phase.EXECUTION, () -> { ran.add("verify"); return "healthy"; }))
+        .step(Step.of("switch router", Phase.EXECUTION, () -> { ran.add("switch"); return "epoch 2"; }))
+        .step(Step.of("verify data", Phase.VERIFICATION, () -> { ran.add("data"); return "PASSED"; }))
+        .run(RecoveryObjectives.seed());
+    assertThat(ran).containsExactly("verify", "switch", "data");
+    assertThat(r.succeeded()).isTrue();
+    assertThat(r.phases()).containsKeys(Phase.EXECUTION, Phase.VERIFICATION);
+    assertThat(r.objectivesMet()).isTrue();
+  }
+
+  @Test
+  void a_failing_step_is_retried_then_compensations_run_in_reverse_and_later_steps_are_skipped() {
+    AtomicInteger attempts = new AtomicInteger();
+    List<String> undone = new ArrayList<>();
+    RunbookReport r = Runbook.named("connector failure")
+        .step(Step.of("pause", Phase.EXECUTION, () -> "paused").compensation(() -> { undone.add("pause"); return "resumed"; }))
+        .step(Step.of("stop", Phase.EXECUTION, () -> "stopped").compensation(() -> { undone.add("stop"); return "started"; }))
+        .step(Step.of("alter offsets", Phase.EXECUTION, () -> {
+          attempts.incrementAndGet();
+          throw new IllegalStateException("offsets topic unavailable");
+        }).retries(2))
+        .step(Step.of("resume", Phase.EXECUTION, () -> "resumed"))
+        .run(RecoveryObjectives.seed());
+    assertThat(attempts).hasValue(3);
+    assertThat(undone).containsExactly("stop", "pause");
+    assertThat(r.succeeded()).isFalse();
+    assertThat(r.objectivesMet()).isFalse();
+    assertThat(r.steps()).extracting(RunbookReport.StepResult::status).containsExactly(RunbookReport.Status.OK,
+        RunbookReport.Status.OK, RunbookReport.Status.FAILED, RunbookReport.Status.SKIPPED, RunbookReport.Status.COMPENSATED,
+        RunbookReport.Status.COMPENSATED);
+    assertThat(r.steps().get(2).detail()).contains("offsets topic unavailable");
+  }
+
+  @Test
+  void a_step_past_its_deadline_fails_without_waiting_for_it() throws Exception {
+    CountDownLatch never = new CountDownLatch(1);
+    RunbookReport r = Runbook.named("slow").step(Step.of("hang", Phase.EXECUTION, () -> {
+      never.await();
+      return "done";
+    }).deadline(Duration.ofMillis(100))).run(RecoveryObjectives.seed());
+    assertThat(r.steps().get(0).status()).isEqualTo(RunbookReport.Status.FAILED);
+    assertThat(r.steps().get(0).detail()).contains("deadline");
+  }
+
+  @Test
+  void a_dry_run_executes_nothing_and_says_what_it_would_do() {
+    AtomicInteger executed = new AtomicInteger();
+    RunbookReport r = Runbook.named("failback").dryRun(true)
+        .step(Step.of("switch DNS", Phase.EXECUTION, () -> { executed.incrementAndGet(); return "x"; })
+            .describedAs("UPSERT kafka.example.com to us-east-1"))
+        .run(RecoveryObjectives.seed());
+    assertThat(executed).hasValue(0);
+    assertThat(r.dryRun()).isTrue();
+    assertThat(r.steps().get(0).detail()).isEqualTo("would UPSERT kafka.example.com to us-east-1");
+  }
+
+  @Test
+  void step_details_never_carry_secrets_and_the_report_renders_as_json_text_and_html() {
+    RunbookReport r = Runbook.named("leaky")
+        .step(Step.of("call", Phase.EXECUTION, () -> "{\"password\":\"hunter2\"}"))
+        .run(RecoveryObjectives.seed()).withPhase(Phase.DETECTION, Duration.ofMinutes(6)).withRpo(Duration.ofSeconds(3), 12);
+    assertThat(r.steps().get(0).detail()).doesNotContain("hunter2");
+    assertThat(r.objectiveResults()).filteredOn(o -> o.objective().equals("Detection")).singleElement()
+        .satisfies(o -> assertThat(o.met()).isFalse());
+    assertThat(r.toJson()).contains("\"objectivesMet\" : false").contains("\"rpoRecords\" : 12").doesNotContain("hunter2");
+    assertThat(r.toText()).contains("MISSED");
+    assertThat(HtmlReport.render("t", List.of(r))).contains("<svg").contains("MISSED").doesNotContain("hunter2");
+  }
+}
