@@ -85,10 +85,7 @@ public final class ConfluentCloudConnectorAdmin implements ConnectorAdmin {
   public ConnectorInfo describe(String name) {
     JsonNode info = call(name, RestRequest.get(path(name)).accept(404).build()).body();
     JsonNode status = call(name, RestRequest.get(path(name) + "/status").accept(404).build()).body();
-    JsonNode connector = status.path("connector");
-    return new ConnectorInfo(name, ConnectJson.text(info, "type").or(() -> ConnectJson.text(status, "type")),
-        ConnectJson.config(info.path("config")), ConnectorState.parse(connector.path("state").asText("UNASSIGNED")),
-        ConnectJson.text(connector, "trace"), ConnectJson.tasks(status.path("tasks")));
+    return ConnectJson.info(name, info, status);
   }
 
   @Override

@@ -15,6 +15,14 @@ import java.util.Optional;
 final class ConnectJson {
   private ConnectJson() {}
 
+  /** A connector from its info document ({@code GET …/{name}}) and its status document ({@code GET …/{name}/status}). */
+  static io.streamdr.core.connect.ConnectorInfo info(String name, JsonNode info, JsonNode status) {
+    JsonNode connector = status.path("connector");
+    return new io.streamdr.core.connect.ConnectorInfo(name, text(info, "type").or(() -> text(status, "type")),
+        config(info.path("config")), ConnectorState.parse(connector.path("state").asText("UNASSIGNED")),
+        text(connector, "trace"), tasks(status.path("tasks")));
+  }
+
   static Map<String, String> config(JsonNode node) {
     Map<String, String> config = new LinkedHashMap<>();
     node.fields().forEachRemaining(e -> config.put(e.getKey(), e.getValue().isNull() ? null : e.getValue().asText()));

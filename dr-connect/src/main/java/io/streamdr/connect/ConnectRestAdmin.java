@@ -74,10 +74,7 @@ public final class ConnectRestAdmin implements ConnectorAdmin {
     RestResponse statusResponse = rest.execute(RestRequest.get(path(name) + "/status").accept(404).build());
     JsonNode status = statusResponse.status() == 404 ? com.fasterxml.jackson.databind.node.MissingNode.getInstance()
         : statusResponse.body();
-    JsonNode connector = status.path("connector");
-    return new ConnectorInfo(name, ConnectJson.text(info, "type").or(() -> ConnectJson.text(status, "type")),
-        ConnectJson.config(info.path("config")), ConnectorState.parse(connector.path("state").asText("UNASSIGNED")),
-        ConnectJson.text(connector, "trace"), ConnectJson.tasks(status.path("tasks")));
+    return ConnectJson.info(name, info, status);
   }
 
   @Override
