@@ -123,11 +123,22 @@ public final class EmbeddedKafkaCluster extends EmbeddedComponent {
     return Admin.create(config);
   }
 
-  /** Creates a topic and waits until it exists. */
+  /** Creates a topic and waits until every partition has a leader, so producers can write at once. */
   public void createTopic(String topic, int partitions, int replicationFactor, Map<String, String> configs) {
     try (Admin admin = admin()) {
       admin.createTopics(List.of(new NewTopic(topic, partitions, (short) replicationFactor).configs(configs)))
           .all().get(30, TimeUnit.SECONDS);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (true) {
+        var description = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+        if (description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("Partitions of topic '" + topic + "' have no leader after 30 s");
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+      }
     } catch (Exception e) {
       throw new IllegalStateException("Could not create topic '" + topic + "' on " + name() + ": " + e.getMessage(), e);
     }

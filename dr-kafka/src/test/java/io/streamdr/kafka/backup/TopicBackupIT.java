@@ -60,7 +60,12 @@ class TopicBackupIT {
 
   private static String newTopic(int partitions, Map<String, String> configs) {
     String name = "t" + (++topicNo) + "-" + Long.toHexString(System.nanoTime());
-    SOURCE.createTopic(name, partitions, 1, configs);
+    // records here carry fixed, old timestamps: unless a test sets its own, keep retention from deleting them
+    Map<String, String> withRetention = new HashMap<>(configs);
+    if (!configs.containsKey("cleanup.policy")) {
+      withRetention.putIfAbsent("retention.ms", "-1");
+    }
+    SOURCE.createTopic(name, partitions, 1, withRetention);
     return name;
   }
 
@@ -175,11 +180,14 @@ class TopicBackupIT {
   }
 
   private static void produceValues(String topic, int partition, int from, int to, long baseTs) throws Exception {
+    List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
     try (KafkaProducer<byte[], byte[]> p = producer(SOURCE, Map.of())) {
       for (int i = from; i < to; i++) {
-        p.send(new ProducerRecord<>(topic, partition, baseTs + i, b("k" + i), b("v" + i)));
+        acks.add(p.send(new ProducerRecord<>(topic, partition, baseTs + i, b("k" + i), b("v" + i))));
       }
-      p.flush();
+    }
+    for (var ack : acks) {
+      ack.get(); // every record acknowledged
     }
   }
 
@@ -220,7 +228,7 @@ class TopicBackupIT {
     backup(target, topic).groups(List.of("billing-" + topic, "audit-" + topic)).build().full("g");
     String renamed = topic + "-g";
     // the target already has 5 records, so restored offsets shift by 5; audit is already further on the target
-    TARGET.createTopic(renamed, 1, 1, Map.of());
+    TARGET.createTopic(renamed, 1, 1, Map.of("retention.ms", "-1"));
     try (KafkaProducer<byte[], byte[]> p = producer(TARGET, Map.of())) {
       for (int i = 0; i < 5; i++) {
         p.send(new ProducerRecord<>(renamed, 0, b("pre"), b("existing"))).get();
@@ -250,7 +258,7 @@ class TopicBackupIT {
     }
     BackupTarget target = new FileSystemBackupTarget(dir);
     backup(target, topic).groups(List.of("live-" + topic)).build().full("live");
-    TARGET.createTopic(topic, 1, 1, Map.of());
+    TARGET.createTopic(topic, 1, 1, Map.of("retention.ms", "-1"));
     Map<String, Object> c = TARGET.clientConfig();
     c.put(ConsumerConfig.GROUP_ID_CONFIG, "live-" + topic);
     try (KafkaConsumer<byte[], byte[]> member = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -385,7 +393,7 @@ class TopicBackupIT {
         java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
       }
     }
-    SOURCE.createTopic(topic, 1, 1, Map.of());
+    SOURCE.createTopic(topic, 1, 1, Map.of("retention.ms", "-1"));
     produceValues(topic, 0, 0, 10, 0);
     assertThatThrownBy(() -> backup.incremental("after", "before")).isInstanceOf(ConflictException.class)
         .hasMessageContaining(topic).hasMessageContaining("recreated").hasMessageContaining("full backup");
