@@ -130,9 +130,16 @@ public final class EmbeddedKafkaCluster extends EmbeddedComponent {
           .all().get(30, TimeUnit.SECONDS);
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (true) {
-        var description = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
-        if (description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
-          return;
+        try {
+          var description = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+          if (description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+            return;
+          }
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+            throw e;
+          }
+          // the new topic's metadata has not reached the broker yet
         }
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("Partitions of topic '" + topic + "' have no leader after 30 s");
