@@ -123,7 +123,7 @@ public final class EmbeddedKafkaCluster extends EmbeddedComponent {
     return Admin.create(config);
   }
 
-  /** Creates a topic and waits until every partition has a leader, so producers can write at once. */
+  /** Creates a topic and waits until every partition's leader serves it, so producers can write at once. */
   public void createTopic(String topic, int partitions, int replicationFactor, Map<String, String> configs) {
     try (Admin admin = admin()) {
       admin.createTopics(List.of(new NewTopic(topic, partitions, (short) replicationFactor).configs(configs)))
@@ -133,13 +133,19 @@ public final class EmbeddedKafkaCluster extends EmbeddedComponent {
         try {
           var description = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
           if (description.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+            // the metadata cache can name a leader before that broker's replica manager serves the partition;
+            // ListOffsets is answered by the replica manager, so it succeeds only once the leader is really there
+            Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+            description.partitions().forEach(p -> latest.put(new TopicPartition(topic, p.partition()),
+                org.apache.kafka.clients.admin.OffsetSpec.latest()));
+            admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
             return;
           }
         } catch (java.util.concurrent.ExecutionException e) {
-          if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+          if (!(e.getCause() instanceof org.apache.kafka.common.errors.RetriableException)) {
             throw e;
           }
-          // the new topic's metadata has not reached the broker yet
+          // the new topic's metadata or leadership has not reached the broker yet
         }
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("Partitions of topic '" + topic + "' have no leader after 30 s");
