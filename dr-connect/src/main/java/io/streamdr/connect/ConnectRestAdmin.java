@@ -148,16 +148,39 @@ public final class ConnectRestAdmin implements ConnectorAdmin {
     return ConnectJson.offsets(call(name, RestRequest.get(path(name) + "/offsets").accept(404).build()).body());
   }
 
+  /**
+   * {@inheritDoc} Returns once {@link #offsets} shows the change: Connect applies it to the worker's offset store
+   * asynchronously after answering.
+   */
   @Override
   public void alterOffsets(String name, ConnectorOffsets offsets) {
     Checks.requireNonNull(offsets, "offsets");
     offsetChange(name, "alter", RestRequest.patch(path(name) + "/offsets")
         .json(Map.of("offsets", ConnectJson.offsetsBody(offsets))).idempotent(true).accept(400, 404, 409).build());
+    awaitOffsets(name, "alter", current -> offsets.offsets().stream().allMatch(o -> o.offset() == null
+        ? current.offsets().stream().noneMatch(c -> c.partition().equals(o.partition()))
+        : current.offsets().contains(o)));
   }
 
+  /** {@inheritDoc} Returns once {@link #offsets} shows none. */
   @Override
   public void resetOffsets(String name) {
     offsetChange(name, "reset", RestRequest.delete(path(name) + "/offsets").accept(400, 404, 409).build());
+    awaitOffsets(name, "reset", ConnectorOffsets::isEmpty);
+  }
+
+  private void awaitOffsets(String name, String verb, java.util.function.Predicate<ConnectorOffsets> visible) {
+    long deadline = System.nanoTime() + VISIBILITY_TIMEOUT.toNanos();
+    long pause = java.time.Duration.ofMillis(20).toNanos();
+    while (!visible.test(offsets(name))) {
+      if (System.nanoTime() > deadline) {
+        throw new io.streamdr.core.DrTimeoutException("connector", name, VISIBILITY_TIMEOUT,
+            "Connect accepted the %s of connector '%s' offsets but does not show it after %s; check the offsets topic"
+                .formatted(verb, name, VISIBILITY_TIMEOUT));
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(pause);
+      pause = Math.min(pause * 2, java.time.Duration.ofMillis(500).toNanos());
+    }
   }
 
   /** Connect answers 400 when the connector is not STOPPED (and 409 during a rebalance); say which. */
