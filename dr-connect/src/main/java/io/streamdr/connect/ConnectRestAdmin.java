@@ -97,13 +97,17 @@ public final class ConnectRestAdmin implements ConnectorAdmin {
 
   /** Connect applies configuration asynchronously; return once the connector can be described. */
   private void awaitVisible(String name) {
+    awaitConnect(name, () -> exists(name), "was accepted by %s but is not visible".formatted(rest.baseUrl()));
+  }
+
+  /** Polls until Connect shows what it already accepted, with growing pauses, or fails naming the connector. */
+  private void awaitConnect(String name, java.util.function.BooleanSupplier shown, String problem) {
     long deadline = System.nanoTime() + VISIBILITY_TIMEOUT.toNanos();
     long pause = java.time.Duration.ofMillis(20).toNanos();
-    while (!exists(name)) {
+    while (!shown.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new io.streamdr.core.DrTimeoutException("connector", name, VISIBILITY_TIMEOUT,
-            "Connector '%s' was accepted by %s but is not visible after %s; check the worker's log".formatted(
-                name, rest.baseUrl(), VISIBILITY_TIMEOUT));
+            "Connector '%s' %s after %s; check the worker's log".formatted(name, problem, VISIBILITY_TIMEOUT));
       }
       java.util.concurrent.locks.LockSupport.parkNanos(pause);
       pause = Math.min(pause * 2, java.time.Duration.ofMillis(500).toNanos());
@@ -170,17 +174,8 @@ public final class ConnectRestAdmin implements ConnectorAdmin {
   }
 
   private void awaitOffsets(String name, String verb, java.util.function.Predicate<ConnectorOffsets> visible) {
-    long deadline = System.nanoTime() + VISIBILITY_TIMEOUT.toNanos();
-    long pause = java.time.Duration.ofMillis(20).toNanos();
-    while (!visible.test(offsets(name))) {
-      if (System.nanoTime() > deadline) {
-        throw new io.streamdr.core.DrTimeoutException("connector", name, VISIBILITY_TIMEOUT,
-            "Connect accepted the %s of connector '%s' offsets but does not show it after %s; check the offsets topic"
-                .formatted(verb, name, VISIBILITY_TIMEOUT));
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(pause);
-      pause = Math.min(pause * 2, java.time.Duration.ofMillis(500).toNanos());
-    }
+    awaitConnect(name, () -> visible.test(offsets(name)), "had its offsets %s accepted but GET offsets does not show it".formatted(
+        verb.equals("alter") ? "change" : "reset"));
   }
 
   /** Connect answers 400 when the connector is not STOPPED (and 409 during a rebalance); say which. */

@@ -121,7 +121,6 @@ class FlinkRestSavepointClientIT extends SavepointClientContract {
     List<ConsumerRecord<String, String>> out = KAFKA.read(topic, before + 150, Duration.ofSeconds(60));
     List<String> keys = out.stream().map(ConsumerRecord::key).filter(k -> k.matches("\\{\"id\":1[01]\\d\\d}")).toList();
     assertThat(keys).hasSize(150).doesNotHaveDuplicates();
-    assertThat(client.list(restored)).isNotNull();
   }
 
   @Test

@@ -117,9 +117,4 @@ class SegmentFormatTest {
     List<BackupRecord> back = read(segment(List.of(new BackupRecord(0, 0, (byte) 0, b("big"), big, List.of()))));
     assertThat(back.get(0).value()).isEqualTo(big);
   }
-
-  @Test
-  void headers_keep_map_entry_semantics() {
-    assertThat(RECORDS.get(4).headers().get(0)).isInstanceOf(Map.Entry.class);
-  }
 }
