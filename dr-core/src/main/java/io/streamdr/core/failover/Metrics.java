@@ -11,5 +11,10 @@ public final class Metrics {
   /** Consumer lag in records. */
   public static final String CONSUMER_LAG = "consumer_lag";
 
+  /** Records written to the source and not yet replicated (sum over partitions). */
+  public static final String REPLICATION_LAG_RECORDS = "replication_lag_records";
+  /** Age in seconds of the oldest record not yet replicated (0 when caught up): the RPO in time. */
+  public static final String REPLICATION_LAG_SECONDS = "replication_lag_seconds";
+
   private Metrics() {}
 }

@@ -62,6 +62,12 @@ public final class KafkaActiveRegionStore implements ActiveRegionStore, AutoClos
 
   private final Log home;
   private final List<Log> replicas;
+  /** Copies winners to the other regions off the switching path: a region being down must not delay a switch. */
+  private final java.util.concurrent.ExecutorService copier = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "streamdr-active-region-copier");
+    t.setDaemon(true);
+    return t;
+  });
   private final Clock clock;
   private final String topic;
 
@@ -81,7 +87,7 @@ public final class KafkaActiveRegionStore implements ActiveRegionStore, AutoClos
   public synchronized Optional<ActiveRegion> read() {
     try {
       Optional<ActiveRegion> state = home.catchUp();
-      state.ifPresent(this::repairReplicas);
+      state.ifPresent(this::copyToReplicas);
       return state;
     } catch (RuntimeException homeDown) {
       LOG.warn("Active-region store: home cluster of region {} unreachable ({}); reading the copies", home.region.name(),
@@ -89,7 +95,10 @@ public final class KafkaActiveRegionStore implements ActiveRegionStore, AutoClos
       Optional<ActiveRegion> best = Optional.empty();
       for (Log replica : replicas) {
         try {
-          Optional<ActiveRegion> s = replica.catchUp();
+          Optional<ActiveRegion> s;
+          synchronized (replica) {
+            s = replica.catchUp();
+          }
           if (s.isPresent() && (best.isEmpty() || s.get().epoch() > best.get().epoch())) {
             best = s;
           }
@@ -122,12 +131,23 @@ public final class KafkaActiveRegionStore implements ActiveRegionStore, AutoClos
       throw new FencedException(expectedEpoch, now == null ? 0 : now.epoch(), now == null ? null : now.region());
     }
     ActiveRegion won = state.orElseThrow();
-    repairReplicas(won);
+    copyToReplicas(won);
     return won;
   }
 
-  private void repairReplicas(ActiveRegion state) {
+  /** Copies the state to every other region in the background; a copy missing a switch is repaired on a later read. */
+  private void copyToReplicas(ActiveRegion state) {
     for (Log replica : replicas) {
+      try {
+        copier.execute(() -> copy(replica, state));
+      } catch (java.util.concurrent.RejectedExecutionException closed) {
+        return;
+      }
+    }
+  }
+
+  private static void copy(Log replica, ActiveRegion state) {
+    synchronized (replica) {
       try {
         Optional<ActiveRegion> copy = replica.catchUp();
         if (copy.isEmpty() || copy.get().epoch() < state.epoch()) {
@@ -141,6 +161,17 @@ public final class KafkaActiveRegionStore implements ActiveRegionStore, AutoClos
     }
   }
 
+  /** Waits until switches recorded so far have been copied to the other regions (or failed to), up to the timeout. */
+  public void awaitCopies(Duration timeout) {
+    try {
+      copier.submit(() -> { }).get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
   private DrException unreachable(String what, Throwable cause) {
     return new DrException("active-region store", topic,
         "Could not %s: the active-region store's home cluster (region '%s', %s, topic '%s') failed or did not answer within %s (%s); nothing was recorded. Retry when it answers, or rebuild the store with another home region"
@@ -150,8 +181,18 @@ public final class KafkaActiveRegionStore implements ActiveRegionStore, AutoClos
 
   @Override
   public synchronized void close() {
+    copier.shutdown();
+    try {
+      copier.awaitTermination(home.timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     home.close();
-    replicas.forEach(Log::close);
+    replicas.forEach(r -> {
+      synchronized (r) {
+        r.close();
+      }
+    });
   }
 
   @Override

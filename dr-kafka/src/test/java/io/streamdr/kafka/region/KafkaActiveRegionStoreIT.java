@@ -75,6 +75,7 @@ class KafkaActiveRegionStoreIT extends ActiveRegionStoreContract {
     KafkaActiveRegionStore store = (KafkaActiveRegionStore) newStore();
     store.compareAndSet(0, "us-east-1", "initial");
     store.compareAndSet(1, "us-west-2", "us-east-1 unreachable");
+    store.awaitCopies(Duration.ofSeconds(10));
     // the copy in us-east-1 holds the latest switch, written by the store, not the test
     KafkaActiveRegionStore copyOnly = KafkaActiveRegionStore.builder(east()).topic(topics.get(store))
         .timeout(Duration.ofSeconds(3)).build();

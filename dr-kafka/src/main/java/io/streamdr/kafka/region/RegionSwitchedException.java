@@ -1,0 +1,15 @@
+package io.streamdr.kafka.region;
+
+import io.streamdr.core.DrException;
+
+/**
+ * An operation was cut short because the active region switched under it: a record in flight to the region left
+ * behind (with {@link RegionAwareProducer.InFlight#FAIL}), or a transaction begun there. Retryable: the same
+ * operation goes to the new region when repeated.
+ */
+public class RegionSwitchedException extends DrException {
+  public RegionSwitchedException(String fromRegion, String toRegion, String what, Throwable cause) {
+    super("region", fromRegion, "%s in region '%s' was cut short by the switch to '%s'; repeat it: it now goes to '%s'"
+        .formatted(what, fromRegion, toRegion, toRegion), cause, true);
+  }
+}
