@@ -209,27 +209,31 @@ public final class RegionAwareProducer<K, V> implements Producer<K, V> {
     return send;
   }
 
-  /** A record until it is acknowledged or finally fails; re-dispatched to the new region after a switch. */
-  private final class Send extends CompletableFuture<RecordMetadata> {
+  /**
+   * A record until it is acknowledged or finally fails; re-dispatched to the new region after a switch. It is its own
+   * callback: one object per record on the send path.
+   */
+  private final class Send extends CompletableFuture<RecordMetadata> implements Callback {
     private final ProducerRecord<K, V> record;
     private final Callback callback;
+    private Delegate<K, V> attempt; // the producer of the current attempt; its callback precedes any next attempt
+    private boolean inSend;
+    private TimeoutException blocked;
 
     Send(ProducerRecord<K, V> record, Callback callback) {
       this.record = record;
       this.callback = callback;
     }
 
-    private boolean inSend;
-    private TimeoutException blocked;
-
     void dispatch() {
-      long deadline = System.nanoTime() + maxBlock.toNanos();
+      long deadline = 0;
       while (true) {
         Delegate<K, V> d = current;
+        attempt = d;
         blocked = null;
         inSend = true;
         try {
-          d.producer().send(record, (metadata, error) -> completed(d, metadata, error));
+          d.producer().send(record, this);
         } catch (RuntimeException e) {
           if (d == current || closed) {
             throw e;
@@ -242,6 +246,9 @@ public final class RegionAwareProducer<K, V> implements Producer<K, V> {
           return;
         }
         // no metadata within one slice (the region may be down): try again, on the new region if it switched
+        if (deadline == 0) {
+          deadline = System.nanoTime() + maxBlock.toNanos() - SLICE.toNanos();
+        }
         if (d == current && System.nanoTime() >= deadline) {
           finish(blocked, null);
           return;
@@ -249,11 +256,13 @@ public final class RegionAwareProducer<K, V> implements Producer<K, V> {
       }
     }
 
-    void completed(Delegate<K, V> d, RecordMetadata metadata, Exception error) {
+    @Override
+    public void onCompletion(RecordMetadata metadata, Exception error) {
       if (inSend && error instanceof TimeoutException timeout) {
         blocked = timeout; // reported synchronously by send(): dispatch() decides whether to try again
         return;
       }
+      Delegate<K, V> d = attempt;
       Exception failure = error;
       if (error != null && d != current) {
         if (inFlight == InFlight.RESEND && !closed && !transactional) {
