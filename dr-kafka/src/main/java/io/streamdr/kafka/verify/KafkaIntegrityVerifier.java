@@ -13,6 +13,7 @@ import io.streamdr.core.verify.RecordFingerprint;
 import io.streamdr.core.verify.VerificationRequest;
 import java.time.Clock;
 import java.time.Duration;
+import io.streamdr.core.verify.ReplicationNaming;
 import java.time.Instant;
 import java.util.AbstractMap;
 import java.util.ArrayList;
@@ -101,9 +102,68 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
         }
       }
     }
-    // partitions are verified in parallel (a pool of comparators); each reads its two sides on two reader threads of
-    // a separate pool, so a comparator never waits for a thread its own pool would have to give
-    int jobsAtOnce = Math.max(1, Math.min(parallelism, jobs.size()));
+    List<java.util.function.Function<ExecutorService, List<Object>>> tasks = new ArrayList<>();
+    for (Job job : jobs) {
+      tasks.add(readers -> run(job, source, target, request, readers));
+    }
+    return execute(request.source(), request.target(), started, tasks);
+  }
+
+  /**
+   * Compares a backup with a cluster: the records of the backup chain ending at {@code backupId} (read from its
+   * segments, every frame's CRC checked) against the same topics in {@code cluster}, named by {@code naming} (a
+   * restore may have renamed them). Records are aligned by content, so a restore into new offsets compares
+   * correctly. Records of the backup absent in the middle of the cluster's partition are MISSING; absent at its end,
+   * LAG (a restore still running, or stopped early); altered or reordered ones are named as such; records in the
+   * cluster after the backup's last one are beyond the backup's cut, not errors.
+   *
+   * @throws io.streamdr.core.BackupCorruptedException if a segment is damaged (named, with its frame)
+   * @throws NotFoundException if the backup, the cluster or a topic does not exist
+   */
+  public IntegrityReport verifyBackup(io.streamdr.core.backup.BackupTarget backups, String backupId, String cluster,
+      ReplicationNaming naming) {
+    Instant started = clock.instant();
+    Map<String, Object> target = config(cluster);
+    List<io.streamdr.kafka.backup.BackupManifest> chain = io.streamdr.kafka.backup.TopicRestore.chain(backups, backupId);
+    io.streamdr.kafka.backup.BackupManifest last = chain.get(chain.size() - 1);
+    List<java.util.function.Function<ExecutorService, List<Object>>> tasks = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> tc = consumer(target)) {
+      for (io.streamdr.kafka.backup.BackupManifest.TopicEntry topic : last.topics()) {
+        String targetTopic = naming.targetTopic(topic.name());
+        List<TopicPartition> tps = partitions(tc, targetTopic, cluster);
+        Map<TopicPartition, Long> targetStart = tc.beginningOffsets(tps, Duration.ofSeconds(60));
+        Map<TopicPartition, Long> targetEnd = tc.endOffsets(tps, Duration.ofSeconds(60));
+        for (io.streamdr.kafka.backup.BackupManifest.PartitionEntry p : topic.partitions()) {
+          List<io.streamdr.kafka.backup.BackupManifest.SegmentEntry> segments = new ArrayList<>();
+          chain.forEach(m -> m.topic(topic.name()).flatMap(t -> t.partitions().stream()
+              .filter(e -> e.partition() == p.partition()).findFirst()).ifPresent(e -> segments.addAll(e.segments())));
+          TopicPartition tp = new TopicPartition(targetTopic, p.partition());
+          long start = targetStart.getOrDefault(tp, 0L);
+          long end = targetEnd.getOrDefault(tp, -1L);
+          tasks.add(readers -> {
+            BlockingQueue<List<RecordFingerprint>> tq = new ArrayBlockingQueue<>(16);
+            Future<?> tf = end >= 0 ? readers.submit(() -> read(target, tp, start, end, tq)) : null;
+            if (tf == null) {
+              tq.add(List.of());
+            }
+            PartitionComparator.Outcome o = PartitionComparator.compare(topic.name(), targetTopic, p.partition(),
+                new BackupRecords(backups, segments), new QueueIterator(tq, tf), PartitionComparator.DEFAULT_WINDOW);
+            join(tf);
+            return List.of(o, List.of());
+          });
+        }
+      }
+    }
+    return execute("backup " + backupId, cluster, started, tasks);
+  }
+
+  /**
+   * Runs partition comparisons in parallel (a pool of comparators); each reads its sides on reader threads of a
+   * separate pool, so a comparator never waits for a thread its own pool would have to give. Gathers the report.
+   */
+  private IntegrityReport execute(String sourceName, String targetName, Instant started,
+      List<java.util.function.Function<ExecutorService, List<Object>>> tasks) {
+    int jobsAtOnce = Math.max(1, Math.min(parallelism, tasks.size()));
     ExecutorService comparators = Executors.newFixedThreadPool(jobsAtOnce, daemon("streamdr-verify-compare"));
     ExecutorService readers = Executors.newFixedThreadPool(2 * jobsAtOnce, daemon("streamdr-verify-read"));
     List<PartitionResult> results = new ArrayList<>();
@@ -111,8 +171,8 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     long oldestLag = Long.MAX_VALUE;
     try {
       List<Future<List<Object>>> outcomes = new ArrayList<>();
-      for (Job job : jobs) {
-        outcomes.add(comparators.submit(() -> run(job, source, target, request, readers)));
+      for (var task : tasks) {
+        outcomes.add(comparators.submit(() -> task.apply(readers)));
       }
       for (Future<List<Object>> f : outcomes) {
         List<Object> o = getOrThrow(f);
@@ -131,7 +191,64 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
       readers.shutdownNow();
     }
     Duration rpoTime = oldestLag == Long.MAX_VALUE ? Duration.ZERO : Duration.ofMillis(Math.max(0, started.toEpochMilli() - oldestLag));
-    return IntegrityReport.of(request.source(), request.target(), results, discrepancies, rpoTime, started, clock.instant());
+    return IntegrityReport.of(sourceName, targetName, results, discrepancies, rpoTime, started, clock.instant());
+  }
+
+  /** The records of a partition's backup segments, in order, as fingerprints; one segment open at a time. */
+  private static final class BackupRecords implements Iterator<RecordFingerprint> {
+    private final io.streamdr.core.backup.BackupTarget backups;
+    private final java.util.Iterator<io.streamdr.kafka.backup.BackupManifest.SegmentEntry> segments;
+    private final Fingerprinter fingerprinter = new Fingerprinter();
+    private io.streamdr.kafka.backup.SegmentFormat.Reader reader;
+    private RecordFingerprint next;
+
+    BackupRecords(io.streamdr.core.backup.BackupTarget backups, List<io.streamdr.kafka.backup.BackupManifest.SegmentEntry> segments) {
+      this.backups = backups;
+      this.segments = segments.iterator();
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (next == null) {
+        if (reader == null) {
+          if (!segments.hasNext()) {
+            return false;
+          }
+          String key = segments.next().key();
+          try {
+            reader = new io.streamdr.kafka.backup.SegmentFormat.Reader(backups.open(new io.streamdr.core.backup.BackupKey(key)), key);
+          } catch (java.io.IOException e) {
+            throw new io.streamdr.core.BackupIoException(key, "open segment", e);
+          }
+        }
+        io.streamdr.kafka.backup.BackupRecord r = reader.next();
+        if (r == null) {
+          closeReader();
+        } else {
+          next = new RecordFingerprint(r.offset(), r.timestamp(), fingerprinter.digest(r.key(), r.value(), r.headers(), r.timestamp()));
+        }
+      }
+      return true;
+    }
+
+    @Override
+    public RecordFingerprint next() {
+      if (!hasNext()) {
+        throw new java.util.NoSuchElementException();
+      }
+      RecordFingerprint out = next;
+      next = null;
+      return out;
+    }
+
+    private void closeReader() {
+      try {
+        reader.close();
+      } catch (java.io.IOException e) {
+        // read to its end frame already
+      }
+      reader = null;
+    }
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {
