@@ -36,7 +36,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * <p>Usage: {@code java -cp "dr-bench/target/dr-bench.jar:dr-bench/target/lib/*" io.streamdr.bench.BackupBenchmark [records, default 500000]}
  */
 public final class BackupBenchmark {
-  private static final int PARTITIONS = 6;
+  static final int PARTITIONS = 6;
   private static final List<String[]> ROWS = new ArrayList<>();
   private static final int ROUNDS = 3;
 
@@ -200,7 +200,7 @@ public final class BackupBenchmark {
   }
 
   /** Loads the topic; returns the bytes of keys and values. */
-  private static long produce(EmbeddedKafkaCluster kafka, String topic, String dataset, int records) {
+  static long produce(EmbeddedKafkaCluster kafka, String topic, String dataset, int records) {
     long bytes = 0;
     Random random = new Random(42);
     try (KafkaProducer<byte[], byte[]> p = loadProducer(kafka, false)) {
@@ -235,7 +235,7 @@ public final class BackupBenchmark {
     }
   }
 
-  private static void bareConsume(EmbeddedKafkaCluster kafka, String topic, int records) {
+  static void bareConsume(EmbeddedKafkaCluster kafka, String topic, int records) {
     Map<String, Object> c = kafka.clientConfig();
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     // the same fetch settings as TopicBackup's consumer, so this is the read limit of the same reading

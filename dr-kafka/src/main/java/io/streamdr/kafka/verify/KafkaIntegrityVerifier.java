@@ -50,14 +50,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * <p>The cut: source end offsets (read_committed) are taken when verification starts, or the first offsets after
  * the request's cut-off timestamp; source records after the cut are not compared, and target records after the last
  * source record are counted as beyond the cut, so in-flight replication shows as lag, not loss. Partitions are
- * verified in parallel; each reads its two sides concurrently, with consumers of its own, through bounded queues of
- * fingerprint batches. Clusters are named; the request's source and target are
+ * verified in parallel; each side is read by one consumer for all its partitions, which hands fingerprint batches to
+ * the partitions' comparators through bounded queues. Clusters are named; the request's source and target are
  * looked up by name. Thread-safe.
  */
 public final class KafkaIntegrityVerifier implements IntegrityVerifier {
   private final Map<String, Map<String, Object>> clusters;
   private final Clock clock;
-  private final int parallelism = Math.max(2, Runtime.getRuntime().availableProcessors());
 
   /** @param clusters client configuration (bootstrap servers, security) per cluster name, e.g. per region */
   public KafkaIntegrityVerifier(Map<String, Map<String, Object>> clusters, Clock clock) {
@@ -102,11 +101,20 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
         }
       }
     }
-    List<java.util.function.Function<ExecutorService, List<Object>>> tasks = new ArrayList<>();
+    SideReader sourceSide = new SideReader(source);
+    SideReader targetSide = new SideReader(target);
     for (Job job : jobs) {
-      tasks.add(readers -> run(job, source, target, request, readers));
+      sourceSide.add(job.sp(), job.sourceStart(), job.sourceEnd());
+      if (job.targetEnd() >= 0) {
+        targetSide.add(job.tp(), job.targetStart(), job.targetEnd());
+      }
     }
-    return execute(request.source(), request.target(), started, tasks);
+    List<java.util.function.Supplier<List<Object>>> tasks = new ArrayList<>();
+    for (Job job : jobs) {
+      tasks.add(() -> run(job, sourceSide.records(job.sp()),
+          job.targetEnd() >= 0 ? targetSide.records(job.tp()) : java.util.Collections.emptyIterator(), request));
+    }
+    return execute(request.source(), request.target(), started, tasks, List.of(sourceSide, targetSide));
   }
 
   /**
@@ -126,7 +134,8 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     Map<String, Object> target = config(cluster);
     List<io.streamdr.kafka.backup.BackupManifest> chain = io.streamdr.kafka.backup.TopicRestore.chain(backups, backupId);
     io.streamdr.kafka.backup.BackupManifest last = chain.get(chain.size() - 1);
-    List<java.util.function.Function<ExecutorService, List<Object>>> tasks = new ArrayList<>();
+    List<java.util.function.Supplier<List<Object>>> tasks = new ArrayList<>();
+    SideReader targetSide = new SideReader(target);
     try (KafkaConsumer<byte[], byte[]> tc = consumer(target)) {
       for (io.streamdr.kafka.backup.BackupManifest.TopicEntry topic : last.topics()) {
         String targetTopic = naming.targetTopic(topic.name());
@@ -140,39 +149,37 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
           TopicPartition tp = new TopicPartition(targetTopic, p.partition());
           long start = targetStart.getOrDefault(tp, 0L);
           long end = targetEnd.getOrDefault(tp, -1L);
-          tasks.add(readers -> {
-            BlockingQueue<List<RecordFingerprint>> tq = new ArrayBlockingQueue<>(16);
-            Future<?> tf = end >= 0 ? readers.submit(() -> read(target, tp, start, end, tq)) : null;
-            if (tf == null) {
-              tq.add(List.of());
-            }
-            PartitionComparator.Outcome o = PartitionComparator.compare(topic.name(), targetTopic, p.partition(),
-                new BackupRecords(backups, segments), new QueueIterator(tq, tf), PartitionComparator.DEFAULT_WINDOW);
-            join(tf);
-            return List.of(o, List.of());
-          });
+          if (end >= 0) {
+            targetSide.add(tp, start, end);
+          }
+          tasks.add(() -> List.of(PartitionComparator.compare(topic.name(), targetTopic, p.partition(),
+              new BackupRecords(backups, segments), end >= 0 ? targetSide.records(tp) : java.util.Collections.emptyIterator(),
+              PartitionComparator.DEFAULT_WINDOW), List.of()));
         }
       }
     }
-    return execute("backup " + backupId, cluster, started, tasks);
+    return execute("backup " + backupId, cluster, started, tasks, List.of(targetSide));
   }
 
   /**
-   * Runs partition comparisons in parallel (a pool of comparators); each reads its sides on reader threads of a
-   * separate pool, so a comparator never waits for a thread its own pool would have to give. Gathers the report.
+   * Runs partition comparisons in parallel (a pool of comparators) while one reader per cluster feeds them (a pool
+   * of its own, so a comparator never waits for a thread its own pool would have to give). Gathers the report.
    */
   private IntegrityReport execute(String sourceName, String targetName, Instant started,
-      List<java.util.function.Function<ExecutorService, List<Object>>> tasks) {
-    int jobsAtOnce = Math.max(1, Math.min(parallelism, tasks.size()));
+      List<java.util.function.Supplier<List<Object>>> tasks, List<SideReader> sides) {
+    // comparators mostly wait for their two queues, so every partition gets one (up to 64 at once) and each reader
+    // feeds all of them in one pass; readers never wait for comparators (see SideReader)
+    int jobsAtOnce = Math.max(1, Math.min(64, tasks.size()));
     ExecutorService comparators = Executors.newFixedThreadPool(jobsAtOnce, daemon("streamdr-verify-compare"));
-    ExecutorService readers = Executors.newFixedThreadPool(2 * jobsAtOnce, daemon("streamdr-verify-read"));
+    ExecutorService readers = Executors.newFixedThreadPool(Math.max(1, sides.size()), daemon("streamdr-verify-read"));
+    sides.forEach(side -> side.start(readers));
     List<PartitionResult> results = new ArrayList<>();
     List<Discrepancy> discrepancies = new ArrayList<>();
     long oldestLag = Long.MAX_VALUE;
     try {
       List<Future<List<Object>>> outcomes = new ArrayList<>();
       for (var task : tasks) {
-        outcomes.add(comparators.submit(() -> task.apply(readers)));
+        outcomes.add(comparators.submit(task::get));
       }
       for (Future<List<Object>> f : outcomes) {
         List<Object> o = getOrThrow(f);
@@ -186,6 +193,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
           oldestLag = Math.min(oldestLag, outcome.oldestLagTimestamp().getAsLong());
         }
       }
+      sides.forEach(SideReader::await); // a reader still closing its consumer is not interrupted
     } finally {
       comparators.shutdownNow();
       readers.shutdownNow();
@@ -263,8 +271,8 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
   private record Job(String topic, TopicPartition sp, TopicPartition tp, long sourceStart, long sourceEnd, long targetStart,
       long targetEnd, Map<String, Map<Integer, Long>> sourceGroups, Map<String, Map<Integer, Long>> targetGroups) {}
 
-  private static List<Object> run(Job job, Map<String, Object> source, Map<String, Object> target, VerificationRequest request,
-      ExecutorService pool) {
+  private static List<Object> run(Job job, Iterator<RecordFingerprint> sourceRecords, Iterator<RecordFingerprint> targetRecords,
+      VerificationRequest request) {
     Set<Long> positions = new java.util.TreeSet<>();
     job.sourceGroups().values().forEach(m -> {
       Long pos = m.get(job.sp().partition());
@@ -272,17 +280,8 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
         positions.add(pos);
       }
     });
-    BlockingQueue<List<RecordFingerprint>> sq = new ArrayBlockingQueue<>(16);
-    BlockingQueue<List<RecordFingerprint>> tq = new ArrayBlockingQueue<>(16);
-    Future<?> sf = pool.submit(() -> read(source, job.sp(), job.sourceStart(), job.sourceEnd(), sq));
-    Future<?> tf = job.targetEnd() >= 0 ? pool.submit(() -> read(target, job.tp(), job.targetStart(), job.targetEnd(), tq)) : null;
-    if (tf == null) {
-      tq.add(List.of());
-    }
     PartitionComparator.Outcome o = PartitionComparator.compare(job.topic(), job.tp().topic(), job.sp().partition(),
-        new QueueIterator(sq, sf), new QueueIterator(tq, tf), request.window(), positions);
-    join(sf);
-    join(tf);
+        sourceRecords, targetRecords, request.window(), positions);
     List<Discrepancy> groupIssues = new ArrayList<>();
     for (Map.Entry<String, Map<Integer, Long>> g : job.sourceGroups().entrySet()) {
       Long sourcePos = g.getValue().get(job.sp().partition());
@@ -321,6 +320,9 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.remove(ConsumerConfig.GROUP_ID_CONFIG);
     c.putIfAbsent(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 16 * 1024 * 1024);
+    // each reader reads one partition: large partition fetches keep it from waiting on a round trip per megabyte
+    c.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
+    c.putIfAbsent(ConsumerConfig.RECEIVE_BUFFER_CONFIG, 1024 * 1024); // the 64 KiB default throttles one reader per cluster
     c.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
     c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "streamdr-verify");
     return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -374,37 +376,112 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     return out;
   }
 
-  /** Reads [start, end) of one partition with a consumer of its own, a batch per poll, then an empty batch. */
-  private static void read(Map<String, Object> config, TopicPartition tp, long start, long end,
-      BlockingQueue<List<RecordFingerprint>> q) {
-    Fingerprinter fingerprinter = new Fingerprinter();
-    try (KafkaConsumer<byte[], byte[]> c = consumer(config)) {
-      if (start < end) {
-        c.assign(List.of(tp));
-        c.seek(tp, start);
+  /**
+   * Reads one cluster's side of a verification: every partition range [start, end) with one consumer, fingerprinting
+   * records into one bounded queue of batches per partition, each ended by an empty batch. It never waits for a
+   * comparator: a partition whose queue is full is paused (its one pending batch kept) and resumed when its comparator
+   * has taken from it, so memory stays bounded and a comparator waiting on the other side cannot stall this one.
+   */
+  private static final class SideReader {
+    /**
+     * What a side may hold in fingerprints not yet compared: a batch holds at most max.poll.records (2,000) of 24
+     * bytes, so 64 MiB spread over the partitions, at least 8 and at most 256 batches each. Deep queues matter: every
+     * time a partition's queue is full, its fetching stops and restarts a round trip later.
+     */
+    private static final long QUEUE_BUDGET_BYTES = 64L * 1024 * 1024;
+    private static final long BATCH_BYTES = 2_000L * 24;
+    private final Map<String, Object> config;
+    private final Map<TopicPartition, long[]> ranges = new java.util.LinkedHashMap<>();
+    private final Map<TopicPartition, BlockingQueue<List<RecordFingerprint>>> queues = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile Future<?> done;
+
+    SideReader(Map<String, Object> config) {
+      this.config = config;
+    }
+
+    void add(TopicPartition tp, long start, long end) {
+      ranges.put(tp, new long[] {start, end});
+    }
+
+    /** The records of a partition, once {@link #start} was called. */
+    Iterator<RecordFingerprint> records(TopicPartition tp) {
+      return new QueueIterator(queues.get(tp), () -> done);
+    }
+
+    /** Starts reading everything added; the queues are sized by the number of partitions. */
+    void start(ExecutorService pool) {
+      int depth = (int) Math.max(8, Math.min(256, QUEUE_BUDGET_BYTES / BATCH_BYTES / Math.max(1, ranges.size())));
+      ranges.keySet().forEach(p -> queues.put(p, new ArrayBlockingQueue<>(depth)));
+      done = pool.submit(this::read);
+    }
+
+    /** Waits until the reader has finished (closed its consumer); rethrows its failure. */
+    void await() {
+      join(done);
+    }
+
+    private void read() {
+      Fingerprinter fingerprinter = new Fingerprinter();
+      Map<TopicPartition, List<RecordFingerprint>> pending = new HashMap<>();
+      Set<TopicPartition> open = new java.util.HashSet<>();
+      ranges.forEach((tp, r) -> {
+        if (r[0] < r[1]) {
+          open.add(tp);
+        } else {
+          pending.put(tp, List.of()); // nothing to read: only the end batch
+        }
+      });
+      try (KafkaConsumer<byte[], byte[]> c = consumer(config)) {
+        c.assign(open);
+        open.forEach(tp -> c.seek(tp, ranges.get(tp)[0]));
+        Set<TopicPartition> paused = new java.util.HashSet<>();
         long lastProgress = System.nanoTime();
-        while (c.position(tp) < end) {
-          var records = c.poll(Duration.ofMillis(200)).records(tp);
+        while (!open.isEmpty() || !pending.isEmpty()) {
+          // hand over what waited, then resume the partitions it freed
+          pending.entrySet().removeIf(e -> queues.get(e.getKey()).offer(e.getValue()));
+          for (java.util.Iterator<TopicPartition> it = paused.iterator(); it.hasNext(); ) {
+            TopicPartition tp = it.next();
+            if (!pending.containsKey(tp)) {
+              c.resume(List.of(tp));
+              it.remove();
+            }
+          }
+          if (open.isEmpty()) {
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+            continue;
+          }
+          var records = c.poll(Duration.ofMillis(paused.size() == open.size() ? 5 : 200));
           if (!records.isEmpty()) {
             lastProgress = System.nanoTime();
-          } else if (System.nanoTime() - lastProgress > Duration.ofMinutes(2).toNanos()) {
-            throw new DrException("topic", tp.toString(), "No progress reading %s for 2 minutes".formatted(tp), null, true);
+          } else if (paused.size() < open.size() && System.nanoTime() - lastProgress > Duration.ofMinutes(2).toNanos()) {
+            throw new DrException("topic", open.toString(), "No progress reading %s for 2 minutes".formatted(open), null, true);
           }
-          List<RecordFingerprint> batch = new ArrayList<>(records.size());
-          for (ConsumerRecord<byte[], byte[]> r : records) {
-            if (r.offset() >= end) {
-              break;
+          for (TopicPartition tp : records.partitions()) {
+            long end = ranges.get(tp)[1];
+            List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
+            List<RecordFingerprint> batch = new ArrayList<>(list.size());
+            for (ConsumerRecord<byte[], byte[]> r : list) {
+              if (r.offset() >= end) {
+                break;
+              }
+              batch.add(new RecordFingerprint(r.offset(), r.timestamp(), fingerprinter.digest(r.key(), r.value(), headers(r), r.timestamp())));
             }
-            batch.add(new RecordFingerprint(r.offset(), r.timestamp(), fingerprinter.digest(r.key(), r.value(), headers(r), r.timestamp())));
+            if (!batch.isEmpty() && !queues.get(tp).offer(batch)) {
+              pending.put(tp, batch);
+              c.pause(List.of(tp));
+              paused.add(tp);
+            }
           }
-          if (!batch.isEmpty()) {
-            q.put(batch);
+          for (java.util.Iterator<TopicPartition> it = open.iterator(); it.hasNext(); ) {
+            TopicPartition tp = it.next();
+            if (!pending.containsKey(tp) && c.position(tp) >= ranges.get(tp)[1]) {
+              it.remove();
+              pending.put(tp, List.of()); // the end batch, handed over with the others
+              c.pause(List.of(tp));
+            }
           }
         }
       }
-      q.put(List.of());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 
@@ -437,11 +514,11 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
   /** Iterates the batches a reader thread puts in a queue, up to its empty end batch; surfaces the reader's failure. */
   private static final class QueueIterator implements Iterator<RecordFingerprint> {
     private final BlockingQueue<List<RecordFingerprint>> q;
-    private final Future<?> reader;
+    private final java.util.function.Supplier<Future<?>> reader;
     private Iterator<RecordFingerprint> current = java.util.Collections.emptyIterator();
     private boolean ended;
 
-    QueueIterator(BlockingQueue<List<RecordFingerprint>> q, Future<?> reader) {
+    QueueIterator(BlockingQueue<List<RecordFingerprint>> q, java.util.function.Supplier<Future<?>> reader) {
       this.q = q;
       this.reader = reader;
     }
@@ -455,8 +532,9 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
         try {
           List<RecordFingerprint> batch = q.poll(200, TimeUnit.MILLISECONDS);
           if (batch == null) {
-            if (reader != null && reader.isDone()) {
-              join(reader); // throws if the reader failed
+            Future<?> f = reader.get();
+            if (f != null && f.isDone()) {
+              join(f); // throws if the reader failed
               batch = q.poll();
               if (batch == null) {
                 ended = true;
