@@ -1,6 +1,7 @@
 package io.streamdr.core.backup;
 
 import java.io.OutputStream;
+import java.util.Optional;
 
 /**
  * The stream returned by {@link BackupTarget#create}. Bytes written become visible under the key only when
@@ -21,4 +22,20 @@ public abstract class BackupOutputStream extends OutputStream {
    */
   @Override
   public abstract void close();
+
+  /**
+   * Whether this stream computes the SHA-256 of what it publishes while it is written, so {@link #sha256()} reports
+   * it and callers need not hash the same bytes a second time. False unless a target says otherwise.
+   */
+  public boolean computesSha256() {
+    return false;
+  }
+
+  /**
+   * Once {@link #close()} returned: the SHA-256 (lowercase hex) of the bytes published, if {@link #computesSha256()};
+   * empty otherwise.
+   */
+  public Optional<String> sha256() {
+    return Optional.empty();
+  }
 }

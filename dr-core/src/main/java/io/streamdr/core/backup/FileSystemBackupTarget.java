@@ -306,6 +306,18 @@ public final class FileSystemBackupTarget implements BackupTarget {
       }
     }
 
+    private String published;
+
+    @Override
+    public boolean computesSha256() {
+      return true;
+    }
+
+    @Override
+    public java.util.Optional<String> sha256() {
+      return java.util.Optional.ofNullable(published);
+    }
+
     @Override
     public void close() {
       if (done) {
@@ -318,6 +330,7 @@ public final class FileSystemBackupTarget implements BackupTarget {
         done = true;
         Instant modified = Files.getLastModifiedTime(tmp).toInstant();
         String sha = HexFormat.of().formatHex(digest.digest());
+        published = sha;
         Path sidecar = checksumPath(key);
         Files.createDirectories(sidecar.getParent());
         Path sidecarTmp = tmpDir.resolve(UUID.randomUUID() + ".sha256.part");

@@ -114,8 +114,21 @@ public final class InMemoryBackupTarget implements BackupTarget {
           throw new BackupIoException(key, "publish", new IOException(fail));
         }
         byte[] bytes = buf.toByteArray();
-        objects.put(key, new Stored(bytes, clock.instant(), sha256(bytes)));
+        published = InMemoryBackupTarget.sha256(bytes);
+        objects.put(key, new Stored(bytes, clock.instant(), published));
         publishes.incrementAndGet();
+      }
+
+      private String published;
+
+      @Override
+      public boolean computesSha256() {
+        return true;
+      }
+
+      @Override
+      public Optional<String> sha256() {
+        return Optional.ofNullable(published);
       }
     };
   }

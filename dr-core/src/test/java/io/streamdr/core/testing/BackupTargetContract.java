@@ -113,6 +113,21 @@ public abstract class BackupTargetContract {
   }
 
   @Test
+  void a_stream_that_computes_its_sha256_reports_that_of_the_published_bytes() throws Exception {
+    BackupTarget t = target();
+    byte[] bytes = "segment bytes, hashed once".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    io.streamdr.core.backup.BackupOutputStream out = t.create(io.streamdr.core.backup.BackupKey.of("hashed", "a.bin"));
+    out.write(bytes);
+    out.close();
+    String expected = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    if (out.computesSha256()) {
+      assertThat(out.sha256()).contains(expected);
+    } else {
+      assertThat(out.sha256()).isEmpty();
+    }
+  }
+
+  @Test
   void list_filters_by_prefix_sorts_by_key_and_reports_sizes_and_checksums() throws Exception {
     target.put(key("b/2"), new byte[2]);
     target.put(key("b/1"), new byte[1]);

@@ -35,7 +35,12 @@ import java.util.zip.CRC32C;
 public final class SegmentFormat {
   static final byte[] MAGIC = "SDRSEG".getBytes(StandardCharsets.US_ASCII);
   static final int VERSION = 1;
+  static final int CODEC_NONE = 0;
   static final int CODEC_ZSTD = 1;
+  /** How much of a segment the writer sees before choosing its codec. */
+  static final int PROBE_BYTES = 256 * 1024;
+  /** zstd is kept only if it saves at least this fraction of the probe. */
+  static final double MIN_SAVING = 0.10;
   static final byte TYPE_RECORD = 1;
   static final byte TYPE_END = 2;
   /** Largest frame accepted when reading (a record of up to ~64 MiB); guards against corrupt lengths. */
@@ -43,10 +48,18 @@ public final class SegmentFormat {
 
   private SegmentFormat() {}
 
-  /** Writes records into a segment. Not thread-safe. Closing writes the end frame; it does not close the sink. */
+  /**
+   * Writes records into a segment. The first {@link #PROBE_BYTES} of frames are held until the codec is chosen: zstd
+   * if it saves at least 10 % of them, none otherwise (random or already compressed payloads, where zstd would only
+   * cost time). Not thread-safe. Closing writes the end frame; it does not close the sink.
+   */
   public static final class Writer implements AutoCloseable {
-    private final DataOutputStream out;
-    private final ZstdOutputStream zstd;
+    private final OutputStream sink;
+    private final int level;
+    private java.io.ByteArrayOutputStream probe = new java.io.ByteArrayOutputStream(PROBE_BYTES + 1024);
+    private DataOutputStream out = new DataOutputStream(probe);
+    private ZstdOutputStream zstd;
+    private int codec = -1;
     private final CRC32C crc = new CRC32C();
     private byte[] buf = new byte[64 * 1024];
     private int len;
@@ -55,12 +68,32 @@ public final class SegmentFormat {
     private long last = -1;
     private long uncompressed;
 
-    public Writer(OutputStream sink, int level) throws IOException {
+    public Writer(OutputStream sink, int level) {
+      this.sink = sink;
+      this.level = level;
+    }
+
+    /** Chooses the codec from what the probe holds, writes the header, then the probe through the codec. */
+    private void chooseCodec() throws IOException {
+      byte[] sample = probe.toByteArray();
+      long compressed = sample.length == 0 ? 0 : com.github.luben.zstd.Zstd.compress(sample, level).length;
+      codec = compressed <= sample.length * (1 - MIN_SAVING) ? CODEC_ZSTD : CODEC_NONE;
       sink.write(MAGIC);
       sink.write(VERSION);
-      sink.write(CODEC_ZSTD);
-      zstd = new ZstdOutputStream(new NonClosing(sink), level);
-      out = new DataOutputStream(new BufferedOutputStream(zstd, 128 * 1024));
+      sink.write(codec);
+      OutputStream body = new NonClosing(sink);
+      if (codec == CODEC_ZSTD) {
+        zstd = new ZstdOutputStream(body, level);
+        body = zstd;
+      }
+      out = new DataOutputStream(new BufferedOutputStream(body, 128 * 1024));
+      out.write(sample);
+      probe = null;
+    }
+
+    /** The codec chosen for this segment ({@code 0} none, {@code 1} zstd), or -1 while still probing. */
+    public int codec() {
+      return codec;
     }
 
     public void write(BackupRecord r) throws IOException {
@@ -91,6 +124,9 @@ public final class SegmentFormat {
       out.writeInt((int) crc.getValue());
       out.write(buf, 0, len);
       uncompressed += 8L + len;
+      if (probe != null && probe.size() >= PROBE_BYTES) {
+        chooseCodec();
+      }
     }
 
     public long records() {
@@ -118,8 +154,13 @@ public final class SegmentFormat {
       i64(first);
       i64(last);
       frame();
+      if (probe != null) {
+        chooseCodec(); // a segment smaller than the probe
+      }
       out.flush();
-      zstd.close();
+      if (zstd != null) {
+        zstd.close();
+      }
     }
 
     private void ensure(int n) {
@@ -179,10 +220,11 @@ public final class SegmentFormat {
       if (magic[MAGIC.length] != VERSION) {
         throw corrupt("has format version " + magic[MAGIC.length] + "; this library reads version " + VERSION);
       }
-      if (magic[MAGIC.length + 1] != CODEC_ZSTD) {
-        throw corrupt("uses unknown codec " + magic[MAGIC.length + 1]);
+      int codec = magic[MAGIC.length + 1];
+      if (codec != CODEC_ZSTD && codec != CODEC_NONE) {
+        throw corrupt("uses unknown codec " + codec);
       }
-      this.in = new DataInputStream(new BufferedInputStream(new ZstdInputStream(raw), 128 * 1024));
+      this.in = new DataInputStream(new BufferedInputStream(codec == CODEC_ZSTD ? new ZstdInputStream(raw) : raw, 128 * 1024));
     }
 
     private BackupCorruptedException corrupt(String what) {

@@ -606,7 +606,9 @@ public final class TopicBackup {
     Open(BackupKey key) {
       this.key = key;
       this.out = target.create(key);
-      OutputStream counted = new java.io.FilterOutputStream(new DigestOutputStream(out, sha)) {
+      // a target that hashes what it writes reports the SHA-256 itself: the bytes are hashed once
+      OutputStream hashed = out.computesSha256() ? out : new DigestOutputStream(out, sha);
+      OutputStream counted = new java.io.FilterOutputStream(hashed) {
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
           out.write(b, off, len);
@@ -619,12 +621,7 @@ public final class TopicBackup {
           bytes[0]++;
         }
       };
-      try {
-        this.writer = new SegmentFormat.Writer(counted, compressionLevel);
-      } catch (IOException e) {
-        out.abort();
-        throw new BackupIoException(key, "write", e);
-      }
+      this.writer = new SegmentFormat.Writer(counted, compressionLevel);
     }
 
     void write(BackupRecord r) {
@@ -647,8 +644,11 @@ public final class TopicBackup {
         throw new BackupIoException(key, "write", e);
       }
       out.close();
+      String sha256 = out.computesSha256()
+          ? out.sha256().orElseThrow(() -> new IllegalStateException("target " + target + " did not report the SHA-256 of " + key))
+          : HexFormat.of().formatHex(sha.digest());
       SegmentStats stats = new SegmentStats(key.value(), writer.firstOffset(), writer.lastOffset(), writer.records(), firstTs,
-          maxTs, bytes[0], HexFormat.of().formatHex(sha.digest()));
+          maxTs, bytes[0], sha256);
       try {
         target.put(new BackupKey(key.value() + ".json"), Json.MAPPER.writeValueAsBytes(stats));
       } catch (IOException e) {

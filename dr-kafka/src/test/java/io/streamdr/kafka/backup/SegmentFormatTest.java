@@ -48,6 +48,56 @@ class SegmentFormatTest {
     return out;
   }
 
+  private static List<BackupRecord> records(int n, java.util.function.IntFunction<byte[]> value) {
+    List<BackupRecord> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(new BackupRecord(i, 1_700_000_000_000L + i, (byte) 0, b("key-" + i), value.apply(i), List.of()));
+    }
+    return out;
+  }
+
+  private static int codec(byte[] segment) {
+    return segment[SegmentFormat.MAGIC.length + 1];
+  }
+
+  @Test
+  void incompressible_records_are_stored_without_compression_and_round_trip() throws Exception {
+    java.util.Random random = new java.util.Random(7);
+    List<BackupRecord> in = records(1_000, i -> {
+      byte[] v = new byte[1024];
+      random.nextBytes(v);
+      return v;
+    });
+    byte[] seg = segment(in);
+    assertThat(codec(seg)).isEqualTo(SegmentFormat.CODEC_NONE);
+    assertThat(read(seg)).hasSize(1_000).zipSatisfy(in, (a, b) -> assertThat(a.value()).isEqualTo(b.value()));
+  }
+
+  @Test
+  void compressible_records_are_compressed_with_zstd_and_round_trip() throws Exception {
+    List<BackupRecord> in = records(1_000, i -> b("{\"op\":\"c\",\"after\":{\"id\":" + i + ",\"type\":\"loan\",\"amount\":\"1000.00\"}}"));
+    byte[] seg = segment(in);
+    assertThat(codec(seg)).isEqualTo(SegmentFormat.CODEC_ZSTD);
+    assertThat(seg.length).isLessThan(in.stream().mapToInt(r -> r.value().length).sum() / 3);
+    assertThat(read(seg)).hasSize(1_000).zipSatisfy(in, (a, b) -> assertThat(a.value()).isEqualTo(b.value()));
+  }
+
+  @Test
+  void a_segment_smaller_than_the_probe_chooses_its_codec_when_closed() throws Exception {
+    byte[] seg = segment(records(3, i -> b("tiny-" + i)));
+    assertThat(codec(seg)).isIn(SegmentFormat.CODEC_NONE, SegmentFormat.CODEC_ZSTD);
+    assertThat(read(seg)).extracting(BackupRecord::offset).containsExactly(0L, 1L, 2L);
+    assertThat(read(segment(List.of()))).isEmpty();
+  }
+
+  @Test
+  void an_unknown_codec_is_refused_with_the_segment_named() throws Exception {
+    byte[] seg = segment(RECORDS);
+    seg[SegmentFormat.MAGIC.length + 1] = 9;
+    assertThatThrownBy(() -> read(seg)).isInstanceOf(io.streamdr.core.BackupCorruptedException.class)
+        .hasMessageContaining("test.seg").hasMessageContaining("unknown codec 9");
+  }
+
   @Test
   void every_record_kind_round_trips_exactly() throws Exception {
     List<BackupRecord> back = read(segment(RECORDS));

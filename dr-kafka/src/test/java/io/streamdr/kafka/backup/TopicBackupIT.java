@@ -341,6 +341,43 @@ class TopicBackupIT {
   }
 
   @Test
+  void a_backup_whose_process_is_killed_publishes_nothing_and_resumes_from_what_it_had_written() throws Exception {
+    String topic = newTopic(2, Map.of());
+    produceValues(topic, 0, 0, 3000, 0);
+    produceValues(topic, 1, 0, 3000, 0);
+    Process child = io.streamdr.core.backup.ChildJvm.start(BackupProcessMain.class, SOURCE.bootstrapServers(),
+        dir.toString(), topic, "killed", "3");
+    try {
+      io.streamdr.core.backup.ChildJvm.awaitLine(child, "HALF-DONE");
+    } finally {
+      child.destroyForcibly(); // SIGKILL: no shutdown hook, no finally block runs in the child
+      assertThat(child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    }
+    FileSystemBackupTarget fs = new FileSystemBackupTarget(dir);
+    assertThat(new BackupCatalog(fs).list()).isEmpty(); // no manifest: the backup does not exist
+    Map<String, java.util.Optional<String>> before = new java.util.HashMap<>();
+    fs.list("topic-backups/killed/data/").stream().filter(o -> o.key().value().endsWith(".seg"))
+        .forEach(o -> before.put(o.key().value(), o.sha256()));
+    assertThat(before).hasSizeGreaterThanOrEqualTo(3);
+
+    produceValues(topic, 0, 3000, 3100, 0); // after the cut: must not be in this backup
+    BackupManifest resumed = backup(fs, topic).segmentBytes(16 * 1024).build().full("killed");
+    assertThat(resumed.records()).isEqualTo(6000);
+    assertThat(new BackupCatalog(fs).verify("killed").ok()).isTrue();
+    // the segments published before the kill were kept as they were, not written again
+    Map<String, java.util.Optional<String>> after = new java.util.HashMap<>();
+    fs.list("topic-backups/killed/data/").forEach(o -> after.put(o.key().value(), o.sha256()));
+    assertThat(after).containsAllEntriesOf(before);
+    assertThat(resumed.topics().get(0).partitions().stream().flatMap(p -> p.segments().stream())
+        .map(BackupManifest.SegmentEntry::key)).containsAll(before.keySet());
+    // and the backup holds exactly the source's records up to the cut
+    var report = new io.streamdr.kafka.verify.KafkaIntegrityVerifier(Map.of("source", SOURCE.clientConfig()))
+        .verifyBackup(fs, "killed", "source", io.streamdr.core.verify.ReplicationNaming.identity());
+    assertThat(report.verdict()).as(report.toText()).isEqualTo(io.streamdr.core.verify.IntegrityReport.Verdict.PASSED);
+    assertThat(report.partitions().stream().mapToLong(p -> p.beyondCutoff()).sum()).isEqualTo(100);
+  }
+
+  @Test
   void an_interrupted_restore_resumes_without_duplicates() throws Exception {
     String topic = newTopic(1, Map.of());
     produceValues(topic, 0, 0, 4000, 0);
