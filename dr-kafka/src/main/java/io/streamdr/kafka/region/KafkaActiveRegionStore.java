@@ -226,7 +226,7 @@ public final class KafkaActiveRegionStore implements ActiveRegionStore, AutoClos
     boolean topicReady;
     long next;
     ActiveRegion state;
-    final Map<Long, Boolean> decided = new HashMap<>();
+    final java.util.TreeMap<Long, Boolean> decided = new java.util.TreeMap<>();
 
     Log(Region region, String topic, Duration timeout, boolean firstWins) {
       this.region = region;
@@ -343,12 +343,17 @@ public final class KafkaActiveRegionStore implements ActiveRegionStore, AutoClos
       if (accept) {
         state = new ActiveRegion(p.region(), p.expectedEpoch() + 1, p.reason(), p.since());
       }
-      decided.put(r.offset(), accept);
+      if (firstWins) {
+        decided.put(r.offset(), accept); // a copy in another region is never asked whether a proposal won
+      }
       next = r.offset() + 1; // a read interrupted later resumes after this record, never folds it twice
     }
 
+    /** Whether the proposal at {@code offset} won; forgets the decisions up to it (each is asked about once). */
     boolean accepted(long offset) {
-      return Boolean.TRUE.equals(decided.remove(offset));
+      boolean won = Boolean.TRUE.equals(decided.get(offset));
+      decided.headMap(offset, true).clear();
+      return won;
     }
 
     private void reset() {

@@ -236,8 +236,10 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
         return true;
       }
       if (r.offset() + 1 >= scan.end) {
-        LOG.info("{}: the last record processed before the switch is not in region {} (it was not replicated)", tp,
-            region.name());
+        // it was not replicated: every copy here precedes it in the source, so all of them were processed already
+        redelivered.addAndGet(scan.seen);
+        LOG.info("{}: the last record processed before the switch is not in region {} (it was not replicated); the {} "
+            + "record(s) read up to the switch's end offset were processed before", tp, region.name(), scan.seen);
         return true;
       }
     }
@@ -734,7 +736,11 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
     return region;
   }
 
-  /** Records delivered again after switches because they had been processed before (found by content). */
+  /**
+   * Records delivered again after switches because they had been processed before: found by content (the last
+   * record processed before the switch, looked up in the new region); when that record was never replicated, every
+   * record up to the new region's end at the switch precedes it and is counted.
+   */
   public long redeliveredRecords() {
     return redelivered.get();
   }
