@@ -6,7 +6,11 @@ import picocli.CommandLine.Command;
 /** The {@code streamdr} command line. */
 @Command(name = "streamdr", mixinStandardHelpOptions = true, version = "streamdr 0.1.0-SNAPSHOT",
     description = "Disaster recovery for CDC streaming stacks (PostgreSQL, Debezium, Kafka, Flink).",
-    subcommands = {DrillCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DrillCommand.class, DemoCommand.class, BackupCommand.class, RestoreCommand.class, BackupsCommand.class,
+        VerifyCommand.class, FailoverCommand.Failover.class, FailoverCommand.Failback.class, CommandLine.HelpCommand.class},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:done; for verify, identical", "1:a check failed (objective missed, differences found, backup damaged)",
+        "2:usage, configuration or runtime error", "3:another router switched the active region first"})
 public final class StreamDr implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -20,7 +24,7 @@ public final class StreamDr implements Runnable {
   public static CommandLine commandLine() {
     return new CommandLine(new StreamDr()).setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("streamdr: " + e.getMessage());
-      return 2;
+      return e instanceof io.streamdr.core.FencedException ? 3 : 2;
     });
   }
 

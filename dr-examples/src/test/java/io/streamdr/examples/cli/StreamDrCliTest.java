@@ -20,13 +20,19 @@ class StreamDrCliTest {
 
   @Test
   void every_command_has_help() {
-    for (String command : new String[] {"drill", "demo"}) {
+    for (String command : new String[] {"drill", "demo", "backup", "restore", "backups", "verify", "failover", "failback"}) {
       String[] r = run(command, "--help");
       assertThat(r[0]).isEqualTo("0");
       assertThat(r[1]).contains("Usage: streamdr " + command);
     }
+    for (String sub : new String[] {"list", "verify", "prune"}) {
+      assertThat(run("backups", sub, "--help")[1]).contains("Usage: streamdr backups " + sub).contains("--config");
+    }
+    assertThat(run("restore", "--help")[1]).contains("--dry-run").contains("--rename").contains("Exit code");
+    assertThat(run("failover", "--help")[1]).contains("--dry-run").contains("3 another router switched first");
     assertThat(run("drill", "--help")[1]).contains("--report-dir").contains("Exit code");
-    assertThat(run("--help")[1]).contains("drill").contains("demo");
+    assertThat(run("--help")[1]).contains("drill").contains("demo").contains("backup").contains("failover")
+        .contains("Exit codes:");
   }
 
   @Test

@@ -1,0 +1,98 @@
+package io.streamdr.examples.cli;
+
+import io.streamdr.core.region.ActiveRegion;
+import io.streamdr.core.region.ActiveRegionStore;
+import io.streamdr.core.region.DefaultRegionRouter;
+import io.streamdr.core.region.Region;
+import io.streamdr.examples.config.StreamDrConfig;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code failover} and {@code failback}: switch the active region recorded in the configured store. */
+final class FailoverCommand {
+  private FailoverCommand() {}
+
+  static int switchTo(CommandSpec spec, ConfigOption config, String regionName, String reason, boolean dryRun) {
+    StreamDrConfig cfg = config.load();
+    Region to = regionName == null ? cfg.topology().primaryRegion() : cfg.region(regionName);
+    ActiveRegionStore store = cfg.activeRegionStore();
+    PrintWriter out = spec.commandLine().getOut();
+    try {
+      if (dryRun) { // reads only: a router would record the primary in an empty store
+        ActiveRegion now = store.read().orElse(null);
+        String current = now == null ? cfg.topology().primary() + " (none recorded yet: the primary)" : now.region();
+        long epoch = now == null ? 1 : now.epoch();
+        boolean same = (now == null ? cfg.topology().primary() : now.region()).equals(to.name());
+        out.printf("Dry run: active region is %s at epoch %d; %s. Nothing was changed.%n", current, epoch,
+            same ? "it would stay so" : "would switch to " + to.name() + " at epoch " + (epoch + 1));
+        out.flush();
+        return 0;
+      }
+      DefaultRegionRouter router = new DefaultRegionRouter(cfg.topology(), store);
+      ActiveRegion before = router.state();
+      if (before.region().equals(to.name())) {
+        out.printf("%s is already the active region (epoch %d); nothing to do.%n", to.name(), before.epoch());
+      } else {
+        router.failover(to, reason); // FencedException (exit 3) if another router switched first
+        out.printf("Switched the active region %s -> %s at epoch %d: %s%n", before.region(), to.name(), router.epoch(), reason);
+      }
+      out.flush();
+      return 0;
+    } finally {
+      if (store instanceof AutoCloseable c) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          // closing clients
+        }
+      }
+    }
+  }
+
+  @Command(name = "failover", mixinStandardHelpOptions = true,
+      description = {"Make a region the active one: a compare-and-set on the epoch in the configured active-region store,",
+          "which region-aware clients and other routers follow. Exit code: 0 switched (or already active), 2 error,",
+          "3 another router switched first (the store names the winner)."})
+  static final class Failover implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ConfigOption config;
+
+    @Option(names = "--to", required = true, description = "The region to make active.")
+    String to;
+
+    @Option(names = "--reason", defaultValue = "manual failover", description = "Why, recorded with the switch.")
+    String reason;
+
+    @Option(names = "--dry-run", description = "Say what would change, change nothing.")
+    boolean dryRun;
+
+    @Override
+    public Integer call() {
+      return switchTo(spec, config, to, reason, dryRun);
+    }
+  }
+
+  @Command(name = "failback", mixinStandardHelpOptions = true,
+      description = {"Make the primary region active again. Exit code: 0 switched (or already active), 2 error,",
+          "3 another router switched first."})
+  static final class Failback implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ConfigOption config;
+
+    @Option(names = "--reason", defaultValue = "manual failback", description = "Why, recorded with the switch.")
+    String reason;
+
+    @Option(names = "--dry-run", description = "Say what would change, change nothing.")
+    boolean dryRun;
+
+    @Override
+    public Integer call() {
+      return switchTo(spec, config, null, reason, dryRun);
+    }
+  }
+}

@@ -1,0 +1,251 @@
+package io.streamdr.examples.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.streamdr.core.InvalidRequestException;
+import io.streamdr.core.backup.BackupTarget;
+import io.streamdr.core.backup.FileSystemBackupTarget;
+import io.streamdr.core.region.ActiveRegionStore;
+import io.streamdr.core.region.FileActiveRegionStore;
+import io.streamdr.core.region.Region;
+import io.streamdr.core.region.RegionTopology;
+import io.streamdr.core.verify.ReplicationNaming;
+import io.streamdr.kafka.region.KafkaActiveRegionStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code streamdr} configuration file (YAML): the regions and their Kafka clusters, which region is primary, how
+ * replicated topics are named, where the active region is recorded and where backups live.
+ *
+ * <pre>{@code
+ * primary: us-east-1
+ * regions:
+ *   - name: us-east-1
+ *     bootstrap: east-kafka:9092
+ *     properties:                        # Kafka client settings of this region
+ *       security.protocol: SASL_SSL
+ *       sasl.jaas.config: ${EAST_JAAS}   # ${VAR} is read from the environment
+ *   - name: us-west-2
+ *     bootstrap: west-kafka:9092
+ * replication: prefixed                  # MirrorMaker 2's <region>.<topic>; or identity (cluster links)
+ * activeRegion:
+ *   store: file                          # or kafka (a compacted topic, home in one region, copied to the others)
+ *   path: /var/lib/streamdr/active-region.json
+ * backups:
+ *   directory: /var/backups/streamdr
+ * }</pre>
+ *
+ * <p>Every problem is reported with the key it concerns (for example {@code regions[1].bootstrap}) and what is
+ * expected; unknown keys are refused, so a typo is not silently ignored. Values from the environment never appear in
+ * messages or {@link #toString()}.
+ */
+public final class StreamDrConfig {
+  private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
+  private final Path file;
+  private final RegionTopology topology;
+  private final String replication;
+  private final Map<String, String> activeRegion;
+  private final Path backupDirectory;
+
+  private StreamDrConfig(Path file, RegionTopology topology, String replication, Map<String, String> activeRegion,
+      Path backupDirectory) {
+    this.file = file;
+    this.topology = topology;
+    this.replication = replication;
+    this.activeRegion = activeRegion;
+    this.backupDirectory = backupDirectory;
+  }
+
+  /** Reads and validates a configuration file; {@code env} resolves {@code ${VAR}} references. */
+  public static StreamDrConfig load(Path file, Map<String, String> env) {
+    JsonNode root;
+    try {
+      root = new ObjectMapper(new YAMLFactory()).readTree(Files.readAllBytes(file));
+    } catch (NoSuchFileException e) {
+      throw new InvalidRequestException("config", file.toString(),
+          "Configuration file %s does not exist; pass one with --config FILE".formatted(file));
+    } catch (IOException e) {
+      throw new InvalidRequestException("config", file.toString(), "Configuration file %s is not valid YAML: %s"
+          .formatted(file, e.getMessage().lines().findFirst().orElse("")));
+    }
+    Reader r = new Reader(file, env);
+    if (root == null || !root.isObject()) {
+      throw r.error("", "the file must be a YAML mapping with 'regions' and 'primary'");
+    }
+    r.allowed(root, "", Set.of("regions", "primary", "replication", "activeRegion", "backups"));
+    JsonNode regionsNode = root.path("regions");
+    if (!regionsNode.isArray() || regionsNode.size() < 2) {
+      throw r.error("regions", "list at least two regions, each with 'name' and 'bootstrap'");
+    }
+    List<Region> regions = new ArrayList<>();
+    for (int i = 0; i < regionsNode.size(); i++) {
+      String at = "regions[" + i + "]";
+      JsonNode n = regionsNode.get(i);
+      r.allowed(n, at, Set.of("name", "bootstrap", "properties"));
+      Map<String, String> props = new LinkedHashMap<>();
+      JsonNode p = n.path("properties");
+      if (!p.isMissingNode()) {
+        if (!p.isObject()) {
+          throw r.error(at + ".properties", "must be a mapping of Kafka client settings");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = p.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> e = it.next();
+          props.put(e.getKey(), r.string(e.getValue(), at + ".properties." + e.getKey()));
+        }
+      }
+      regions.add(Region.of(r.required(n, at, "name"), r.required(n, at, "bootstrap")).withClientProperties(props));
+    }
+    String primary = r.required(root, "", "primary");
+    RegionTopology topology;
+    try {
+      topology = new RegionTopology(regions, primary);
+    } catch (RuntimeException e) {
+      throw r.error("primary", e.getMessage());
+    }
+    String replication = root.has("replication") ? r.string(root.get("replication"), "replication") : "prefixed";
+    if (!Set.of("prefixed", "identity").contains(replication)) {
+      throw r.error("replication", "must be 'prefixed' (MirrorMaker 2's <region>.<topic>) or 'identity' (cluster links), was '" + replication + "'");
+    }
+    Map<String, String> active = new LinkedHashMap<>();
+    JsonNode a = root.path("activeRegion");
+    if (!a.isMissingNode()) {
+      r.allowed(a, "activeRegion", Set.of("store", "path", "home", "topic"));
+      a.fields().forEachRemaining(e -> active.put(e.getKey(), r.string(e.getValue(), "activeRegion." + e.getKey())));
+      String store = active.getOrDefault("store", "");
+      if (store.equals("file") && !active.containsKey("path")) {
+        throw r.error("activeRegion.path", "is required with store 'file'");
+      }
+      if (store.equals("kafka")) {
+        String home = active.getOrDefault("home", "");
+        if (topology.regions().stream().noneMatch(x -> x.name().equals(home))) {
+          throw r.error("activeRegion.home", "must name one of the regions " + topology.regions().stream().map(Region::name).toList());
+        }
+      } else if (!store.equals("file")) {
+        throw r.error("activeRegion.store", "must be 'file' or 'kafka'");
+      }
+    }
+    Path backups = null;
+    JsonNode b = root.path("backups");
+    if (!b.isMissingNode()) {
+      r.allowed(b, "backups", Set.of("directory"));
+      backups = Path.of(r.required(b, "backups", "directory"));
+    }
+    return new StreamDrConfig(file, topology, replication, Map.copyOf(active), backups);
+  }
+
+  public RegionTopology topology() {
+    return topology;
+  }
+
+  /** The region with that name. */
+  public Region region(String name) {
+    try {
+      return topology.region(name);
+    } catch (RuntimeException e) {
+      throw new InvalidRequestException("region", name, "Region '%s' is not in %s; regions: %s".formatted(name, file,
+          topology.regions().stream().map(Region::name).toList()));
+    }
+  }
+
+  /** Kafka client configuration per region name, for verifiers. */
+  public Map<String, Map<String, Object>> clusters() {
+    Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+    topology.regions().forEach(r -> out.put(r.name(), r.kafkaClientConfig()));
+    return out;
+  }
+
+  /** How a topic of region {@code source} is named in the other regions. */
+  public ReplicationNaming naming(String source) {
+    return replication.equals("identity") ? ReplicationNaming.identity() : ReplicationNaming.prefixed(source);
+  }
+
+  /** The active-region store. @throws InvalidRequestException if the file names none */
+  public ActiveRegionStore activeRegionStore() {
+    String store = activeRegion.get("store");
+    if (store == null) {
+      throw new InvalidRequestException("config", "activeRegion",
+          "%s has no 'activeRegion' section; add one with store 'file' (and path) or 'kafka' (and home)".formatted(file));
+    }
+    if (store.equals("file")) {
+      return new FileActiveRegionStore(Path.of(activeRegion.get("path")));
+    }
+    KafkaActiveRegionStore.Builder b = KafkaActiveRegionStore.builder(region(activeRegion.get("home")))
+        .copiesIn(topology.regions().toArray(Region[]::new));
+    if (activeRegion.containsKey("topic")) {
+      b.topic(activeRegion.get("topic"));
+    }
+    return b.build();
+  }
+
+  /** Where backups live. @throws InvalidRequestException if the file names none */
+  public BackupTarget backups() {
+    if (backupDirectory == null) {
+      throw new InvalidRequestException("config", "backups",
+          "%s has no 'backups' section; add 'backups: {directory: /path}'".formatted(file));
+    }
+    return new FileSystemBackupTarget(backupDirectory);
+  }
+
+  @Override
+  public String toString() {
+    return "StreamDrConfig[" + file + ", regions=" + topology.regions().stream().map(Region::name).toList()
+        + ", primary=" + topology.primary() + ", replication=" + replication + "]";
+  }
+
+  /** Reads values, resolving ${VAR}, and names the key in every error. */
+  private record Reader(Path file, Map<String, String> env) {
+    InvalidRequestException error(String key, String problem) {
+      return new InvalidRequestException("config key", key.isEmpty() ? file.toString() : key,
+          "%s: %s %s".formatted(file, key.isEmpty() ? "" : "'" + key + "'", problem).replace(":  ", ": "));
+    }
+
+    void allowed(JsonNode node, String at, Set<String> keys) {
+      if (!node.isObject()) {
+        throw error(at, "must be a mapping");
+      }
+      node.fieldNames().forEachRemaining(k -> {
+        if (!keys.contains(k)) {
+          throw error(at.isEmpty() ? k : at + "." + k, "is not a known key; known here: " + new java.util.TreeSet<>(keys));
+        }
+      });
+    }
+
+    String required(JsonNode node, String at, String key) {
+      String path = at.isEmpty() ? key : at + "." + key;
+      JsonNode v = node.get(key);
+      if (v == null || v.isNull() || (v.isTextual() && v.asText().isBlank())) {
+        throw error(path, "is required");
+      }
+      return string(v, path);
+    }
+
+    String string(JsonNode v, String path) {
+      if (!v.isValueNode()) {
+        throw error(path, "must be a single value");
+      }
+      Matcher m = ENV.matcher(v.asText());
+      StringBuilder out = new StringBuilder();
+      while (m.find()) {
+        String value = env.get(m.group(1));
+        if (value == null) {
+          throw error(path, "refers to ${%s}, which is not set in the environment".formatted(m.group(1)));
+        }
+        m.appendReplacement(out, Matcher.quoteReplacement(value));
+      }
+      m.appendTail(out);
+      return out.toString();
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package io.streamdr.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamdr.testkit.EmbeddedKafkaCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The commands against real clusters, driven as a user would: arguments in, exit code and output checked. */
+class KafkaCommandsIT {
+  @RegisterExtension
+  static final EmbeddedKafkaCluster EAST = EmbeddedKafkaCluster.builder().name("us-east-1").build();
+  @RegisterExtension
+  static final EmbeddedKafkaCluster WEST = EmbeddedKafkaCluster.builder().name("us-west-2").build();
+
+  @TempDir Path dir;
+
+  private String config() throws Exception {
+    Path f = dir.resolve("streamdr.yaml");
+    Files.writeString(f, """
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: "%s"}
+          - {name: us-west-2, bootstrap: "%s"}
+        replication: identity
+        activeRegion: {store: file, path: "%s"}
+        backups: {directory: "%s"}
+        """.formatted(EAST.bootstrapServers(), WEST.bootstrapServers(), dir.resolve("active-region.json"), dir.resolve("backups")));
+    return f.toString();
+  }
+
+  private static Map<String, String> records(String prefix, int n) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      out.put(prefix + i, "value-" + i);
+    }
+    return out;
+  }
+
+  @Test
+  void back_up_list_verify_restore_twice_compare_and_prune() throws Exception {
+    String cfg = config();
+    EAST.createTopic("orders", 2, 1, Map.of("retention.ms", "-1"));
+    EAST.produce("orders", records("k", 100));
+
+    String[] backup = StreamDrCliTest.run("backup", "-c", cfg, "--topics", "orders", "--id", "b1");
+    assertThat(backup[0]).as(backup[2]).isEqualTo("0");
+    assertThat(backup[1]).contains("Backup b1 (FULL) of us-east-1: 100 records in 1 topics");
+
+    assertThat(StreamDrCliTest.run("backups", "list", "-c", cfg)[1]).contains("b1").contains("FULL");
+    String[] intact = StreamDrCliTest.run("backups", "verify", "b1", "-c", cfg);
+    assertThat(intact[0]).isEqualTo("0");
+    assertThat(intact[1]).contains("Backup b1: intact").contains("100 records checked");
+
+    String[] dry = StreamDrCliTest.run("restore", "-c", cfg, "--backup", "b1", "--region", "us-west-2", "--dry-run");
+    assertThat(dry[0]).isEqualTo("0");
+    assertThat(dry[1]).contains("orders -> orders: 2 partitions, up to 100 records").contains("Nothing was written.");
+    try (var admin = WEST.admin()) {
+      assertThat(admin.listTopics().names().get()).doesNotContain("orders");
+    }
+    String[] restore = StreamDrCliTest.run("restore", "-c", cfg, "--backup", "b1", "--region", "us-west-2");
+    assertThat(restore[0]).as(restore[2]).isEqualTo("0");
+    assertThat(restore[1]).contains("100 records written, 0 already there");
+    assertThat(StreamDrCliTest.run("restore", "-c", cfg, "--backup", "b1", "--region", "us-west-2")[1])
+        .contains("0 records written");
+
+    String[] same = StreamDrCliTest.run("verify", "-c", cfg, "--topics", "orders");
+    assertThat(same[0]).as(same[1]).isEqualTo("0");
+    assertThat(same[1]).contains("PASSED");
+    assertThat(StreamDrCliTest.run("verify", "-c", cfg, "--backup", "b1", "--target", "us-west-2")[0]).isEqualTo("0");
+    EAST.produce("orders", records("late", 5)); // written in us-east-1 only
+    String[] behind = StreamDrCliTest.run("verify", "-c", cfg, "--topics", "orders", "--json");
+    assertThat(behind[0]).isEqualTo("1");
+    assertThat(behind[1]).contains("\"LAG\"");
+
+    // the newest full backup is always kept: a second one makes the first prunable ten years on
+    assertThat(StreamDrCliTest.run("backup", "-c", cfg, "--topics", "orders", "--id", "b2")[0]).isEqualTo("0");
+    String[] prune = StreamDrCliTest.run("backups", "prune", "-c", cfg, "--dry-run", "--now", "2036-01-01T00:00:00Z");
+    assertThat(prune[1]).contains("Dry run: would delete 1 backup(s): [b1]; kept 1: [b2]");
+    assertThat(StreamDrCliTest.run("backups", "list", "-c", cfg)[1]).contains("b1");
+  }
+
+  @Test
+  void failover_and_failback_switch_the_recorded_region_and_a_dry_run_changes_nothing() throws Exception {
+    String cfg = config();
+    String[] dry = StreamDrCliTest.run("failover", "-c", cfg, "--to", "us-west-2", "--dry-run");
+    assertThat(dry[0]).isEqualTo("0");
+    assertThat(dry[1]).contains("would switch to us-west-2 at epoch 2").contains("Nothing was changed.");
+    assertThat(dir.resolve("active-region.json")).doesNotExist();
+
+    String[] over = StreamDrCliTest.run("failover", "-c", cfg, "--to", "us-west-2", "--reason", "us-east-1 down");
+    assertThat(over[0]).as(over[2]).isEqualTo("0");
+    assertThat(over[1]).contains("Switched the active region us-east-1 -> us-west-2 at epoch 2: us-east-1 down");
+    assertThat(Files.readString(dir.resolve("active-region.json"))).contains("us-west-2");
+    assertThat(StreamDrCliTest.run("failover", "-c", cfg, "--to", "us-west-2")[1]).contains("already the active region (epoch 2)");
+
+    String[] back = StreamDrCliTest.run("failback", "-c", cfg);
+    assertThat(back[0]).isEqualTo("0");
+    assertThat(back[1]).contains("us-west-2 -> us-east-1 at epoch 3");
+  }
+
+  @Test
+  void a_bad_configuration_or_region_is_an_error_naming_it() throws Exception {
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "primary: us-east-1\nregions:\n  - {name: us-east-1}\n  - {name: us-west-2, bootstrap: x:1}\n");
+    String[] r = StreamDrCliTest.run("backup", "-c", bad.toString(), "--topics", "orders");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2]).contains("'regions[0].bootstrap' is required");
+    String[] unknown = StreamDrCliTest.run("failover", "-c", config(), "--to", "eu-west-1");
+    assertThat(unknown[0]).isEqualTo("2");
+    assertThat(unknown[2]).contains("Region 'eu-west-1' is not in").contains("[us-east-1, us-west-2]");
+    assertThat(StreamDrCliTest.run("backup", "-c", config())[0]).isEqualTo("2"); // no topics named: usage error
+  }
+}
