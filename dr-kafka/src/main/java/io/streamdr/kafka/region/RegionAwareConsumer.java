@@ -236,10 +236,10 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
         return true;
       }
       if (r.offset() + 1 >= scan.end) {
-        // it was not replicated: every copy here precedes it in the source, so all of them were processed already
-        redelivered.addAndGet(scan.seen);
-        LOG.info("{}: the last record processed before the switch is not in region {} (it was not replicated); the {} "
-            + "record(s) read up to the switch's end offset were processed before", tp, region.name(), scan.seen);
+        // not met: the consumer resumed right after it (identity, or an exact checkpoint), or it was never replicated;
+        // the two cannot be told apart here, so nothing is counted for this partition
+        LOG.info("{}: the last record processed before the switch was not met in region {} up to its end at the switch",
+            tp, region.name());
         return true;
       }
     }
@@ -737,9 +737,9 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
   }
 
   /**
-   * Records delivered again after switches because they had been processed before: found by content (the last
-   * record processed before the switch, looked up in the new region); when that record was never replicated, every
-   * record up to the new region's end at the switch precedes it and is counted.
+   * Records delivered again after switches because they had been processed before, found by content: the records
+   * delivered in the new region up to and including the last record processed before the switch. A partition whose
+   * last processed record is not met (it was never replicated) counts none.
    */
   public long redeliveredRecords() {
     return redelivered.get();
