@@ -159,7 +159,7 @@ public final class S3BackupTarget implements BackupTarget {
     return "S3BackupTarget[s3://" + bucket + "/" + prefix + "]";
   }
 
-  private static MessageDigest sha256() {
+  private static MessageDigest newSha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
@@ -171,7 +171,7 @@ public final class S3BackupTarget implements BackupTarget {
   private final class Upload extends BackupOutputStream {
     private final String objectKey;
     private final BackupKey key;
-    private final MessageDigest whole = sha256();
+    private final MessageDigest whole = newSha256();
     private byte[] part = new byte[Math.min(partSize, 1024 * 1024)];
     private int len;
     private String uploadId;
@@ -218,7 +218,7 @@ public final class S3BackupTarget implements BackupTarget {
           }).uploadId();
         }
         int number = parts.size() + 1;
-        String checksum = Base64.getEncoder().encodeToString(sha256().digest(java.util.Arrays.copyOf(part, len)));
+        String checksum = Base64.getEncoder().encodeToString(newSha256().digest(java.util.Arrays.copyOf(part, len)));
         String etag = s3.uploadPart(r -> r.bucket(bucket).key(objectKey).uploadId(uploadId).partNumber(number)
             .checksumSHA256(checksum), RequestBody.fromBytes(java.util.Arrays.copyOf(part, len))).eTag();
         parts.add(CompletedPart.builder().partNumber(number).eTag(etag).checksumSHA256(checksum).build());
