@@ -257,15 +257,28 @@ public final class S3BackupTarget implements BackupTarget {
       }
     }
 
+    private String published;
+
+    /** The SHA-256 of the whole object is computed while writing, for single PUTs and multipart uploads alike. */
+    @Override
+    public boolean computesSha256() {
+      return true;
+    }
+
+    @Override
+    public java.util.Optional<String> sha256() {
+      return java.util.Optional.ofNullable(published);
+    }
+
     @Override
     public void close() {
       if (done) {
         return;
       }
+      String hex = HexFormat.of().formatHex(whole.digest());
       try {
         if (uploadId == null) {
           byte[] bytes = java.util.Arrays.copyOf(part, len);
-          String hex = HexFormat.of().formatHex(whole.digest());
           String checksum = Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex));
           s3.putObject(r -> {
             r.bucket(bucket).key(objectKey).checksumSHA256(checksum).metadata(Map.of(SHA_META, hex));
@@ -286,6 +299,7 @@ public final class S3BackupTarget implements BackupTarget {
           s3.completeMultipartUpload(r -> r.bucket(bucket).key(objectKey).uploadId(uploadId).multipartUpload(m -> m.parts(parts)));
         }
         done = true;
+        published = hex;
       } catch (IOException e) {
         done = true;
         throw new BackupIoException(key, "publish", e);

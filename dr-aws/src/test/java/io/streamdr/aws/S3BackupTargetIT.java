@@ -55,6 +55,18 @@ class S3BackupTargetIT extends BackupTargetContract {
   }
 
   @Test
+  void a_multipart_upload_reports_the_sha256_of_the_whole_object() throws Exception {
+    byte[] bytes = new byte[12 * 1024 * 1024]; // three parts of 5 MiB at most
+    new java.util.Random(3).nextBytes(bytes);
+    BackupOutputStream out = target().create(BackupKey.of("whole.seg"));
+    assertThat(out.computesSha256()).isTrue();
+    out.write(bytes);
+    out.close();
+    assertThat(out.sha256()).contains(java.util.HexFormat.of().formatHex(
+        java.security.MessageDigest.getInstance("SHA-256").digest(bytes)));
+  }
+
+  @Test
   void small_objects_carry_their_sha256_in_metadata() {
     BackupTarget t = target();
     t.put(BackupKey.of("m.json"), "abc".getBytes(StandardCharsets.UTF_8));
