@@ -174,7 +174,10 @@ public final class RegionAwareProducer<K, V> implements Producer<K, V> {
       long t0 = System.nanoTime();
       Delegate<K, V> next = new Delegate<>(factory.create(s.to(), configFor(s.to())), s.to(), s.epoch());
       if (transactional) {
-        initTransactions(next.producer());
+        blocking(() -> next, p -> {
+          p.initTransactions();
+          return null;
+        });
       }
       current = next;
       switches.add(new ProducerSwitch(old.region().name(), s.to().name(), s.epoch(), s.at(),
@@ -299,13 +302,18 @@ public final class RegionAwareProducer<K, V> implements Producer<K, V> {
    * slice is repeated (on the new region's producer if the region switched) until the application's max.block.ms.
    */
   private <T> T blocking(java.util.function.Function<Producer<K, V>, T> call) {
+    return blocking(() -> current, call);
+  }
+
+  /** The same, on the producer {@code target} names at each attempt (the active one, or a given region's). */
+  private <T> T blocking(Supplier<Delegate<K, V>> target, java.util.function.Function<Producer<K, V>, T> call) {
     long deadline = System.nanoTime() + maxBlock.toNanos();
     while (true) {
-      Delegate<K, V> d = current;
+      Delegate<K, V> d = target.get();
       try {
         return call.apply(d.producer());
       } catch (TimeoutException e) {
-        if (d == current && System.nanoTime() >= deadline) {
+        if (d == target.get() && System.nanoTime() >= deadline) {
           throw e;
         }
       }
@@ -352,20 +360,6 @@ public final class RegionAwareProducer<K, V> implements Producer<K, V> {
   public void initTransactions() {
     transactional = true;
     blockingRun(Producer::initTransactions);
-  }
-
-  private void initTransactions(Producer<K, V> producer) {
-    long deadline = System.nanoTime() + maxBlock.toNanos();
-    while (true) {
-      try {
-        producer.initTransactions();
-        return;
-      } catch (TimeoutException e) {
-        if (System.nanoTime() >= deadline) {
-          throw e;
-        }
-      }
-    }
   }
 
   @Override
