@@ -122,8 +122,16 @@ public final class MirrorMakerReplicationProbe implements HealthProbe, AutoClose
           missing.add(topic);
           continue;
         }
-        for (PartitionInfo p : parts) {
-          out.add(partition(new TopicPartition(topic, p.partition()), new TopicPartition(remote, p.partition()), now));
+        List<TopicPartition> src = parts.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        List<TopicPartition> dst = src.stream().map(tp -> new TopicPartition(remote, tp.partition())).toList();
+        Map<TopicPartition, Long> srcBegin = source.beginningOffsets(src, timeout);
+        Map<TopicPartition, Long> srcEnd = source.endOffsets(src, timeout);
+        Map<TopicPartition, Long> dstBegin = target.beginningOffsets(dst, timeout);
+        Map<TopicPartition, Long> dstEnd = target.endOffsets(dst, timeout);
+        for (int i = 0; i < src.size(); i++) {
+          TopicPartition s = src.get(i);
+          TopicPartition d = dst.get(i);
+          out.add(partition(s, d, srcBegin.get(s), srcEnd.get(s), dstBegin.getOrDefault(d, 0L), dstEnd.getOrDefault(d, 0L), now));
         }
       }
       return new ReplicationLag(out, missing, checkpointAge(now), now);
@@ -133,11 +141,8 @@ public final class MirrorMakerReplicationProbe implements HealthProbe, AutoClose
     }
   }
 
-  private PartitionLag partition(TopicPartition src, TopicPartition dst, Instant now) {
-    long srcBegin = source.beginningOffsets(List.of(src), timeout).get(src);
-    long srcEnd = source.endOffsets(List.of(src), timeout).get(src);
-    long dstBegin = target.beginningOffsets(List.of(dst), timeout).get(dst);
-    long dstEnd = target.endOffsets(List.of(dst), timeout).get(dst);
+  private PartitionLag partition(TopicPartition src, TopicPartition dst, long srcBegin, long srcEnd, long dstBegin,
+      long dstEnd, Instant now) {
     long replicatedTo = srcBegin;
     boolean exact = true;
     if (dstEnd > dstBegin) {
