@@ -138,15 +138,6 @@ public final class BackupBenchmark {
     }
   }
 
-  private static double rateOf(String dataset, String method) {
-    for (String[] r : ROWS) {
-      if (r[0].equals(dataset) && r[2].startsWith(method)) {
-        return Double.parseDouble(r[3]);
-      }
-    }
-    return Double.NaN;
-  }
-
   private static void row(String dataset, String phase, String method, double mbps, double baseline) {
     ROWS.add(new String[] {dataset, phase, method, Double.isNaN(mbps) ? "-" : String.format(Locale.ROOT, "%.1f", mbps),
         Double.isNaN(mbps) ? "-" : String.format(Locale.ROOT, "%.2f", mbps / baseline)});

@@ -1,7 +1,6 @@
 package io.streamdr.bench;
 
 import io.streamdr.core.verify.IntegrityReport;
-import io.streamdr.core.verify.ReplicationNaming;
 import io.streamdr.core.verify.VerificationRequest;
 import io.streamdr.kafka.verify.KafkaIntegrityVerifier;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
