@@ -39,6 +39,9 @@ public final class Runbook {
   private Clock clock = Clock.systemUTC();
   private boolean dryRun;
   private Consumer<String> progress = s -> { };
+  private volatile Duration rpo = Duration.ZERO;
+  private volatile long rpoRecords;
+  private final List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private Runbook(String name) {
     this.name = Checks.requireNonBlank(name, "runbook name");
@@ -70,12 +73,33 @@ public final class Runbook {
     return this;
   }
 
+  /**
+   * Records the recovery point measured by a step (the age of the oldest change lost or not yet replicated, and how
+   * many records that is); the latest recorded value goes into the report. Safe to call from a step.
+   */
+  public void recordRpo(Duration rpo, long records) {
+    this.rpo = Checks.requireNonNull(rpo, "rpo");
+    this.rpoRecords = records;
+  }
+
+  /** Adds a fact to the report (what was injected, found, decided). Safe to call from a step; never pass a secret. */
+  public void note(String note) {
+    notes.add(Redaction.redactText(note, List.of()));
+  }
+
+  public String name() {
+    return name;
+  }
+
   public List<Step> steps() {
     return List.copyOf(steps);
   }
 
   public RunbookReport run(RecoveryObjectives objectives) {
     Instant started = clock.instant();
+    rpo = Duration.ZERO;
+    rpoRecords = 0;
+    notes.clear();
     List<RunbookReport.StepResult> results = new ArrayList<>();
     Map<Phase, Duration> phases = new EnumMap<>(Phase.class);
     List<Step> done = new ArrayList<>();
@@ -140,7 +164,7 @@ public final class Runbook {
     } finally {
       runner.shutdownNow();
     }
-    return new RunbookReport(name, dryRun, started, clock.instant(), results, phases, Duration.ZERO, 0, objectives, List.of());
+    return new RunbookReport(name, dryRun, started, clock.instant(), results, phases, rpo, rpoRecords, objectives, notes);
   }
 
   private void compensate(List<Step> done, List<RunbookReport.StepResult> results, ExecutorService runner) {
