@@ -67,6 +67,22 @@ public final class ReplicationSlotCheck implements HealthProbe {
     }
   }
 
+  /**
+   * Whether a connector can resume from the slot: FAILED only when the slot is gone (a restart cannot bring its
+   * position back); an inactive slot is what a failed connector leaves and counts as HEALTHY here. The source check
+   * for {@link io.streamdr.core.runbook.Runbooks#connectorFailure}.
+   */
+  public HealthProbe resumability() {
+    return () -> {
+      HealthSignal s = probe();
+      if (s.status() != Status.FAILED || s.metrics().isEmpty()) {
+        return s; // healthy, degraded, unknown, or missing (no metrics)
+      }
+      return new HealthSignal(s.component(), Status.HEALTHY, "Replication slot '%s' exists (inactive) and keeps the connector's position"
+          .formatted(slot), s.metrics(), s.at());
+    };
+  }
+
   @Override
   public HealthSignal probe() {
     String component = "replication slot " + slot;

@@ -69,6 +69,7 @@ class ConnectorBackupIT {
     var slotCheck = new ReplicationSlotCheck(PG.dataSource(), "accounts_slot");
     assertThat(slotCheck.probe().status()).isEqualTo(HealthSignal.Status.FAILED); // no slot yet
     assertThat(slotCheck.probe().detail()).contains("accounts_slot").contains("does not exist");
+    assertThat(slotCheck.resumability().probe().status()).as("a missing slot cannot be resumed from").isEqualTo(HealthSignal.Status.FAILED);
 
     try (RestClient restA = RestClient.builder(CONNECT_A.restUrl().toString()).build();
          RestClient restB = RestClient.builder(CONNECT_B.restUrl().toString()).build()) {
@@ -93,6 +94,9 @@ class ConnectorBackupIT {
       // with no connector streaming, the slot is inactive and retains WAL: a failure naming the slot
       HealthSignal inactive = awaitSlot(slotCheck, HealthSignal.Status.FAILED);
       assertThat(inactive.detail()).contains("accounts_slot").contains("inactive");
+      HealthSignal resumable = slotCheck.resumability().probe();
+      assertThat(resumable.status()).as("an inactive slot keeps the position a restarted connector resumes from").isEqualTo(HealthSignal.Status.HEALTHY);
+      assertThat(resumable.detail()).contains("accounts_slot").contains("exists (inactive)");
 
       // rows written while no connector runs wait in the replication slot
       insert(11, 16);

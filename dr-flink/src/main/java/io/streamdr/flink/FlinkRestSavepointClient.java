@@ -277,7 +277,7 @@ public final class FlinkRestSavepointClient implements SavepointClient {
     out.forEach(s -> s.location().ifPresent(known::add));
     for (JsonNode h : r.body().path("history")) {
       String location = h.path("external_path").asText("");
-      if (!"COMPLETED".equals(h.path("status").asText()) || location.isEmpty() || location.equals("<checkpoint-not-externally-addressable>")
+      if (!"COMPLETED".equals(h.path("status").asText()) || h.path("discarded").asBoolean(false) || location.isEmpty() || location.equals("<checkpoint-not-externally-addressable>")
           || known.contains(location)) {
         continue;
       }

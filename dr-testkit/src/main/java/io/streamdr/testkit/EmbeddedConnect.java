@@ -55,9 +55,10 @@ public final class EmbeddedConnect extends EmbeddedComponent {
     w.put("config.storage.topic", groupId + "-configs");
     w.put("offset.storage.topic", groupId + "-offsets");
     w.put("status.storage.topic", groupId + "-status");
-    w.put("config.storage.replication.factor", "1");
-    w.put("offset.storage.replication.factor", "1");
-    w.put("status.storage.replication.factor", "1");
+    String rf = String.valueOf(Math.min(3, kafka.brokerCount())); // survives a broker failure where there are brokers to spare
+    w.put("config.storage.replication.factor", rf);
+    w.put("offset.storage.replication.factor", rf);
+    w.put("status.storage.replication.factor", rf);
     w.put("offset.storage.partitions", "5");
     w.put("status.storage.partitions", "1");
     w.put("key.converter", "org.apache.kafka.connect.json.JsonConverter");

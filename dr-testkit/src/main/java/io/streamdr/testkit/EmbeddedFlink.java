@@ -71,6 +71,8 @@ public final class EmbeddedFlink extends EmbeddedComponent {
     conf.put("execution.checkpointing.dir", checkpointDir().toUri().toString());
     conf.put("execution.checkpointing.savepoint-dir", savepointDir().toUri().toString());
     conf.put("execution.checkpointing.num-retained", "3");
+    // a cancelled or failed job leaves its checkpoints to restore from, as a DR setup should
+    conf.put("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
     conf.put("web.submit.enable", "true");
     conf.put("web.upload.dir", dir.resolve("upload").toString());
     conf.put("restart-strategy.type", "fixed-delay");

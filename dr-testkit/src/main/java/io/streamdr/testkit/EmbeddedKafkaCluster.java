@@ -97,6 +97,11 @@ public final class EmbeddedKafkaCluster extends EmbeddedComponent {
     }
   }
 
+  /** How many brokers the cluster has (stopped ones included). */
+  public int brokerCount() {
+    return brokers;
+  }
+
   /** Bootstrap servers (loopback), stable for the cluster's lifetime. */
   public String bootstrapServers() {
     requireStarted();
@@ -221,6 +226,11 @@ public final class EmbeddedKafkaCluster extends EmbeddedComponent {
     broker.awaitShutdown();
     stoppedBrokers.add(id);
     LOG.info("Kafka cluster '{}': broker {} stopped", name, id);
+  }
+
+  /** Whether a broker was stopped with {@link #stopBroker} and not started again. */
+  public synchronized boolean isBrokerStopped(int id) {
+    return stoppedBrokers.contains(id);
   }
 
   /** Starts a stopped broker again, on the same port with the same data. */

@@ -96,6 +96,8 @@ public final class EmbeddedMirrorMaker extends EmbeddedComponent {
         "status.storage", "config.storage")) {
       mm.put(t + ".replication.factor", "1");
     }
+    // the offset syncs live in the source cluster: replicated there as far as its brokers allow
+    mm.put("offset-syncs.topic.replication.factor", String.valueOf(Math.min(3, source.brokerCount())));
     if (policy == Policy.IDENTITY) {
       mm.put("replication.policy.class", IdentityReplicationPolicy.class.getName());
     }

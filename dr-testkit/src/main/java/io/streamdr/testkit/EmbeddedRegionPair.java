@@ -45,7 +45,8 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
   public record RegionStack(String name, EmbeddedKafkaCluster kafka, EmbeddedConnect connect, EmbeddedFlink flink) {}
 
   private final EmbeddedMirrorMaker.Policy policy;
-  private final int brokersPerRegion;
+  private final int primaryBrokers;
+  private final int secondaryBrokers;
   private final List<EmbeddedComponent> started = new ArrayList<>();
   private EmbeddedPostgres postgres;
   private RegionStack primary;
@@ -56,7 +57,8 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
 
   private EmbeddedRegionPair(Builder b) {
     this.policy = b.policy;
-    this.brokersPerRegion = b.brokersPerRegion;
+    this.primaryBrokers = b.primaryBrokers;
+    this.secondaryBrokers = b.secondaryBrokers;
   }
 
   public static Builder builder() {
@@ -71,8 +73,8 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
   @Override
   protected void doStart() throws Exception {
     long t0 = System.nanoTime();
-    EmbeddedKafkaCluster eastKafka = EmbeddedKafkaCluster.builder().name(PRIMARY).brokers(brokersPerRegion).build();
-    EmbeddedKafkaCluster westKafka = EmbeddedKafkaCluster.builder().name(SECONDARY).brokers(brokersPerRegion).build();
+    EmbeddedKafkaCluster eastKafka = EmbeddedKafkaCluster.builder().name(PRIMARY).brokers(primaryBrokers).build();
+    EmbeddedKafkaCluster westKafka = EmbeddedKafkaCluster.builder().name(SECONDARY).brokers(secondaryBrokers).build();
     postgres = EmbeddedPostgres.create();
     EmbeddedFlink eastFlink = EmbeddedFlink.create();
     EmbeddedFlink westFlink = EmbeddedFlink.create();
@@ -128,6 +130,8 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
     c.put("transforms.route.type", "org.apache.kafka.connect.transforms.RegexRouter");
     c.put("transforms.route.regex", ".*");
     c.put("transforms.route.replacement", RoutingJob.SOURCE_TOPIC);
+    // a lost database connection fails the task (Debezium would otherwise retry forever, invisibly to Connect)
+    c.put("errors.max.retries", "0");
     return c;
   }
 
@@ -201,7 +205,8 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
   /** Builder for {@link EmbeddedRegionPair}. */
   public static final class Builder {
     private EmbeddedMirrorMaker.Policy policy = EmbeddedMirrorMaker.Policy.DEFAULT;
-    private int brokersPerRegion = 1;
+    private int primaryBrokers = 1;
+    private int secondaryBrokers = 1;
 
     private Builder() {}
 
@@ -212,7 +217,14 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
     }
 
     public Builder brokersPerRegion(int brokers) {
-      this.brokersPerRegion = brokers;
+      this.primaryBrokers = brokers;
+      this.secondaryBrokers = brokers;
+      return this;
+    }
+
+    /** Brokers of the primary region only (three let a drill stop one without losing availability). */
+    public Builder primaryBrokers(int brokers) {
+      this.primaryBrokers = brokers;
       return this;
     }
 

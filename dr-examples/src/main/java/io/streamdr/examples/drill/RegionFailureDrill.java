@@ -25,11 +25,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -74,7 +71,7 @@ public final class RegionFailureDrill {
             alerts.add(a);
             progress.accept("  alert " + a.severity() + ": " + a.title());
           }).build();
-      Map<TopicPartition, Long> acknowledged = endOffsets(stack.primary().kafka().clientConfig(), raw);
+      Map<TopicPartition, Long> acknowledged = DrillSupport.endOffsets(stack.primary().kafka().clientConfig(), raw);
 
       Instant injected = Instant.now();
       progress.accept("inject: stopping the whole " + EmbeddedRegionPair.PRIMARY + " Kafka cluster (region outage)");
@@ -113,7 +110,7 @@ public final class RegionFailureDrill {
             return s.detail();
           }))
           .step(Step.of("measure data not replicated before the outage", Phase.EXECUTION, () -> {
-            long replicated = count(stack.secondary().kafka().clientConfig(), remoteRaw);
+            long replicated = DrillSupport.count(stack.secondary().kafka().clientConfig(), remoteRaw);
             lost[0] = Math.max(0, ackedAtOutage - replicated);
             rpo[0] = lost[0] == 0 ? Duration.ZERO : Duration.between(lastReplicatedTimestamp(remoteRaw), injected).abs();
             return "%d change events acknowledged in %s, %d replicated to %s: %d not yet replicated".formatted(ackedAtOutage,
@@ -159,27 +156,12 @@ public final class RegionFailureDrill {
     }
   }
 
-  private static Map<TopicPartition, Long> endOffsets(Map<String, Object> config, String topic) throws Exception {
-    try (Admin admin = Admin.create(config)) {
-      var parts = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions();
-      Map<TopicPartition, OffsetSpec> q = new java.util.HashMap<>();
-      parts.forEach(p -> q.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-      Map<TopicPartition, Long> out = new java.util.HashMap<>();
-      admin.listOffsets(q).all().get(30, TimeUnit.SECONDS).forEach((tp, i) -> out.put(tp, i.offset()));
-      return out;
-    }
-  }
-
-  private static long count(Map<String, Object> config, String topic) throws Exception {
-    return endOffsets(config, topic).values().stream().mapToLong(Long::longValue).sum();
-  }
-
   private static long awaitCount(Map<String, Object> config, String topic, long atLeast, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     long n = 0;
     while (System.nanoTime() < deadline) {
       try {
-        n = count(config, topic);
+        n = DrillSupport.count(config, topic);
         if (n >= atLeast) {
           return n;
         }

@@ -12,18 +12,25 @@ class DrillCommandIT {
   @TempDir Path dir;
 
   @Test
-  void the_drill_fails_a_region_over_for_real_meets_the_objectives_and_writes_its_reports() throws Exception {
+  void the_drill_injects_every_failure_for_real_recovers_meets_the_objectives_and_writes_its_reports() throws Exception {
     String[] r = StreamDrCliTest.run("drill", "--report-dir", dir.toString());
     System.out.println(r[1]);
     System.err.println(r[2]);
-    assertThat(r[1]).contains("inject: stopping the whole us-east-1 Kafka cluster")
-        .contains("failed over to us-west-2").contains("verify replication").contains("Every objective met.");
+    assertThat(r[1]).contains("== Drill 1 of 4: connector failure", "== Drill 4 of 4: complete primary region failure")
+        .contains("inject: terminating the replication connection").contains("restart failed connector and tasks")
+        .contains("inject: cancelling routing job").contains("restored as")
+        .contains("inject: stopping broker").contains("recover in place, no failover")
+        .contains("inject: stopping the whole us-east-1 Kafka cluster").contains("failed over to us-west-2")
+        .contains("verify replication").contains("Every objective met.");
+    assertThat(r[1]).containsPattern("no change lost \\(\\d+ ms\\): \\d+ rows in PostgreSQL, \\d+ change events in raw-business-events: 0 lost");
+    assertThat(r[1]).containsPattern("every change event routed, state restored \\([^)]*\\): \\d+ rows in PostgreSQL, \\d+ change events in the filtered topics: 0 lost");
     assertThat(r[0]).as(r[1] + r[2]).isEqualTo("0");
     String json = Files.readString(dir.resolve("drill-report.json"));
-    assertThat(json).contains("\"name\" : \"complete primary region failure\"").contains("\"objectivesMet\" : true")
-        .contains("\"DETECTION\"").contains("\"rpoRecords\"");
+    assertThat(json).contains("\"name\" : \"connector failure: pg-business-events\"", "\"name\" : \"flink job failure: routing\"",
+        "\"name\" : \"kafka cluster failure\"", "\"name\" : \"complete primary region failure\"")
+        .doesNotContain("\"objectivesMet\" : false").contains("\"DETECTION\"").contains("\"rpoRecords\"");
     String html = Files.readString(dir.resolve("drill-report.html"));
-    assertThat(html).startsWith("<!DOCTYPE html>").contains("<svg").contains("complete primary region failure")
+    assertThat(html).startsWith("<!DOCTYPE html>").contains("<svg").contains("complete primary region failure", "flink job failure")
         .doesNotContain("<script").doesNotContain("src=\"http").doesNotContain("href=\"http");
   }
 }

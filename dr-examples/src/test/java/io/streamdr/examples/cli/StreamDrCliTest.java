@@ -19,6 +19,13 @@ class StreamDrCliTest {
   }
 
   @Test
+  void drill_refuses_an_unknown_drill_naming_the_ones_it_knows() {
+    String[] r = run("drill", "--only", "datacenter");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2]).contains("datacenter").contains("connector, flink, broker, region");
+  }
+
+  @Test
   void every_command_has_help() {
     for (String command : new String[] {"drill", "demo", "backup", "restore", "backups", "verify", "failover", "failback"}) {
       String[] r = run(command, "--help");
@@ -30,7 +37,8 @@ class StreamDrCliTest {
     }
     assertThat(run("restore", "--help")[1]).contains("--dry-run").contains("--rename").contains("Exit code");
     assertThat(run("failover", "--help")[1]).contains("--dry-run").contains("3 another router switched first");
-    assertThat(run("drill", "--help")[1]).contains("--report-dir").contains("Exit code");
+    assertThat(run("drill", "--help")[1]).contains("--report-dir").contains("--only").contains("connector, flink, broker, region")
+        .contains("Exit code");
     assertThat(run("--help")[1]).contains("drill").contains("demo").contains("backup").contains("failover")
         .contains("Exit codes:");
   }

@@ -1,0 +1,123 @@
+package io.streamdr.examples.drill;
+
+import io.streamdr.core.DrTimeoutException;
+import io.streamdr.testkit.EmbeddedRegionPair;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/** What the drills share: reading topics to their end, counting records, and waiting for a condition. */
+final class DrillSupport {
+  private static final Pattern ROW_ID = Pattern.compile("\"after\":\\{\"id\":(\\d+)");
+
+  private DrillSupport() {}
+
+  /** End offset of every partition of a topic. */
+  static Map<TopicPartition, Long> endOffsets(Map<String, Object> config, String topic) throws Exception {
+    try (Admin admin = Admin.create(config)) {
+      var parts = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions();
+      Map<TopicPartition, OffsetSpec> q = new HashMap<>();
+      parts.forEach(p -> q.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+      Map<TopicPartition, Long> out = new HashMap<>();
+      admin.listOffsets(q).all().get(30, TimeUnit.SECONDS).forEach((tp, i) -> out.put(tp, i.offset()));
+      return out;
+    }
+  }
+
+  /** Records in a topic (the sum of its end offsets). */
+  static long count(Map<String, Object> config, String topic) throws Exception {
+    return endOffsets(config, topic).values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** Every committed record value of the topics, read from the beginning to the end (read_committed). */
+  static List<String> readAll(Map<String, Object> config, List<String> topics) {
+    Map<String, Object> c = new HashMap<>(config);
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+    List<String> values = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
+      List<TopicPartition> parts = new ArrayList<>();
+      for (String t : topics) {
+        consumer.partitionsFor(t, Duration.ofSeconds(30)).forEach(p -> parts.add(new TopicPartition(t, p.partition())));
+      }
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = consumer.endOffsets(parts, Duration.ofSeconds(30));
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (parts.stream().anyMatch(p -> consumer.position(p, Duration.ofSeconds(30)) < end.get(p))) {
+        if (System.nanoTime() > deadline) {
+          throw new DrTimeoutException("topic", String.join(",", topics), Duration.ofSeconds(60), "Could not read " + topics + " to the end");
+        }
+        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+          values.add(r.value());
+        }
+      }
+    }
+    return values;
+  }
+
+  /** The id of the business_events row a Debezium change event is about, or -1. */
+  static long rowId(String changeEvent) {
+    if (changeEvent == null) {
+      return -1;
+    }
+    Matcher m = ROW_ID.matcher(changeEvent);
+    return m.find() ? Long.parseLong(m.group(1)) : -1;
+  }
+
+  /** Rows of the business table and their change events in a topic: what was lost, what came twice. */
+  record Capture(long rows, long events, long lost, long duplicates) {
+    String describe(String topic) {
+      return "%d rows in PostgreSQL, %d change events in %s: %d lost, %d duplicated".formatted(rows, events, topic, lost, duplicates);
+    }
+  }
+
+  /** Compares the rows of the business table with the change events in {@code topics}. */
+  static Capture capture(EmbeddedRegionPair stack, Map<String, Object> kafka, List<String> topics) {
+    java.util.Set<Long> rows = new java.util.HashSet<>();
+    try (var c = stack.postgres().dataSource().getConnection(); var st = c.createStatement();
+         var rs = st.executeQuery("select id from " + EmbeddedRegionPair.TABLE)) {
+      while (rs.next()) {
+        rows.add(rs.getLong(1));
+      }
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException("Could not read " + EmbeddedRegionPair.TABLE + ": " + e.getMessage(), e);
+    }
+    Map<Long, Integer> seen = new HashMap<>();
+    for (String v : readAll(kafka, topics)) {
+      long id = rowId(v);
+      if (id >= 0) {
+        seen.merge(id, 1, Integer::sum);
+      }
+    }
+    long lost = rows.stream().filter(id -> !seen.containsKey(id)).count();
+    long duplicates = seen.values().stream().mapToLong(n -> n - 1).sum();
+    return new Capture(rows.size(), seen.values().stream().mapToLong(Integer::longValue).sum(), lost, duplicates);
+  }
+
+  /** Waits until the supplier returns true; throws naming {@code what} otherwise. */
+  static void await(String what, Duration timeout, Supplier<Boolean> condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.get()) {
+      if (System.nanoTime() > deadline) {
+        throw new DrTimeoutException("drill", what, timeout, "Not within " + timeout + ": " + what);
+      }
+      LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+    }
+  }
+}
