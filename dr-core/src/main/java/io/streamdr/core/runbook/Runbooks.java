@@ -12,7 +12,6 @@ import io.streamdr.core.health.HealthProbe;
 import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.region.Region;
-import io.streamdr.core.region.RegionRouter;
 import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.core.savepoint.JobSpec;
 import io.streamdr.core.savepoint.Savepoint;

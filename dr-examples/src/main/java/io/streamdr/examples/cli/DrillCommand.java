@@ -6,6 +6,12 @@ import io.streamdr.core.runbook.RunbookReport;
 import io.streamdr.examples.drill.BrokerFailureDrill;
 import io.streamdr.examples.drill.ConnectorFailureDrill;
 import io.streamdr.examples.drill.FlinkJobFailureDrill;
+import io.streamdr.examples.drill.PlannedFailoverDrill;
+import io.streamdr.examples.config.StreamDrConfig;
+import io.streamdr.core.region.ActiveRegion;
+import io.streamdr.core.region.ActiveRegionStore;
+import io.streamdr.core.region.InMemoryActiveRegionStore;
+import io.streamdr.core.region.DefaultRegionRouter;
 import io.streamdr.examples.drill.RegionFailureDrill;
 import io.streamdr.testkit.EmbeddedRegionPair;
 import java.io.PrintWriter;
@@ -53,8 +59,22 @@ final class DrillCommand implements Callable<Integer> {
       description = "Run only these drills (${COMPLETION-CANDIDATES}); default: all, in that order.")
   List<Drill> only;
 
+  @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+      description = "Instead of the embedded stack, run a planned failover drill against the clusters of this configuration:"
+          + " switch to the secondary with the manual failover runbook, verify --topics, fail back. The switches are real.")
+  Path config;
+
+  @Option(names = "--topics", split = ",", description = "With --config: the primary's topics to verify in the secondary.")
+  List<String> topics = List.of();
+
+  @Option(names = "--dry-run", description = "With --config: say what each step would do; change nothing.")
+  boolean dryRun;
+
   @Override
   public Integer call() throws Exception {
+    if (config != null) {
+      return againstConfig();
+    }
     PrintWriter out = spec.commandLine().getOut();
     List<Drill> drills = only == null || only.isEmpty() ? List.of(Drill.values()) : List.copyOf(new java.util.TreeSet<>(only));
     out.println("Starting the two-region stack (Kafka, Connect, Flink in us-east-1 and us-west-2; PostgreSQL; MirrorMaker 2)...");
@@ -83,6 +103,48 @@ final class DrillCommand implements Callable<Integer> {
         out.flush();
       }
     }
+    return write(reports);
+  }
+
+  private int againstConfig() throws Exception {
+    if (topics.isEmpty()) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "With --config, name the topics to verify with --topics");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    StreamDrConfig cfg = StreamDrConfig.load(config, System.getenv());
+    ActiveRegionStore store = cfg.activeRegionStore();
+    try {
+      String primary = cfg.topology().primary();
+      // a dry run switches nothing: its router records in memory, starting where the real store is
+      DefaultRegionRouter router = new DefaultRegionRouter(cfg.topology(), dryRun ? new InMemoryActiveRegionStore() : store);
+      String recorded = store.read().map(ActiveRegion::region).orElse(primary);
+      if (!recorded.equals(primary)) {
+        throw new IllegalStateException("the active region is " + recorded + ", not the primary " + primary
+            + "; a planned failover drill starts from the primary (run 'streamdr failback' first)");
+      }
+      out.printf("== Planned failover drill: %s -> %s -> %s%s%n", primary, cfg.topology().secondaryRegion().name(), primary,
+          dryRun ? " (dry run)" : "");
+      out.flush();
+      List<RunbookReport> reports = new PlannedFailoverDrill(cfg.topology(), router, cfg.clusters(), topics, cfg.naming(primary),
+          RecoveryObjectives.seed(), line -> {
+            out.println("  " + line);
+            out.flush();
+          }).run(dryRun);
+      for (RunbookReport r : reports) {
+        out.println();
+        out.println(json ? r.toJson() : r.toText());
+      }
+      out.flush();
+      return write(reports);
+    } finally {
+      if (store instanceof AutoCloseable c) {
+        c.close();
+      }
+    }
+  }
+
+  private int write(List<RunbookReport> reports) throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
     Files.createDirectories(reportDir);
     Path jsonFile = reportDir.resolve("drill-report.json");
     Files.writeString(jsonFile, "[" + String.join(",\n", reports.stream().map(RunbookReport::toJson).toList()) + "]\n");

@@ -13,6 +13,7 @@ import io.streamdr.core.region.RegionTopology;
 import io.streamdr.core.verify.ReplicationNaming;
 import io.streamdr.kafka.region.KafkaActiveRegionStore;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -37,6 +38,8 @@ import java.util.regex.Pattern;
  *     properties:                        # Kafka client settings of this region
  *       security.protocol: SASL_SSL
  *       sasl.jaas.config: ${EAST_JAAS}   # ${VAR} is read from the environment
+ *     flink: http://east-flink:8081      # Flink REST, for savepoint (optional)
+ *     connect: http://east-connect:8083  # Kafka Connect REST, for connectors (optional)
  *   - name: us-west-2
  *     bootstrap: west-kafka:9092
  * replication: prefixed                  # MirrorMaker 2's <region>.<topic>; or identity (cluster links)
@@ -93,7 +96,7 @@ public final class StreamDrConfig {
     for (int i = 0; i < regionsNode.size(); i++) {
       String at = "regions[" + i + "]";
       JsonNode n = regionsNode.get(i);
-      r.allowed(n, at, Set.of("name", "bootstrap", "properties"));
+      r.allowed(n, at, Set.of("name", "bootstrap", "properties", "flink", "connect"));
       Map<String, String> props = new LinkedHashMap<>();
       JsonNode p = n.path("properties");
       if (!p.isMissingNode()) {
@@ -105,7 +108,14 @@ public final class StreamDrConfig {
           props.put(e.getKey(), r.string(e.getValue(), at + ".properties." + e.getKey()));
         }
       }
-      regions.add(Region.of(r.required(n, at, "name"), r.required(n, at, "bootstrap")).withClientProperties(props));
+      Region region = Region.of(r.required(n, at, "name"), r.required(n, at, "bootstrap")).withClientProperties(props);
+      if (n.has("flink")) {
+        region = region.withFlinkRest(r.url(n.get("flink"), at + ".flink"));
+      }
+      if (n.has("connect")) {
+        region = region.withConnectRest(r.url(n.get("connect"), at + ".connect"));
+      }
+      regions.add(region);
     }
     String primary = r.required(root, "", "primary");
     RegionTopology topology;
@@ -157,6 +167,22 @@ public final class StreamDrConfig {
       throw new InvalidRequestException("region", name, "Region '%s' is not in %s; regions: %s".formatted(name, file,
           topology.regions().stream().map(Region::name).toList()));
     }
+  }
+
+  /** The Flink REST URL of a region. @throws InvalidRequestException naming the key if the file has none */
+  public URI flinkUrl(String regionName) {
+    return region(regionName).flinkRestUrl().orElseThrow(() -> missing(regionName, "flink", "http://flink-jobmanager:8081"));
+  }
+
+  /** The Kafka Connect REST URL of a region. @throws InvalidRequestException naming the key if the file has none */
+  public URI connectUrl(String regionName) {
+    return region(regionName).connectRestUrl().orElseThrow(() -> missing(regionName, "connect", "http://connect:8083"));
+  }
+
+  private InvalidRequestException missing(String regionName, String key, String example) {
+    int i = topology.regions().indexOf(region(regionName));
+    return new InvalidRequestException("config key", "regions[%d].%s".formatted(i, key),
+        "%s: 'regions[%d].%s' is required for this command (region %s); add e.g. '%s: %s'".formatted(file, i, key, regionName, key, example));
   }
 
   /** Kafka client configuration per region name, for verifiers. */
@@ -229,6 +255,19 @@ public final class StreamDrConfig {
         throw error(path, "is required");
       }
       return string(v, path);
+    }
+
+    URI url(JsonNode v, String path) {
+      String text = string(v, path);
+      try {
+        URI uri = new URI(text);
+        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+          throw error(path, "must be an http(s) URL such as http://flink-jobmanager:8081");
+        }
+        return uri;
+      } catch (java.net.URISyntaxException e) {
+        throw error(path, "is not a valid URL: " + e.getReason());
+      }
     }
 
     String string(JsonNode v, String path) {

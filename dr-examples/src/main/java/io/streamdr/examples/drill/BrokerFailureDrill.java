@@ -84,14 +84,7 @@ public final class BrokerFailureDrill {
         }
         return "active region " + router.active().name() + ", epoch " + router.epoch();
       }));
-      runbook.step(Step.of("no change lost", Phase.VERIFICATION, () -> {
-        traffic.close();
-        DrillSupport.await("every row's change event in " + RoutingJob.SOURCE_TOPIC, Duration.ofSeconds(90), () -> {
-          capture.set(DrillSupport.capture(stack, kafka, List.of(RoutingJob.SOURCE_TOPIC)));
-          return capture.get().lost() == 0;
-        });
-        return capture.get().describe(RoutingJob.SOURCE_TOPIC);
-      }).deadline(Duration.ofMinutes(2)));
+      runbook.step(DrillSupport.noChangeLost(stack, kafka, traffic, capture, ""));
       RunbookReport report = runbook.run(objectives);
       return report.withPhase(Phase.DETECTION, Duration.between(injected, detected))
           .withNote("injected: broker %d of %s stopped at %s with CDC traffic flowing (%d rows inserted so far)".formatted(victim,

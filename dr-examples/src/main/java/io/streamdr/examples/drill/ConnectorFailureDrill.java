@@ -10,7 +10,6 @@ import io.streamdr.core.runbook.RecoveryObjectives;
 import io.streamdr.core.runbook.Runbook;
 import io.streamdr.core.runbook.RunbookReport;
 import io.streamdr.core.runbook.Runbooks;
-import io.streamdr.core.runbook.Step;
 import io.streamdr.testkit.EmbeddedRegionPair;
 import io.streamdr.testkit.flink.RoutingJob;
 import java.time.Clock;
@@ -62,14 +61,7 @@ public final class ConnectorFailureDrill {
       progress.accept("  detected after " + Duration.between(injected, detected).toMillis() + " ms: " + probe.probe().detail());
 
       Runbook runbook = Runbooks.connectorFailure(admin, connector, List.of(slot.resumability()), Duration.ofMinutes(2)).progress(progress);
-      runbook.step(Step.of("no change lost", Phase.VERIFICATION, () -> {
-        traffic.close();
-        DrillSupport.await("every row's change event in " + RoutingJob.SOURCE_TOPIC, Duration.ofSeconds(90), () -> {
-          capture.set(DrillSupport.capture(stack, kafka, List.of(RoutingJob.SOURCE_TOPIC)));
-          return capture.get().lost() == 0;
-        });
-        return capture.get().describe(RoutingJob.SOURCE_TOPIC) + " (Debezium delivers at least once)";
-      }).deadline(Duration.ofMinutes(2)));
+      runbook.step(DrillSupport.noChangeLost(stack, kafka, traffic, capture, " (Debezium delivers at least once)"));
       RunbookReport report = runbook.run(objectives);
       return report.withPhase(Phase.DETECTION, Duration.between(injected, detected))
           .withNote("injected: replication connection of slot %s terminated at %s with CDC traffic flowing (%d rows inserted so far)"

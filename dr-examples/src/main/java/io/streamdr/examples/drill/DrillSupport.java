@@ -110,6 +110,23 @@ final class DrillSupport {
     return new Capture(rows.size(), seen.values().stream().mapToLong(Integer::longValue).sum(), lost, duplicates);
   }
 
+  /**
+   * The closing step of a drill: stops the traffic and waits until every row of the business table has its change
+   * event in {@code raw-business-events}; the comparison is left in {@code capture}.
+   */
+  static io.streamdr.core.runbook.Step noChangeLost(EmbeddedRegionPair stack, Map<String, Object> kafka, CdcTraffic traffic,
+      java.util.concurrent.atomic.AtomicReference<Capture> capture, String remark) {
+    String topic = io.streamdr.testkit.flink.RoutingJob.SOURCE_TOPIC;
+    return io.streamdr.core.runbook.Step.of("no change lost", io.streamdr.core.runbook.Phase.VERIFICATION, () -> {
+      traffic.close();
+      await("every row's change event in " + topic, Duration.ofSeconds(90), () -> {
+        capture.set(capture(stack, kafka, List.of(topic)));
+        return capture.get().lost() == 0;
+      });
+      return capture.get().describe(topic) + remark;
+    }).deadline(Duration.ofMinutes(2));
+  }
+
   /** Waits until the supplier returns true; throws naming {@code what} otherwise. */
   static void await(String what, Duration timeout, Supplier<Boolean> condition) {
     long deadline = System.nanoTime() + timeout.toNanos();

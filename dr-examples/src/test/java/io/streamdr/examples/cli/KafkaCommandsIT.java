@@ -105,6 +105,41 @@ class KafkaCommandsIT {
   }
 
   @Test
+  void a_planned_failover_drill_switches_verifies_and_fails_back_for_real() throws Exception {
+    String cfg = config();
+    EAST.createTopic("payments", 1, 1, Map.of());
+    WEST.createTopic("payments", 1, 1, Map.of());
+    EAST.produce("payments", records("p", 50));
+    WEST.produce("payments", records("p", 50)); // the replica, as a cluster link would keep it (identity naming)
+    Path reports = dir.resolve("reports");
+
+    String[] dry = StreamDrCliTest.run("drill", "-c", cfg, "--topics", "payments", "--dry-run", "--report-dir", reports.toString());
+    assertThat(dry[0]).as(dry[1] + dry[2]).isEqualTo("0");
+    assertThat(dry[1]).contains("(dry run)").contains("would make us-west-2 the active region");
+    assertThat(Files.exists(dir.resolve("active-region.json"))).as("a dry run records nothing").isFalse();
+
+    String[] r = StreamDrCliTest.run("drill", "-c", cfg, "--topics", "payments", "--report-dir", reports.toString());
+
+    assertThat(r[0]).as(r[1] + r[2]).isEqualTo("0");
+    assertThat(r[1]).contains("== Planned failover drill: us-east-1 -> us-west-2 -> us-east-1")
+        .contains("verify data").contains("PASSED: 50 records compared, 0 not yet replicated")
+        .contains("failback to us-east-1: objectives MET").contains("Every objective met.");
+    assertThat(Files.readString(dir.resolve("active-region.json"))).contains("us-east-1").contains("\"epoch\":3");
+    assertThat(Files.readString(reports.resolve("drill-report.json"))).contains("manual failover to us-west-2", "failback to us-east-1");
+
+    EAST.createTopic("ledger", 1, 1, Map.of());
+    WEST.createTopic("ledger", 1, 1, Map.of());
+    EAST.produce("ledger", records("l", 10));
+    Map<String, String> altered = records("l", 10);
+    altered.put("l5", "tampered"); // the replica differs: the verification must fail and the switch be undone
+    WEST.produce("ledger", altered);
+    String[] diverged = StreamDrCliTest.run("drill", "-c", cfg, "--topics", "payments,ledger", "--report-dir", reports.toString());
+    assertThat(diverged[0]).as(diverged[1]).isEqualTo("1");
+    assertThat(diverged[1]).contains("undo switch the router").contains("objectives MISSED");
+    assertThat(Files.readString(dir.resolve("active-region.json"))).as("switched back by the compensation").contains("us-east-1");
+  }
+
+  @Test
   void a_bad_configuration_or_region_is_an_error_naming_it() throws Exception {
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, "primary: us-east-1\nregions:\n  - {name: us-east-1}\n  - {name: us-west-2, bootstrap: x:1}\n");

@@ -27,7 +27,8 @@ class StreamDrCliTest {
 
   @Test
   void every_command_has_help() {
-    for (String command : new String[] {"drill", "demo", "backup", "restore", "backups", "verify", "failover", "failback"}) {
+    for (String command : new String[] {"drill", "demo", "backup", "restore", "backups", "verify", "failover", "failback", "savepoint",
+        "connectors"}) {
       String[] r = run(command, "--help");
       assertThat(r[0]).isEqualTo("0");
       assertThat(r[1]).contains("Usage: streamdr " + command);
@@ -35,6 +36,11 @@ class StreamDrCliTest {
     for (String sub : new String[] {"list", "verify", "prune"}) {
       assertThat(run("backups", sub, "--help")[1]).contains("Usage: streamdr backups " + sub).contains("--config");
     }
+    for (String sub : new String[] {"backup", "restore", "list"}) {
+      assertThat(run("connectors", sub, "--help")[1]).contains("Usage: streamdr connectors " + sub).contains("--config");
+    }
+    assertThat(run("connectors", "restore", "--help")[1]).contains("--dry-run").contains("--secret").contains("Exit code");
+    assertThat(run("savepoint", "--help")[1]).contains("--job").contains("--stop").contains("--list");
     assertThat(run("restore", "--help")[1]).contains("--dry-run").contains("--rename").contains("Exit code");
     assertThat(run("failover", "--help")[1]).contains("--dry-run").contains("3 another router switched first");
     assertThat(run("drill", "--help")[1]).contains("--report-dir").contains("--only").contains("connector, flink, broker, region")

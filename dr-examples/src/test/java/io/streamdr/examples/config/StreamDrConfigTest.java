@@ -60,6 +60,29 @@ class StreamDrConfigTest {
   }
 
   @Test
+  void flink_and_connect_endpoints_are_urls_checked_with_their_key() throws Exception {
+    Path ok = write("""
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: east:9092, flink: "http://east-flink:8081", connect: "https://east-connect:8083"}
+          - {name: us-west-2, bootstrap: west:9092}
+        """);
+    StreamDrConfig cfg = StreamDrConfig.load(ok, Map.of());
+    assertThat(cfg.flinkUrl("us-east-1")).hasToString("http://east-flink:8081");
+    assertThat(cfg.connectUrl("us-east-1")).hasToString("https://east-connect:8083");
+    assertThatThrownBy(() -> cfg.connectUrl("us-west-2")).hasMessageContaining("'regions[1].connect' is required")
+        .hasMessageContaining("region us-west-2");
+
+    Path bad = write("""
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: east:9092, flink: "east-flink:8081"}
+          - {name: us-west-2, bootstrap: west:9092}
+        """);
+    assertThatThrownBy(() -> StreamDrConfig.load(bad, Map.of())).hasMessageContaining("'regions[0].flink' must be an http(s) URL");
+  }
+
+  @Test
   void a_missing_value_names_the_key() throws Exception {
     Path f = write("""
         primary: us-east-1
@@ -80,7 +103,7 @@ class StreamDrConfigTest {
           - {name: us-west-2, bootstrap: west:9092}
         """);
     assertThatThrownBy(() -> StreamDrConfig.load(f, Map.of())).hasMessageContaining("'regions[0].bootstarp' is not a known key")
-        .hasMessageContaining("[bootstrap, name, properties]");
+        .hasMessageContaining("[bootstrap, connect, flink, name, properties]");
   }
 
   @Test

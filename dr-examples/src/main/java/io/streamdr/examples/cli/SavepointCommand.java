@@ -1,0 +1,85 @@
+package io.streamdr.examples.cli;
+
+import io.streamdr.core.http.RestClient;
+import io.streamdr.core.internal.Json;
+import io.streamdr.core.savepoint.JobRef;
+import io.streamdr.core.savepoint.Savepoint;
+import io.streamdr.core.savepoint.SavepointOptions;
+import io.streamdr.examples.config.StreamDrConfig;
+import io.streamdr.flink.FlinkRestSavepointClient;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Takes a savepoint of a Flink job (or lists its recovery points) through the region's Flink REST API. */
+@Command(name = "savepoint", mixinStandardHelpOptions = true,
+    description = {"Take a savepoint of a Flink job through the region's Flink REST API (regions[].flink) and wait for it,",
+        "or list the job's completed savepoints and retained checkpoints with --list.",
+        "Exit code: 0 done, 2 error (job not found or not running, savepoint failed or timed out)."})
+final class SavepointCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin ConfigOption config;
+
+  @Option(names = "--job", required = true, description = "The Flink job id.")
+  String job;
+
+  @Option(names = "--region", description = "Region whose Flink runs the job (default: the primary).")
+  String region;
+
+  @Option(names = "--target-dir", description = "Where to write the savepoint (default: the cluster's savepoint directory).")
+  String targetDir;
+
+  @Option(names = "--stop", description = "Cancel the job once the savepoint completed.")
+  boolean stop;
+
+  @Option(names = "--timeout", defaultValue = "PT10M", description = "How long to wait for the savepoint (ISO-8601, default ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  @Option(names = "--list", description = "List the job's completed recovery points, newest first, instead of taking one.")
+  boolean list;
+
+  @Option(names = "--json", description = "Print JSON.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    StreamDrConfig cfg = config.load();
+    String name = region == null ? cfg.topology().primaryRegion().name() : cfg.region(region).name();
+    FlinkRestSavepointClient flink = new FlinkRestSavepointClient(RestClient.builder(cfg.flinkUrl(name).toString()).build());
+    PrintWriter out = spec.commandLine().getOut();
+    JobRef ref = new JobRef(job);
+    if (list) {
+      List<Savepoint> points = flink.list(ref);
+      if (json) {
+        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(points));
+      } else {
+        out.printf("%d recovery points of job %s in %s%n", points.size(), job, name);
+        points.forEach(p -> out.printf("  %-10s %-6s %s  %s%n", p.kind(), p.id(), p.completedAt().map(Object::toString).orElse("?"),
+            p.location().orElse("")));
+      }
+      out.flush();
+      return 0;
+    }
+    SavepointOptions.Builder options = SavepointOptions.builder().cancelJob(stop);
+    if (targetDir != null) {
+      options.targetDirectory(targetDir);
+    }
+    try (Progress progress = Progress.spinner(spec.commandLine().getErr(), "savepoint of job " + job + " in " + name)) {
+      Savepoint sp = flink.take(ref, options.build(), timeout);
+      progress.done(sp.location().orElse(sp.id()));
+      if (json) {
+        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(sp));
+      } else {
+        out.printf("Savepoint of job %s in %s: %s%s%n", job, name, sp.location().orElse(sp.id()), stop ? " (job cancelled)" : "");
+      }
+    }
+    out.flush();
+    return 0;
+  }
+}
