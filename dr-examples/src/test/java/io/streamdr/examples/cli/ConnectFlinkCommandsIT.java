@@ -3,9 +3,10 @@ package io.streamdr.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamdr.connect.ConnectRestAdmin;
-import io.streamdr.core.connect.ConnectorInfo;
 import io.streamdr.core.connect.ConnectorSpec;
 import io.streamdr.core.http.RestClient;
+import io.streamdr.core.savepoint.JobRef;
+import io.streamdr.flink.FlinkRestSavepointClient;
 import io.streamdr.testkit.EmbeddedConnect;
 import io.streamdr.testkit.EmbeddedFlink;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
@@ -52,11 +53,8 @@ class ConnectFlinkCommandsIT {
     String cfg = config(true);
     Path marker = dir.resolve("absent.marker"); // the job fails only while this file exists
     String job = FLINK.submitFailOnDemandJob(marker).toString();
-    RestClient flink = RestClient.builder(FLINK.restUrl().toString()).build();
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!"RUNNING".equals(flink.get("/jobs/" + job).path("state").asText()) && System.nanoTime() < deadline) {
-      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
-    }
+    new FlinkRestSavepointClient(RestClient.builder(FLINK.restUrl().toString()).build())
+        .awaitRunning(new JobRef(job), Duration.ofSeconds(60)); // a savepoint needs every task running
 
     String[] taken = StreamDrCliTest.run("savepoint", "-c", cfg, "--job", job, "--target-dir", dir.resolve("sp").toUri().toString());
 
