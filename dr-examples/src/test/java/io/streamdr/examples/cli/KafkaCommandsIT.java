@@ -34,6 +34,18 @@ class KafkaCommandsIT {
     return f.toString();
   }
 
+  /** Produces the records in order with timestamps 1, 2, 3… so two clusters can hold identical copies. */
+  private static void produceStamped(EmbeddedKafkaCluster cluster, String topic, Map<String, String> records) {
+    try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(cluster.clientConfig(),
+        new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer())) {
+      long ts = 1;
+      for (Map.Entry<String, String> e : records.entrySet()) {
+        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, ts++, e.getKey(), e.getValue()));
+      }
+      producer.flush();
+    }
+  }
+
   private static Map<String, String> records(String prefix, int n) {
     Map<String, String> out = new LinkedHashMap<>();
     for (int i = 0; i < n; i++) {
@@ -109,8 +121,9 @@ class KafkaCommandsIT {
     String cfg = config();
     EAST.createTopic("payments", 1, 1, Map.of());
     WEST.createTopic("payments", 1, 1, Map.of());
-    EAST.produce("payments", records("p", 50));
-    WEST.produce("payments", records("p", 50)); // the replica, as a cluster link would keep it (identity naming)
+    // the replica, as a cluster link keeps it (identity naming): same records, same timestamps
+    produceStamped(EAST, "payments", records("p", 50));
+    produceStamped(WEST, "payments", records("p", 50));
     Path reports = dir.resolve("reports");
 
     String[] dry = StreamDrCliTest.run("drill", "-c", cfg, "--topics", "payments", "--dry-run", "--report-dir", reports.toString());
@@ -129,10 +142,10 @@ class KafkaCommandsIT {
 
     EAST.createTopic("ledger", 1, 1, Map.of());
     WEST.createTopic("ledger", 1, 1, Map.of());
-    EAST.produce("ledger", records("l", 10));
+    produceStamped(EAST, "ledger", records("l", 10));
     Map<String, String> altered = records("l", 10);
     altered.put("l5", "tampered"); // the replica differs: the verification must fail and the switch be undone
-    WEST.produce("ledger", altered);
+    produceStamped(WEST, "ledger", altered);
     String[] diverged = StreamDrCliTest.run("drill", "-c", cfg, "--topics", "payments,ledger", "--report-dir", reports.toString());
     assertThat(diverged[0]).as(diverged[1]).isEqualTo("1");
     assertThat(diverged[1]).contains("undo switch the router").contains("objectives MISSED");
