@@ -224,7 +224,8 @@ public final class Runbooks {
 
   /**
    * The failover a {@link FailoverMonitor} (started by the caller) performs, followed through: waits for the
-   * monitor's decision, then the steps after the switch of {@link #manualFailover}. Detection and decision are the
+   * monitor's decision, checks the region switched to is healthy, then the steps after the switch of
+   * {@link #manualFailover}. Detection and decision are the
    * monitor's: take them from its {@link FailoverMonitor.Decision} with {@link #withDecision}.
    */
   public static Runbook automatedFailover(FailoverMonitor monitor, FailoverPlan plan, Duration waitFor) {
@@ -244,6 +245,10 @@ public final class Runbooks {
       }
       return "%s → %s at epoch %d (%s)".formatted(d.get().from().name(), d.get().to().name(), d.get().epoch(), d.get().trigger());
     }).deadline(waitFor.plusSeconds(30)).describedAs("wait for the failover monitor's decision"));
+    if (!plan.health.isEmpty()) {
+      runbook.step(Step.of("verify " + plan.to.name() + " is healthy", Phase.EXECUTION, () -> allHealthy(plan.health))
+          .describedAs("probe " + plan.health.size() + " components in " + plan.to.name()));
+    }
     addAfterSwitchSteps(runbook, plan);
     return runbook;
   }

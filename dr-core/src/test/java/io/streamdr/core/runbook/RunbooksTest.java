@@ -257,6 +257,37 @@ class RunbooksTest {
   }
 
   @Test
+  void automated_failover_follows_the_monitor_and_reports_its_detection_and_decision() {
+    InMemoryRegionRouter router = new InMemoryRegionRouter(topology);
+    HealthProbe primaryDown = () -> new HealthSignal("kafka us-east-1", HealthSignal.Status.FAILED, "did not answer",
+        Map.of(io.streamdr.core.failover.Metrics.KAFKA_REACHABLE, 0.0), Instant.now());
+    var executor = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    Instant failedAt = Instant.now();
+    try (var monitor = io.streamdr.core.failover.FailoverMonitor.builder(router,
+            io.streamdr.core.failover.FailoverPolicy.defaults().toBuilder().unreachableFor(Duration.ofMillis(200)).build(),
+            () -> List.of(primaryDown), topology::secondaryRegion)
+        .executor(executor).interval(Duration.ofMillis(50)).build()) {
+      FailoverPlan plan = FailoverPlan.builder(router, topology.secondaryRegion())
+          .replicationLag(probe("replication", HealthSignal.Status.HEALTHY)).timeout(TIMEOUT).build();
+      Runbook runbook = Runbooks.automatedFailover(monitor, plan, TIMEOUT);
+      monitor.start();
+
+      RunbookReport r = runbook.run(RecoveryObjectives.seed());
+      var decision = monitor.decision().orElseThrow();
+      RunbookReport measured = Runbooks.withDecision(r, decision, failedAt);
+
+      assertThat(r.succeeded()).as(r.toText()).isTrue();
+      assertThat(step(r, "monitor fails over").detail()).contains("us-east-1 → us-west-2 at epoch 2 (primary-unreachable)");
+      assertThat(router.active().name()).isEqualTo("us-west-2");
+      assertThat(measured.phases().get(Phase.DETECTION)).isEqualTo(Duration.between(failedAt, decision.detectedAt()));
+      assertThat(measured.phases().get(Phase.DECISION)).isEqualTo(Duration.between(decision.detectedAt(), decision.switchedAt()))
+          .isGreaterThanOrEqualTo(Duration.ofMillis(200));
+    } finally {
+      executor.shutdownNow();
+    }
+  }
+
+  @Test
   void failback_switches_back_to_the_primary() {
     InMemoryRegionRouter router = new InMemoryRegionRouter(topology);
     router.failover(topology.secondaryRegion(), "outage");

@@ -4,13 +4,14 @@ import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.failover.AlertSink;
 import io.streamdr.core.failover.FailoverMonitor;
 import io.streamdr.core.failover.FailoverPolicy;
-import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.region.DefaultRegionRouter;
 import io.streamdr.core.region.InMemoryActiveRegionStore;
+import io.streamdr.core.runbook.FailoverPlan;
 import io.streamdr.core.runbook.Phase;
 import io.streamdr.core.runbook.RecoveryObjectives;
 import io.streamdr.core.runbook.Runbook;
 import io.streamdr.core.runbook.RunbookReport;
+import io.streamdr.core.runbook.Runbooks;
 import io.streamdr.core.runbook.Step;
 import io.streamdr.core.verify.IntegrityReport;
 import io.streamdr.core.verify.ReplicationNaming;
@@ -25,6 +26,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.apache.kafka.common.TopicPartition;
@@ -32,7 +35,8 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Complete primary region failure, for real: with CDC traffic flowing, the primary region's Kafka cluster is stopped.
  * A {@link FailoverMonitor} watching it through a {@link KafkaHealthProbe} detects the outage and switches the
- * {@link DefaultRegionRouter} to the secondary; the runbook checks the secondary, measures what the outage cost (RPO:
+ * {@link DefaultRegionRouter} to the secondary; {@link Runbooks#automatedFailover} follows it through (the decision,
+ * the secondary healthy, clients follow); the drill's own steps then measure what the outage cost (RPO:
  * acknowledged records in the primary not replicated to the secondary), brings the primary back, verifies with the
  * {@link KafkaIntegrityVerifier} that replication caught up without loss, duplication or alteration, and fails back.
  *
@@ -66,49 +70,27 @@ public final class RegionFailureDrill {
       long replicatedBefore = awaitCount(stack.secondary().kafka().clientConfig(), remoteRaw, 200, Duration.ofSeconds(90));
       progress.accept("  " + replicatedBefore + " change events already replicated; primary healthy: " + primaryProbe.probe().healthy());
 
+      ScheduledExecutorService evaluations = Executors.newSingleThreadScheduledExecutor();
       FailoverMonitor monitor = FailoverMonitor.builder(router, FailoverPolicy.defaults().toBuilder().unreachableFor(UNREACHABLE_FOR).build(),
           () -> List.of(primaryProbe), () -> stack.topology().secondaryRegion()).alerts(a -> {
             alerts.add(a);
             progress.accept("  alert " + a.severity() + ": " + a.title());
-          }).build();
+          }).executor(evaluations).interval(Duration.ofMillis(250)).build();
       Map<TopicPartition, Long> acknowledged = DrillSupport.endOffsets(stack.primary().kafka().clientConfig(), raw);
 
       Instant injected = Instant.now();
       progress.accept("inject: stopping the whole " + EmbeddedRegionPair.PRIMARY + " Kafka cluster (region outage)");
       stack.primary().kafka().stop();
       long ackedAtOutage = acknowledged.values().stream().mapToLong(Long::longValue).sum();
-
-      FailoverMonitor.Decision decision = null;
-      long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-      while (decision == null) {
-        decision = monitor.evaluateOnce().orElse(null);
-        if (decision == null) {
-          if (System.nanoTime() > deadline) {
-            throw new DrTimeoutException("region", EmbeddedRegionPair.PRIMARY, Duration.ofMinutes(3), "The monitor did not fail over within 3 minutes");
-          }
-          LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
-        }
-      }
-      FailoverMonitor.Decision d = decision;
-      progress.accept("  failed over to " + d.to().name() + " at epoch " + d.epoch() + " (" + d.trigger() + ")");
+      monitor.start();
 
       long[] lost = new long[1];
       Duration[] rpo = {Duration.ZERO};
       IntegrityReport[] integrity = new IntegrityReport[1];
-      RunbookReport report = Runbook.named("complete primary region failure").progress(progress)
-          .step(Step.of("router follows the secondary", Phase.EXECUTION, () -> {
-            if (!router.active().name().equals(EmbeddedRegionPair.SECONDARY)) {
-              throw new IllegalStateException("router still on " + router.active().name());
-            }
-            return "active region " + router.active().name() + ", epoch " + router.epoch();
-          }))
-          .step(Step.of("secondary Kafka cluster healthy", Phase.EXECUTION, () -> {
-            HealthSignal s = secondaryProbe.probe();
-            if (!s.healthy()) {
-              throw new IllegalStateException(s.detail());
-            }
-            return s.detail();
-          }))
+      FailoverPlan plan = FailoverPlan.builder(router, stack.topology().secondaryRegion()).health(secondaryProbe)
+          .timeout(Duration.ofMinutes(3)).build();
+      Runbook runbook = Runbooks.automatedFailover(monitor, plan, Duration.ofMinutes(3)).progress(progress);
+      runbook
           .step(Step.of("measure data not replicated before the outage", Phase.EXECUTION, () -> {
             long replicated = DrillSupport.count(stack.secondary().kafka().clientConfig(), remoteRaw);
             lost[0] = Math.max(0, ackedAtOutage - replicated);
@@ -139,10 +121,19 @@ public final class RegionFailureDrill {
             return "PASSED: %d change events up to the outage identical in both regions (content digests match)".formatted(records);
           }).deadline(Duration.ofMinutes(3)))
           .step(Step.of("fail back to the primary", Phase.VERIFICATION, () -> "active region " + router.failback("drill over").name()
-              + ", epoch " + router.epoch()))
-          .run(objectives);
-      return report.withPhase(Phase.DETECTION, Duration.between(injected, d.detectedAt()))
-          .withPhase(Phase.DECISION, Duration.between(d.detectedAt(), d.switchedAt()))
+              + ", epoch " + router.epoch()));
+      RunbookReport report;
+      try {
+        report = runbook.run(objectives);
+      } finally {
+        monitor.close();
+        evaluations.shutdownNow();
+      }
+      FailoverMonitor.Decision d = monitor.decision().orElse(null);
+      if (d == null) {
+        return report.withNote("the failover monitor did not decide");
+      }
+      return Runbooks.withDecision(report, d, injected)
           .withRpo(rpo[0], lost[0])
           .withNote("injected: whole Kafka cluster of %s stopped at %s with CDC traffic flowing (%d rows inserted so far)".formatted(
               EmbeddedRegionPair.PRIMARY, injected, traffic.inserted()))

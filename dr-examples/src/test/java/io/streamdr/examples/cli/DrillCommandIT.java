@@ -20,17 +20,18 @@ class DrillCommandIT {
         .contains("inject: terminating the replication connection").contains("restart failed connector and tasks")
         .contains("inject: cancelling routing job").contains("restored as")
         .contains("inject: stopping broker").contains("recover in place, no failover")
-        .contains("inject: stopping the whole us-east-1 Kafka cluster").contains("failed over to us-west-2")
+        .contains("inject: stopping the whole us-east-1 Kafka cluster").contains("us-east-1 → us-west-2 at epoch 2 (primary-unreachable)")
+        .contains("clients of the router now use us-west-2")
         .contains("verify replication").contains("Every objective met.");
     assertThat(r[1]).containsPattern("no change lost \\(\\d+ ms\\): \\d+ rows in PostgreSQL, \\d+ change events in raw-business-events: 0 lost");
     assertThat(r[1]).containsPattern("every change event routed, state restored \\([^)]*\\): \\d+ rows in PostgreSQL, \\d+ change events in the filtered topics: 0 lost");
     assertThat(r[0]).as(r[1] + r[2]).isEqualTo("0");
     String json = Files.readString(dir.resolve("drill-report.json"));
     assertThat(json).contains("\"name\" : \"connector failure: pg-business-events\"", "\"name\" : \"flink job failure: routing\"",
-        "\"name\" : \"kafka cluster failure\"", "\"name\" : \"complete primary region failure\"")
+        "\"name\" : \"kafka cluster failure\"", "\"name\" : \"automated failover to us-west-2\"")
         .doesNotContain("\"objectivesMet\" : false").contains("\"DETECTION\"").contains("\"rpoRecords\"");
     String html = Files.readString(dir.resolve("drill-report.html"));
-    assertThat(html).startsWith("<!DOCTYPE html>").contains("<svg").contains("complete primary region failure", "flink job failure")
+    assertThat(html).startsWith("<!DOCTYPE html>").contains("<svg").contains("automated failover to us-west-2", "flink job failure")
         .doesNotContain("<script").doesNotContain("src=\"http").doesNotContain("href=\"http");
   }
 }
