@@ -64,6 +64,23 @@ public final class S3BackupTarget implements BackupTarget {
   }
 
   /**
+   * A client with credentials from the AWS default chain (environment, system properties, profile, instance or task
+   * role), for {@code region} (the SDK's default region chain when empty) and, when {@code endpoint} is given, an
+   * S3-compatible server addressed path-style. The caller owns and closes it.
+   */
+  public static S3Client defaultClient(java.util.Optional<String> region, java.util.Optional<java.net.URI> endpoint) {
+    var b = S3Client.builder();
+    region.ifPresent(r -> b.region(software.amazon.awssdk.regions.Region.of(r)));
+    endpoint.ifPresent(e -> {
+      b.endpointOverride(e).forcePathStyle(true);
+      if (region.isEmpty()) {
+        b.region(software.amazon.awssdk.regions.Region.US_EAST_1); // S3-compatible servers ignore it; the SDK needs one
+      }
+    });
+    return b.build();
+  }
+
+  /**
    * @param s3     a client (region, credentials, endpoint) you own and close
    * @param bucket the bucket
    */

@@ -3,6 +3,7 @@ package io.streamdr.examples.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.streamdr.aws.S3BackupTarget;
 import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.backup.FileSystemBackupTarget;
@@ -47,7 +48,7 @@ import java.util.regex.Pattern;
  *   store: file                          # or kafka (a compacted topic, home in one region, copied to the others)
  *   path: /var/lib/streamdr/active-region.json
  * backups:
- *   directory: /var/backups/streamdr
+ *   directory: /var/backups/streamdr     # or s3: {bucket: dr-backups, prefix: streamdr/, region: us-west-2}
  * }</pre>
  *
  * <p>Every problem is reported with the key it concerns (for example {@code regions[1].bootstrap}) and what is
@@ -61,14 +62,16 @@ public final class StreamDrConfig {
   private final String replication;
   private final Map<String, String> activeRegion;
   private final Path backupDirectory;
+  private final Map<String, String> s3;
 
   private StreamDrConfig(Path file, RegionTopology topology, String replication, Map<String, String> activeRegion,
-      Path backupDirectory) {
+      Path backupDirectory, Map<String, String> s3) {
     this.file = file;
     this.topology = topology;
     this.replication = replication;
     this.activeRegion = activeRegion;
     this.backupDirectory = backupDirectory;
+    this.s3 = s3;
   }
 
   /** Reads and validates a configuration file; {@code env} resolves {@code ${VAR}} references. */
@@ -147,12 +150,32 @@ public final class StreamDrConfig {
       }
     }
     Path backups = null;
+    Map<String, String> s3 = Map.of();
     JsonNode b = root.path("backups");
     if (!b.isMissingNode()) {
-      r.allowed(b, "backups", Set.of("directory"));
-      backups = Path.of(r.required(b, "backups", "directory"));
+      r.allowed(b, "backups", Set.of("directory", "s3"));
+      if (b.has("directory") == b.has("s3")) {
+        throw r.error("backups", "needs exactly one of 'directory' (a file system) or 's3' (a bucket)");
+      }
+      if (b.has("directory")) {
+        backups = Path.of(r.required(b, "backups", "directory"));
+      } else {
+        JsonNode s = b.get("s3");
+        r.allowed(s, "backups.s3", Set.of("bucket", "prefix", "region", "endpoint"));
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("bucket", r.required(s, "backups.s3", "bucket"));
+        for (String k : List.of("prefix", "region")) {
+          if (s.has(k)) {
+            m.put(k, r.string(s.get(k), "backups.s3." + k));
+          }
+        }
+        if (s.has("endpoint")) {
+          m.put("endpoint", r.url(s.get("endpoint"), "backups.s3.endpoint").toString());
+        }
+        s3 = Map.copyOf(m);
+      }
     }
-    return new StreamDrConfig(file, topology, replication, Map.copyOf(active), backups);
+    return new StreamDrConfig(file, topology, replication, Map.copyOf(active), backups, s3);
   }
 
   public RegionTopology topology() {
@@ -215,13 +238,26 @@ public final class StreamDrConfig {
     return b.build();
   }
 
-  /** Where backups live. @throws InvalidRequestException if the file names none */
+  /**
+   * Where backups live: a directory, or an S3 bucket (credentials from the AWS default chain: environment, profile,
+   * instance role; an {@code endpoint} for S3-compatible servers, addressed path-style).
+   *
+   * @throws InvalidRequestException if the file names none
+   */
   public BackupTarget backups() {
-    if (backupDirectory == null) {
-      throw new InvalidRequestException("config", "backups",
-          "%s has no 'backups' section; add 'backups: {directory: /path}'".formatted(file));
+    if (backupDirectory != null) {
+      return new FileSystemBackupTarget(backupDirectory);
     }
-    return new FileSystemBackupTarget(backupDirectory);
+    if (s3.isEmpty()) {
+      throw new InvalidRequestException("config", "backups",
+          "%s has no 'backups' section; add 'backups: {directory: /path}' or 'backups: {s3: {bucket: name}}'".formatted(file));
+    }
+    S3BackupTarget.Builder target = S3BackupTarget.builder(S3BackupTarget.defaultClient(java.util.Optional.ofNullable(s3.get("region")),
+        java.util.Optional.ofNullable(s3.get("endpoint")).map(URI::create)), s3.get("bucket"));
+    if (s3.containsKey("prefix")) {
+      target.prefix(s3.get("prefix"));
+    }
+    return target.build();
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.streamdr.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamdr.testkit.EmbeddedKafkaCluster;
+import io.streamdr.testkit.EmbeddedS3;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -17,6 +18,8 @@ class KafkaCommandsIT {
   static final EmbeddedKafkaCluster EAST = EmbeddedKafkaCluster.builder().name("us-east-1").build();
   @RegisterExtension
   static final EmbeddedKafkaCluster WEST = EmbeddedKafkaCluster.builder().name("us-west-2").build();
+  @RegisterExtension
+  static final EmbeddedS3 S3 = EmbeddedS3.create();
 
   @TempDir Path dir;
 
@@ -150,6 +153,36 @@ class KafkaCommandsIT {
     assertThat(diverged[0]).as(diverged[1]).isEqualTo("1");
     assertThat(diverged[1]).contains("undo switch the router").contains("objectives MISSED");
     assertThat(Files.readString(dir.resolve("active-region.json"))).as("switched back by the compensation").contains("us-east-1");
+  }
+
+  @Test
+  void backups_go_to_an_s3_bucket_named_in_the_configuration() throws Exception {
+    S3.createBucket("dr-backups");
+    Path f = dir.resolve("s3.yaml");
+    Files.writeString(f, """
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: "%s"}
+          - {name: us-west-2, bootstrap: "%s"}
+        backups: {s3: {bucket: dr-backups, prefix: streamdr/, endpoint: "%s"}}
+        """.formatted(EAST.bootstrapServers(), WEST.bootstrapServers(), S3.endpoint()));
+    EAST.createTopic("invoices", 1, 1, Map.of());
+    EAST.produce("invoices", records("i", 40));
+    // the AWS default credentials chain reads these system properties (as it reads AWS_ACCESS_KEY_ID from the environment)
+    System.setProperty("aws.accessKeyId", EmbeddedS3.ACCESS_KEY);
+    System.setProperty("aws.secretAccessKey", EmbeddedS3.SECRET_KEY);
+    try {
+      String[] backup = StreamDrCliTest.run("backup", "-c", f.toString(), "--topics", "invoices", "--id", "s3-1");
+      assertThat(backup[0]).as(backup[2]).isEqualTo("0");
+      assertThat(backup[1]).contains("Backup s3-1 (FULL) of us-east-1: 40 records in 1 topics");
+      assertThat(S3.client().listObjectsV2(b -> b.bucket("dr-backups").prefix("streamdr/")).contents()).isNotEmpty();
+      String[] verified = StreamDrCliTest.run("backups", "verify", "s3-1", "-c", f.toString());
+      assertThat(verified[0]).as(verified[1] + verified[2]).isEqualTo("0");
+      assertThat(verified[1]).contains("Backup s3-1: intact").contains("40 records checked");
+    } finally {
+      System.clearProperty("aws.accessKeyId");
+      System.clearProperty("aws.secretAccessKey");
+    }
   }
 
   @Test

@@ -83,6 +83,26 @@ class StreamDrConfigTest {
   }
 
   @Test
+  void backups_name_exactly_one_place_and_an_s3_endpoint_must_be_a_url() throws Exception {
+    Path both = write("""
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: east:9092}
+          - {name: us-west-2, bootstrap: west:9092}
+        backups: {directory: /tmp/b, s3: {bucket: b}}
+        """);
+    assertThatThrownBy(() -> StreamDrConfig.load(both, Map.of())).hasMessageContaining("'backups' needs exactly one of 'directory'");
+    Path noBucket = write("""
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: east:9092}
+          - {name: us-west-2, bootstrap: west:9092}
+        backups: {s3: {prefix: x/, endpoint: "minio:9000"}}
+        """);
+    assertThatThrownBy(() -> StreamDrConfig.load(noBucket, Map.of())).hasMessageContaining("'backups.s3.bucket' is required");
+  }
+
+  @Test
   void a_missing_value_names_the_key() throws Exception {
     Path f = write("""
         primary: us-east-1
