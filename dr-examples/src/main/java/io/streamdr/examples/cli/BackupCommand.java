@@ -58,8 +58,12 @@ final class BackupCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     out.printf("Backing up %s from %s...%n", pattern == null ? topics : topics + " and /" + pattern + "/", source.name());
     out.flush();
-    BackupManifest m = parent != null ? backup.incremental(id != null ? id : parent + "-incr-" + System.currentTimeMillis(), parent)
-        : id != null ? backup.full(id) : backup.full();
+    BackupManifest m;
+    try (Progress progress = Progress.spinner(spec.commandLine().getErr(), "backup of " + source.name())) {
+      m = parent != null ? backup.incremental(id != null ? id : parent + "-incr-" + System.currentTimeMillis(), parent)
+          : id != null ? backup.full(id) : backup.full();
+      progress.done(m.records() + " records");
+    }
     if (json) {
       out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(m));
     } else {

@@ -68,7 +68,11 @@ final class RestoreCommand implements Callable<Integer> {
     }
     out.printf("Restoring %s into %s...%n", backup, target.name());
     out.flush();
-    RestoreReport r = b.build().run();
+    RestoreReport r;
+    try (Progress progress = Progress.spinner(spec.commandLine().getErr(), "restore of " + backup + " into " + target.name())) {
+      r = b.build().run();
+      progress.done(r.partitions().stream().mapToLong(RestoreReport.PartitionRestore::produced).sum() + " records written");
+    }
     if (json) {
       out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r));
     } else {

@@ -47,19 +47,23 @@ final class VerifyCommand implements Callable<Integer> {
     Region from = source == null ? cfg.topology().primaryRegion() : cfg.region(source);
     Region to = target == null ? cfg.topology().other(from) : cfg.region(target);
     KafkaIntegrityVerifier verifier = new KafkaIntegrityVerifier(cfg.clusters());
+    if (backup == null && topics.isEmpty()) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Name the topics to compare with --topics");
+    }
     IntegrityReport report;
-    if (backup != null) {
-      report = verifier.verifyBackup(cfg.backups(), backup, to.name(), io.streamdr.core.verify.ReplicationNaming.identity());
-    } else {
-      if (topics.isEmpty()) {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Name the topics to compare with --topics");
+    try (Progress progress = Progress.spinner(spec.commandLine().getErr(), "comparison of " + (backup != null ? "backup " + backup
+        : from.name()) + " with " + to.name())) {
+      if (backup != null) {
+        report = verifier.verifyBackup(cfg.backups(), backup, to.name(), io.streamdr.core.verify.ReplicationNaming.identity());
+      } else {
+        VerificationRequest.Builder b = VerificationRequest.builder(from.name(), to.name()).topics(topics.toArray(String[]::new))
+            .naming(cfg.naming(from.name()));
+        if (cutoff != null) {
+          b.cutoff(cutoff);
+        }
+        report = verifier.verify(b.build());
       }
-      VerificationRequest.Builder b = VerificationRequest.builder(from.name(), to.name()).topics(topics.toArray(String[]::new))
-          .naming(cfg.naming(from.name()));
-      if (cutoff != null) {
-        b.cutoff(cutoff);
-      }
-      report = verifier.verify(b.build());
+      progress.done(report.verdict().name());
     }
     PrintWriter out = spec.commandLine().getOut();
     out.println(json ? report.toJson() : report.toText());

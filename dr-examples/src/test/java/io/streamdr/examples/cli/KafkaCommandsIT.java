@@ -66,6 +66,7 @@ class KafkaCommandsIT {
     String[] backup = StreamDrCliTest.run("backup", "-c", cfg, "--topics", "orders", "--id", "b1");
     assertThat(backup[0]).as(backup[2]).isEqualTo("0");
     assertThat(backup[1]).contains("Backup b1 (FULL) of us-east-1: 100 records in 1 topics");
+    assertThat(backup[2]).as("progress goes to standard error").contains("✔ backup of us-east-1").contains(": 100 records");
 
     assertThat(StreamDrCliTest.run("backups", "list", "-c", cfg)[1]).contains("b1").contains("FULL");
     String[] intact = StreamDrCliTest.run("backups", "verify", "b1", "-c", cfg);
