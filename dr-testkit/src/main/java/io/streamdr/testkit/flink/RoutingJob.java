@@ -1,32 +1,58 @@
 package io.streamdr.testkit.flink;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeHint;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.java.tuple.Tuple4;
-import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
-import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
+import org.apache.flink.api.connector.sink2.SupportsWriterState;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.api.java.tuple.Tuple6;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The seed's routing job: reads Debezium change events from {@code raw-business-events} and routes each, by its
  * {@code event_type} column, to {@code filtered-<type>-events} (loan, service, car), keeping key and timestamp.
- * Other types are dropped. Checkpoints every second; at-least-once sink (flushed on every checkpoint and savepoint): after a
- * restore from a checkpoint, the events routed between that checkpoint and the failure are routed again. Its
- * exactly-once mode cannot run here: flink-connector-kafka 5.0.0-2.2's transactional producer calls
- * {@code TransactionalRequestResult.await()}, which kafka-clients 4.3 no longer has.
+ * Other types are dropped. Checkpoints every second and retains them when cancelled.
+ *
+ * <p>Its sink routes every event once across failures and restores from a checkpoint or savepoint
+ * ({@link ReplaySafeSink}): each routed record carries its source partition and offset in headers; the sink stores
+ * the end offsets of the filtered topics with every checkpoint, and a restored sink reads what was written after them
+ * and skips those events when the restored source replays them. (Flink's Kafka sink has an exactly-once mode, but
+ * flink-connector-kafka 5.0.0-2.2's transactional producer calls {@code TransactionalRequestResult.await()}, which
+ * kafka-clients 4.3 no longer has.) The job must be the only writer of the filtered topics.
  *
  * <p>Usable as a {@link #define JobGraph} and as a jar entry class for {@code /jars/:id/run} (arguments: bootstrap
  * servers, optionally the source topic).
@@ -35,6 +61,10 @@ public final class RoutingJob {
   public static final String SOURCE_TOPIC = "raw-business-events";
   public static final List<String> TYPES = List.of("loan", "service", "car");
   public static final String GROUP_ID = "streamdr-routing";
+  /** Header of a routed record naming the source partition it came from. */
+  public static final String SOURCE_PARTITION_HEADER = "streamdr.source.partition";
+  /** Header of a routed record naming the source offset it came from. */
+  public static final String SOURCE_OFFSET_HEADER = "streamdr.source.offset";
 
   private RoutingJob() {}
 
@@ -49,7 +79,7 @@ public final class RoutingJob {
     // a cancelled or failed job leaves its newest checkpoints to restore from
     env.getCheckpointConfig().setExternalizedCheckpointRetention(ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
     env.setParallelism(1);
-    KafkaSource<Tuple4<String, byte[], byte[], Long>> source = KafkaSource.<Tuple4<String, byte[], byte[], Long>>builder()
+    KafkaSource<Routed> source = KafkaSource.<Routed>builder()
         .setBootstrapServers(bootstrap)
         .setTopics(sourceTopic)
         .setGroupId(GROUP_ID)
@@ -57,20 +87,27 @@ public final class RoutingJob {
         .setDeserializer(new Deserializer())
         .setProperty("isolation.level", "read_committed")
         .build();
-    KafkaSink<Tuple4<String, byte[], byte[], Long>> sink = KafkaSink.<Tuple4<String, byte[], byte[], Long>>builder()
-        .setBootstrapServers(bootstrap)
-        .setRecordSerializer(new Serializer())
-        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-        .setProperty("enable.idempotence", "true")
-        .build();
     env.fromSource(source, WatermarkStrategy.noWatermarks(), "raw-business-events").uid("source-raw-business-events")
-        .sinkTo(sink).uid("sink-filtered-events");
+        .sinkTo(new ReplaySafeSink(bootstrap)).uid("sink-filtered-events");
   }
 
   public static void main(String[] args) throws Exception {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     define(env, args[0], args.length > 1 ? args[1] : SOURCE_TOPIC);
     env.execute("routing");
+  }
+
+  /** A routed event: type, key, value, timestamp, source partition, source offset. */
+  public static final class Routed extends Tuple6<String, byte[], byte[], Long, Integer, Long> {
+    public Routed() {}
+
+    Routed(String type, byte[] key, byte[] value, long timestamp, int partition, long offset) {
+      super(type, key, value, timestamp, partition, offset);
+    }
+
+    String sourceId() {
+      return f4 + ":" + f5;
+    }
   }
 
   private static final Pattern EVENT_TYPE = Pattern.compile("\"after\":\\{[^}]*\"event_type\":\"([a-z]+)\"");
@@ -84,28 +121,189 @@ public final class RoutingJob {
     return m.find() && TYPES.contains(m.group(1)) ? m.group(1) : null;
   }
 
-  /** (type, key, value, timestamp) of each routed record; records of no known type are dropped here. */
-  static final class Deserializer implements KafkaRecordDeserializationSchema<Tuple4<String, byte[], byte[], Long>> {
+  /** Routed events with their source coordinates; records of no known type are dropped here. */
+  static final class Deserializer implements KafkaRecordDeserializationSchema<Routed> {
     @Override
-    public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Tuple4<String, byte[], byte[], Long>> out) {
+    public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Routed> out) {
       String type = eventType(record.value());
       if (type != null) {
-        out.collect(Tuple4.of(type, record.key(), record.value(), record.timestamp()));
+        out.collect(new Routed(type, record.key(), record.value(), record.timestamp(), record.partition(), record.offset()));
       }
     }
 
     @Override
-    public TypeInformation<Tuple4<String, byte[], byte[], Long>> getProducedType() {
-      return TypeInformation.of(new TypeHint<Tuple4<String, byte[], byte[], Long>>() {});
+    public TypeInformation<Routed> getProducedType() {
+      return TypeInformation.of(new TypeHint<Routed>() {});
     }
   }
 
-  /** Writes a routed event to its filtered topic with the original key and timestamp. */
-  static final class Serializer implements KafkaRecordSerializationSchema<Tuple4<String, byte[], byte[], Long>> {
+  /**
+   * Writes routed events to their filtered topics (acks=all, idempotent producer, flushed on every checkpoint) and
+   * never twice across a restore: its checkpointed state is the end offsets of the filtered topics after the flush.
+   */
+  static final class ReplaySafeSink implements Sink<Routed>, SupportsWriterState<Routed, Map<TopicPartition, Long>> {
+    private final String bootstrap;
+
+    ReplaySafeSink(String bootstrap) {
+      this.bootstrap = bootstrap;
+    }
+
     @Override
-    public ProducerRecord<byte[], byte[]> serialize(Tuple4<String, byte[], byte[], Long> e, KafkaSinkContext context,
-        Long timestamp) {
-      return new ProducerRecord<>(filteredTopic(e.f0), null, e.f3, e.f1, e.f2);
+    public Writer createWriter(WriterInitContext context) {
+      return new Writer(bootstrap, Set.of());
+    }
+
+    @Override
+    public StatefulSinkWriter<Routed, Map<TopicPartition, Long>> restoreWriter(WriterInitContext context,
+        Collection<Map<TopicPartition, Long>> states) throws IOException {
+      Map<TopicPartition, Long> from = new HashMap<>();
+      states.forEach(from::putAll);
+      return new Writer(bootstrap, writtenSince(bootstrap, from));
+    }
+
+    @Override
+    public SimpleVersionedSerializer<Map<TopicPartition, Long>> getWriterStateSerializer() {
+      return new OffsetsSerializer();
+    }
+
+    /** The source coordinates of every record written to the filtered topics at or after {@code from}. */
+    static Set<String> writtenSince(String bootstrap, Map<TopicPartition, Long> from) {
+      Set<String> written = new HashSet<>();
+      if (from.isEmpty()) {
+        return written;
+      }
+      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(bootstrap), new ByteArrayDeserializer(),
+          new ByteArrayDeserializer())) {
+        consumer.assign(from.keySet());
+        from.forEach(consumer::seek);
+        Map<TopicPartition, Long> end = consumer.endOffsets(from.keySet(), Duration.ofSeconds(30));
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (from.keySet().stream().anyMatch(tp -> consumer.position(tp, Duration.ofSeconds(30)) < end.get(tp))) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("Could not read the filtered topics to their end to find events already routed");
+          }
+          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+            Header p = r.headers().lastHeader(SOURCE_PARTITION_HEADER);
+            Header o = r.headers().lastHeader(SOURCE_OFFSET_HEADER);
+            if (p != null && o != null) {
+              written.add(new String(p.value(), StandardCharsets.US_ASCII) + ":" + new String(o.value(), StandardCharsets.US_ASCII));
+            }
+          }
+        }
+      }
+      return written;
+    }
+
+    static Properties consumerConfig(String bootstrap) {
+      Properties c = new Properties();
+      c.put("bootstrap.servers", bootstrap);
+      c.put("enable.auto.commit", "false");
+      c.put("client.id", "streamdr-routing-replay-check");
+      return c;
+    }
+  }
+
+  /** The sink's writer; see {@link ReplaySafeSink}. */
+  static final class Writer implements StatefulSinkWriter<Routed, Map<TopicPartition, Long>> {
+    private final String bootstrap;
+    private final Set<String> alreadyWritten;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final AtomicReference<Exception> failure = new AtomicReference<>();
+
+    Writer(String bootstrap, Set<String> alreadyWritten) {
+      this.bootstrap = bootstrap;
+      this.alreadyWritten = new HashSet<>(alreadyWritten);
+      Properties p = new Properties();
+      p.put("bootstrap.servers", bootstrap);
+      p.put("acks", "all");
+      p.put("enable.idempotence", "true");
+      p.put("client.id", "streamdr-routing-sink");
+      this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    @Override
+    public void write(Routed e, Context context) throws IOException {
+      rethrow();
+      if (!alreadyWritten.isEmpty() && alreadyWritten.remove(e.sourceId())) {
+        return; // routed before the failure, after the checkpoint this job was restored from
+      }
+      ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(filteredTopic(e.f0), null, e.f3, e.f1, e.f2);
+      record.headers().add(SOURCE_PARTITION_HEADER, String.valueOf(e.f4).getBytes(StandardCharsets.US_ASCII));
+      record.headers().add(SOURCE_OFFSET_HEADER, String.valueOf(e.f5).getBytes(StandardCharsets.US_ASCII));
+      producer.send(record, (metadata, ex) -> {
+        if (ex != null) {
+          failure.compareAndSet(null, ex);
+        }
+      });
+    }
+
+    @Override
+    public void flush(boolean endOfInput) throws IOException {
+      producer.flush();
+      rethrow();
+    }
+
+    @Override
+    public List<Map<TopicPartition, Long>> snapshotState(long checkpointId) throws IOException {
+      producer.flush();
+      rethrow();
+      List<TopicPartition> parts = new ArrayList<>();
+      for (String type : TYPES) {
+        producer.partitionsFor(filteredTopic(type)).forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
+      }
+      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(ReplaySafeSink.consumerConfig(bootstrap),
+          new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        return List.of(new HashMap<>(consumer.endOffsets(parts, Duration.ofSeconds(30))));
+      }
+    }
+
+    private void rethrow() throws IOException {
+      Exception e = failure.get();
+      if (e != null) {
+        throw new IOException("Routing to the filtered topics failed: " + e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public void close() {
+      producer.close(Duration.ofSeconds(30));
+    }
+  }
+
+  /** The sink's state: topic, partition and end offset of every filtered-topic partition. */
+  static final class OffsetsSerializer implements SimpleVersionedSerializer<Map<TopicPartition, Long>> {
+    @Override
+    public int getVersion() {
+      return 1;
+    }
+
+    @Override
+    public byte[] serialize(Map<TopicPartition, Long> offsets) throws IOException {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      try (DataOutputStream out = new DataOutputStream(bytes)) {
+        out.writeInt(offsets.size());
+        for (Map.Entry<TopicPartition, Long> e : offsets.entrySet()) {
+          out.writeUTF(e.getKey().topic());
+          out.writeInt(e.getKey().partition());
+          out.writeLong(e.getValue());
+        }
+      }
+      return bytes.toByteArray();
+    }
+
+    @Override
+    public Map<TopicPartition, Long> deserialize(int version, byte[] serialized) throws IOException {
+      if (version != 1) {
+        throw new IOException("Unknown routing sink state version " + version);
+      }
+      Map<TopicPartition, Long> out = new HashMap<>();
+      try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized))) {
+        int n = in.readInt();
+        for (int i = 0; i < n; i++) {
+          out.put(new TopicPartition(in.readUTF(), in.readInt()), in.readLong());
+        }
+      }
+      return out;
     }
   }
 }
