@@ -1,10 +1,9 @@
 package io.streamdr.examples.cli;
 
-import io.streamdr.connect.ConnectRestAdmin;
 import io.streamdr.connect.ConnectorBackup;
 import io.streamdr.connect.ConnectorSnapshot;
 import io.streamdr.core.backup.BackupObject;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.connect.ConnectorAdmin;
 import io.streamdr.core.http.Secret;
 import io.streamdr.core.internal.Json;
 import io.streamdr.examples.config.StreamDrConfig;
@@ -24,7 +23,8 @@ import picocli.CommandLine.Spec;
 
 /** Connector snapshots (configuration, state, committed offsets) through the region's Kafka Connect REST API. */
 @Command(name = "connectors", mixinStandardHelpOptions = true,
-    description = "Back up and restore the connectors of a region's Kafka Connect cluster (regions[].connect).",
+    description = "Back up and restore the connectors of a region's Kafka Connect cluster (regions[].connect) or Confluent Cloud"
+        + " cluster (regions[].confluentCloud.connect).",
     subcommands = {ConnectorsCommand.Backup.class, ConnectorsCommand.Restore.class, ConnectorsCommand.ListSnapshots.class})
 final class ConnectorsCommand implements Runnable {
   @Spec CommandSpec spec;
@@ -34,8 +34,8 @@ final class ConnectorsCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  static ConnectRestAdmin admin(StreamDrConfig cfg, String region) {
-    return new ConnectRestAdmin(RestClient.builder(cfg.connectUrl(region).toString()).build());
+  static ConnectorAdmin admin(StreamDrConfig cfg, String region) {
+    return cfg.connectors(region);
   }
 
   static String regionName(StreamDrConfig cfg, String region) {

@@ -1,12 +1,11 @@
 package io.streamdr.examples.cli;
 
-import io.streamdr.core.http.RestClient;
 import io.streamdr.core.internal.Json;
 import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.core.savepoint.Savepoint;
+import io.streamdr.core.savepoint.SavepointClient;
 import io.streamdr.core.savepoint.SavepointOptions;
 import io.streamdr.examples.config.StreamDrConfig;
-import io.streamdr.flink.FlinkRestSavepointClient;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
@@ -20,7 +19,8 @@ import picocli.CommandLine.Spec;
 /** Takes a savepoint of a Flink job (or lists its recovery points) through the region's Flink REST API. */
 @Command(name = "savepoint", mixinStandardHelpOptions = true,
     description = {"Take a savepoint of a Flink job through the region's Flink REST API (regions[].flink) and wait for it,",
-        "or list the job's completed savepoints and retained checkpoints with --list.",
+        "or list the job's completed savepoints and retained checkpoints with --list. With regions[].confluentCloud.flink,",
+        "the job is a Confluent Cloud statement and its recovery point the offsets it has read.",
         "Exit code: 0 done, 2 error (job not found or not running, savepoint failed or timed out)."})
 final class SavepointCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -51,7 +51,7 @@ final class SavepointCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     StreamDrConfig cfg = config.load();
     String name = region == null ? cfg.topology().primaryRegion().name() : cfg.region(region).name();
-    FlinkRestSavepointClient flink = new FlinkRestSavepointClient(RestClient.builder(cfg.flinkUrl(name).toString()).build());
+    SavepointClient flink = cfg.savepoints(name);
     PrintWriter out = spec.commandLine().getOut();
     JobRef ref = new JobRef(job);
     if (list) {

@@ -4,6 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.streamdr.aws.S3BackupTarget;
+import io.streamdr.connect.ConfluentCloudConnectorAdmin;
+import io.streamdr.connect.ConnectRestAdmin;
+import io.streamdr.core.connect.ConnectorAdmin;
+import io.streamdr.core.http.Auth;
+import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.Secret;
+import io.streamdr.core.savepoint.SavepointClient;
+import io.streamdr.flink.ConfluentCloudStatementClient;
+import io.streamdr.flink.FlinkRestSavepointClient;
 import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.backup.FileSystemBackupTarget;
@@ -63,15 +72,17 @@ public final class StreamDrConfig {
   private final Map<String, String> activeRegion;
   private final Path backupDirectory;
   private final Map<String, String> s3;
+  private final Map<String, CloudRegion> cloud;
 
   private StreamDrConfig(Path file, RegionTopology topology, String replication, Map<String, String> activeRegion,
-      Path backupDirectory, Map<String, String> s3) {
+      Path backupDirectory, Map<String, String> s3, Map<String, CloudRegion> cloud) {
     this.file = file;
     this.topology = topology;
     this.replication = replication;
     this.activeRegion = activeRegion;
     this.backupDirectory = backupDirectory;
     this.s3 = s3;
+    this.cloud = cloud;
   }
 
   /** Reads and validates a configuration file; {@code env} resolves {@code ${VAR}} references. */
@@ -96,10 +107,11 @@ public final class StreamDrConfig {
       throw r.error("regions", "list at least two regions, each with 'name' and 'bootstrap'");
     }
     List<Region> regions = new ArrayList<>();
+    Map<String, CloudRegion> cloud = new LinkedHashMap<>();
     for (int i = 0; i < regionsNode.size(); i++) {
       String at = "regions[" + i + "]";
       JsonNode n = regionsNode.get(i);
-      r.allowed(n, at, Set.of("name", "bootstrap", "properties", "flink", "connect"));
+      r.allowed(n, at, Set.of("name", "bootstrap", "properties", "flink", "connect", "confluentCloud"));
       Map<String, String> props = new LinkedHashMap<>();
       JsonNode p = n.path("properties");
       if (!p.isMissingNode()) {
@@ -119,6 +131,9 @@ public final class StreamDrConfig {
         region = region.withConnectRest(r.url(n.get("connect"), at + ".connect"));
       }
       regions.add(region);
+      if (n.has("confluentCloud")) {
+        cloud.put(region.name(), CloudRegion.read(r, n.get("confluentCloud"), at + ".confluentCloud", n.has("flink"), n.has("connect")));
+      }
     }
     String primary = r.required(root, "", "primary");
     RegionTopology topology;
@@ -175,7 +190,7 @@ public final class StreamDrConfig {
         s3 = Map.copyOf(m);
       }
     }
-    return new StreamDrConfig(file, topology, replication, Map.copyOf(active), backups, s3);
+    return new StreamDrConfig(file, topology, replication, Map.copyOf(active), backups, s3, Map.copyOf(cloud));
   }
 
   public RegionTopology topology() {
@@ -192,6 +207,32 @@ public final class StreamDrConfig {
     }
   }
 
+  /**
+   * The savepoint client of a region: Confluent Cloud Flink statements if {@code confluentCloud.flink} is configured,
+   * the Flink REST API of {@code flink} otherwise.
+   */
+  public SavepointClient savepoints(String regionName) {
+    CloudRegion c = cloud.get(region(regionName).name());
+    if (c != null && c.flink != null) {
+      return new ConfluentCloudStatementClient(RestClient.builder(c.flink.get("endpoint")).auth(Auth.basic(c.flink.get("apiKey"),
+          c.flinkSecret)).build(), c.flink.get("organization"), c.environment, c.flink.get("computePool"), c.flink.get("principal"));
+    }
+    return new FlinkRestSavepointClient(RestClient.builder(flinkUrl(regionName).toString()).build());
+  }
+
+  /**
+   * The connector admin of a region: Confluent Cloud's Connect API if {@code confluentCloud.connect} is configured,
+   * the Kafka Connect REST API of {@code connect} otherwise.
+   */
+  public ConnectorAdmin connectors(String regionName) {
+    CloudRegion c = cloud.get(region(regionName).name());
+    if (c != null && c.connect != null) {
+      return new ConfluentCloudConnectorAdmin(RestClient.builder(c.connect.get("endpoint")).auth(Auth.basic(c.connect.get("apiKey"),
+          c.connectSecret)).build(), c.environment, c.connect.get("cluster"));
+    }
+    return new ConnectRestAdmin(RestClient.builder(connectUrl(regionName).toString()).build());
+  }
+
   /** The Flink REST URL of a region. @throws InvalidRequestException naming the key if the file has none */
   public URI flinkUrl(String regionName) {
     return region(regionName).flinkRestUrl().orElseThrow(() -> missing(regionName, "flink", "http://flink-jobmanager:8081"));
@@ -205,7 +246,8 @@ public final class StreamDrConfig {
   private InvalidRequestException missing(String regionName, String key, String example) {
     int i = topology.regions().indexOf(region(regionName));
     return new InvalidRequestException("config key", "regions[%d].%s".formatted(i, key),
-        "%s: 'regions[%d].%s' is required for this command (region %s); add e.g. '%s: %s'".formatted(file, i, key, regionName, key, example));
+        "%s: 'regions[%d].%s' is required for this command (region %s); add e.g. '%s: %s', or 'confluentCloud.%s' for Confluent Cloud"
+            .formatted(file, i, key, regionName, key, example, key));
   }
 
   /** Kafka client configuration per region name, for verifiers. */
@@ -266,6 +308,59 @@ public final class StreamDrConfig {
         + ", primary=" + topology.primary() + ", replication=" + replication + "]";
   }
 
+  /** A region's Confluent Cloud ids and API keys; the secrets are held as {@link Secret}s, never printed. */
+  private static final class CloudRegion {
+    final String environment;
+    final Map<String, String> flink;
+    final Secret flinkSecret;
+    final Map<String, String> connect;
+    final Secret connectSecret;
+
+    private CloudRegion(String environment, Map<String, String> flink, Secret flinkSecret, Map<String, String> connect,
+        Secret connectSecret) {
+      this.environment = environment;
+      this.flink = flink;
+      this.flinkSecret = flinkSecret;
+      this.connect = connect;
+      this.connectSecret = connectSecret;
+    }
+
+    static CloudRegion read(Reader r, JsonNode n, String at, boolean hasFlinkUrl, boolean hasConnectUrl) {
+      r.allowed(n, at, Set.of("environment", "flink", "connect"));
+      String environment = r.required(n, at, "environment");
+      Map<String, String> flink = null;
+      Secret flinkSecret = null;
+      if (n.has("flink")) {
+        if (hasFlinkUrl) {
+          throw r.error(at + ".flink", "conflicts with the region's 'flink' URL; keep one of them");
+        }
+        JsonNode f = n.get("flink");
+        r.allowed(f, at + ".flink", Set.of("endpoint", "organization", "computePool", "principal", "apiKey", "apiSecret"));
+        flink = new LinkedHashMap<>();
+        flink.put("endpoint", r.urlOf(r.required(f, at + ".flink", "endpoint"), at + ".flink.endpoint").toString());
+        for (String k : List.of("organization", "computePool", "principal", "apiKey")) {
+          flink.put(k, r.required(f, at + ".flink", k));
+        }
+        flinkSecret = Secret.of(r.required(f, at + ".flink", "apiSecret"));
+      }
+      Map<String, String> connect = null;
+      Secret connectSecret = null;
+      if (n.has("connect")) {
+        if (hasConnectUrl) {
+          throw r.error(at + ".connect", "conflicts with the region's 'connect' URL; keep one of them");
+        }
+        JsonNode c = n.get("connect");
+        r.allowed(c, at + ".connect", Set.of("endpoint", "cluster", "apiKey", "apiSecret"));
+        connect = new LinkedHashMap<>();
+        connect.put("endpoint", c.has("endpoint") ? r.url(c.get("endpoint"), at + ".connect.endpoint").toString() : "https://api.confluent.cloud");
+        connect.put("cluster", r.required(c, at + ".connect", "cluster"));
+        connect.put("apiKey", r.required(c, at + ".connect", "apiKey"));
+        connectSecret = Secret.of(r.required(c, at + ".connect", "apiSecret"));
+      }
+      return new CloudRegion(environment, flink, flinkSecret, connect, connectSecret);
+    }
+  }
+
   /** Reads values, resolving ${VAR}, and names the key in every error. */
   private record Reader(Path file, Map<String, String> env) {
     InvalidRequestException error(String key, String problem) {
@@ -294,7 +389,10 @@ public final class StreamDrConfig {
     }
 
     URI url(JsonNode v, String path) {
-      String text = string(v, path);
+      return urlOf(string(v, path), path);
+    }
+
+    URI urlOf(String text, String path) {
       try {
         URI uri = new URI(text);
         if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {

@@ -123,7 +123,7 @@ class StreamDrConfigTest {
           - {name: us-west-2, bootstrap: west:9092}
         """);
     assertThatThrownBy(() -> StreamDrConfig.load(f, Map.of())).hasMessageContaining("'regions[0].bootstarp' is not a known key")
-        .hasMessageContaining("[bootstrap, connect, flink, name, properties]");
+        .hasMessageContaining("[bootstrap, confluentCloud, connect, flink, name, properties]");
   }
 
   @Test
