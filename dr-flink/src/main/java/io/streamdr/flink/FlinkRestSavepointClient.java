@@ -277,7 +277,9 @@ public final class FlinkRestSavepointClient implements SavepointClient {
     out.forEach(s -> s.location().ifPresent(known::add));
     for (JsonNode h : r.body().path("history")) {
       String location = h.path("external_path").asText("");
-      if (!"COMPLETED".equals(h.path("status").asText()) || h.path("discarded").asBoolean(false) || location.isEmpty() || location.equals("<checkpoint-not-externally-addressable>")
+      // a subsumed checkpoint is deleted ("discarded"); a savepoint is the user's and stays, even when reported discarded
+      boolean deleted = h.path("discarded").asBoolean(false) && !h.path("is_savepoint").asBoolean(false);
+      if (!"COMPLETED".equals(h.path("status").asText()) || deleted || location.isEmpty() || location.equals("<checkpoint-not-externally-addressable>")
           || known.contains(location)) {
         continue;
       }

@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamdr.core.ConflictException;
+import io.streamdr.core.health.HealthProbe;
+import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.UnsupportedCapabilityException;
 import io.streamdr.core.http.Auth;
 import io.streamdr.core.http.RestClient;
 import io.streamdr.core.http.RetryPolicy;
 import io.streamdr.core.http.Secret;
+import io.streamdr.core.runbook.RecoveryObjectives;
+import io.streamdr.core.runbook.Runbooks;
 import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.core.savepoint.JobSpec;
 import io.streamdr.core.savepoint.Savepoint;
@@ -16,8 +20,11 @@ import io.streamdr.core.savepoint.SavepointFailedException;
 import io.streamdr.core.savepoint.SavepointHandle;
 import io.streamdr.core.savepoint.SavepointOptions;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
@@ -136,6 +143,28 @@ class ConfluentCloudStatementClientTest {
     assertThat(post.getPath()).isEqualTo(BASE);
     assertThat(post.getBody().readUtf8()).contains("\"sql.tables.initial-offset-from\":\"routing\"")
         .contains("\"compute_pool_id\":\"lfcp-east\"").contains("\"principal\":\"sa-router\"");
+  }
+
+  @Test
+  void the_seed_flink_job_failure_runbook_recovers_a_failed_statement_from_its_offsets() throws Exception {
+    // a statement that failed after being stopped with its offsets (the recovery point Cloud keeps)
+    enqueue(200, statement("STOPPED", true, "{\"raw-business-events\":\"partition:0,offset:100\"}")); // list
+    enqueue(201, statement("PENDING", false, null).replace("\"name\":\"routing\"", "\"name\":\"routing-v2\""));
+    AtomicReference<JobRef> job = new AtomicReference<>(new JobRef("routing"));
+    HealthProbe health = () -> new HealthSignal("flink statement " + job.get().id(),
+        job.get().id().equals("routing") ? HealthSignal.Status.FAILED : HealthSignal.Status.HEALTHY, "statement " + job.get().id(),
+        Map.of(), Instant.now());
+
+    var report = Runbooks.flinkJobFailure(east, job, JobSpec.builder("routing-v2").sql("INSERT INTO filtered SELECT * FROM raw").build(),
+        health, Duration.ofSeconds(5)).run(RecoveryObjectives.seed());
+
+    assertThat(report.succeeded()).as(report.toText()).isTrue();
+    assertThat(job.get().id()).isEqualTo("routing-v2");
+    assertThat(report.steps().get(1).detail()).startsWith("offsets latest");
+    assertThat(take().getPath()).isEqualTo(BASE + "/routing");
+    RecordedRequest post = take();
+    assertThat(post.getMethod()).isEqualTo("POST");
+    assertThat(post.getBody().readUtf8()).contains("\"sql.tables.initial-offset-from\":\"routing\"");
   }
 
   @Test

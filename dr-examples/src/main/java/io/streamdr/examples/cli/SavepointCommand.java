@@ -47,6 +47,9 @@ final class SavepointCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print JSON.")
   boolean json;
 
+  @Option(names = "--dry-run", description = "Say what would be done (the job is looked up, nothing is triggered).")
+  boolean dryRun;
+
   @Override
   public Integer call() throws Exception {
     StreamDrConfig cfg = config.load();
@@ -63,6 +66,13 @@ final class SavepointCommand implements Callable<Integer> {
         points.forEach(p -> out.printf("  %-10s %-6s %s  %s%n", p.kind(), p.id(), p.completedAt().map(Object::toString).orElse("?"),
             p.location().orElse("")));
       }
+      out.flush();
+      return 0;
+    }
+    if (dryRun) {
+      List<Savepoint> points = flink.list(ref); // fails naming the job if it does not exist
+      out.printf("Would take a savepoint of job %s in %s%s%s; it has %d recovery points now. Nothing was triggered.%n", job, name,
+          targetDir == null ? "" : " into " + targetDir, stop ? " and then cancel the job" : "", points.size());
       out.flush();
       return 0;
     }

@@ -48,6 +48,10 @@ class ConnectFlinkCommandsIT {
     return f.toString();
   }
 
+  private static String flink(String job) {
+    return RestClient.builder(FLINK.restUrl().toString()).build().get("/jobs/" + job).path("state").asText();
+  }
+
   @Test
   void savepoint_takes_and_lists_recovery_points_of_a_running_job() throws Exception {
     String cfg = config(true);
@@ -55,6 +59,11 @@ class ConnectFlinkCommandsIT {
     String job = FLINK.submitFailOnDemandJob(marker).toString();
     new FlinkRestSavepointClient(RestClient.builder(FLINK.restUrl().toString()).build())
         .awaitRunning(new JobRef(job), Duration.ofSeconds(60)); // a savepoint needs every task running
+
+    String[] dry = StreamDrCliTest.run("savepoint", "-c", cfg, "--job", job, "--stop", "--dry-run");
+    assertThat(dry[0]).as(dry[2]).isEqualTo("0");
+    assertThat(dry[1]).contains("Would take a savepoint of job " + job + " in us-east-1 and then cancel the job");
+    assertThat(flink(job)).as("a dry run cancels nothing").isEqualTo("RUNNING");
 
     String[] taken = StreamDrCliTest.run("savepoint", "-c", cfg, "--job", job, "--target-dir", dir.resolve("sp").toUri().toString());
 
@@ -64,7 +73,13 @@ class ConnectFlinkCommandsIT {
     assertThat(Path.of(java.net.URI.create(m.group(1)))).isDirectory();
     assertThat(taken[2]).contains("savepoint of job " + job);
 
+    // Flink's REST API caches checkpoint statistics for a few seconds (rest.cache.checkpoint-statistics.timeout)
     String[] listed = StreamDrCliTest.run("savepoint", "-c", cfg, "--job", job, "--list");
+    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!listed[1].contains(m.group(1)) && System.nanoTime() < until) {
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
+      listed = StreamDrCliTest.run("savepoint", "-c", cfg, "--job", job, "--list");
+    }
     assertThat(listed[0]).isEqualTo("0");
     assertThat(listed[1]).contains("SAVEPOINT").contains(m.group(1));
 

@@ -40,7 +40,7 @@ class StreamDrCliTest {
       assertThat(run("connectors", sub, "--help")[1]).contains("Usage: streamdr connectors " + sub).contains("--config");
     }
     assertThat(run("connectors", "restore", "--help")[1]).contains("--dry-run").contains("--secret").contains("Exit code");
-    assertThat(run("savepoint", "--help")[1]).contains("--job").contains("--stop").contains("--list");
+    assertThat(run("savepoint", "--help")[1]).contains("--job").contains("--stop").contains("--list").contains("--dry-run");
     assertThat(run("restore", "--help")[1]).contains("--dry-run").contains("--rename").contains("Exit code");
     assertThat(run("failover", "--help")[1]).contains("--dry-run").contains("3 another router switched first");
     assertThat(run("drill", "--help")[1]).contains("--report-dir").contains("--only").contains("connector, flink, broker, region")
