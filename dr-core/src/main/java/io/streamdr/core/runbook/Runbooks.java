@@ -145,7 +145,7 @@ public final class Runbooks {
           return s.status() + ": " + s.detail();
         }).describedAs("probe job " + job.get().id()))
         .step(Step.of("choose the newest recovery point", Phase.DECISION, () -> {
-          Savepoint sp = savepoints.list(job.get()).stream().filter(p -> p.completed() && p.location().isPresent()).findFirst()
+          Savepoint sp = newestOf(savepoints, job::get).get()
               .orElseThrow(() -> new IllegalStateException("job " + job.get().id() + " has no completed savepoint or retained checkpoint;"
                   + " restore from a savepoint in your backups, or restart it without state deliberately"));
           chosen.set(sp);

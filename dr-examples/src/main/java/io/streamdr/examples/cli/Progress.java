@@ -4,29 +4,24 @@ import java.io.PrintWriter;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 
 /**
- * Progress of long work on standard error: on a terminal a line redrawn in place with the elapsed time (and a count,
- * when the work reports one); elsewhere (pipes, CI logs) one line when it starts and one when it ends, so logs stay
- * readable. Standard output stays free for the result.
+ * Progress of long work on standard error: on a terminal a line redrawn in place with the elapsed time; elsewhere
+ * (pipes, CI logs) one line when it starts and one when it ends, so logs stay readable. Standard output stays free
+ * for the result.
  */
 final class Progress implements AutoCloseable {
   private static final char[] SPIN = {'|', '/', '-', '\\'};
   private final PrintWriter err;
   private final String what;
-  private final LongSupplier count;
-  private final String unit;
   private final long started = System.nanoTime();
   private final ScheduledExecutorService ticker;
   private String outcome;
   private int frame;
 
-  private Progress(PrintWriter err, String what, LongSupplier count, String unit, boolean interactive) {
+  private Progress(PrintWriter err, String what, boolean interactive) {
     this.err = err;
     this.what = what;
-    this.count = count;
-    this.unit = unit;
     if (interactive) {
       ticker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "streamdr-progress");
@@ -41,14 +36,9 @@ final class Progress implements AutoCloseable {
     }
   }
 
-  /** Work without a count: a spinner and the elapsed time. */
+  /** A spinner and the elapsed time, then the outcome given to {@link #done}. */
   static Progress spinner(PrintWriter err, String what) {
-    return new Progress(err, what, null, null, System.console() != null);
-  }
-
-  /** Work that reports how many {@code unit}s it has done so far. */
-  static Progress counting(PrintWriter err, String what, LongSupplier count, String unit) {
-    return new Progress(err, what, count, unit, System.console() != null);
+    return new Progress(err, what, System.console() != null);
   }
 
   /** Records how the work ended, shown on the last line. */
@@ -62,8 +52,7 @@ final class Progress implements AutoCloseable {
   }
 
   private String status() {
-    String elapsed = "%.1f s".formatted((System.nanoTime() - started) / 1e9);
-    return count == null ? what + " (" + elapsed + ")" : "%s: %,d %s (%s)".formatted(what, count.getAsLong(), unit, elapsed);
+    return what + " (" + "%.1f s".formatted((System.nanoTime() - started) / 1e9) + ")";
   }
 
   @Override
