@@ -73,18 +73,15 @@ public final class ReplicationSlotCheck implements HealthProbe {
    * for {@link io.streamdr.core.runbook.Runbooks#connectorFailure}.
    */
   public HealthProbe resumability() {
-    return () -> {
-      HealthSignal s = probe();
-      if (s.status() != Status.FAILED || s.metrics().isEmpty()) {
-        return s; // healthy, degraded, unknown, or missing (no metrics)
-      }
-      return new HealthSignal(s.component(), Status.HEALTHY, "Replication slot '%s' exists (inactive) and keeps the connector's position"
-          .formatted(slot), s.metrics(), s.at());
-    };
+    return () -> probe(true);
   }
 
   @Override
   public HealthSignal probe() {
+    return probe(false);
+  }
+
+  private HealthSignal probe(boolean inactiveIsResumable) {
     String component = "replication slot " + slot;
     Optional<SlotStatus> status;
     try {
@@ -99,6 +96,10 @@ public final class ReplicationSlotCheck implements HealthProbe {
     }
     SlotStatus s = status.get();
     Map<String, Double> metrics = Map.of("retained_wal_bytes", (double) s.retainedWalBytes(), "active", s.active() ? 1.0 : 0.0);
+    if (!s.active() && inactiveIsResumable) {
+      return new HealthSignal(component, Status.HEALTHY, "Replication slot '%s' exists (inactive) and keeps the connector's position"
+          .formatted(slot), metrics, clock.instant());
+    }
     if (!s.active()) {
       return new HealthSignal(component, Status.FAILED,
           "Replication slot '%s' (%s) is inactive: no connector streams from it and it retains %d bytes of WAL; restart the connector"

@@ -74,17 +74,9 @@ public final class FailoverPlan {
     return new Builder(router, to);
   }
 
+  /** The region the plan switches to. */
   public Region to() {
     return to;
-  }
-
-  public RegionRouter router() {
-    return router;
-  }
-
-  /** How long each waiting step (healthy, running) may take. */
-  public Duration timeout() {
-    return timeout;
   }
 
   /** Builds a {@link FailoverPlan}. */

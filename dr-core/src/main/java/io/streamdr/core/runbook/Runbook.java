@@ -41,7 +41,6 @@ public final class Runbook {
   private Consumer<String> progress = s -> { };
   private volatile Duration rpo = Duration.ZERO;
   private volatile long rpoRecords;
-  private final List<String> notes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private Runbook(String name) {
     this.name = Checks.requireNonBlank(name, "runbook name");
@@ -82,11 +81,6 @@ public final class Runbook {
     this.rpoRecords = records;
   }
 
-  /** Adds a fact to the report (what was injected, found, decided). Safe to call from a step; never pass a secret. */
-  public void note(String note) {
-    notes.add(Redaction.redactText(note, List.of()));
-  }
-
   public String name() {
     return name;
   }
@@ -99,7 +93,6 @@ public final class Runbook {
     Instant started = clock.instant();
     rpo = Duration.ZERO;
     rpoRecords = 0;
-    notes.clear();
     List<RunbookReport.StepResult> results = new ArrayList<>();
     Map<Phase, Duration> phases = new EnumMap<>(Phase.class);
     List<Step> done = new ArrayList<>();
@@ -164,7 +157,7 @@ public final class Runbook {
     } finally {
       runner.shutdownNow();
     }
-    return new RunbookReport(name, dryRun, started, clock.instant(), results, phases, rpo, rpoRecords, objectives, notes);
+    return new RunbookReport(name, dryRun, started, clock.instant(), results, phases, rpo, rpoRecords, objectives, List.of());
   }
 
   private void compensate(List<Step> done, List<RunbookReport.StepResult> results, ExecutorService runner) {
