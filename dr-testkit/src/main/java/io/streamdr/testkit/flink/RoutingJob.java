@@ -205,13 +205,14 @@ public final class RoutingJob {
 
   /** The sink's writer; see {@link ReplaySafeSink}. */
   static final class Writer implements StatefulSinkWriter<Routed, Map<TopicPartition, Long>> {
-    private final String bootstrap;
     private final Set<String> alreadyWritten;
     private final KafkaProducer<byte[], byte[]> producer;
+    /** Reads the filtered topics' end offsets at each checkpoint; created once, not per checkpoint. */
+    private final KafkaConsumer<byte[], byte[]> offsets;
+    private List<TopicPartition> partitions;
     private final AtomicReference<Exception> failure = new AtomicReference<>();
 
     Writer(String bootstrap, Set<String> alreadyWritten) {
-      this.bootstrap = bootstrap;
       this.alreadyWritten = new HashSet<>(alreadyWritten);
       Properties p = new Properties();
       p.put("bootstrap.servers", bootstrap);
@@ -219,6 +220,7 @@ public final class RoutingJob {
       p.put("enable.idempotence", "true");
       p.put("client.id", "streamdr-routing-sink");
       this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+      this.offsets = new KafkaConsumer<>(ReplaySafeSink.consumerConfig(bootstrap), new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     @Override
@@ -247,14 +249,13 @@ public final class RoutingJob {
     public List<Map<TopicPartition, Long>> snapshotState(long checkpointId) throws IOException {
       producer.flush();
       rethrow();
-      List<TopicPartition> parts = new ArrayList<>();
-      for (String type : TYPES) {
-        producer.partitionsFor(filteredTopic(type)).forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
+      if (partitions == null) {
+        partitions = new ArrayList<>();
+        for (String type : TYPES) {
+          producer.partitionsFor(filteredTopic(type)).forEach(i -> partitions.add(new TopicPartition(i.topic(), i.partition())));
+        }
       }
-      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(ReplaySafeSink.consumerConfig(bootstrap),
-          new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-        return List.of(new HashMap<>(consumer.endOffsets(parts, Duration.ofSeconds(30))));
-      }
+      return List.of(new HashMap<>(offsets.endOffsets(partitions, Duration.ofSeconds(30))));
     }
 
     private void rethrow() throws IOException {
@@ -267,6 +268,7 @@ public final class RoutingJob {
     @Override
     public void close() {
       producer.close(Duration.ofSeconds(30));
+      offsets.close();
     }
   }
 
