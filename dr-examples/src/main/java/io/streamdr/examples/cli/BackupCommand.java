@@ -49,7 +49,7 @@ final class BackupCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Name the topics to back up with --topics or --pattern");
     }
     StreamDrConfig cfg = config.load();
-    Region source = region == null ? cfg.topology().primaryRegion() : cfg.region(region);
+    Region source = cfg.regionOrPrimary(region);
     TopicBackup.Builder b = TopicBackup.builder(source.kafkaClientConfig(), cfg.backups()).topics(topics).groups(groups);
     if (pattern != null) {
       b.topicPattern(Pattern.compile(pattern));

@@ -3,7 +3,6 @@ package io.streamdr.examples.cli;
 import io.streamdr.connect.ConnectorBackup;
 import io.streamdr.connect.ConnectorSnapshot;
 import io.streamdr.core.backup.BackupObject;
-import io.streamdr.core.connect.ConnectorAdmin;
 import io.streamdr.core.http.Secret;
 import io.streamdr.core.internal.Json;
 import io.streamdr.examples.config.StreamDrConfig;
@@ -34,14 +33,6 @@ final class ConnectorsCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  static ConnectorAdmin admin(StreamDrConfig cfg, String region) {
-    return cfg.connectors(region);
-  }
-
-  static String regionName(StreamDrConfig cfg, String region) {
-    return region == null ? cfg.topology().primaryRegion().name() : cfg.region(region).name();
-  }
-
   @Command(name = "backup", mixinStandardHelpOptions = true,
       description = {"Snapshot every connector of a region: configuration (secrets redacted unless --keep-secrets), state and",
           "committed offsets, into the configured backups. Exit code: 0 done, 2 error."})
@@ -67,8 +58,8 @@ final class ConnectorsCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       StreamDrConfig cfg = config.load();
-      String name = regionName(cfg, region);
-      ConnectorBackup backup = ConnectorBackup.builder(admin(cfg, name), cfg.backups(), name).stopFirst(stopFirst)
+      String name = cfg.regionOrPrimary(region).name();
+      ConnectorBackup backup = ConnectorBackup.builder(cfg.connectors(name), cfg.backups(), name).stopFirst(stopFirst)
           .keepSecrets(keepSecrets).build();
       PrintWriter out = spec.commandLine().getOut();
       ConnectorSnapshot snapshot;
@@ -137,7 +128,7 @@ final class ConnectorsCommand implements Runnable {
       secrets.forEach((key, env) -> options.secret(key, Secret.fromEnv(env)));
       List<ConnectorBackup.Outcome> outcomes;
       try (Progress progress = Progress.spinner(spec.commandLine().getErr(), "restore of " + chosen.size() + " connectors into " + name)) {
-        outcomes = ConnectorBackup.restore(snapshot, admin(cfg, name), options.build());
+        outcomes = ConnectorBackup.restore(snapshot, cfg.connectors(name), options.build());
         progress.done(outcomes.stream().filter(ConnectorBackup.Outcome::restored).count() + " restored");
       }
       outcomes.forEach(o -> out.printf("  %s %s%s: %s%n", o.restored() ? "✔" : "✘", o.connector(),

@@ -19,7 +19,7 @@ final class FailoverCommand {
 
   static int switchTo(CommandSpec spec, ConfigOption config, String regionName, String reason, boolean dryRun) {
     StreamDrConfig cfg = config.load();
-    Region to = regionName == null ? cfg.topology().primaryRegion() : cfg.region(regionName);
+    Region to = cfg.regionOrPrimary(regionName);
     ActiveRegionStore store = cfg.activeRegionStore();
     PrintWriter out = spec.commandLine().getOut();
     try {

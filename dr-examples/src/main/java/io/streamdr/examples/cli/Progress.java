@@ -38,7 +38,12 @@ final class Progress implements AutoCloseable {
 
   /** A spinner and the elapsed time, then the outcome given to {@link #done}. */
   static Progress spinner(PrintWriter err, String what) {
-    return new Progress(err, what, System.console() != null);
+    return spinner(err, what, System.console() != null);
+  }
+
+  /** The same, redrawn in place ({@code interactive}) or as start and end lines. */
+  static Progress spinner(PrintWriter err, String what, boolean interactive) {
+    return new Progress(err, what, interactive);
   }
 
   /** Records how the work ended, shown on the last line. */

@@ -53,7 +53,7 @@ final class SavepointCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     StreamDrConfig cfg = config.load();
-    String name = region == null ? cfg.topology().primaryRegion().name() : cfg.region(region).name();
+    String name = cfg.regionOrPrimary(region).name();
     SavepointClient flink = cfg.savepoints(name);
     PrintWriter out = spec.commandLine().getOut();
     JobRef ref = new JobRef(job);

@@ -44,7 +44,7 @@ final class VerifyCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     StreamDrConfig cfg = config.load();
-    Region from = source == null ? cfg.topology().primaryRegion() : cfg.region(source);
+    Region from = cfg.regionOrPrimary(source);
     Region to = target == null ? cfg.topology().other(from) : cfg.region(target);
     KafkaIntegrityVerifier verifier = new KafkaIntegrityVerifier(cfg.clusters());
     if (backup == null && topics.isEmpty()) {

@@ -73,6 +73,7 @@ public final class StreamDrConfig {
   private final Path backupDirectory;
   private final Map<String, String> s3;
   private final Map<String, CloudRegion> cloud;
+  private BackupTarget backups; // one per configuration: an S3 target holds a client
 
   private StreamDrConfig(Path file, RegionTopology topology, String replication, Map<String, String> activeRegion,
       Path backupDirectory, Map<String, String> s3, Map<String, CloudRegion> cloud) {
@@ -197,6 +198,11 @@ public final class StreamDrConfig {
     return topology;
   }
 
+  /** The region with that name, or the primary when {@code name} is null (a command's optional --region). */
+  public Region regionOrPrimary(String name) {
+    return name == null ? topology.primaryRegion() : region(name);
+  }
+
   /** The region with that name. */
   public Region region(String name) {
     try {
@@ -286,7 +292,14 @@ public final class StreamDrConfig {
    *
    * @throws InvalidRequestException if the file names none
    */
-  public BackupTarget backups() {
+  public synchronized BackupTarget backups() {
+    if (backups == null) {
+      backups = openBackups();
+    }
+    return backups;
+  }
+
+  private BackupTarget openBackups() {
     if (backupDirectory != null) {
       return new FileSystemBackupTarget(backupDirectory);
     }

@@ -48,7 +48,7 @@ public final class ConnectorFailureDrill {
     try (CdcTraffic traffic = new CdcTraffic(stack, 20)) {
       long before = DrillSupport.count(kafka, RoutingJob.SOURCE_TOPIC);
       DrillSupport.await("change events flowing into " + RoutingJob.SOURCE_TOPIC, Duration.ofSeconds(60),
-          () -> uncheckedCount(kafka) > before + 20);
+          () -> DrillSupport.countOrZero(kafka, RoutingJob.SOURCE_TOPIC) > before + 20);
       progress.accept("steady state: " + probe.probe().detail());
 
       Instant injected = Instant.now();
@@ -67,14 +67,6 @@ public final class ConnectorFailureDrill {
           .withNote("injected: replication connection of slot %s terminated at %s with CDC traffic flowing (%d rows inserted so far)"
               .formatted(EmbeddedRegionPair.SLOT, injected, traffic.inserted()))
           .withNote(capture.get() == null ? "capture not verified" : "capture: " + capture.get().describe(RoutingJob.SOURCE_TOPIC));
-    }
-  }
-
-  private static long uncheckedCount(Map<String, Object> kafka) {
-    try {
-      return DrillSupport.count(kafka, RoutingJob.SOURCE_TOPIC);
-    } catch (Exception e) {
-      return -1;
     }
   }
 }

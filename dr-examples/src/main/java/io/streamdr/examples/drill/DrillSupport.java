@@ -43,6 +43,15 @@ final class DrillSupport {
     return endOffsets(config, topic).values().stream().mapToLong(Long::longValue).sum();
   }
 
+  /** Records in a topic, or 0 while it cannot be counted (not created or replicated yet); for polling. */
+  static long countOrZero(Map<String, Object> config, String topic) {
+    try {
+      return count(config, topic);
+    } catch (Exception e) {
+      return 0;
+    }
+  }
+
   /** Every committed record value of the topics, read from the beginning to the end (read_committed). */
   static List<String> readAll(Map<String, Object> config, List<String> topics) {
     Map<String, Object> c = new HashMap<>(config);

@@ -1,6 +1,5 @@
 package io.streamdr.examples.drill;
 
-import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.failover.AlertSink;
 import io.streamdr.core.failover.FailoverMonitor;
 import io.streamdr.core.failover.FailoverPolicy;
@@ -67,7 +66,10 @@ public final class RegionFailureDrill {
          KafkaHealthProbe secondaryProbe = new KafkaHealthProbe(EmbeddedRegionPair.SECONDARY, stack.secondary().kafka().clientConfig(), 1,
              List.of(), Duration.ofSeconds(2), Clock.systemUTC())) {
       progress.accept("steady state: CDC traffic into PostgreSQL, replicated to " + EmbeddedRegionPair.SECONDARY);
-      long replicatedBefore = awaitCount(stack.secondary().kafka().clientConfig(), remoteRaw, 200, Duration.ofSeconds(90));
+      Map<String, Object> secondary = stack.secondary().kafka().clientConfig();
+      DrillSupport.await("200 change events replicated to " + remoteRaw, Duration.ofSeconds(90),
+          () -> DrillSupport.countOrZero(secondary, remoteRaw) >= 200);
+      long replicatedBefore = DrillSupport.count(secondary, remoteRaw);
       progress.accept("  " + replicatedBefore + " change events already replicated; primary healthy: " + primaryProbe.probe().healthy());
 
       ScheduledExecutorService evaluations = Executors.newSingleThreadScheduledExecutor();
@@ -145,23 +147,6 @@ public final class RegionFailureDrill {
         stack.primary().kafka().restart();
       }
     }
-  }
-
-  private static long awaitCount(Map<String, Object> config, String topic, long atLeast, Duration timeout) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    long n = 0;
-    while (System.nanoTime() < deadline) {
-      try {
-        n = DrillSupport.count(config, topic);
-        if (n >= atLeast) {
-          return n;
-        }
-      } catch (Exception e) {
-        // the replicated topic does not exist yet
-      }
-      LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
-    }
-    throw new DrTimeoutException("topic", topic, timeout, "Only %d records replicated to %s within %s".formatted(n, topic, timeout));
   }
 
   private Instant lastReplicatedTimestamp(String remoteTopic) {
