@@ -12,6 +12,7 @@ import io.streamdr.core.backup.BackupOutputStream;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.internal.Json;
+import io.streamdr.kafka.internal.Consumers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -138,8 +139,8 @@ public final class TopicBackup {
       LOG.info("Backup {} already complete ({} records); nothing to do", backupId, existing.records());
       return existing;
     }
-    try (Admin admin = Admin.create(adminConfig());
-         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    try (Admin admin = Admin.create(adminConfig())) {
       BackupPlan plan = target.exists(BackupPlan.key(backupId)) ? readPlan(backupId) : plan(backupId, type, parentId, admin, consumer);
       Map<TopicPartition, List<SegmentStats>> done = new java.util.concurrent.ConcurrentHashMap<>();
       Map<TopicPartition, Long> next = new HashMap<>();
@@ -159,6 +160,8 @@ public final class TopicBackup {
       LOG.info("Backup {} ({}) complete: {} records, {} bytes in {} topic(s)", backupId, type, manifest.records(),
           manifest.bytes(), manifest.topics().size());
       return manifest;
+    } finally {
+      Consumers.closeNow(consumer);
     }
   }
 

@@ -11,6 +11,7 @@ import io.streamdr.core.verify.PartitionComparator;
 import io.streamdr.core.verify.PartitionResult;
 import io.streamdr.core.verify.RecordFingerprint;
 import io.streamdr.core.verify.VerificationRequest;
+import io.streamdr.kafka.internal.Consumers;
 import java.time.Clock;
 import java.time.Duration;
 import io.streamdr.core.verify.ReplicationNaming;
@@ -431,7 +432,8 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
           pending.put(tp, List.of()); // nothing to read: only the end batch
         }
       });
-      try (KafkaConsumer<byte[], byte[]> c = consumer(config)) {
+      KafkaConsumer<byte[], byte[]> c = consumer(config);
+      try {
         c.assign(open);
         open.forEach(tp -> c.seek(tp, ranges.get(tp)[0]));
         Set<TopicPartition> paused = new java.util.HashSet<>();
@@ -481,6 +483,8 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
             }
           }
         }
+      } finally {
+        Consumers.closeNow(c);
       }
     }
   }
