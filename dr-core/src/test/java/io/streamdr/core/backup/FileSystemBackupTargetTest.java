@@ -8,10 +8,16 @@ import io.streamdr.core.NotFoundException;
 import io.streamdr.core.testing.BackupTargetContract;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class FileSystemBackupTargetTest extends BackupTargetContract {
@@ -40,6 +46,43 @@ class FileSystemBackupTargetTest extends BackupTargetContract {
     assertThat(Files.exists(root.resolve("topics/orders/p-0.seg"))).isFalse();
     // the half-written bytes exist only as a temporary file, which clean-up removes
     assertThat(target.cleanUpAbandonedWrites(Duration.ZERO)).isEqualTo(1);
+  }
+
+  @ParameterizedTest(name = "direct I/O tried: {0}")
+  @ValueSource(booleans = {true, false})
+  void objects_of_every_size_around_block_and_buffer_boundaries_read_back_byte_for_byte(boolean tryDirectIo) throws Exception {
+    FileSystemBackupTarget t = new FileSystemBackupTarget(dir.resolve("sizes-" + tryDirectIo), tryDirectIo);
+    if (tryDirectIo && Set.of("ext4", "xfs", "btrfs").contains(Files.getFileStore(dir).type())) {
+      assertThat(t.directIo()).as("direct I/O on " + Files.getFileStore(dir).type()).isTrue();
+    }
+    if (!tryDirectIo) {
+      assertThat(t.directIo()).isFalse();
+    }
+    Random random = new Random(7);
+    for (int size : new int[] {0, 1, 4095, 4096, 4097, 65535, 65536, 65537, 1024 * 1024 + 65535, 1024 * 1024 + 65536,
+        3 * 1024 * 1024 + 17}) {
+      byte[] content = new byte[size];
+      random.nextBytes(content);
+      BackupKey key = BackupKey.of("sizes", String.valueOf(size));
+      BackupObject written = t.write(key, out -> {
+        // single bytes, small and large writes, across buffer boundaries
+        int p = 0;
+        for (int step = 1; p < size; step = step * 7 % 300_007 + 1) {
+          int n = Math.min(step, size - p);
+          if (n == 1) {
+            out.write(content[p]);
+          } else {
+            out.write(content, p, n);
+          }
+          p += n;
+        }
+      });
+      assertThat(written.size()).as("size of %d", size).isEqualTo(size);
+      assertThat(written.sha256()).as("sha-256 of %d", size)
+          .contains(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content)));
+      assertThat(t.readAll(key)).as("content of %d", size).isEqualTo(content);
+      assertThat(Files.size(dir.resolve("sizes-" + tryDirectIo).resolve("sizes/" + size))).isEqualTo(size);
+    }
   }
 
   @Test

@@ -1,0 +1,15 @@
+package io.streamdr.core.backup;
+
+import io.streamdr.core.testing.BackupTargetContract;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The target contract over the page-cache path, which file systems without direct I/O (tmpfs and others) take. */
+class FileSystemBackupTargetPageCacheTest extends BackupTargetContract {
+  @TempDir Path dir;
+
+  @Override
+  protected BackupTarget target() {
+    return new FileSystemBackupTarget(dir.resolve("root"), false);
+  }
+}
