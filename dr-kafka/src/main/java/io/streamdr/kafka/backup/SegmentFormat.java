@@ -4,9 +4,7 @@ import com.github.luben.zstd.ZstdInputStream;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.streamdr.core.BackupCorruptedException;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,20 +47,24 @@ public final class SegmentFormat {
   private SegmentFormat() {}
 
   /**
-   * Writes records into a segment. The first {@link #PROBE_BYTES} of frames are held until the codec is chosen: zstd
-   * if it saves at least 10 % of them, none otherwise (random or already compressed payloads, where zstd would only
-   * cost time). Not thread-safe. Closing writes the end frame; it does not close the sink.
+   * Writes records into a segment. Frames are built in place, one after another, in one buffer that goes to the sink
+   * (through zstd if chosen) a chunk at a time, so a record's bytes are copied once. The first {@link #PROBE_BYTES}
+   * of frames are held until the codec is chosen: zstd if it saves at least 10 % of them, none otherwise (random or
+   * already compressed payloads, where zstd would only cost time). Not thread-safe. Closing writes the end frame; it
+   * does not close the sink.
    */
   public static final class Writer implements AutoCloseable {
+    /** Frames gathered before they go to the sink once the codec is chosen. */
+    private static final int CHUNK = 128 * 1024;
     private final OutputStream sink;
     private final int level;
-    private java.io.ByteArrayOutputStream probe = new java.io.ByteArrayOutputStream(PROBE_BYTES + 1024);
-    private DataOutputStream out = new DataOutputStream(probe);
+    private OutputStream out;
     private ZstdOutputStream zstd;
     private int codec = -1;
     private final CRC32C crc = new CRC32C();
-    private byte[] buf = new byte[64 * 1024];
+    private byte[] buf = new byte[PROBE_BYTES + CHUNK];
     private int len;
+    private int frameStart;
     private long records;
     private long first = -1;
     private long last = -1;
@@ -73,22 +75,18 @@ public final class SegmentFormat {
       this.level = level;
     }
 
-    /** Chooses the codec from what the probe holds, writes the header, then the probe through the codec. */
+    /** Chooses the codec from the frames held so far and writes the segment header. */
     private void chooseCodec() throws IOException {
-      byte[] sample = probe.toByteArray();
-      long compressed = sample.length == 0 ? 0 : com.github.luben.zstd.Zstd.compress(sample, level).length;
-      codec = compressed <= sample.length * (1 - MIN_SAVING) ? CODEC_ZSTD : CODEC_NONE;
+      long compressed = len == 0 ? 0 : com.github.luben.zstd.Zstd.compress(Arrays.copyOf(buf, len), level).length;
+      codec = compressed <= len * (1 - MIN_SAVING) ? CODEC_ZSTD : CODEC_NONE;
       sink.write(MAGIC);
       sink.write(VERSION);
       sink.write(codec);
-      OutputStream body = new NonClosing(sink);
+      out = sink;
       if (codec == CODEC_ZSTD) {
-        zstd = new ZstdOutputStream(body, level);
-        body = zstd;
+        zstd = new ZstdOutputStream(new NonClosing(sink), level);
+        out = zstd;
       }
-      out = new DataOutputStream(new BufferedOutputStream(body, 128 * 1024));
-      out.write(sample);
-      probe = null;
     }
 
     /** The codec chosen for this segment ({@code 0} none, {@code 1} zstd), or -1 while still probing. */
@@ -97,7 +95,7 @@ public final class SegmentFormat {
     }
 
     public void write(BackupRecord r) throws IOException {
-      len = 0;
+      startFrame();
       u8(TYPE_RECORD);
       i64(r.offset());
       i64(r.timestamp());
@@ -109,7 +107,7 @@ public final class SegmentFormat {
         bytes(h.getKey().getBytes(StandardCharsets.UTF_8));
         bytes(h.getValue());
       }
-      frame();
+      endFrame();
       records++;
       if (first < 0) {
         first = r.offset();
@@ -117,15 +115,34 @@ public final class SegmentFormat {
       last = r.offset();
     }
 
-    private void frame() throws IOException {
+    /** Reserves the frame's length and CRC, filled in by {@link #endFrame()}. */
+    private void startFrame() {
+      frameStart = len;
+      i64(0);
+    }
+
+    private void endFrame() throws IOException {
+      int body = frameStart + 8;
+      int length = len - body;
       crc.reset();
-      crc.update(buf, 0, len);
-      out.writeInt(len);
-      out.writeInt((int) crc.getValue());
-      out.write(buf, 0, len);
-      uncompressed += 8L + len;
-      if (probe != null && probe.size() >= PROBE_BYTES) {
+      crc.update(buf, body, length);
+      putI32(frameStart, length);
+      putI32(frameStart + 4, (int) crc.getValue());
+      uncompressed += 8L + length;
+      if (len >= (codec < 0 ? PROBE_BYTES : CHUNK)) {
+        drain();
+      }
+    }
+
+    /** Hands the gathered frames to the sink, choosing the codec first if still probing. */
+    private void drain() throws IOException {
+      if (codec < 0) {
         chooseCodec();
+      }
+      out.write(buf, 0, len);
+      len = 0;
+      if (buf.length > 4 * (PROBE_BYTES + CHUNK)) {
+        buf = new byte[PROBE_BYTES + CHUNK]; // grown for a large record: memory stays bounded per open segment
       }
     }
 
@@ -148,25 +165,30 @@ public final class SegmentFormat {
 
     @Override
     public void close() throws IOException {
-      len = 0;
+      startFrame();
       u8(TYPE_END);
       i64(records);
       i64(first);
       i64(last);
-      frame();
-      if (probe != null) {
-        chooseCodec(); // a segment smaller than the probe
-      }
-      out.flush();
+      endFrame();
+      drain();
       if (zstd != null) {
         zstd.close();
       }
+      sink.flush();
     }
 
     private void ensure(int n) {
       if (len + n > buf.length) {
         buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
       }
+    }
+
+    private void putI32(int at, int v) {
+      buf[at] = (byte) (v >>> 24);
+      buf[at + 1] = (byte) (v >>> 16);
+      buf[at + 2] = (byte) (v >>> 8);
+      buf[at + 3] = (byte) v;
     }
 
     private void u8(int v) {
@@ -176,10 +198,8 @@ public final class SegmentFormat {
 
     private void i32(int v) {
       ensure(4);
-      buf[len++] = (byte) (v >>> 24);
-      buf[len++] = (byte) (v >>> 16);
-      buf[len++] = (byte) (v >>> 8);
-      buf[len++] = (byte) v;
+      putI32(len, v);
+      len += 4;
     }
 
     private void i64(long v) {

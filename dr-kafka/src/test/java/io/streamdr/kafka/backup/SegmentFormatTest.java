@@ -175,4 +175,23 @@ class SegmentFormatTest {
     List<BackupRecord> back = read(segment(List.of(new BackupRecord(0, 0, (byte) 0, b("big"), big, List.of()))));
     assertThat(back.get(0).value()).isEqualTo(big);
   }
+
+  @Test
+  void large_records_between_small_ones_round_trip_in_both_codecs() throws Exception {
+    java.util.Random random = new java.util.Random(3);
+    for (boolean compressible : new boolean[] {true, false}) {
+      List<BackupRecord> in = records(40, i -> {
+        byte[] v = new byte[i % 5 == 4 ? 3 * 1024 * 1024 + i : 700 + i];
+        if (compressible) {
+          Arrays.fill(v, (byte) ('a' + i % 26));
+        } else {
+          random.nextBytes(v);
+        }
+        return v;
+      });
+      byte[] seg = segment(in);
+      assertThat(codec(seg)).isEqualTo(compressible ? SegmentFormat.CODEC_ZSTD : SegmentFormat.CODEC_NONE);
+      assertThat(read(seg)).hasSize(40).zipSatisfy(in, (a, b) -> assertThat(a.value()).isEqualTo(b.value()));
+    }
+  }
 }
