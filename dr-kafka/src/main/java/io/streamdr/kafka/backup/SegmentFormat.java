@@ -9,6 +9,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.AbstractMap;
 import java.util.ArrayList;
@@ -95,24 +96,31 @@ public final class SegmentFormat {
     }
 
     public void write(BackupRecord r) throws IOException {
+      write(r.offset(), r.timestamp(), r.timestampType(), r.key() == null ? null : ByteBuffer.wrap(r.key()),
+          r.value() == null ? null : ByteBuffer.wrap(r.value()), r.headers());
+    }
+
+    /** Writes a record whose key and value are buffers (their remaining bytes; positions are left unchanged). */
+    void write(long offset, long timestamp, byte timestampType, ByteBuffer key, ByteBuffer value,
+        List<Map.Entry<String, byte[]>> headers) throws IOException {
       startFrame();
       u8(TYPE_RECORD);
-      i64(r.offset());
-      i64(r.timestamp());
-      u8(r.timestampType());
-      bytes(r.key());
-      bytes(r.value());
-      i32(r.headers().size());
-      for (Map.Entry<String, byte[]> h : r.headers()) {
+      i64(offset);
+      i64(timestamp);
+      u8(timestampType);
+      bytes(key);
+      bytes(value);
+      i32(headers.size());
+      for (Map.Entry<String, byte[]> h : headers) {
         bytes(h.getKey().getBytes(StandardCharsets.UTF_8));
         bytes(h.getValue());
       }
       endFrame();
       records++;
       if (first < 0) {
-        first = r.offset();
+        first = offset;
       }
-      last = r.offset();
+      last = offset;
     }
 
     /** Reserves the frame's length and CRC, filled in by {@link #endFrame()}. */
@@ -208,14 +216,19 @@ public final class SegmentFormat {
     }
 
     private void bytes(byte[] b) {
+      bytes(b == null ? null : ByteBuffer.wrap(b));
+    }
+
+    private void bytes(ByteBuffer b) {
       if (b == null) {
         i32(-1);
         return;
       }
-      i32(b.length);
-      ensure(b.length);
-      System.arraycopy(b, 0, buf, len, b.length);
-      len += b.length;
+      int n = b.remaining();
+      i32(n);
+      ensure(n);
+      b.get(b.position(), buf, len, n);
+      len += n;
     }
   }
 

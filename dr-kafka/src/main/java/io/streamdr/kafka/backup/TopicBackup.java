@@ -16,6 +16,7 @@ import io.streamdr.kafka.internal.Consumers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -51,6 +52,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -139,7 +141,9 @@ public final class TopicBackup {
       LOG.info("Backup {} already complete ({} records); nothing to do", backupId, existing.records());
       return existing;
     }
-    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    // keys and values stay views into the fetched batches until the writer copies them into a frame: one copy, and no
+    // per-record arrays kept alive across garbage collections while they wait for a writer
+    KafkaConsumer<ByteBuffer, ByteBuffer> consumer = new KafkaConsumer<>(consumerConfig(), new ByteBufferDeserializer(), new ByteBufferDeserializer());
     try (Admin admin = Admin.create(adminConfig())) {
       BackupPlan plan = target.exists(BackupPlan.key(backupId)) ? readPlan(backupId) : plan(backupId, type, parentId, admin, consumer);
       Map<TopicPartition, List<SegmentStats>> done = new java.util.concurrent.ConcurrentHashMap<>();
@@ -187,7 +191,7 @@ public final class TopicBackup {
   // ---- the cut ----
 
   private BackupPlan plan(String backupId, BackupManifest.Type type, String parentId, Admin admin,
-      KafkaConsumer<byte[], byte[]> consumer) {
+      KafkaConsumer<ByteBuffer, ByteBuffer> consumer) {
     Instant started = clock.instant();
     try {
       String clusterId = admin.describeCluster().clusterId().get(60, TimeUnit.SECONDS);
@@ -375,7 +379,7 @@ public final class TopicBackup {
     }
   }
 
-  private void copy(String backupId, KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Long> next,
+  private void copy(String backupId, KafkaConsumer<ByteBuffer, ByteBuffer> consumer, Map<TopicPartition, Long> next,
       Map<TopicPartition, Long> end, Map<TopicPartition, List<SegmentStats>> done) {
     List<TopicPartition> todo = new ArrayList<>();
     next.forEach((tp, n) -> {
@@ -403,10 +407,10 @@ public final class TopicBackup {
     try {
       while (!remaining.isEmpty()) {
         Worker.rethrow(workers);
-        ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(500));
+        ConsumerRecords<ByteBuffer, ByteBuffer> batch = consumer.poll(Duration.ofMillis(500));
         for (TopicPartition tp : batch.partitions()) {
           long stop = end.get(tp);
-          List<ConsumerRecord<byte[], byte[]>> records = batch.records(tp);
+          List<ConsumerRecord<ByteBuffer, ByteBuffer>> records = batch.records(tp);
           int n = records.size();
           while (n > 0 && records.get(n - 1).offset() >= stop) {
             n--;
@@ -460,17 +464,17 @@ public final class TopicBackup {
       this.open = open;
     }
 
-    void write(TopicPartition tp, List<ConsumerRecord<byte[], byte[]>> records) {
+    void write(TopicPartition tp, List<ConsumerRecord<ByteBuffer, ByteBuffer>> records) {
       long bytes = 0;
-      for (ConsumerRecord<byte[], byte[]> r : records) {
+      for (ConsumerRecord<ByteBuffer, ByteBuffer> r : records) {
         bytes += r.serializedKeySize() + Math.max(0, r.serializedValueSize()) + 64;
       }
       int permits = (int) Math.min(IN_FLIGHT_KIB, Math.max(1, bytes >> 10));
       inFlight.acquireUninterruptibly(permits);
       submit(() -> {
         try {
-          for (ConsumerRecord<byte[], byte[]> r : records) {
-            open.write(tp, toBackupRecord(r));
+          for (ConsumerRecord<ByteBuffer, ByteBuffer> r : records) {
+            open.write(tp, r);
           }
         } finally {
           inFlight.release(permits);
@@ -528,13 +532,16 @@ public final class TopicBackup {
     }
   }
 
-  private static BackupRecord toBackupRecord(ConsumerRecord<byte[], byte[]> r) {
+  private static List<Map.Entry<String, byte[]>> headers(ConsumerRecord<?, ?> r) {
     Header[] hs = r.headers().toArray();
-    List<Map.Entry<String, byte[]>> headers = hs.length == 0 ? List.of() : new ArrayList<>(hs.length);
+    if (hs.length == 0) {
+      return List.of();
+    }
+    List<Map.Entry<String, byte[]>> headers = new ArrayList<>(hs.length);
     for (Header h : hs) {
       headers.add(new AbstractMap.SimpleImmutableEntry<>(h.key(), h.value()));
     }
-    return new BackupRecord(r.offset(), r.timestamp(), (byte) r.timestampType().id, r.key(), r.value(), headers);
+    return headers;
   }
 
   static MessageDigest sha256() {
@@ -558,7 +565,7 @@ public final class TopicBackup {
       this.limit = limit;
     }
 
-    void write(TopicPartition tp, BackupRecord r) {
+    void write(TopicPartition tp, ConsumerRecord<ByteBuffer, ByteBuffer> r) {
       Open o = open.get(tp);
       if (o == null) {
         if (open.size() >= limit) {
@@ -627,9 +634,9 @@ public final class TopicBackup {
       this.writer = new SegmentFormat.Writer(counted, compressionLevel);
     }
 
-    void write(BackupRecord r) {
+    void write(ConsumerRecord<ByteBuffer, ByteBuffer> r) {
       try {
-        writer.write(r);
+        writer.write(r.offset(), r.timestamp(), (byte) r.timestampType().id, r.key(), r.value(), headers(r));
       } catch (IOException e) {
         throw new BackupIoException(key, "write", e);
       }
