@@ -4,6 +4,7 @@ import io.streamdr.core.backup.FileSystemBackupTarget;
 import io.streamdr.kafka.backup.BackupManifest;
 import io.streamdr.kafka.backup.TopicBackup;
 import io.streamdr.kafka.backup.TopicRestore;
+import io.streamdr.kafka.internal.Consumers;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
 import java.io.File;
 import java.nio.ByteBuffer;
@@ -30,7 +31,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * Backup and restore throughput against baselines measured in the same run on one embedded broker:
  * a bare KafkaConsumer poll loop (the read limit), kcat (if installed), Kafka's ConsoleConsumer (the seed's method)
  * and {@link TopicBackup}; a bare idempotent acks=all producer and {@link TopicRestore}. Two datasets: Debezium-style
- * JSON change events and random bytes, ~1 KiB each. Each method runs three times, interleaved with the others, and
+ * JSON change events and random bytes, ~1 KiB each. Each method runs five times, interleaved with the others, and
  * the median is reported (the machines are noisy). Prints MB/s and ratios; then runs a backup in a child JVM
  * limited to 256 MiB of heap.
  *
@@ -39,7 +40,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class BackupBenchmark {
   static final int PARTITIONS = 6;
   private static final List<String[]> ROWS = new ArrayList<>();
-  private static final int ROUNDS = 3;
+  private static final int ROUNDS = 5;
 
   private static void measure(Map<String, List<Double>> runs, String method, double mb, Body body) throws Exception {
     runs.computeIfAbsent(method, k -> new ArrayList<>()).add(rate(mb, body));
@@ -237,7 +238,8 @@ public final class BackupBenchmark {
     c.put(ConsumerConfig.RECEIVE_BUFFER_CONFIG, 1024 * 1024);
     long seen = 0;
     // keys and values as views into the fetched batches, not copied out: the cheapest a consumer can read
-    try (KafkaConsumer<ByteBuffer, ByteBuffer> consumer = new KafkaConsumer<>(c, new ByteBufferDeserializer(), new ByteBufferDeserializer())) {
+    KafkaConsumer<ByteBuffer, ByteBuffer> consumer = new KafkaConsumer<>(c, new ByteBufferDeserializer(), new ByteBufferDeserializer());
+    try {
       List<TopicPartition> tps = new ArrayList<>();
       for (int p = 0; p < PARTITIONS; p++) {
         tps.add(new TopicPartition(topic, p));
@@ -248,6 +250,9 @@ public final class BackupBenchmark {
         ConsumerRecords<ByteBuffer, ByteBuffer> batch = consumer.poll(java.time.Duration.ofMillis(500));
         seen += batch.count();
       }
+    } finally {
+      // closed as the backup closes its consumer: without waiting for the fetch the broker holds at the end of the log
+      Consumers.closeNow(consumer);
     }
   }
 
