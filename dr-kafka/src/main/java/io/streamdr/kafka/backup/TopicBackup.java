@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -50,8 +49,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -532,18 +529,6 @@ public final class TopicBackup {
     }
   }
 
-  private static List<Map.Entry<String, byte[]>> headers(ConsumerRecord<?, ?> r) {
-    Header[] hs = r.headers().toArray();
-    if (hs.length == 0) {
-      return List.of();
-    }
-    List<Map.Entry<String, byte[]>> headers = new ArrayList<>(hs.length);
-    for (Header h : hs) {
-      headers.add(new AbstractMap.SimpleImmutableEntry<>(h.key(), h.value()));
-    }
-    return headers;
-  }
-
   static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
@@ -636,7 +621,7 @@ public final class TopicBackup {
 
     void write(ConsumerRecord<ByteBuffer, ByteBuffer> r) {
       try {
-        writer.write(r.offset(), r.timestamp(), (byte) r.timestampType().id, r.key(), r.value(), headers(r));
+        writer.write(r.offset(), r.timestamp(), (byte) r.timestampType().id, r.key(), r.value(), Consumers.headers(r));
       } catch (IOException e) {
         throw new BackupIoException(key, "write", e);
       }

@@ -1,10 +1,16 @@
 package io.streamdr.kafka.internal;
 
 import java.time.Duration;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 
-/** Helpers for the consumers StreamDR reads with. Not part of the public API. */
+/** Helpers for the consumers StreamDR reads with and the records they return. Not part of the public API. */
 public final class Consumers {
   private Consumers() {}
 
@@ -17,5 +23,18 @@ public final class Consumers {
     if (consumer != null) {
       consumer.close(CloseOptions.timeout(Duration.ZERO));
     }
+  }
+
+  /** A record's headers in order, duplicates kept, as name and value pairs (an empty list, not a copy, when none). */
+  public static List<Map.Entry<String, byte[]>> headers(ConsumerRecord<?, ?> record) {
+    Header[] hs = record.headers().toArray();
+    if (hs.length == 0) {
+      return List.of();
+    }
+    List<Map.Entry<String, byte[]>> out = new ArrayList<>(hs.length);
+    for (Header h : hs) {
+      out.add(new AbstractMap.SimpleImmutableEntry<>(h.key(), h.value()));
+    }
+    return out;
   }
 }

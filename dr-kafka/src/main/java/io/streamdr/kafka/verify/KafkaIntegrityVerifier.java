@@ -16,7 +16,6 @@ import java.time.Clock;
 import java.time.Duration;
 import io.streamdr.core.verify.ReplicationNaming;
 import java.time.Instant;
-import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -39,7 +38,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
@@ -466,7 +464,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
               if (r.offset() >= end) {
                 break;
               }
-              batch.add(new RecordFingerprint(r.offset(), r.timestamp(), fingerprinter.digest(r.key(), r.value(), headers(r), r.timestamp())));
+              batch.add(new RecordFingerprint(r.offset(), r.timestamp(), fingerprinter.digest(r.key(), r.value(), Consumers.headers(r), r.timestamp())));
             }
             if (!batch.isEmpty() && !queues.get(tp).offer(batch)) {
               pending.put(tp, batch);
@@ -487,18 +485,6 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
         Consumers.closeNow(c);
       }
     }
-  }
-
-  private static List<Map.Entry<String, byte[]>> headers(ConsumerRecord<byte[], byte[]> r) {
-    Header[] hs = r.headers().toArray();
-    if (hs.length == 0) {
-      return List.of();
-    }
-    List<Map.Entry<String, byte[]>> out = new ArrayList<>(hs.length);
-    for (Header h : hs) {
-      out.add(new AbstractMap.SimpleImmutableEntry<>(h.key(), h.value()));
-    }
-    return out;
   }
 
   private static void join(Future<?> f) {
