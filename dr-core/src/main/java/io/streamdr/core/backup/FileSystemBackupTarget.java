@@ -43,7 +43,7 @@ import java.util.stream.Stream;
  * written and kept beside it under {@code <root>/.streamdr/sha256}, so {@link #list} reports checksums without
  * re-reading data. Thread-safe; safe for several processes writing different keys.
  *
- * <p>Where the file system takes it (ext4, XFS and most local file systems on Linux; not tmpfs), objects are written
+ * <p>Where the file system takes it (ext4, XFS and most local file systems on Linux), objects are written
  * with direct I/O: a writer fills one aligned buffer while the previous one goes to the disk on a background thread,
  * and the page cache is left alone: no kernel copy into the cache, and no eviction of the pages a broker or a database
  * on the same host is serving. Elsewhere the same double buffering writes through the page cache. Either way an object
@@ -99,8 +99,8 @@ public final class FileSystemBackupTarget implements BackupTarget {
 
   /**
    * The block size to align direct writes to, if {@code dir}'s file system takes direct ({@code O_DIRECT}) writes of
-   * whole blocks from aligned memory, else 0. Tried once, with a real write: tmpfs, some network and FUSE file systems
-   * and other platforms refuse direct I/O, and then objects are written through the page cache.
+   * whole blocks from aligned memory, else 0. Tried once, with a real write: some network and FUSE file systems, tmpfs
+   * before Linux 6.6 and platforms without {@code O_DIRECT} refuse it, and then objects go through the page cache.
    */
   private static int probeDirectIo(Path dir) {
     Path probe = dir.resolve(UUID.randomUUID() + ".probe");
@@ -326,7 +326,7 @@ public final class FileSystemBackupTarget implements BackupTarget {
   }
 
   private void release(ByteBuffer b) {
-    if (b != null && b.limit(b.capacity()).capacity() >= BUFFER && buffers.size() < POOLED_BUFFERS) {
+    if (b != null && b.capacity() >= BUFFER && buffers.size() < POOLED_BUFFERS) {
       buffers.offer(b);
     }
   }
@@ -399,12 +399,8 @@ public final class FileSystemBackupTarget implements BackupTarget {
         }
         return null;
       });
-      if (spare != null && spare.capacity() >= BUFFER) {
-        buffer = spare.clear().limit(BUFFER);
-      } else {
-        release(spare);
-        buffer = buffer(BUFFER);
-      }
+      release(spare); // written already: back to the pool, from which the next buffer comes
+      buffer = buffer(BUFFER);
       spare = full;
     }
 

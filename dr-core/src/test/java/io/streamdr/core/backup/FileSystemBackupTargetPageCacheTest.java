@@ -4,7 +4,7 @@ import io.streamdr.core.testing.BackupTargetContract;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The target contract over the page-cache path, which file systems without direct I/O (tmpfs and others) take. */
+/** The target contract over the page-cache path, which file systems that refuse direct I/O take. */
 class FileSystemBackupTargetPageCacheTest extends BackupTargetContract {
   @TempDir Path dir;
 
