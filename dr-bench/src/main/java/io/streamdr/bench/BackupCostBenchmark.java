@@ -1,0 +1,184 @@
+package io.streamdr.bench;
+
+import io.streamdr.core.backup.BackupKey;
+import io.streamdr.core.backup.BackupObject;
+import io.streamdr.core.backup.BackupOutputStream;
+import io.streamdr.core.backup.BackupTarget;
+import io.streamdr.core.backup.FileSystemBackupTarget;
+import io.streamdr.kafka.backup.BackupManifest;
+import io.streamdr.kafka.backup.TopicBackup;
+import io.streamdr.testkit.EmbeddedKafkaCluster;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+
+/**
+ * Where a backup's time goes: the read limit (BackupBenchmark's bare poll loop) against TopicBackup writing to a
+ * target that keeps no segment bytes, without and with SHA-256, and TopicBackup writing to disk; plus SHA-256 alone
+ * over 128 KiB chunks. One embedded broker, one dataset per run, the methods interleaved in every round; the first
+ * round warms the JIT and is not counted.
+ *
+ * <p>Usage: {@code java -cp "dr-bench/target/dr-bench.jar:dr-bench/target/lib/*" io.streamdr.bench.BackupCostBenchmark
+ * [random|json, default random] [records, default 1000000] [rounds, default 5]}
+ */
+public final class BackupCostBenchmark {
+  public static void main(String[] args) throws Exception {
+    System.setProperty("log4j2.configurationFile", "classpath:bench-log4j2.xml");
+    String dataset = args.length > 0 ? args[0] : "random";
+    int records = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
+    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+    System.out.printf(Locale.ROOT, "SHA-256 alone, 128 KiB chunks: %.0f MB/s%n", sha256Rate());
+    Path work = Files.createTempDirectory("streamdr-cost");
+    try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.builder().name("bench").build()) {
+      kafka.start();
+      String topic = "cost-" + dataset;
+      kafka.createTopic(topic, BackupBenchmark.PARTITIONS, 1, Map.of("retention.ms", "-1"));
+      double mb = BackupBenchmark.produce(kafka, topic, dataset, records) / 1e6;
+      Map<String, List<Double>> runs = new LinkedHashMap<>();
+      for (int round = 0; round <= rounds; round++) {
+        measure(runs, round, "read limit (bare poll loop)", mb, () -> BackupBenchmark.bareConsume(kafka, topic, records));
+        for (String method : List.of("backup, segments discarded, no SHA-256", "backup, segments discarded, SHA-256",
+            "backup to disk")) {
+          Path dir = work.resolve("round-" + round + "-" + runs.size());
+          BackupTarget files = new FileSystemBackupTarget(dir);
+          BackupTarget target = method.endsWith("disk") ? files : new SegmentsDiscarded(files, method.endsWith(", SHA-256"));
+          measure(runs, round, method, mb, () -> {
+            BackupManifest m = TopicBackup.builder(kafka.clientConfig(), target).topics(List.of(topic)).build().full("cost");
+            if (m.records() != records) {
+              throw new IllegalStateException("backed up " + m.records() + " records, expected " + records);
+            }
+          });
+          BackupBenchmark.deleteTree(dir);
+        }
+      }
+      double limit = median(runs.get("read limit (bare poll loop)"));
+      System.out.printf(Locale.ROOT, "%n%s: %,d records, %.1f MB, %d rounds after a warm-up (medians)%n", dataset, records, mb, rounds);
+      runs.forEach((method, rates) -> System.out.printf(Locale.ROOT, "%-42s %8.0f MB/s %6.2f   rounds %s%n", method,
+          median(rates), median(rates) / limit, rates.stream().map(r -> String.format(Locale.ROOT, "%.0f", r)).toList()));
+    } finally {
+      BackupBenchmark.deleteTree(work);
+    }
+  }
+
+  private static void measure(Map<String, List<Double>> runs, int round, String method, double mb, BackupBenchmark.Body body)
+      throws Exception {
+    System.gc();
+    long t0 = System.nanoTime();
+    body.run();
+    double rate = mb / ((System.nanoTime() - t0) / 1e9);
+    if (round > 0) {
+      runs.computeIfAbsent(method, k -> new ArrayList<>()).add(rate);
+    }
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    return sorted.get(sorted.size() / 2);
+  }
+
+  private static double sha256Rate() throws Exception {
+    byte[] chunk = new byte[128 * 1024];
+    new Random(1).nextBytes(chunk);
+    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+    List<Double> rates = new ArrayList<>();
+    for (int round = 0; round < 6; round++) {
+      long t0 = System.nanoTime();
+      for (int i = 0; i < 8192; i++) {
+        sha.update(chunk);
+      }
+      sha.digest();
+      if (round > 0) {
+        rates.add(8192.0 * chunk.length / 1e6 / ((System.nanoTime() - t0) / 1e9));
+      }
+    }
+    return median(rates);
+  }
+
+  /** Keeps plan, stats and manifest in a file target; keeps no segment bytes, hashing them or not. */
+  private static final class SegmentsDiscarded implements BackupTarget {
+    private final BackupTarget files;
+    private final boolean hash;
+
+    SegmentsDiscarded(BackupTarget files, boolean hash) {
+      this.files = files;
+      this.hash = hash;
+    }
+
+    @Override
+    public BackupOutputStream create(BackupKey key) {
+      if (!key.value().endsWith(".seg")) {
+        return files.create(key);
+      }
+      return new BackupOutputStream() {
+        private final MessageDigest sha = newSha256();
+        private String hex;
+
+        @Override
+        public void write(int b) {
+          if (hash) {
+            sha.update((byte) b);
+          }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+          if (hash) {
+            sha.update(b, off, len);
+          }
+        }
+
+        @Override
+        public void abort() {
+        }
+
+        @Override
+        public void close() {
+          hex = HexFormat.of().formatHex(sha.digest());
+        }
+
+        @Override
+        public boolean computesSha256() {
+          return true;
+        }
+
+        @Override
+        public Optional<String> sha256() {
+          return Optional.ofNullable(hex);
+        }
+      };
+    }
+
+    @Override
+    public InputStream open(BackupKey key) {
+      return files.open(key);
+    }
+
+    @Override
+    public List<BackupObject> list(String prefix) {
+      return files.list(prefix);
+    }
+
+    @Override
+    public void delete(BackupKey key) {
+      files.delete(key);
+    }
+
+    private static MessageDigest newSha256() {
+      try {
+        return MessageDigest.getInstance("SHA-256");
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+}
