@@ -46,7 +46,7 @@ public final class BackupBenchmark {
     runs.computeIfAbsent(method, k -> new ArrayList<>()).add(rate(mb, body));
   }
 
-  private static double median(List<Double> values) {
+  static double median(List<Double> values) {
     List<Double> sorted = new ArrayList<>(values);
     sorted.sort(null);
     return sorted.get(sorted.size() / 2);

@@ -60,10 +60,10 @@ public final class BackupCostBenchmark {
           BackupBenchmark.deleteTree(dir);
         }
       }
-      double limit = median(runs.get("read limit (bare poll loop)"));
+      double limit = BackupBenchmark.median(runs.get("read limit (bare poll loop)"));
       System.out.printf(Locale.ROOT, "%n%s: %,d records, %.1f MB, %d rounds after a warm-up (medians)%n", dataset, records, mb, rounds);
       runs.forEach((method, rates) -> System.out.printf(Locale.ROOT, "%-42s %8.0f MB/s %6.2f   rounds %s%n", method,
-          median(rates), median(rates) / limit, rates.stream().map(r -> String.format(Locale.ROOT, "%.0f", r)).toList()));
+          BackupBenchmark.median(rates), BackupBenchmark.median(rates) / limit, rates.stream().map(r -> String.format(Locale.ROOT, "%.0f", r)).toList()));
     } finally {
       BackupBenchmark.deleteTree(work);
     }
@@ -78,12 +78,6 @@ public final class BackupCostBenchmark {
     if (round > 0) {
       runs.computeIfAbsent(method, k -> new ArrayList<>()).add(rate);
     }
-  }
-
-  private static double median(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    sorted.sort(null);
-    return sorted.get(sorted.size() / 2);
   }
 
   private static double sha256Rate() throws Exception {
@@ -101,7 +95,7 @@ public final class BackupCostBenchmark {
         rates.add(8192.0 * chunk.length / 1e6 / ((System.nanoTime() - t0) / 1e9));
       }
     }
-    return median(rates);
+    return BackupBenchmark.median(rates);
   }
 
   /** Keeps plan, stats and manifest in a file target; keeps no segment bytes, hashing them or not. */
