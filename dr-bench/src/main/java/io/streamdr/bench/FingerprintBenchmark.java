@@ -56,8 +56,8 @@ public final class FingerprintBenchmark {
         shaRuns.add(mb / ((t2 - t1) / 1e9));
       }
     }
-    double c = median(crcRuns);
-    double s = median(shaRuns);
+    double c = BackupBenchmark.median(crcRuns);
+    double s = BackupBenchmark.median(shaRuns);
     System.out.printf(Locale.ROOT, "%d records of ~1 KiB x %d passes, %d rounds (medians); checksum %d%n", RECORDS, PASSES, rounds, sink & 1);
     System.out.printf(Locale.ROOT, "SHA-256 digest (before): %.0f MB/s%n", s);
     System.out.printf(Locale.ROOT, "Fingerprinter (CRC-32C + CRC-32): %.0f MB/s = %.1f x%n", c, c / s);
@@ -92,12 +92,6 @@ public final class FingerprintBenchmark {
       scratch.putLong(n);
       sha.update(scratch.array(), 0, Long.BYTES);
     }
-  }
-
-  private static double median(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    sorted.sort(null);
-    return sorted.get(sorted.size() / 2);
   }
 
   private static List<Long> round(List<Double> values) {

@@ -56,9 +56,9 @@ public final class VerifyBenchmark {
             throw new IllegalStateException("identical copies did not verify: " + report.toText());
           }
         }
-        double bare = median(runs.get("bare"));
-        double verify = median(runs.get("verify"));
-        double both = median(runs.get("bare-both"));
+        double bare = BackupBenchmark.median(runs.get("bare"));
+        double verify = BackupBenchmark.median(runs.get("verify"));
+        double both = BackupBenchmark.median(runs.get("bare-both"));
         System.out.printf(Locale.ROOT, "%n== %s: %,d records, %.1f MB per side, %d rounds (medians)%n", dataset, records, mb, rounds);
         System.out.printf(Locale.ROOT, "bare KafkaConsumer, one topic: %.1f MB/s%n", bare);
         System.out.printf(Locale.ROOT, "two bare KafkaConsumers in parallel, topic and copy: %.1f MB/s per side = %.2f of one%n",
@@ -71,9 +71,4 @@ public final class VerifyBenchmark {
     }
   }
 
-  private static double median(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    sorted.sort(null);
-    return sorted.get(sorted.size() / 2);
-  }
 }
