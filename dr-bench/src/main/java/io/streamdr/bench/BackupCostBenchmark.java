@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Where a backup's time goes: the read limit (BackupBenchmark's bare poll loop) against TopicBackup writing to a
@@ -31,6 +32,8 @@ import java.util.Random;
  * [random|json, default random] [records, default 1000000] [rounds, default 5]}
  */
 public final class BackupCostBenchmark {
+  private static final String READ_LIMIT = "read limit (bare poll loop)";
+
   public static void main(String[] args) throws Exception {
     System.setProperty("log4j2.configurationFile", "classpath:bench-log4j2.xml");
     String dataset = args.length > 0 ? args[0] : "random";
@@ -43,9 +46,9 @@ public final class BackupCostBenchmark {
       String topic = "cost-" + dataset;
       kafka.createTopic(topic, BackupBenchmark.PARTITIONS, 1, Map.of("retention.ms", "-1"));
       double mb = BackupBenchmark.produce(kafka, topic, dataset, records) / 1e6;
-      Map<String, List<Double>> runs = new LinkedHashMap<>();
+      Map<String, List<Run>> runs = new LinkedHashMap<>();
       for (int round = 0; round <= rounds; round++) {
-        measure(runs, round, "read limit (bare poll loop)", mb, () -> BackupBenchmark.bareConsume(kafka, topic, records));
+        measure(runs, round, READ_LIMIT, mb, () -> BackupBenchmark.bareConsume(kafka, topic, records));
         for (String method : List.of("backup, segments discarded, no SHA-256", "backup, segments discarded, SHA-256",
             "backup to disk")) {
           Path dir = work.resolve("round-" + round + "-" + runs.size());
@@ -60,24 +63,61 @@ public final class BackupCostBenchmark {
           BackupBenchmark.deleteTree(dir);
         }
       }
-      double limit = BackupBenchmark.median(runs.get("read limit (bare poll loop)"));
-      System.out.printf(Locale.ROOT, "%n%s: %,d records, %.1f MB, %d rounds after a warm-up (medians)%n", dataset, records, mb, rounds);
-      runs.forEach((method, rates) -> System.out.printf(Locale.ROOT, "%-42s %8.0f MB/s %6.2f   rounds %s%n", method,
-          BackupBenchmark.median(rates), BackupBenchmark.median(rates) / limit, rates.stream().map(r -> String.format(Locale.ROOT, "%.0f", r)).toList()));
+      System.out.printf(Locale.ROOT, "%n%s: %,d records, %.1f MB, %d rounds after a warm-up (medians), %d cores%n", dataset, records, mb,
+          rounds, Runtime.getRuntime().availableProcessors());
+      print(runs);
     } finally {
       BackupBenchmark.deleteTree(work);
     }
   }
 
-  private static void measure(Map<String, List<Double>> runs, int round, String method, double mb, BackupBenchmark.Body body)
+  /** One timed run: the megabytes it moved, its wall time, and the CPU the process spent meanwhile, in total and by group. */
+  private record Run(double mb, double seconds, double cpuSeconds, Map<String, Long> cpuMillis) {
+    double mbPerSecond() {
+      return mb / seconds;
+    }
+
+    double coresBusy() {
+      return cpuSeconds / seconds;
+    }
+
+    double cpuSecondsPerGb() {
+      return cpuSeconds / (mb / 1e3);
+    }
+  }
+
+  private static void measure(Map<String, List<Run>> runs, int round, String method, double mb, BackupBenchmark.Body body)
       throws Exception {
     System.gc();
+    CpuUse before = CpuUse.now();
     long t0 = System.nanoTime();
     body.run();
-    double rate = mb / ((System.nanoTime() - t0) / 1e9);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    CpuUse after = CpuUse.now();
     if (round > 0) {
-      runs.computeIfAbsent(method, k -> new ArrayList<>()).add(rate);
+      runs.computeIfAbsent(method, k -> new ArrayList<>()).add(new Run(mb, seconds, after.secondsSince(before), after.millisByGroupSince(before)));
     }
+  }
+
+  private static double median(List<Run> runs, ToDoubleFunction<Run> column) {
+    return BackupBenchmark.median(runs.stream().map(column::applyAsDouble).toList());
+  }
+
+  private static void print(Map<String, List<Run>> runs) {
+    double limit = median(runs.get(READ_LIMIT), Run::mbPerSecond);
+    System.out.printf(Locale.ROOT, "%-42s %13s %6s %6s %8s   %s%n", "", "", "ratio", "cores", "CPU-s/GB", "MB/s by round");
+    runs.forEach((method, r) -> System.out.printf(Locale.ROOT, "%-42s %8.0f MB/s %6.2f %6.2f %8.2f   %s%n", method,
+        median(r, Run::mbPerSecond), median(r, Run::mbPerSecond) / limit, median(r, Run::coresBusy), median(r, Run::cpuSecondsPerGb),
+        r.stream().map(x -> String.format(Locale.ROOT, "%.0f", x.mbPerSecond())).toList()));
+    System.out.printf(Locale.ROOT, "%nCPU-seconds per GB by thread group, over all counted rounds:%n%-42s", "");
+    CpuUse.GROUPS.forEach(g -> System.out.printf(Locale.ROOT, " %15s", g));
+    System.out.println();
+    runs.forEach((method, r) -> {
+      double gb = r.stream().mapToDouble(Run::mb).sum() / 1e3;
+      System.out.printf(Locale.ROOT, "%-42s", method);
+      CpuUse.GROUPS.forEach(g -> System.out.printf(Locale.ROOT, " %15.2f", r.stream().mapToLong(x -> x.cpuMillis().get(g)).sum() / 1e3 / gb));
+      System.out.println();
+    });
   }
 
   private static double sha256Rate() throws Exception {
