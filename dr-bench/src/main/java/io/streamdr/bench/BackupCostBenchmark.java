@@ -26,7 +26,9 @@ import java.util.function.ToDoubleFunction;
  * Where a backup's time goes: the read limit (BackupBenchmark's bare poll loop) against TopicBackup writing to a
  * target that keeps no segment bytes, without and with SHA-256, and TopicBackup writing to disk; plus SHA-256 alone
  * over 128 KiB chunks. One embedded broker, one dataset per run, the methods interleaved in every round; the first
- * round warms the JIT and is not counted.
+ * round warms the JIT and is not counted. For each method it also prints the cores the process kept busy, its
+ * CPU-seconds per GB, and those split by thread group ({@link CpuUse}): the broker runs in this process too, so the
+ * CPU a method needs is all there.
  *
  * <p>Usage: {@code java -cp "dr-bench/target/dr-bench.jar:dr-bench/target/lib/*" io.streamdr.bench.BackupCostBenchmark
  * [random|json, default random] [records, default 1000000] [rounds, default 5]}
