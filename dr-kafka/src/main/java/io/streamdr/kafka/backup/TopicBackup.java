@@ -653,6 +653,7 @@ public final class TopicBackup {
     }
 
     void abort() {
+      writer.discard();
       out.abort();
     }
   }

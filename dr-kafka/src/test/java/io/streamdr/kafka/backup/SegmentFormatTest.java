@@ -194,4 +194,28 @@ class SegmentFormatTest {
       assertThat(read(seg)).hasSize(40).zipSatisfy(in, (a, b) -> assertThat(a.value()).isEqualTo(b.value()));
     }
   }
+
+  @Test
+  void a_discarded_segment_writes_nothing_more_and_the_next_segments_are_unharmed() throws Exception {
+    List<BackupRecord> json = records(5_000, i -> b("{\"op\":\"c\",\"after\":{\"id\":" + i + ",\"note\":\"" + "x".repeat(i % 300) + "\"}}"));
+    ByteArrayOutputStream abandoned = new ByteArrayOutputStream();
+    SegmentFormat.Writer w = new SegmentFormat.Writer(abandoned, 1);
+    for (BackupRecord r : json) {
+      w.write(r);
+    }
+    assertThat(w.codec()).isEqualTo(SegmentFormat.CODEC_ZSTD);
+    int written = abandoned.size();
+    w.discard();
+    assertThat(abandoned.size()).isEqualTo(written);
+    // the compressor's buffers are pooled: segments written after an abandoned one, one after another, read back exact
+    for (int round = 0; round < 3; round++) {
+      List<BackupRecord> in = json.subList(round * 1_000, round * 1_000 + 1_500);
+      byte[] seg = segment(in);
+      assertThat(codec(seg)).isEqualTo(SegmentFormat.CODEC_ZSTD);
+      assertThat(read(seg)).hasSize(1_500).zipSatisfy(in, (a, b) -> {
+        assertThat(a.offset()).isEqualTo(b.offset());
+        assertThat(a.value()).isEqualTo(b.value());
+      });
+    }
+  }
 }
