@@ -427,8 +427,12 @@ public final class SegmentFormat {
       write(new byte[] {(byte) b}, 0, 1);
     }
 
+    /** Synchronized with {@link #close()}: a backup aborted from another thread never frees the stream mid-call. */
     @Override
-    public void write(byte[] b, int off, int len) throws IOException {
+    public synchronized void write(byte[] b, int off, int len) throws IOException {
+      if (!open) {
+        throw new IOException("segment compressor already closed");
+      }
       while (len > 0) {
         int n = Math.min(len, BUFFER);
         in.clear().put(b, off, n).flip();
@@ -440,7 +444,7 @@ public final class SegmentFormat {
 
     /** Ends the zstd frame, writing what remains of it to the sink (which stays open). */
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
       if (open) {
         open = false;
         try {
@@ -452,13 +456,16 @@ public final class SegmentFormat {
       }
     }
 
-    /** Frees the native stream and the buffers; nothing more reaches the sink. */
-    void discard() {
+    /**
+     * Frees the native stream and the buffers; nothing more reaches the sink. Never throws: it runs while a backup
+     * aborts, which must neither hide the failure that caused it nor skip the target's own abort.
+     */
+    synchronized void discard() {
       discarding = true;
       try {
         close();
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e); // not reached: nothing is written while discarding
+      } catch (IOException | RuntimeException e) {
+        // the segment is being abandoned; zstd's complaint about ending it changes nothing
       }
     }
   }
