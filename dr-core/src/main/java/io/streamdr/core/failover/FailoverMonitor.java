@@ -102,7 +102,8 @@ public final class FailoverMonitor implements AutoCloseable {
     Instant now = clock.instant();
     List<FailoverPolicy.Breach> breaches = policy.breaches(signals);
     Map<String, FailoverPolicy.Breach> current = new LinkedHashMap<>();
-    breaches.forEach(b -> current.put(b.trigger() + "|" + b.detail().replaceAll("[0-9.]+", "#"), b));
+    // keyed by trigger and component, not detail: an outage whose error text changes between probes is one outage
+    breaches.forEach(b -> current.putIfAbsent(b.trigger() + "|" + b.component(), b));
     since.keySet().retainAll(current.keySet()); // cleared conditions were blips
     if (current.isEmpty()) {
       if (detectedAt != null) {

@@ -59,20 +59,24 @@ public final class FailoverPolicy {
     return sustainFor;
   }
 
-  /** A condition the policy found in the signals, with how long it must hold to trigger. */
-  public record Breach(String trigger, String detail, Duration holdFor) {}
+  /**
+   * A condition the policy found in the signals of one component, with how long it must hold to trigger. A breach is
+   * the same condition from one round to the next while its trigger and component are: its detail (an error message,
+   * a measured value) may change meanwhile.
+   */
+  public record Breach(String trigger, String component, String detail, Duration holdFor) {}
 
   /** The conditions breached in one round of signals (each still has to hold for its duration). */
   public List<Breach> breaches(List<HealthSignal> signals) {
     List<Breach> out = new ArrayList<>();
     for (HealthSignal s : signals) {
-      metric(s, Metrics.KAFKA_REACHABLE).filter(v -> v < 1).ifPresent(v -> out.add(new Breach("primary-unreachable",
+      metric(s, Metrics.KAFKA_REACHABLE).filter(v -> v < 1).ifPresent(v -> out.add(new Breach("primary-unreachable", s.component(),
           s.component() + " unreachable: " + s.detail(), unreachableFor)));
-      metric(s, Metrics.BROKER_HEALTH).filter(v -> v < minBrokerHealth).ifPresent(v -> out.add(new Breach("cluster-health",
+      metric(s, Metrics.BROKER_HEALTH).filter(v -> v < minBrokerHealth).ifPresent(v -> out.add(new Breach("cluster-health", s.component(),
           "%s health %.0f%% below %.0f%%".formatted(s.component(), v * 100, minBrokerHealth * 100), sustainFor)));
-      metric(s, Metrics.FAILURES_IN_WINDOW).filter(v -> v > maxJobFailures).ifPresent(v -> out.add(new Breach("job-failures",
+      metric(s, Metrics.FAILURES_IN_WINDOW).filter(v -> v > maxJobFailures).ifPresent(v -> out.add(new Breach("job-failures", s.component(),
           "%s failed %.0f times in its window (more than %d)".formatted(s.component(), v, maxJobFailures), sustainFor)));
-      metric(s, Metrics.CONSUMER_LAG).filter(v -> v > maxConsumerLag).ifPresent(v -> out.add(new Breach("consumer-lag",
+      metric(s, Metrics.CONSUMER_LAG).filter(v -> v > maxConsumerLag).ifPresent(v -> out.add(new Breach("consumer-lag", s.component(),
           "%s lag %.0f records (more than %d)".formatted(s.component(), v, maxConsumerLag), sustainFor)));
     }
     return out;

@@ -50,6 +50,23 @@ class FailoverMonitorTest {
   }
 
   @Test
+  void an_outage_whose_error_text_changes_between_probes_still_fails_over_after_the_unreachable_threshold() {
+    java.util.concurrent.atomic.AtomicInteger round = new java.util.concurrent.atomic.AtomicInteger();
+    HealthProbe flapping = () -> new HealthSignal("kafka us-east-1", HealthSignal.Status.FAILED,
+        "Kafka cluster us-east-1 did not answer within PT5S (" + (round.getAndIncrement() % 2 == 0 ? "TimeoutException)" : "ExecutionException)"),
+        Map.of(Metrics.KAFKA_REACHABLE, 0.0, Metrics.BROKER_HEALTH, 0.0), clock.instant());
+    FailoverMonitor m = FailoverMonitor.builder(router, FailoverPolicy.defaults().toBuilder().unreachableFor(Duration.ofSeconds(5)).build(),
+        () -> List.of(flapping), () -> WEST).clock(clock).alerts(alerts::add).build();
+    for (int second = 0; second < 5; second++) {
+      assertThat(m.evaluateOnce()).isEmpty();
+      clock.advance(Duration.ofSeconds(1));
+    }
+    FailoverMonitor.Decision d = m.evaluateOnce().orElseThrow();
+    assertThat(d.trigger()).isEqualTo("primary-unreachable"); // not cluster-health, which would take its 30 s
+    assertThat(d.detectionToSwitch()).isEqualTo(Duration.ofSeconds(5));
+  }
+
+  @Test
   void a_blip_shorter_than_the_threshold_causes_no_failover() {
     FailoverMonitor m = monitor(FailoverPolicy.defaults());
     metrics.set(Map.of(Metrics.KAFKA_REACHABLE, 0.0));
