@@ -11,11 +11,12 @@ import java.util.stream.Stream;
 
 /**
  * CPU time of this process, split by who spent it: the benchmark's own thread (the consumer), the broker, the garbage
- * collector, the JIT compiler, other live threads, and threads that ended during the measurement (a backup's writers).
+ * collector, the JIT compiler, other live threads, and threads that ended during the measurement (a backup's writers,
+ * and its admin client).
  * The split reads {@code /proc/self/task/*}/stat, so it is Linux only; elsewhere everything but the total is "ended".
  */
 final class CpuUse {
-  static final List<String> GROUPS = List.of("consumer", "ended (writers)", "broker", "gc", "jit", "other");
+  static final List<String> GROUPS = List.of("consumer", "ended threads", "broker", "gc", "jit", "other");
   /** Linux reports thread times in clock ticks of 1/100 s (USER_HZ). */
   private static final long MILLIS_PER_TICK = 10;
   private static final com.sun.management.OperatingSystemMXBean OS =
@@ -65,7 +66,7 @@ final class CpuUse {
       out.merge(e.getKey(), spent, Long::sum);
       live += spent;
     }
-    out.merge("ended (writers)", Math.max(0, (processNanos - before.processNanos) / 1_000_000 - live), Long::sum);
+    out.merge("ended threads", Math.max(0, (processNanos - before.processNanos) / 1_000_000 - live), Long::sum);
     return out;
   }
 

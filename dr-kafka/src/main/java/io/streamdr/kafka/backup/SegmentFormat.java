@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
 
 /**
@@ -62,7 +63,8 @@ public final class SegmentFormat {
     private final OutputStream sink;
     private final int level;
     private OutputStream out;
-    private DirectZstd zstd;
+    /** Volatile: a backup that aborts discards the writer from another thread. */
+    private volatile DirectZstd zstd;
     private int codec = -1;
     private final CRC32C crc = new CRC32C();
     private byte[] buf = new byte[PROBE_BYTES + CHUNK];
@@ -188,7 +190,10 @@ public final class SegmentFormat {
       sink.flush();
     }
 
-    /** Abandons the segment: frees zstd's native state and buffers, writes nothing more to the sink. */
+    /**
+     * Abandons the segment: frees zstd's native state and buffers, writes nothing more to the sink. Unlike the rest of
+     * the writer, it may be called from another thread, while a write is still running; it never blocks.
+     */
     public void discard() {
       if (zstd != null) {
         zstd.discard();
@@ -399,15 +404,17 @@ public final class SegmentFormat {
     private final ByteBuffer in = buffer();
     private final ByteBuffer compressed = buffer();
     private final ZstdDirectBufferCompressingStreamNoFinalizer stream;
+    /** Held while the native stream is in use; the native stream must never be freed under a running call. */
+    private final ReentrantLock lock = new ReentrantLock();
     private boolean open = true;
-    private boolean discarding;
+    private volatile boolean discarded;
 
     DirectZstd(OutputStream sink, int level) throws IOException {
       this.stream = new ZstdDirectBufferCompressingStreamNoFinalizer(compressed, level) {
         @Override
         protected ByteBuffer flushBuffer(ByteBuffer full) throws IOException {
           full.flip();
-          while (full.hasRemaining() && !discarding) {
+          while (full.hasRemaining() && !discarded) {
             int n = Math.min(out.length, full.remaining());
             full.get(out, 0, n);
             sink.write(out, 0, n);
@@ -427,28 +434,44 @@ public final class SegmentFormat {
       write(new byte[] {(byte) b}, 0, 1);
     }
 
-    /** Synchronized with {@link #close()}: a backup aborted from another thread never frees the stream mid-call. */
     @Override
-    public synchronized void write(byte[] b, int off, int len) throws IOException {
-      if (!open) {
-        throw new IOException("segment compressor already closed");
+    public void write(byte[] b, int off, int len) throws IOException {
+      lock.lock();
+      try {
+        if (!open || discarded) {
+          throw new IOException("segment compressor already " + (discarded ? "discarded" : "closed"));
+        }
+        while (len > 0) {
+          int n = Math.min(len, BUFFER);
+          in.clear().put(b, off, n).flip();
+          stream.compress(in);
+          off += n;
+          len -= n;
+        }
+      } finally {
+        lock.unlock();
       }
-      while (len > 0) {
-        int n = Math.min(len, BUFFER);
-        in.clear().put(b, off, n).flip();
-        stream.compress(in);
-        off += n;
-        len -= n;
+      if (discarded) {
+        freeIfIdle(); // discarded by another thread while this write ran: that thread left the freeing to this one
       }
     }
 
     /** Ends the zstd frame, writing what remains of it to the sink (which stays open). */
     @Override
-    public synchronized void close() throws IOException {
+    public void close() throws IOException {
+      lock.lock();
+      try {
+        end();
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    private void end() throws IOException {
       if (open) {
         open = false;
         try {
-          stream.close(); // hands the end of the frame to flushBuffer, then frees the native stream
+          stream.close(); // hands the end of the frame to flushBuffer (which drops it once discarded), frees the stream
         } finally {
           POOL.offer(in);
           POOL.offer(compressed);
@@ -457,15 +480,25 @@ public final class SegmentFormat {
     }
 
     /**
-     * Frees the native stream and the buffers; nothing more reaches the sink. Never throws: it runs while a backup
-     * aborts, which must neither hide the failure that caused it nor skip the target's own abort.
+     * Frees the native stream and the buffers; nothing more reaches the sink. Never blocks and never throws: it runs
+     * while a backup aborts, perhaps while a writer thread is still stuck in a write to the target, and an abort must
+     * neither hang, nor hide the failure that caused it, nor skip the target's own abort. If a write is running, that
+     * write frees the stream when it returns.
      */
-    synchronized void discard() {
-      discarding = true;
-      try {
-        close();
-      } catch (IOException | RuntimeException e) {
-        // the segment is being abandoned; zstd's complaint about ending it changes nothing
+    void discard() {
+      discarded = true;
+      freeIfIdle();
+    }
+
+    private void freeIfIdle() {
+      if (lock.tryLock()) {
+        try {
+          end();
+        } catch (IOException | RuntimeException e) {
+          // the segment is abandoned; zstd's complaint about ending it changes nothing
+        } finally {
+          lock.unlock();
+        }
       }
     }
   }

@@ -653,8 +653,8 @@ public final class TopicBackup {
     }
 
     void abort() {
+      out.abort(); // first: a writer still blocked writing to the target is released by the abort
       writer.discard();
-      out.abort();
     }
   }
 

@@ -218,4 +218,65 @@ class SegmentFormatTest {
       });
     }
   }
+
+  @Test
+  void discarding_while_a_write_is_stuck_in_the_sink_returns_at_once_and_nothing_more_reaches_the_sink() throws Exception {
+    java.util.concurrent.CountDownLatch stuck = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicInteger writesAfterRelease = new java.util.concurrent.atomic.AtomicInteger();
+    java.io.OutputStream sink = new java.io.OutputStream() {
+      @Override
+      public void write(int b) {
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        if (release.getCount() == 0) {
+          writesAfterRelease.incrementAndGet();
+        } else if (armed.get()) {
+          stuck.countDown(); // a target that stopped answering: the write blocks until released
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+    };
+    java.util.Random random = new java.util.Random(11);
+    // half random, half constant: zstd is chosen and its output fills the 128 KiB buffer that goes to the sink
+    java.util.function.IntFunction<byte[]> value = i -> {
+      byte[] v = new byte[1024];
+      random.nextBytes(v);
+      Arrays.fill(v, 512, 1024, (byte) 'x');
+      return v;
+    };
+    SegmentFormat.Writer w = new SegmentFormat.Writer(sink, 1);
+    for (BackupRecord r : records(400, value)) {
+      w.write(r);
+    }
+    assertThat(w.codec()).isEqualTo(SegmentFormat.CODEC_ZSTD);
+    armed.set(true);
+    java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      java.util.concurrent.Future<?> writing = writer.submit(() -> {
+        for (BackupRecord r : records(20_000, value)) {
+          w.write(r);
+        }
+        return null;
+      });
+      assertThat(stuck.await(60, java.util.concurrent.TimeUnit.SECONDS)).as("a write reached the sink and blocked").isTrue();
+      // the abort's discard must not wait for the stuck write (it would hang the abort and skip the target's abort)
+      java.util.concurrent.CompletableFuture.runAsync(w::discard).get(60, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(writing).isNotDone();
+      release.countDown();
+      assertThatThrownBy(() -> writing.get(60, java.util.concurrent.TimeUnit.SECONDS))
+          .hasRootCauseInstanceOf(java.io.IOException.class).hasRootCauseMessage("segment compressor already discarded");
+      assertThat(writesAfterRelease).hasValue(0);
+    } finally {
+      release.countDown();
+      writer.shutdownNow();
+    }
+  }
 }
