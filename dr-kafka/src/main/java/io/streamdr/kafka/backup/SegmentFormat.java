@@ -281,6 +281,63 @@ public final class SegmentFormat {
 
     /** The next record, or null at the end frame. */
     public BackupRecord next() {
+      Cursor c = nextRecordFrame();
+      if (c == null) {
+        return null;
+      }
+      try {
+        long offset = c.i64();
+        long timestamp = c.i64();
+        byte tsType = c.u8();
+        byte[] key = c.bytes();
+        byte[] value = c.bytes();
+        int n = c.i32();
+        if (n < 0) {
+          throw new ArrayIndexOutOfBoundsException("negative header count");
+        }
+        List<Map.Entry<String, byte[]>> headers = n == 0 ? List.of() : new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          headers.add(new AbstractMap.SimpleImmutableEntry<>(new String(c.bytes(), StandardCharsets.UTF_8), c.bytes()));
+        }
+        records++;
+        return new BackupRecord(offset, timestamp, tsType, key, value, headers);
+      } catch (ArrayIndexOutOfBoundsException | NegativeArraySizeException e) {
+        throw corrupt("has a malformed frame " + frameNo);
+      }
+    }
+
+    /**
+     * Checks the next record as {@link #next()} does, its frame's CRC and that its fields fit the frame, without
+     * building it: verification reads every record of a backup and keeps none.
+     *
+     * @return false at the end frame
+     */
+    public boolean skip() {
+      Cursor c = nextRecordFrame();
+      if (c == null) {
+        return false;
+      }
+      try {
+        c.skip(8 + 8 + 1);
+        c.skipBytes();
+        c.skipBytes();
+        int n = c.i32();
+        if (n < 0) {
+          throw new ArrayIndexOutOfBoundsException("negative header count");
+        }
+        for (int i = 0; i < n; i++) {
+          c.skipBytes();
+          c.skipBytes();
+        }
+        records++;
+        return true;
+      } catch (ArrayIndexOutOfBoundsException e) {
+        throw corrupt("has a malformed frame " + frameNo);
+      }
+    }
+
+    /** Reads the next frame and checks its CRC; a cursor after its type byte for a record, null at the end frame. */
+    private Cursor nextRecordFrame() {
       if (ended) {
         return null;
       }
@@ -318,23 +375,12 @@ public final class SegmentFormat {
         if (type != TYPE_RECORD) {
           throw corrupt("has a frame of unknown type " + type);
         }
-        long offset = c.i64();
-        long timestamp = c.i64();
-        byte tsType = c.u8();
-        byte[] key = c.bytes();
-        byte[] value = c.bytes();
-        int n = c.i32();
-        List<Map.Entry<String, byte[]>> headers = n == 0 ? List.of() : new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-          headers.add(new AbstractMap.SimpleImmutableEntry<>(new String(c.bytes(), StandardCharsets.UTF_8), c.bytes()));
-        }
-        records++;
-        return new BackupRecord(offset, timestamp, tsType, key, value, headers);
+        return c;
       } catch (EOFException e) {
         throw corrupt("is truncated inside frame " + frameNo);
       } catch (IOException e) {
         throw corrupt("cannot be decompressed: " + e.getMessage());
-      } catch (ArrayIndexOutOfBoundsException | NegativeArraySizeException e) {
+      } catch (ArrayIndexOutOfBoundsException e) {
         throw corrupt("has a malformed frame " + frameNo);
       }
     }
@@ -380,6 +426,19 @@ public final class SegmentFormat {
       byte[] out = Arrays.copyOfRange(b, p, p + n);
       p += n;
       return out;
+    }
+
+    void skip(int n) {
+      check(n);
+      p += n;
+    }
+
+    /** Steps over a {@code bytes} field (length -1 is null). */
+    void skipBytes() {
+      int n = i32();
+      if (n != -1) {
+        skip(n);
+      }
     }
 
     private void check(int n) {

@@ -346,7 +346,7 @@ public final class TopicRestore {
     long records = 0;
     try (InputStream raw = source.open(key); DigestInputStream in = new DigestInputStream(raw, sha);
          SegmentFormat.Reader reader = new SegmentFormat.Reader(in, s.key())) {
-      while (reader.next() != null) {
+      while (reader.skip()) {
         records++;
       }
       in.transferTo(java.io.OutputStream.nullOutputStream());

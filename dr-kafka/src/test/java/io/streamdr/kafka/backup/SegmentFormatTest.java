@@ -47,6 +47,31 @@ class SegmentFormatTest {
     return out;
   }
 
+  /** Counts the records as verification does, with {@link SegmentFormat.Reader#skip()}. */
+  static long skipAll(byte[] bytes) throws Exception {
+    long n = 0;
+    try (SegmentFormat.Reader r = new SegmentFormat.Reader(new ByteArrayInputStream(bytes), "test.seg")) {
+      while (r.skip()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** A segment without compression holding one frame with this body, its CRC correct, and a matching end frame. */
+  private static byte[] uncompressedSegmentWithOneFrame(byte[] body) {
+    java.nio.ByteBuffer seg = java.nio.ByteBuffer.allocate(SegmentFormat.MAGIC.length + 2 + 8 + body.length + 8 + 25);
+    seg.put(SegmentFormat.MAGIC).put((byte) SegmentFormat.VERSION).put((byte) SegmentFormat.CODEC_NONE);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(body);
+    seg.putInt(body.length).putInt((int) crc.getValue()).put(body);
+    java.nio.ByteBuffer end = java.nio.ByteBuffer.allocate(25).put(SegmentFormat.TYPE_END).putLong(1).putLong(0).putLong(0);
+    crc.reset();
+    crc.update(end.array());
+    seg.putInt(25).putInt((int) crc.getValue()).put(end.array());
+    return seg.array();
+  }
+
   private static List<BackupRecord> records(int n, java.util.function.IntFunction<byte[]> value) {
     List<BackupRecord> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -127,6 +152,51 @@ class SegmentFormatTest {
     assertThat(back.get(1).key()).isNull();
     assertThat(back.get(2).key()).isNotNull().isEmpty();
     assertThat(back.get(3).value()).isNull();
+  }
+
+  @Test
+  void skipping_checks_and_counts_every_record_kind_in_both_codecs_as_reading_does() throws Exception {
+    java.util.Random random = new java.util.Random(5);
+    List<BackupRecord> incompressible = records(300, i -> {
+      byte[] v = new byte[i % 100 == 99 ? 1024 * 1024 : 900];
+      random.nextBytes(v);
+      return v;
+    });
+    List<BackupRecord> compressible = new ArrayList<>(RECORDS);
+    compressible.addAll(records(2_000, i -> b("{\"op\":\"u\",\"id\":" + i + "}")));
+    for (List<BackupRecord> records : List.of(RECORDS, incompressible, compressible)) {
+      byte[] seg = segment(records);
+      assertThat(skipAll(seg)).isEqualTo(read(seg).size()).isEqualTo(records.size());
+    }
+    assertThat(codec(segment(incompressible))).isEqualTo(SegmentFormat.CODEC_NONE);
+    assertThat(codec(segment(compressible))).isEqualTo(SegmentFormat.CODEC_ZSTD);
+  }
+
+  @Test
+  void skipping_detects_what_reading_detects() throws Exception {
+    byte[] flipped = segment(RECORDS);
+    flipped[flipped.length / 2] ^= 0x10;
+    byte[] good = segment(RECORDS);
+    byte[] truncated = Arrays.copyOf(good, good.length / 2);
+    for (byte[] damaged : List.of(flipped, truncated)) {
+      assertThatThrownBy(() -> skipAll(damaged)).isInstanceOf(BackupCorruptedException.class).hasMessageContaining("test.seg");
+    }
+  }
+
+  @Test
+  void a_frame_whose_crc_holds_but_whose_fields_overrun_it_is_malformed_to_reading_and_skipping() {
+    // a record frame: type, offset, timestamp, timestamp type, then a key that claims 1000 bytes of a 4-byte rest
+    byte[] body = java.nio.ByteBuffer.allocate(1 + 8 + 8 + 1 + 4 + 4).put(SegmentFormat.TYPE_RECORD).putLong(0).putLong(0)
+        .put((byte) 0).putInt(1000).put(b("abcd")).array();
+    byte[] seg = uncompressedSegmentWithOneFrame(body);
+    assertThatThrownBy(() -> read(seg)).isInstanceOf(BackupCorruptedException.class).hasMessageContaining("malformed frame 1");
+    assertThatThrownBy(() -> skipAll(seg)).isInstanceOf(BackupCorruptedException.class).hasMessageContaining("malformed frame 1");
+    // a negative header count
+    byte[] negative = java.nio.ByteBuffer.allocate(1 + 8 + 8 + 1 + 4 + 4 + 4).put(SegmentFormat.TYPE_RECORD).putLong(0).putLong(0)
+        .put((byte) 0).putInt(-1).putInt(-1).putInt(-3).array();
+    byte[] seg2 = uncompressedSegmentWithOneFrame(negative);
+    assertThatThrownBy(() -> read(seg2)).isInstanceOf(BackupCorruptedException.class).hasMessageContaining("malformed frame 1");
+    assertThatThrownBy(() -> skipAll(seg2)).isInstanceOf(BackupCorruptedException.class).hasMessageContaining("malformed frame 1");
   }
 
   @Test
