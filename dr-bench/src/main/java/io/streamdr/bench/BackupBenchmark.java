@@ -209,7 +209,7 @@ public final class BackupBenchmark {
   }
 
   /** The same records as the topic holds, built before timing so the baseline measures only producing. */
-  private static List<ProducerRecord<byte[], byte[]>> generate(String topic, String dataset, int records) {
+  static List<ProducerRecord<byte[], byte[]>> generate(String topic, String dataset, int records) {
     Random random = new Random(42);
     List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(records);
     for (int i = 0; i < records; i++) {
@@ -219,7 +219,7 @@ public final class BackupBenchmark {
     return out;
   }
 
-  private static void sendAll(EmbeddedKafkaCluster kafka, List<ProducerRecord<byte[], byte[]>> records) {
+  static void sendAll(EmbeddedKafkaCluster kafka, List<ProducerRecord<byte[], byte[]>> records) {
     try (KafkaProducer<byte[], byte[]> p = loadProducer(kafka, true)) {
       for (ProducerRecord<byte[], byte[]> r : records) {
         p.send(r);

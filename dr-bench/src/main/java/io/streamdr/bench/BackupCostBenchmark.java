@@ -20,7 +20,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.function.ToDoubleFunction;
 
 /**
  * Where a backup's time goes: the read limit (BackupBenchmark's bare poll loop) against TopicBackup writing to a
@@ -48,15 +47,15 @@ public final class BackupCostBenchmark {
       String topic = "cost-" + dataset;
       kafka.createTopic(topic, BackupBenchmark.PARTITIONS, 1, Map.of("retention.ms", "-1"));
       double mb = BackupBenchmark.produce(kafka, topic, dataset, records) / 1e6;
-      Map<String, List<Run>> runs = new LinkedHashMap<>();
+      Map<String, List<CpuUse.Run>> runs = new LinkedHashMap<>();
       for (int round = 0; round <= rounds; round++) {
-        measure(runs, round, READ_LIMIT, mb, () -> BackupBenchmark.bareConsume(kafka, topic, records));
+        CpuUse.measure(runs, round, READ_LIMIT, mb, () -> BackupBenchmark.bareConsume(kafka, topic, records));
         for (String method : List.of("backup, segments discarded, no SHA-256", "backup, segments discarded, SHA-256",
             "backup to disk")) {
           Path dir = work.resolve("round-" + round + "-" + runs.size());
           BackupTarget files = new FileSystemBackupTarget(dir);
           BackupTarget target = method.endsWith("disk") ? files : new SegmentsDiscarded(files, method.endsWith(", SHA-256"));
-          measure(runs, round, method, mb, () -> {
+          CpuUse.measure(runs, round, method, mb, () -> {
             BackupManifest m = TopicBackup.builder(kafka.clientConfig(), target).topics(List.of(topic)).build().full("cost");
             if (m.records() != records) {
               throw new IllegalStateException("backed up " + m.records() + " records, expected " + records);
@@ -67,59 +66,10 @@ public final class BackupCostBenchmark {
       }
       System.out.printf(Locale.ROOT, "%n%s: %,d records, %.1f MB, %d rounds after a warm-up (medians), %d cores%n", dataset, records, mb,
           rounds, Runtime.getRuntime().availableProcessors());
-      print(runs);
+      CpuUse.print(runs, READ_LIMIT, List.of("consumer", "ended threads", "broker", "gc", "jit", "other"));
     } finally {
       BackupBenchmark.deleteTree(work);
     }
-  }
-
-  /** One timed run: the megabytes it moved, its wall time, and the CPU the process spent meanwhile, in total and by group. */
-  private record Run(double mb, double seconds, double cpuSeconds, Map<String, Long> cpuMillis) {
-    double mbPerSecond() {
-      return mb / seconds;
-    }
-
-    double coresBusy() {
-      return cpuSeconds / seconds;
-    }
-
-    double cpuSecondsPerGb() {
-      return cpuSeconds / (mb / 1e3);
-    }
-  }
-
-  private static void measure(Map<String, List<Run>> runs, int round, String method, double mb, BackupBenchmark.Body body)
-      throws Exception {
-    System.gc();
-    CpuUse before = CpuUse.now();
-    long t0 = System.nanoTime();
-    body.run();
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    CpuUse after = CpuUse.now();
-    if (round > 0) {
-      runs.computeIfAbsent(method, k -> new ArrayList<>()).add(new Run(mb, seconds, after.secondsSince(before), after.millisByGroupSince(before)));
-    }
-  }
-
-  private static double median(List<Run> runs, ToDoubleFunction<Run> column) {
-    return BackupBenchmark.median(runs.stream().map(column::applyAsDouble).toList());
-  }
-
-  private static void print(Map<String, List<Run>> runs) {
-    double limit = median(runs.get(READ_LIMIT), Run::mbPerSecond);
-    System.out.printf(Locale.ROOT, "%-42s %13s %6s %6s %8s   %s%n", "", "", "ratio", "cores", "CPU-s/GB", "MB/s by round");
-    runs.forEach((method, r) -> System.out.printf(Locale.ROOT, "%-42s %8.0f MB/s %6.2f %6.2f %8.2f   %s%n", method,
-        median(r, Run::mbPerSecond), median(r, Run::mbPerSecond) / limit, median(r, Run::coresBusy), median(r, Run::cpuSecondsPerGb),
-        r.stream().map(x -> String.format(Locale.ROOT, "%.0f", x.mbPerSecond())).toList()));
-    System.out.printf(Locale.ROOT, "%nCPU-seconds per GB by thread group, over all counted rounds:%n%-42s", "");
-    CpuUse.GROUPS.forEach(g -> System.out.printf(Locale.ROOT, " %15s", g));
-    System.out.println();
-    runs.forEach((method, r) -> {
-      double gb = r.stream().mapToDouble(Run::mb).sum() / 1e3;
-      System.out.printf(Locale.ROOT, "%-42s", method);
-      CpuUse.GROUPS.forEach(g -> System.out.printf(Locale.ROOT, " %15.2f", r.stream().mapToLong(x -> x.cpuMillis().get(g)).sum() / 1e3 / gb));
-      System.out.println();
-    });
   }
 
   private static double sha256Rate() throws Exception {
