@@ -297,7 +297,7 @@ public final class SegmentFormat {
         }
         List<Map.Entry<String, byte[]>> headers = n == 0 ? List.of() : new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-          headers.add(new AbstractMap.SimpleImmutableEntry<>(new String(c.bytes(), StandardCharsets.UTF_8), c.bytes()));
+          headers.add(new AbstractMap.SimpleImmutableEntry<>(c.string(), c.bytes()));
         }
         records++;
         return new BackupRecord(offset, timestamp, tsType, key, value, headers);
@@ -326,7 +326,7 @@ public final class SegmentFormat {
           throw new ArrayIndexOutOfBoundsException("negative header count");
         }
         for (int i = 0; i < n; i++) {
-          c.skipBytes();
+          c.skip(c.i32()); // a header's name, never null
           c.skipBytes();
         }
         records++;
@@ -424,6 +424,15 @@ public final class SegmentFormat {
       }
       check(n);
       byte[] out = Arrays.copyOfRange(b, p, p + n);
+      p += n;
+      return out;
+    }
+
+    /** A {@code string} field: a header's name, which is never null. */
+    String string() {
+      int n = i32();
+      check(n);
+      String out = new String(b, p, n, StandardCharsets.UTF_8);
       p += n;
       return out;
     }

@@ -197,6 +197,12 @@ class SegmentFormatTest {
     byte[] seg2 = uncompressedSegmentWithOneFrame(negative);
     assertThatThrownBy(() -> read(seg2)).isInstanceOf(BackupCorruptedException.class).hasMessageContaining("malformed frame 1");
     assertThatThrownBy(() -> skipAll(seg2)).isInstanceOf(BackupCorruptedException.class).hasMessageContaining("malformed frame 1");
+    // a header whose name is null
+    byte[] nullName = java.nio.ByteBuffer.allocate(1 + 8 + 8 + 1 + 4 + 4 + 4 + 4 + 4).put(SegmentFormat.TYPE_RECORD).putLong(0)
+        .putLong(0).put((byte) 0).putInt(-1).putInt(-1).putInt(1).putInt(-1).putInt(-1).array();
+    byte[] seg3 = uncompressedSegmentWithOneFrame(nullName);
+    assertThatThrownBy(() -> read(seg3)).isInstanceOf(BackupCorruptedException.class).hasMessageContaining("malformed frame 1");
+    assertThatThrownBy(() -> skipAll(seg3)).isInstanceOf(BackupCorruptedException.class).hasMessageContaining("malformed frame 1");
   }
 
   @Test
