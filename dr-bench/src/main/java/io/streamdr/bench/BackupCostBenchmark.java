@@ -66,7 +66,7 @@ public final class BackupCostBenchmark {
       }
       System.out.printf(Locale.ROOT, "%n%s: %,d records, %.1f MB, %d rounds after a warm-up (medians), %d cores%n", dataset, records, mb,
           rounds, Runtime.getRuntime().availableProcessors());
-      CpuUse.print(runs, READ_LIMIT, List.of("consumer", "ended threads", "broker", "gc", "jit", "other"));
+      CpuUse.print(runs, READ_LIMIT, "consumer");
     } finally {
       BackupBenchmark.deleteTree(work);
     }

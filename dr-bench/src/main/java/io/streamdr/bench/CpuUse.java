@@ -107,16 +107,16 @@ final class CpuUse {
 
   /**
    * Prints each method's median MB/s, its ratio to {@code baseline}'s, cores busy and CPU-s/GB, then CPU-s/GB by
-   * thread group under the column names {@code labels} (one per {@link #GROUPS} entry).
+   * thread group, the benchmark's own thread's column named {@code mainThread} (what it does there).
    */
-  static void print(Map<String, List<Run>> runs, String baseline, List<String> labels) {
+  static void print(Map<String, List<Run>> runs, String baseline, String mainThread) {
     double base = median(runs.get(baseline), Run::mbPerSecond);
     System.out.printf(Locale.ROOT, "%-44s %13s %6s %6s %8s   %s%n", "", "", "ratio", "cores", "CPU-s/GB", "MB/s by round");
     runs.forEach((method, r) -> System.out.printf(Locale.ROOT, "%-44s %8.0f MB/s %6.2f %6.2f %8.2f   %s%n", method,
         median(r, Run::mbPerSecond), median(r, Run::mbPerSecond) / base, median(r, Run::coresBusy), median(r, Run::cpuSecondsPerGb),
         r.stream().map(x -> String.format(Locale.ROOT, "%.0f", x.mbPerSecond())).toList()));
     System.out.printf(Locale.ROOT, "%nCPU-seconds per GB by thread group, over all counted rounds:%n%-44s", "");
-    labels.forEach(g -> System.out.printf(Locale.ROOT, " %15s", g));
+    GROUPS.forEach(g -> System.out.printf(Locale.ROOT, " %15s", g.equals("main") ? mainThread : g));
     System.out.println();
     runs.forEach((method, r) -> {
       double gb = r.stream().mapToDouble(Run::mb).sum() / 1e3;

@@ -291,17 +291,14 @@ public final class SegmentFormat {
         byte tsType = c.u8();
         byte[] key = c.bytes();
         byte[] value = c.bytes();
-        int n = c.i32();
-        if (n < 0) {
-          throw new ArrayIndexOutOfBoundsException("negative header count");
-        }
+        int n = c.count();
         List<Map.Entry<String, byte[]>> headers = n == 0 ? List.of() : new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
           headers.add(new AbstractMap.SimpleImmutableEntry<>(c.string(), c.bytes()));
         }
         records++;
         return new BackupRecord(offset, timestamp, tsType, key, value, headers);
-      } catch (ArrayIndexOutOfBoundsException | NegativeArraySizeException e) {
+      } catch (ArrayIndexOutOfBoundsException e) {
         throw corrupt("has a malformed frame " + frameNo);
       }
     }
@@ -321,12 +318,8 @@ public final class SegmentFormat {
         c.skip(8 + 8 + 1);
         c.skipBytes();
         c.skipBytes();
-        int n = c.i32();
-        if (n < 0) {
-          throw new ArrayIndexOutOfBoundsException("negative header count");
-        }
-        for (int i = 0; i < n; i++) {
-          c.skip(c.i32()); // a header's name, never null
+        for (int i = c.count(); i > 0; i--) {
+          c.skip(c.i32()); // a header's name: a string, never null
           c.skipBytes();
         }
         records++;
@@ -426,6 +419,15 @@ public final class SegmentFormat {
       byte[] out = Arrays.copyOfRange(b, p, p + n);
       p += n;
       return out;
+    }
+
+    /** A count (of headers), which cannot be negative. */
+    int count() {
+      int n = i32();
+      if (n < 0) {
+        throw new ArrayIndexOutOfBoundsException("negative count " + n);
+      }
+      return n;
     }
 
     /** A {@code string} field: a header's name, which is never null. */
