@@ -76,6 +76,7 @@ public final class TopicRestore {
   private final Instant pointInTime;
   private final Integer replicationFactor;
   private final boolean restoreGroups;
+  private final int parallelism;
 
   private TopicRestore(Builder b) {
     this.source = b.source;
@@ -86,6 +87,7 @@ public final class TopicRestore {
     this.pointInTime = b.pointInTime;
     this.replicationFactor = b.replicationFactor;
     this.restoreGroups = b.restoreGroups;
+    this.parallelism = b.parallelism;
   }
 
   /**
@@ -146,46 +148,20 @@ public final class TopicRestore {
         state = new RestoreState(restoreId, baseOffsets(admin, selected), false);
         source.put(stateKey, Json.MAPPER.writeValueAsBytes(state));
       }
+      Map<String, Long> endNow = endOffsets(admin, selected);
+      List<PartitionTask> work = new ArrayList<>();
+      for (BackupManifest.TopicEntry t : selected) {
+        for (BackupManifest.PartitionEntry p : t.partitions()) {
+          work.add(new PartitionTask(t.name(), p.partition(), segments(chain, t.name(), p.partition())));
+        }
+      }
+      List<Produced> produced = produceAll(work, state, endNow, last);
       List<RestoreReport.PartitionRestore> results = new ArrayList<>();
       Map<String, Map<String, Long>> groupTargets = new TreeMap<>();
-      Map<String, Long> endNow = endOffsets(admin, selected);
-      // partitions are verified ahead on a pool while earlier ones are produced; a partition is produced only once all
-      // its segments verified, so nothing of a corrupt partition is ever written
-      java.util.concurrent.ExecutorService verifiers = java.util.concurrent.Executors.newFixedThreadPool(
-          Math.max(1, Runtime.getRuntime().availableProcessors()), r -> {
-            Thread t = new Thread(r, "streamdr-restore-verify");
-            t.setDaemon(true);
-            return t;
-          });
-      AtomicReference<Exception> failure = new AtomicReference<>();
-      try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
-        List<Object[]> work = new ArrayList<>();
-        for (BackupManifest.TopicEntry t : selected) {
-          for (BackupManifest.PartitionEntry p : t.partitions()) {
-            List<Seg> segments = segments(chain, t.name(), p.partition());
-            work.add(new Object[] {t, p, segments, verifiers.submit(() -> verify(segments))});
-          }
-        }
-        for (Object[] w : work) {
-          BackupManifest.TopicEntry t = (BackupManifest.TopicEntry) w[0];
-          BackupManifest.PartitionEntry p = (BackupManifest.PartitionEntry) w[1];
-          @SuppressWarnings("unchecked")
-          List<Seg> segments = (List<Seg>) w[2];
-          awaitVerified((Future<?>) w[3]);
-          String tpKey = targetTopic(t.name()) + "-" + p.partition();
-          long base = state.baseOffsets().get(tpKey);
-          long already = endNow.get(tpKey) - base;
-          Map<String, Long> groupSource = groupOffsets(last, t.name(), p.partition());
-          results.add(produce(producer, t.name(), p.partition(), segments, base, already, groupSource, groupTargets, failure));
-        }
-        producer.flush();
-      } finally {
-        verifiers.shutdownNow();
-      }
-      if (failure.get() != null) {
-        throw new DrException("cluster", String.valueOf(clientConfig.get("bootstrap.servers")),
-            "Producing the restore of %s failed: %s; run the same restore again to resume without duplicates"
-                .formatted(backupId, failure.get().getMessage()), failure.get(), true);
+      for (Produced p : produced) {
+        results.add(p.result());
+        p.groupOffsets().forEach((group, offset) -> groupTargets.computeIfAbsent(group, k -> new TreeMap<>())
+            .put(p.result().targetTopic() + "-" + p.result().partition(), offset));
       }
       if (restoreGroups) {
         commitGroups(admin, groupTargets);
@@ -380,6 +356,89 @@ public final class TopicRestore {
     return out;
   }
 
+  /** A partition to restore: its source topic, number and segments, full backup first. */
+  private record PartitionTask(String topic, int partition, List<Seg> segments) {}
+
+  /** What producing one partition did, and the offsets its stored group offsets map to on the target. */
+  private record Produced(RestoreReport.PartitionRestore result, Map<String, Long> groupOffsets) {}
+
+  /** The first send the producer reported as failed, with the partition it was for. */
+  private record SendFailure(String topic, int partition, Exception cause) {}
+
+  /**
+   * Produces the partitions, up to {@link Builder#parallelism(int)} at once through one producer, so each produce
+   * request carries batches of several partitions and every leader broker is written at the same time. Segments are
+   * verified ahead on another pool; a partition starts producing only once all its segments verified, so nothing of a
+   * corrupt partition is ever written. The first failure stops the others where they are (each resumable); it is
+   * thrown once every partition has stopped and the producer has flushed.
+   */
+  private List<Produced> produceAll(List<PartitionTask> work, RestoreState state, Map<String, Long> endNow, BackupManifest last) {
+    int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    java.util.concurrent.ExecutorService verifiers = java.util.concurrent.Executors.newFixedThreadPool(threads, daemon("streamdr-restore-verify"));
+    java.util.concurrent.ExecutorService producers = java.util.concurrent.Executors.newFixedThreadPool(
+        Math.min(parallelism, work.size()), daemon("streamdr-restore-produce"));
+    AtomicReference<SendFailure> sendFailure = new AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    List<Future<Produced>> futures = new ArrayList<>();
+    RuntimeException first = null;
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (PartitionTask task : work) {
+        Future<?> verified = verifiers.submit(() -> verify(task.segments()));
+        futures.add(producers.submit(() -> {
+          try {
+            awaitVerified(verified);
+            if (stop.get()) {
+              return null;
+            }
+            String tpKey = targetTopic(task.topic()) + "-" + task.partition();
+            long base = state.baseOffsets().get(tpKey);
+            return produce(producer, task, base, endNow.get(tpKey) - base, groupOffsets(last, task.topic(), task.partition()),
+                sendFailure, stop);
+          } catch (RuntimeException e) {
+            stop.set(true);
+            throw e;
+          }
+        }));
+      }
+      List<Produced> out = new ArrayList<>();
+      for (Future<Produced> f : futures) {
+        try {
+          out.add(f.get());
+        } catch (ExecutionException e) {
+          RuntimeException cause = e.getCause() instanceof RuntimeException r ? r
+              : new DrException("Restoring a partition of %s failed: %s".formatted(backupId, e.getCause()), e.getCause());
+          first = first == null ? cause : first;
+        } catch (InterruptedException e) {
+          stop.set(true);
+          Thread.currentThread().interrupt();
+          throw new DrException("Interrupted while restoring " + backupId, e);
+        }
+      }
+      producer.flush();
+      if (first != null) {
+        throw first;
+      }
+      SendFailure failed = sendFailure.get();
+      if (failed != null) {
+        throw new DrException("topic", failed.topic(), "Producing to %s-%d failed: %s; run the same restore again to resume without duplicates"
+            .formatted(failed.topic(), failed.partition(), failed.cause().getMessage()), failed.cause(), true);
+      }
+      return out;
+    } finally {
+      stop.set(true);
+      producers.shutdown();
+      verifiers.shutdownNow();
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
   private static void awaitVerified(Future<?> verification) {
     try {
       verification.get();
@@ -394,28 +453,31 @@ public final class TopicRestore {
     }
   }
 
-  private RestoreReport.PartitionRestore produce(KafkaProducer<byte[], byte[]> producer, String topic, int partition,
-      List<Seg> segments, long base, long already, Map<String, Long> groupSource, Map<String, Map<String, Long>> groupTargets,
-      AtomicReference<Exception> failure) {
+  /**
+   * Produces one partition's records after the {@code already} ones a previous run wrote, in order. Stops early when
+   * {@code stop} is set (another partition failed); what it sent stays, and a new run resumes after it.
+   */
+  private Produced produce(KafkaProducer<byte[], byte[]> producer, PartitionTask task, long base, long already,
+      Map<String, Long> groupSource, AtomicReference<SendFailure> sendFailure, java.util.concurrent.atomic.AtomicBoolean stop) {
+    String topic = task.topic();
+    int partition = task.partition();
     String target = targetTopic(topic);
     long index = 0; // position in the restored sequence = target offset - base
     long produced = 0;
     long cut = 0;
     Map<String, Long> mapped = new TreeMap<>();
-    boolean stopped = false;
-    for (Seg s : segments) {
-      if (stopped) {
+    boolean timeCut = false;
+    for (Seg s : task.segments()) {
+      if (timeCut || stop.get() || sendFailure.get() != null) {
         break;
       }
       try (InputStream in = source.open(new BackupKey(s.entry().key()));
            SegmentFormat.Reader reader = new SegmentFormat.Reader(in, s.entry().key())) {
         for (BackupRecord r; (r = reader.next()) != null; ) {
           if (pointInTime != null && r.timestamp() > pointInTime.toEpochMilli()) {
-            stopped = true;
-            cut++;
-            continue;
+            timeCut = true;
           }
-          if (stopped) {
+          if (timeCut) {
             cut++;
             continue;
           }
@@ -429,35 +491,31 @@ public final class TopicRestore {
             r.headers().forEach(h -> headers.add(new RecordHeader(h.getKey(), h.getValue())));
             producer.send(new ProducerRecord<>(target, partition, r.timestamp(), r.key(), r.value(), headers), (md, e) -> {
               if (e != null) {
-                failure.compareAndSet(null, e);
+                sendFailure.compareAndSet(null, new SendFailure(target, partition, e));
               }
             });
             produced++;
           }
           index++;
-          if (failure.get() != null) {
+          if (stop.get() || sendFailure.get() != null) {
             break;
           }
         }
       } catch (IOException e) {
         throw new BackupIoException(new BackupKey(s.entry().key()), "read", e);
       }
-      if (failure.get() != null) {
-        break;
-      }
     }
-    if (failure.get() != null) {
-      producer.flush();
-      throw new DrException("topic", target, "Producing to %s-%d failed: %s; run the same restore again to resume without duplicates"
-          .formatted(target, partition, failure.get().getMessage()), failure.get(), true);
+    Map<String, Long> groupOffsets = new TreeMap<>();
+    for (String group : groupSource.keySet()) {
+      groupOffsets.put(group, mapped.getOrDefault(group, base + index));
     }
-    for (Map.Entry<String, Long> g : groupSource.entrySet()) {
-      long to = mapped.getOrDefault(g.getKey(), base + index);
-      groupTargets.computeIfAbsent(g.getKey(), k -> new TreeMap<>()).put(target + "-" + partition, to);
+    if (stop.get() || sendFailure.get() != null) {
+      LOG.info("Stopped restoring {}-{} -> {}-{} after {} produced: the restore failed", topic, partition, target, partition, produced);
+    } else {
+      LOG.info("Restored {}-{} -> {}-{}: {} produced, {} already there, {} after the point in time", topic, partition, target,
+          partition, produced, Math.min(already, index), cut);
     }
-    LOG.info("Restored {}-{} -> {}-{}: {} produced, {} already there, {} after the point in time", topic, partition, target,
-        partition, produced, Math.min(already, index), cut);
-    return new RestoreReport.PartitionRestore(topic, target, partition, produced, Math.min(already, index), cut);
+    return new Produced(new RestoreReport.PartitionRestore(topic, target, partition, produced, Math.min(already, index), cut), groupOffsets);
   }
 
   private void commitGroups(Admin admin, Map<String, Map<String, Long>> groupTargets)
@@ -502,6 +560,7 @@ public final class TopicRestore {
 
   /** Builder for {@link TopicRestore}. */
   public static final class Builder {
+    static final int DEFAULT_PARALLELISM = 8;
     private final BackupTarget source;
     private final Map<String, Object> clientConfig;
     private final String backupId;
@@ -510,6 +569,7 @@ public final class TopicRestore {
     private Instant pointInTime;
     private Integer replicationFactor;
     private boolean restoreGroups = true;
+    private int parallelism = DEFAULT_PARALLELISM;
 
     private Builder(BackupTarget source, Map<String, Object> clientConfig, String backupId) {
       this.source = Checks.requireNonNull(source, "source");
@@ -547,6 +607,21 @@ public final class TopicRestore {
     /** Whether to commit stored consumer group offsets on the target (default true). */
     public Builder restoreGroups(boolean restore) {
       this.restoreGroups = restore;
+      return this;
+    }
+
+    /**
+     * How many partitions are produced at once (default 8). One producer carries them
+     * all, so with more partitions in flight each produce request holds more batches and more leader brokers are
+     * written at the same time: what bounds a restore over a network with real round trips. Each partition in flight
+     * holds one open segment reader.
+     */
+    public Builder parallelism(int partitions) {
+      if (partitions < 1) {
+        throw new InvalidRequestException("restore parallelism", String.valueOf(partitions),
+            "Restore parallelism must be at least 1 partition at a time, was %d".formatted(partitions));
+      }
+      this.parallelism = partitions;
       return this;
     }
 

@@ -280,13 +280,17 @@ class TopicBackupIT {
     }
   }
 
-  /** A target that fails after a number of publishes, as a crashed process would stop writing. */
+  /**
+   * A target that fails after a number of publishes, as a crashed process would stop writing; a test may also act
+   * before each segment is opened.
+   */
   static final class FailingTarget implements BackupTarget {
     private final BackupTarget delegate;
     private final AtomicInteger creates = new AtomicInteger();
     private final AtomicInteger opens = new AtomicInteger();
     private volatile int failCreateAt = Integer.MAX_VALUE;
     private volatile int failOpenAt = Integer.MAX_VALUE;
+    private volatile java.util.function.Consumer<BackupKey> beforeOpen = key -> {};
 
     FailingTarget(BackupTarget delegate) {
       this.delegate = delegate;
@@ -302,6 +306,9 @@ class TopicBackupIT {
 
     @Override
     public InputStream open(BackupKey key) {
+      if (key.value().endsWith(".seg")) {
+        beforeOpen.accept(key);
+      }
       if (key.value().endsWith(".seg") && opens.incrementAndGet() >= failOpenAt) {
         throw new BackupIoException(key, "open", new IOException("simulated crash"));
       }
@@ -399,14 +406,16 @@ class TopicBackupIT {
 
   @Test
   void a_corrupt_or_truncated_segment_fails_the_restore_before_any_record_of_its_partition_is_written() throws Exception {
-    String topic = newTopic(1, Map.of());
+    String topic = newTopic(2, Map.of());
     produceValues(topic, 0, 0, 500, 0);
+    produceValues(topic, 1, 500, 1000, 0);
     FileSystemBackupTarget fs = new FileSystemBackupTarget(dir);
     BackupManifest m = backup(fs, topic).segmentBytes(8 * 1024).build().full("c");
     List<BackupManifest.SegmentEntry> segs = m.topic(topic).orElseThrow().partitions().get(0).segments();
     BackupManifest.SegmentEntry last = segs.get(segs.size() - 1);
     Path file = dir.resolve(last.key());
-    byte[] bytes = Files.readAllBytes(file);
+    byte[] original = Files.readAllBytes(file);
+    byte[] bytes = original.clone();
     bytes[bytes.length / 2] ^= 0x40;
     Files.write(file, bytes);
     assertThatThrownBy(() -> restore(fs, "c").build().run()).isInstanceOf(BackupCorruptedException.class)
@@ -422,6 +431,55 @@ class TopicBackupIT {
 
     Files.write(file, Arrays.copyOf(bytes, bytes.length / 3)); // truncated
     assertThat(new BackupCatalog(fs).verify("c").problems()).singleElement().satisfies(p -> assertThat(p).contains(last.key()));
+
+    // the other partition may have been produced in part meanwhile: once the segment is whole again, the same restore
+    // completes both partitions without a duplicate
+    Files.write(file, original);
+    RestoreReport resumed = restore(fs, "c").build().run();
+    assertThat(resumed.partitions()).extracting(RestoreReport.PartitionRestore::partition).containsExactly(0, 1);
+    assertThat(resumed.partitions().get(0).skipped()).isZero();
+    assertThat(fingerprint(readAll(TARGET, topic))).isEqualTo(fingerprint(readAll(SOURCE, topic)));
+  }
+
+  @Test
+  void partitions_are_produced_at_the_same_time() throws Exception {
+    String topic = newTopic(2, Map.of());
+    produceValues(topic, 0, 0, 2000, 0);
+    produceValues(topic, 1, 2000, 4000, 0);
+    FileSystemBackupTarget fs = new FileSystemBackupTarget(dir);
+    BackupManifest m = backup(fs, topic).segmentBytes(16 * 1024).build().full("p");
+    List<BackupManifest.SegmentEntry> first = m.topic(topic).orElseThrow().partitions().get(0).segments();
+    String lastOfFirst = first.get(first.size() - 1).key();
+    String startOfSecond = m.topic(topic).orElseThrow().partitions().get(1).segments().get(0).key();
+    assertThat(first.size()).isGreaterThan(2);
+    // each segment is opened twice, to verify it and then to produce it; partition 0 may not read its last segment
+    // for producing until partition 1 has started producing, which one partition at a time could never satisfy
+    Map<String, Integer> opened = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.concurrent.CountDownLatch secondProducing = new java.util.concurrent.CountDownLatch(1);
+    FailingTarget gated = new FailingTarget(fs);
+    gated.beforeOpen = key -> {
+      int n = opened.merge(key.value(), 1, Integer::sum);
+      if (n == 2 && key.value().equals(startOfSecond)) {
+        secondProducing.countDown();
+      }
+      try {
+        if (n == 2 && key.value().equals(lastOfFirst) && !secondProducing.await(60, TimeUnit.SECONDS)) {
+          throw new IllegalStateException("partition 1 did not start producing while partition 0 was");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    };
+    RestoreReport report = restore(gated, "p").parallelism(2).build().run();
+    assertThat(report.produced()).isEqualTo(4000);
+    assertThat(fingerprint(readAll(TARGET, topic))).isEqualTo(fingerprint(readAll(SOURCE, topic)));
+  }
+
+  @Test
+  void a_restore_parallelism_below_one_is_refused() {
+    assertThatThrownBy(() -> restore(new FileSystemBackupTarget(dir), "x").parallelism(0))
+        .isInstanceOf(io.streamdr.core.InvalidRequestException.class).hasMessageContaining("parallelism");
   }
 
   @Test
