@@ -37,6 +37,9 @@ final class RestoreCommand implements Callable<Integer> {
   @Option(names = "--point-in-time", paramLabel = "INSTANT", description = "Restore only records stamped up to this instant (ISO-8601, e.g. 2026-11-24T05:30:00Z).")
   Instant pointInTime;
 
+  @Option(names = "--parallelism", paramLabel = "N", description = "Partitions produced at once (default 8; 1 produces one partition after another).")
+  Integer parallelism;
+
   @Option(names = "--dry-run", description = "Say what would be restored, write nothing.")
   boolean dryRun;
 
@@ -65,6 +68,9 @@ final class RestoreCommand implements Callable<Integer> {
     renames.forEach(b::rename);
     if (pointInTime != null) {
       b.pointInTime(pointInTime);
+    }
+    if (parallelism != null) {
+      b.parallelism(parallelism);
     }
     out.printf("Restoring %s into %s...%n", backup, target.name());
     out.flush();

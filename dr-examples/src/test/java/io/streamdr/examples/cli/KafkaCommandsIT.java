@@ -79,7 +79,7 @@ class KafkaCommandsIT {
     try (var admin = WEST.admin()) {
       assertThat(admin.listTopics().names().get()).doesNotContain("orders");
     }
-    String[] restore = StreamDrCliTest.run("restore", "-c", cfg, "--backup", "b1", "--region", "us-west-2");
+    String[] restore = StreamDrCliTest.run("restore", "-c", cfg, "--backup", "b1", "--region", "us-west-2", "--parallelism", "2");
     assertThat(restore[0]).as(restore[2]).isEqualTo("0");
     assertThat(restore[1]).contains("100 records written, 0 already there");
     assertThat(StreamDrCliTest.run("restore", "-c", cfg, "--backup", "b1", "--region", "us-west-2")[1])
