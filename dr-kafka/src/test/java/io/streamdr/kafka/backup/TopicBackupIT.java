@@ -404,14 +404,27 @@ class TopicBackupIT {
     assertThat(all.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).distinct().count()).isEqualTo(4000);
   }
 
+  /** A topic of two partitions and its full backup. */
+  private record TwoPartitions(String topic, BackupManifest backup) {
+    List<BackupManifest.SegmentEntry> segments(int partition) {
+      return backup.topic(topic).orElseThrow().partitions().get(partition).segments();
+    }
+  }
+
+  /** Backs up a new topic of two partitions, {@code perPartition} records each, in segments of about {@code segmentBytes}. */
+  private TwoPartitions backUpTwoPartitions(BackupTarget target, int perPartition, int segmentBytes, String id) throws Exception {
+    String topic = newTopic(2, Map.of());
+    produceValues(topic, 0, 0, perPartition, 0);
+    produceValues(topic, 1, perPartition, 2 * perPartition, 0);
+    return new TwoPartitions(topic, backup(target, topic).segmentBytes(segmentBytes).build().full(id));
+  }
+
   @Test
   void a_corrupt_or_truncated_segment_fails_the_restore_before_any_record_of_its_partition_is_written() throws Exception {
-    String topic = newTopic(2, Map.of());
-    produceValues(topic, 0, 0, 500, 0);
-    produceValues(topic, 1, 500, 1000, 0);
     FileSystemBackupTarget fs = new FileSystemBackupTarget(dir);
-    BackupManifest m = backup(fs, topic).segmentBytes(8 * 1024).build().full("c");
-    List<BackupManifest.SegmentEntry> segs = m.topic(topic).orElseThrow().partitions().get(0).segments();
+    TwoPartitions backedUp = backUpTwoPartitions(fs, 500, 8 * 1024, "c");
+    String topic = backedUp.topic();
+    List<BackupManifest.SegmentEntry> segs = backedUp.segments(0);
     BackupManifest.SegmentEntry last = segs.get(segs.size() - 1);
     Path file = dir.resolve(last.key());
     byte[] original = Files.readAllBytes(file);
@@ -443,14 +456,12 @@ class TopicBackupIT {
 
   @Test
   void partitions_are_produced_at_the_same_time() throws Exception {
-    String topic = newTopic(2, Map.of());
-    produceValues(topic, 0, 0, 2000, 0);
-    produceValues(topic, 1, 2000, 4000, 0);
     FileSystemBackupTarget fs = new FileSystemBackupTarget(dir);
-    BackupManifest m = backup(fs, topic).segmentBytes(16 * 1024).build().full("p");
-    List<BackupManifest.SegmentEntry> first = m.topic(topic).orElseThrow().partitions().get(0).segments();
+    TwoPartitions backedUp = backUpTwoPartitions(fs, 2000, 16 * 1024, "p");
+    String topic = backedUp.topic();
+    List<BackupManifest.SegmentEntry> first = backedUp.segments(0);
     String lastOfFirst = first.get(first.size() - 1).key();
-    String startOfSecond = m.topic(topic).orElseThrow().partitions().get(1).segments().get(0).key();
+    String startOfSecond = backedUp.segments(1).get(0).key();
     assertThat(first.size()).isGreaterThan(2);
     // each segment is opened twice, to verify it and then to produce it; partition 0 may not read its last segment
     // for producing until partition 1 has started producing, which one partition at a time could never satisfy
