@@ -23,9 +23,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * verification of the backup alone (every segment's SHA-256 and every frame's CRC, no producing), and TopicRestore.
  * One embedded broker, one dataset per run, the methods interleaved in every round; the first round warms the JIT and
  * is not counted. For each method it prints the cores the process kept busy, its CPU-seconds per GB, and those split
- * by thread group ({@link CpuUse}): "main" is the thread that sends (TopicRestore decodes segments on it); the
- * producer is closed after each method, so its I/O thread counts under "ended threads", with TopicRestore's
- * verifiers and admin client.
+ * by thread group ({@link CpuUse}): "main" is the thread that sends for the bare producer; the producer is closed
+ * after each method, so its I/O thread counts under "ended threads", with TopicRestore's verifiers, the pool that
+ * decodes segments and sends, and its admin client.
  *
  * <p>Usage: {@code java -cp "dr-bench/target/dr-bench.jar:dr-bench/target/lib/*" io.streamdr.bench.RestoreCostBenchmark
  * [random|json, default random] [records, default 1000000] [rounds, default 5]}
