@@ -2,6 +2,8 @@ package io.streamdr.core.fake;
 
 import io.streamdr.core.NotFoundException;
 import io.streamdr.core.internal.Checks;
+import io.streamdr.core.verify.AfterCut;
+import io.streamdr.core.verify.Comparison;
 import io.streamdr.core.verify.Discrepancy;
 import io.streamdr.core.verify.Fingerprinter;
 import io.streamdr.core.verify.IntegrityReport;
@@ -73,7 +75,7 @@ public final class InMemoryIntegrityVerifier implements IntegrityVerifier {
           .computeIfAbsent(partition, p -> new ArrayList<>());
       long offset = nextOffset.getOrDefault(topic + "/" + partition, 0L);
       nextOffset.put(topic + "/" + partition, offset + 1);
-      log.add(new RecordFingerprint(offset, timestamp, fingerprinter.digest(key, value, headers, timestamp)));
+      log.add(fingerprinter.fingerprint(offset, key, value, headers, timestamp));
       return offset;
     }
 
@@ -120,9 +122,16 @@ public final class InMemoryIntegrityVerifier implements IntegrityVerifier {
       String targetTopic = request.naming().targetTopic(topic);
       for (int p : source.partitions(topic)) {
         List<RecordFingerprint> s = source.snapshot(topic, p);
+        AfterCut afterCut = AfterCut.none(); // no cut-off: the snapshot of both sides is taken at once
         if (request.cutoff().isPresent()) {
           long cut = request.cutoff().get().toEpochMilli();
-          s = s.stream().filter(r -> r.timestamp() <= cut).toList();
+          int end = 0;
+          while (end < s.size() && s.get(end).timestamp() <= cut) {
+            end++;
+          }
+          List<RecordFingerprint> after = s.subList(end, s.size());
+          afterCut = AfterCut.sourceContinues(after::iterator);
+          s = s.subList(0, end);
         }
         List<RecordFingerprint> t = target.snapshot(targetTopic, p);
         java.util.Set<Long> positions = new java.util.TreeSet<>();
@@ -132,8 +141,9 @@ public final class InMemoryIntegrityVerifier implements IntegrityVerifier {
             positions.add(pos);
           }
         }
-        PartitionComparator.Outcome o = PartitionComparator.compare(topic, targetTopic, p, s.iterator(), t.iterator(),
-            request.window(), positions);
+        PartitionComparator.Outcome o = request.comparison() == Comparison.LATEST_PER_KEY
+            ? PartitionComparator.compareLatestPerKey(topic, targetTopic, p, s.iterator(), t.iterator(), afterCut)
+            : PartitionComparator.compare(topic, targetTopic, p, s.iterator(), t.iterator(), request.window(), positions, afterCut);
         results.add(o.result());
         discrepancies.addAll(o.discrepancies());
         OptionalLong lagTs = o.oldestLagTimestamp();
@@ -147,7 +157,9 @@ public final class InMemoryIntegrityVerifier implements IntegrityVerifier {
     }
     Duration rpoTime = oldestLag == Long.MAX_VALUE ? Duration.ZERO
         : Duration.ofMillis(Math.max(0, started.toEpochMilli() - oldestLag));
-    return IntegrityReport.of(request.source(), request.target(), results, discrepancies, rpoTime, started, clock.instant());
+    String cut = request.cutoff().map(c -> "source records stamped up to " + c + "; target records past them must be the source's later records")
+        .orElse("both sides as they were at " + started + " (taken at once); every target record past the source's last is extra");
+    return IntegrityReport.of(request.source(), request.target(), cut, results, discrepancies, rpoTime, started, clock.instant());
   }
 
   /** A group's target position must point at the same record (by content) as its source position. */

@@ -29,7 +29,13 @@ public record Discrepancy(Kind kind, String topic, int partition, long sourceOff
     /** Source records after the target's last record: not yet replicated (in-flight), not counted as loss. */
     LAG,
     /** A consumer group's committed position on the target does not correspond to its source position. */
-    GROUP_OFFSET
+    GROUP_OFFSET,
+    /** Compacted topics ({@link Comparison#LATEST_PER_KEY}): a key live in the source has no live value in the target. */
+    KEY_MISSING,
+    /** Compacted topics: a key live in the target is absent (or deleted) in the source. */
+    KEY_EXTRA,
+    /** Compacted topics: a key's latest record differs between the sides. */
+    KEY_ALTERED
   }
 
   /** Whether the discrepancy means data is wrong (everything but LAG). */

@@ -33,6 +33,21 @@ public final class Fingerprinter {
     return (c.getValue() << 32) | d.getValue();
   }
 
+  /** The fingerprint of one record: its content digest, its key's digest and whether it is a tombstone. */
+  public RecordFingerprint fingerprint(long offset, byte[] key, byte[] value, List<Map.Entry<String, byte[]>> headers,
+      long timestamp) {
+    long keyDigest = keyDigest(key);
+    return new RecordFingerprint(offset, timestamp, digest(key, value, headers, timestamp), keyDigest, value == null);
+  }
+
+  /** The digest of a key alone (null distinct from empty), for comparisons by latest value per key. */
+  public long keyDigest(byte[] key) {
+    c.reset();
+    d.reset();
+    bytes(key);
+    return (c.getValue() << 32) | d.getValue();
+  }
+
   private void bytes(byte[] b) {
     if (b == null) {
       number(-1);

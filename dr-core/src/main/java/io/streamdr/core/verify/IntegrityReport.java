@@ -17,10 +17,12 @@ import java.util.List;
  * @param discrepancies every discrepancy, in topic/partition order
  * @param rpoRecords    source records not yet in the target
  * @param rpoTime       age, at the cut, of the oldest source record not yet in the target; zero if none
- * @param startedAt     when verification started (the cut)
+ * @param cut           the cut that bounds the compared range, in words: which source records were compared and what
+ *                      explains target records past them
+ * @param startedAt     when verification started
  * @param finishedAt    when it finished
  */
-public record IntegrityReport(String source, String target, Verdict verdict, List<PartitionResult> partitions,
+public record IntegrityReport(String source, String target, Verdict verdict, String cut, List<PartitionResult> partitions,
     List<Discrepancy> discrepancies, long rpoRecords, Duration rpoTime, Instant startedAt, Instant finishedAt) {
 
   /** Overall verdict. */
@@ -39,12 +41,12 @@ public record IntegrityReport(String source, String target, Verdict verdict, Lis
   }
 
   /** Builds a report whose verdict follows from its discrepancies. */
-  public static IntegrityReport of(String source, String target, List<PartitionResult> partitions,
+  public static IntegrityReport of(String source, String target, String cut, List<PartitionResult> partitions,
       List<Discrepancy> discrepancies, Duration rpoTime, Instant startedAt, Instant finishedAt) {
     Verdict verdict = discrepancies.stream().anyMatch(Discrepancy::isLoss) ? Verdict.FAILED
         : discrepancies.isEmpty() ? Verdict.PASSED : Verdict.LAGGING;
     long lag = partitions.stream().mapToLong(PartitionResult::lagRecords).sum();
-    return new IntegrityReport(source, target, verdict, partitions, discrepancies, lag, rpoTime, startedAt, finishedAt);
+    return new IntegrityReport(source, target, verdict, cut, partitions, discrepancies, lag, rpoTime, startedAt, finishedAt);
   }
 
   public boolean passed() {
@@ -73,15 +75,21 @@ public record IntegrityReport(String source, String target, Verdict verdict, Lis
         .append(partitions.stream().mapToLong(PartitionResult::sourceRecords).sum()).append(" source records, ")
         .append(discrepancies.size()).append(" discrepancies; RPO ").append(rpoRecords).append(" records / ")
         .append(rpoTime).append(")\n");
+    sb.append("  Cut: ").append(cut).append('\n');
     for (PartitionResult p : partitions) {
-      sb.append("  %s[%d] -> %s: source %d records [%d..%d], target %d [%d..%d], lag %d%n".formatted(p.topic(),
-          p.partition(), p.targetTopic(), p.sourceRecords(), p.sourceFirstOffset(), p.sourceLastOffset(),
-          p.targetRecords(), p.targetFirstOffset(), p.targetLastOffset(), p.lagRecords()));
+      sb.append("  %s[%d] -> %s: source %d records %s, target %d records %s, lag %d, beyond the cut %d%s%n".formatted(p.topic(),
+          p.partition(), p.targetTopic(), p.sourceRecords(), range(p.sourceFirstOffset(), p.sourceLastOffset()),
+          p.targetRecords(), range(p.targetFirstOffset(), p.targetLastOffset()), p.lagRecords(), p.beyondCutoff(),
+          p.comparison() == Comparison.LATEST_PER_KEY ? ", compared by latest value per key (%d live keys)".formatted(p.keys()) : ""));
     }
     for (Discrepancy d : discrepancies) {
       sb.append("  %s %s[%d] source offset %d, target offset %d, %d record(s): %s%n".formatted(d.kind(), d.topic(),
           d.partition(), d.sourceOffset(), d.targetOffset(), d.count(), d.detail()));
     }
     return sb.toString();
+  }
+
+  private static String range(long first, long last) {
+    return first < 0 ? "(none)" : "[%d..%d]".formatted(first, last);
   }
 }

@@ -18,7 +18,10 @@ import java.util.OptionalLong;
  * <p>Where the sides differ, the comparator looks up to {@code window} records ahead on each side to tell a
  * missing record (the target's record appears later in the source), an extra one (the source's record appears later
  * in the target), two adjacent records swapped (reordered) and an altered one (neither appears). Source records after
- * the target's last record are lag; target records after the source's last record are beyond the cut-off.
+ * the target's last record are lag. Target records after the source's last compared record are beyond the cut only
+ * where the {@link AfterCut} explains them, and EXTRA otherwise, so a doubled copy never passes.
+ *
+ * <p>{@link #compareLatestPerKey} compares compacted topics by the latest value of every key instead.
  */
 public final class PartitionComparator {
   /** Default look-ahead: runs of up to this many missing or extra records are located exactly. */
@@ -35,15 +38,33 @@ public final class PartitionComparator {
   public record Outcome(PartitionResult result, List<Discrepancy> discrepancies, OptionalLong oldestLagTimestamp,
       java.util.Map<Long, Long> positions) {}
 
+  /** Compares record by record; every target record past the source's last one is EXTRA. */
   public static Outcome compare(String topic, String targetTopic, int partition, Iterator<RecordFingerprint> source,
       Iterator<RecordFingerprint> target, int window) {
-    return compare(topic, targetTopic, partition, source, target, window, java.util.Set.of());
+    return compare(topic, targetTopic, partition, source, target, window, java.util.Set.of(), AfterCut.none());
   }
 
-  /** Compares, and maps the given source positions (committed consumer offsets) to target offsets. */
+  /**
+   * Compares record by record, judges target records past the compared range by {@code afterCut}, and maps the
+   * given source positions (committed consumer offsets) to target offsets.
+   */
   public static Outcome compare(String topic, String targetTopic, int partition, Iterator<RecordFingerprint> source,
-      Iterator<RecordFingerprint> target, int window, java.util.Set<Long> sourcePositions) {
-    return new Run(topic, targetTopic, partition, source, target, Math.max(2, window), sourcePositions).execute();
+      Iterator<RecordFingerprint> target, int window, java.util.Set<Long> sourcePositions, AfterCut afterCut) {
+    return new Run(topic, targetTopic, partition, source, target, Math.max(2, window), sourcePositions,
+        java.util.Objects.requireNonNull(afterCut, "afterCut")).execute();
+  }
+
+  /**
+   * Compares the latest value of every key, tombstones honoured: a key whose latest record is a tombstone counts as
+   * absent, so a cleaner that removed it on one side makes no difference. A key live on one side only, or whose latest
+   * record differs, is a KEY_MISSING, KEY_EXTRA or KEY_ALTERED discrepancy unless {@code afterCut} explains the
+   * target's record. Group positions are not mapped (compaction renumbers nothing but removes the records they
+   * point at). Memory grows with the number of keys.
+   */
+  public static Outcome compareLatestPerKey(String topic, String targetTopic, int partition,
+      Iterator<RecordFingerprint> source, Iterator<RecordFingerprint> target, AfterCut afterCut) {
+    return new KeyRun(topic, targetTopic, partition, java.util.Objects.requireNonNull(afterCut, "afterCut"))
+        .execute(source, target);
   }
 
   private static final class Side {
@@ -66,13 +87,19 @@ public final class PartitionComparator {
       return buf.size() >= n;
     }
 
-    RecordFingerprint take() {
+    /** Takes the next record as read but not compared: counted, in the offset range, not in the digest. */
+    RecordFingerprint skip() {
       RecordFingerprint r = buf.pollFirst();
       count++;
       if (first < 0) {
         first = r.offset();
       }
       last = r.offset();
+      return r;
+    }
+
+    RecordFingerprint take() {
+      RecordFingerprint r = skip();
       scratch.clear();
       digest.update(scratch.putLong(r.digest()).array(), 0, Long.BYTES);
       return r;
@@ -128,9 +155,12 @@ public final class PartitionComparator {
 
     final java.util.TreeSet<Long> pending;
     final java.util.Map<Long, Long> positions = new java.util.TreeMap<>();
+    final AfterCut afterCut;
+    long lastCompared = -1;
 
     Run(String topic, String targetTopic, int partition, Iterator<RecordFingerprint> source,
-        Iterator<RecordFingerprint> target, int window, java.util.Set<Long> sourcePositions) {
+        Iterator<RecordFingerprint> target, int window, java.util.Set<Long> sourcePositions, AfterCut afterCut) {
+      this.afterCut = afterCut;
       this.pending = new java.util.TreeSet<>(sourcePositions);
       this.topic = topic;
       this.targetTopic = targetTopic;
@@ -147,11 +177,8 @@ public final class PartitionComparator {
         if (!hasS && !hasT) {
           break;
         }
-        if (!hasS) { // target records after the cut: written after the source snapshot
-          while (t.fill(1)) {
-            t.buf.pollFirst();
-            beyond++;
-          }
+        if (!hasS) { // target records past the compared range: beyond the cut only if it explains them
+          judgeTail();
           break;
         }
         if (!hasT) { // source records the target does not have yet
@@ -170,7 +197,7 @@ public final class PartitionComparator {
         if (a.digest() == b.digest()) {
           mapPositions(a.offset(), b.offset());
           s.take();
-          t.take();
+          lastCompared = t.take().offset();
           compared++;
           continue;
         }
@@ -185,7 +212,7 @@ public final class PartitionComparator {
           s.take();
           s.take();
           t.take();
-          t.take();
+          lastCompared = t.take().offset();
           compared += 2;
           continue;
         }
@@ -196,7 +223,7 @@ public final class PartitionComparator {
         if (sourceFoundLaterInTarget < 0 && targetFoundLaterInSource < 0) {
           add(Kind.ALTERED, a.offset(), b.offset(), "content differs");
           s.take();
-          t.take();
+          lastCompared = t.take().offset();
           compared++;
         } else if (targetFoundLaterInSource >= 0
             && (sourceFoundLaterInTarget < 0 || targetFoundLaterInSource <= sourceFoundLaterInTarget)) {
@@ -205,15 +232,47 @@ public final class PartitionComparator {
           }
         } else {
           for (int i = 0; i < sourceFoundLaterInTarget; i++) {
-            add(Kind.EXTRA, a.offset(), t.take().offset(), "not in the source");
+            lastCompared = t.take().offset();
+            add(Kind.EXTRA, a.offset(), lastCompared, "not in the source");
           }
         }
       }
-      PartitionResult result = new PartitionResult(topic, targetTopic, partition, s.count, t.count, s.first, s.last,
-          t.first, t.last, s.hex(), t.hex(), lag, beyond);
-      long targetEnd = t.last < 0 ? 0 : t.last + 1;
+      PartitionResult result = new PartitionResult(topic, targetTopic, partition, Comparison.RECORDS, s.count, t.count,
+          s.first, s.last, t.first, t.last, s.hex(), t.hex(), lag, beyond, 0);
+      long targetEnd = lastCompared >= 0 ? lastCompared + 1 : Math.max(0, t.first);
       pending.forEach(p -> positions.put(p, targetEnd)); // no matched record at or after them: the target's end
       return new Outcome(result, found, oldestLag == null ? OptionalLong.empty() : OptionalLong.of(oldestLag), positions);
+    }
+
+    /**
+     * Target records after the source's last one: those the cut explains are beyond it; every other one is EXTRA
+     * ("not in the source"), so duplicates and foreign writes past the source's end fail the comparison.
+     */
+    void judgeTail() {
+      Side after = afterCut instanceof AfterCut.SourceContinues sc && t.fill(1) ? new Side(sc.open()) : null;
+      while (t.fill(1)) {
+        RecordFingerprint r = t.skip();
+        boolean explained;
+        if (after != null) {
+          after.fill(window);
+          int at = after.indexOf(r.digest(), 0);
+          explained = at >= 0;
+          for (int i = 0; explained && i <= at; i++) {
+            after.buf.pollFirst();
+          }
+        } else if (afterCut instanceof AfterCut.StampedAfter sa) {
+          explained = r.timestamp() > sa.cut().toEpochMilli();
+        } else if (afterCut instanceof AfterCut.OffsetsFrom of) {
+          explained = r.offset() >= of.firstOffsetAfterCut();
+        } else {
+          explained = false;
+        }
+        if (explained) {
+          beyond++;
+        } else {
+          add(Kind.EXTRA, -1, r.offset(), "not in the source: past the source's last record and not explained by the cut");
+        }
+      }
     }
 
     /** Positions at or before a matched source record map to that record's target offset. */
@@ -237,6 +296,108 @@ public final class PartitionComparator {
       comparedAtLast = compared;
       found.add(new Discrepancy(kind, topic, partition, sourceOffset,
           kind == Kind.LAG ? -1 : targetOffset, 1, detail));
+    }
+  }
+
+  /** A comparison by latest value per key; see {@link #compareLatestPerKey}. */
+  private static final class KeyRun {
+    final String topic;
+    final String targetTopic;
+    final int partition;
+    final AfterCut afterCut;
+    final List<Discrepancy> found = new ArrayList<>();
+
+    KeyRun(String topic, String targetTopic, int partition, AfterCut afterCut) {
+      this.topic = topic;
+      this.targetTopic = targetTopic;
+      this.partition = partition;
+      this.afterCut = afterCut;
+    }
+
+    /** Every record read of one side, and its latest record per key (tombstones included). */
+    private static final class Latest {
+      final java.util.Map<Long, RecordFingerprint> byKey = new java.util.HashMap<>();
+      long count;
+      long first = -1;
+      long last = -1;
+
+      Latest(Iterator<RecordFingerprint> it) {
+        while (it.hasNext()) {
+          RecordFingerprint r = it.next();
+          count++;
+          first = first < 0 ? r.offset() : first;
+          last = r.offset();
+          byKey.put(r.keyDigest(), r);
+        }
+      }
+
+      RecordFingerprint live(long key) {
+        RecordFingerprint r = byKey.get(key);
+        return r == null || r.tombstone() ? null : r;
+      }
+
+      long liveKeys() {
+        return byKey.values().stream().filter(r -> !r.tombstone()).count();
+      }
+
+      /** An order-independent digest of the live keys' latest records. */
+      String hex() {
+        MessageDigest digest = sha256();
+        ByteBuffer b = ByteBuffer.allocate(2 * Long.BYTES);
+        byKey.values().stream().filter(r -> !r.tombstone()).sorted(java.util.Comparator.comparingLong(RecordFingerprint::keyDigest))
+            .forEach(r -> digest.update(b.clear().putLong(r.keyDigest()).putLong(r.digest()).array()));
+        return java.util.HexFormat.of().formatHex(digest.digest());
+      }
+    }
+
+    Outcome execute(Iterator<RecordFingerprint> source, Iterator<RecordFingerprint> target) {
+      Latest s = new Latest(source);
+      Latest t = new Latest(target);
+      Latest after = null;
+      long beyond = 0;
+      java.util.Set<Long> keys = new java.util.HashSet<>(s.byKey.keySet());
+      keys.addAll(t.byKey.keySet());
+      for (long key : keys) {
+        RecordFingerprint sr = s.live(key);
+        RecordFingerprint tr = t.live(key);
+        if (sr == null && tr == null || sr != null && tr != null && sr.digest() == tr.digest()) {
+          continue;
+        }
+        RecordFingerprint targetLatest = t.byKey.get(key); // the record that makes the target differ, maybe a tombstone
+        if (afterCut instanceof AfterCut.SourceContinues sc && after == null) {
+          after = new Latest(sc.open());
+        }
+        if (targetLatest != null && explained(targetLatest, after)) {
+          beyond++;
+        } else if (sr != null && tr == null) {
+          found.add(new Discrepancy(Kind.KEY_MISSING, topic, partition, sr.offset(), targetLatest == null ? -1 : targetLatest.offset(), 1,
+              "the key's latest value (source offset %d) is absent in %s".formatted(sr.offset(), targetTopic)));
+        } else if (sr == null) {
+          found.add(new Discrepancy(Kind.KEY_EXTRA, topic, partition, -1, tr.offset(), 1,
+              "the key is live in %s (offset %d) but not in the source".formatted(targetTopic, tr.offset())));
+        } else {
+          found.add(new Discrepancy(Kind.KEY_ALTERED, topic, partition, sr.offset(), tr.offset(), 1,
+              "the key's latest value differs (source offset %d, target offset %d)".formatted(sr.offset(), tr.offset())));
+        }
+      }
+      found.sort(java.util.Comparator.comparingLong(Discrepancy::sourceOffset).thenComparingLong(Discrepancy::targetOffset));
+      PartitionResult result = new PartitionResult(topic, targetTopic, partition, Comparison.LATEST_PER_KEY, s.count, t.count,
+          s.first, s.last, t.first, t.last, s.hex(), t.hex(), 0, beyond, s.liveKeys());
+      return new Outcome(result, found, OptionalLong.empty(), java.util.Map.of());
+    }
+
+    private boolean explained(RecordFingerprint targetLatest, Latest after) {
+      if (after != null) {
+        RecordFingerprint a = after.byKey.get(targetLatest.keyDigest());
+        return a != null && a.digest() == targetLatest.digest();
+      }
+      if (afterCut instanceof AfterCut.StampedAfter sa) {
+        return targetLatest.timestamp() > sa.cut().toEpochMilli();
+      }
+      if (afterCut instanceof AfterCut.OffsetsFrom of) {
+        return targetLatest.offset() >= of.firstOffsetAfterCut();
+      }
+      return false;
     }
   }
 }

@@ -17,6 +17,7 @@ public final class VerificationRequest {
   private final ReplicationNaming naming;
   private final Instant cutoff;
   private final int window;
+  private final Comparison comparison;
 
   private VerificationRequest(Builder b) {
     this.source = Checks.requireNonBlank(b.source, "source cluster");
@@ -29,6 +30,7 @@ public final class VerificationRequest {
     this.naming = b.naming;
     this.cutoff = b.cutoff;
     this.window = b.window;
+    this.comparison = b.comparison;
   }
 
   /**
@@ -40,7 +42,8 @@ public final class VerificationRequest {
   }
 
   public Builder toBuilder() {
-    return new Builder(source, target).topics(topics).groups(groups).naming(naming).cutoff(cutoff).window(window);
+    return new Builder(source, target).topics(topics).groups(groups).naming(naming).cutoff(cutoff).window(window)
+        .comparison(comparison);
   }
 
   public String source() {
@@ -78,6 +81,11 @@ public final class VerificationRequest {
     return window;
   }
 
+  /** How partitions are compared (default {@link Comparison#AUTO}: by latest value per key for compacted topics). */
+  public Comparison comparison() {
+    return comparison;
+  }
+
   /** Builder for {@link VerificationRequest}. */
   public static final class Builder {
     private final String source;
@@ -87,6 +95,7 @@ public final class VerificationRequest {
     private ReplicationNaming naming = ReplicationNaming.identity();
     private Instant cutoff;
     private int window = PartitionComparator.DEFAULT_WINDOW;
+    private Comparison comparison = Comparison.AUTO;
 
     private Builder(String source, String target) {
       this.source = source;
@@ -122,6 +131,12 @@ public final class VerificationRequest {
         throw new io.streamdr.core.InvalidRequestException("Verification window must be at least 2, was " + window);
       }
       this.window = window;
+      return this;
+    }
+
+    /** How partitions are compared; see {@link Comparison}. */
+    public Builder comparison(Comparison comparison) {
+      this.comparison = Checks.requireNonNull(comparison, "comparison");
       return this;
     }
 

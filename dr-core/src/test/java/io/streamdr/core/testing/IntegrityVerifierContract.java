@@ -144,12 +144,47 @@ public abstract class IntegrityVerifierContract {
   }
 
   @Test
-  void target_records_written_after_the_cut_are_not_discrepancies() {
+  void target_records_the_source_wrote_after_the_cut_off_are_beyond_it_not_discrepancies() {
     both(0, 5);
+    sides.append(sides.source(), topic, 0, "later", "written after the cut", 9_999);
     sides.append(sides.target(), topic, 0, "later", "written after the cut", 9_999);
-    IntegrityReport report = verify();
+    sides.flush();
+    IntegrityReport report = verifier().verify(VerificationRequest.builder(sides.source(), sides.target()).topics(topic)
+        .cutoff(java.time.Instant.ofEpochMilli(5_000)).build());
     assertThat(report.verdict()).isEqualTo(Verdict.PASSED);
     assertThat(report.partitions().get(0).beyondCutoff()).isEqualTo(1);
+    assertThat(report.partitions().get(0).targetRecords()).as("every target record read is counted").isEqualTo(6);
+    assertThat(report.cut()).contains("1970-01-01T00:00:05Z");
+  }
+
+  @Test
+  void a_target_record_past_the_source_end_that_the_source_never_held_is_extra() {
+    both(0, 5);
+    sides.append(sides.target(), topic, 0, "foreign", "never in the source", 9_999);
+    IntegrityReport report = verify();
+    assertThat(report.verdict()).isEqualTo(Verdict.FAILED);
+    assertThat(report.discrepancies()).singleElement().satisfies(d -> {
+      assertThat(d.kind()).isEqualTo(Kind.EXTRA);
+      assertThat(d.targetOffset()).isEqualTo(5);
+    });
+  }
+
+  @Test
+  void a_target_holding_every_record_twice_fails_and_reports_its_true_range() {
+    both(0, 5);
+    for (int i = 0; i < 5; i++) {
+      sides.append(sides.target(), topic, 0, "k" + i, "v" + i, 1_000 + i);
+    }
+    IntegrityReport report = verify();
+    assertThat(report.verdict()).isEqualTo(Verdict.FAILED);
+    assertThat(report.discrepancies()).singleElement().satisfies(d -> {
+      assertThat(d.kind()).isEqualTo(Kind.EXTRA);
+      assertThat(d.targetOffset()).isEqualTo(5);
+      assertThat(d.count()).isEqualTo(5);
+    });
+    assertThat(report.partitions().get(0).targetRecords()).isEqualTo(10);
+    assertThat(report.partitions().get(0).targetLastOffset()).isEqualTo(9);
+    assertThat(report.partitions().get(0).beyondCutoff()).isZero();
   }
 
   @Test

@@ -17,6 +17,7 @@ final class Progress implements AutoCloseable {
   private final long started = System.nanoTime();
   private final ScheduledExecutorService ticker;
   private String outcome;
+  private boolean succeeded;
   private int frame;
 
   private Progress(PrintWriter err, String what, boolean interactive) {
@@ -46,9 +47,16 @@ final class Progress implements AutoCloseable {
     return new Progress(err, what, interactive);
   }
 
-  /** Records how the work ended, shown on the last line. */
+  /** Records that the work succeeded and how, shown on the last line with a ✔. */
   void done(String outcome) {
     this.outcome = outcome;
+    this.succeeded = true;
+  }
+
+  /** Records that the work ended but its check failed, shown on the last line with a ✘. */
+  void failed(String outcome) {
+    this.outcome = outcome;
+    this.succeeded = false;
   }
 
   private synchronized void redraw() {
@@ -66,7 +74,7 @@ final class Progress implements AutoCloseable {
       ticker.shutdownNow();
       err.print("\r");
     }
-    err.println((outcome == null ? "✘ " : "✔ ") + status() + (outcome == null ? " did not finish" : ": " + outcome));
+    err.println((succeeded ? "✔ " : "✘ ") + status() + (outcome == null ? " did not finish" : ": " + outcome));
     err.flush();
   }
 }

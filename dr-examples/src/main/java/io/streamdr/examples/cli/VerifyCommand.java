@@ -18,7 +18,9 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "verify", mixinStandardHelpOptions = true,
     description = {"Prove that a region holds exactly another region's records (or a backup's): per partition counts,",
         "offset ranges and content digests, every difference located. Replicated topics are named as the configuration's",
-        "'replication' says. Exit code: 0 identical, 1 records missing, altered, reordered or not yet replicated, 2 error."})
+        "'replication' says. Target records past the compared range fail as EXTRA unless the source holds them after the",
+        "cut. Compacted topics are compared by latest value per key. Exit code: 0 identical, 1 records missing, extra,",
+        "altered, reordered or not yet replicated, 2 error."})
 final class VerifyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ConfigOption config;
@@ -32,8 +34,11 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--topics", split = ",", description = "Topics, named as in the source, comma-separated.")
   List<String> topics = List.of();
 
-  @Option(names = "--cutoff", paramLabel = "INSTANT", description = "Compare only records stamped up to this instant (ISO-8601).")
+  @Option(names = "--cutoff", paramLabel = "INSTANT", description = "Compare only source records stamped up to this instant, in UTC, e.g. 2026-11-24T05:30:00Z (default: the source's end when verification starts).")
   Instant cutoff;
+
+  @Option(names = "--comparison", paramLabel = "HOW", description = "auto (default: latest value per key for compacted topics, else record by record), records, or latest-per-key.")
+  String comparison = "auto";
 
   @Option(names = "--backup", description = "Compare this backup with --target instead of two regions.")
   String backup;
@@ -50,6 +55,16 @@ final class VerifyCommand implements Callable<Integer> {
     if (backup == null && topics.isEmpty()) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Name the topics to compare with --topics");
     }
+    io.streamdr.core.verify.Comparison how = switch (comparison.toLowerCase(java.util.Locale.ROOT)) {
+      case "auto" -> io.streamdr.core.verify.Comparison.AUTO;
+      case "records" -> io.streamdr.core.verify.Comparison.RECORDS;
+      case "latest-per-key" -> io.streamdr.core.verify.Comparison.LATEST_PER_KEY;
+      default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--comparison takes auto, records or latest-per-key, not '%s'".formatted(comparison));
+    };
+    if (backup != null && cutoff != null) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--cutoff does not apply to --backup: a backup's cut is the one it was taken at");
+    }
     IntegrityReport report;
     try (Progress progress = Progress.spinner(spec.commandLine().getErr(), "comparison of " + (backup != null ? "backup " + backup
         : from.name()) + " with " + to.name())) {
@@ -57,13 +72,17 @@ final class VerifyCommand implements Callable<Integer> {
         report = verifier.verifyBackup(cfg.backups(), backup, to.name(), io.streamdr.core.verify.ReplicationNaming.identity());
       } else {
         VerificationRequest.Builder b = VerificationRequest.builder(from.name(), to.name()).topics(topics.toArray(String[]::new))
-            .naming(cfg.naming(from.name()));
+            .naming(cfg.naming(from.name())).comparison(how);
         if (cutoff != null) {
           b.cutoff(cutoff);
         }
         report = verifier.verify(b.build());
       }
-      progress.done(report.verdict().name());
+      if (report.passed()) {
+        progress.done(report.verdict().name());
+      } else {
+        progress.failed(report.verdict().name() + ", " + report.discrepancies().size() + " discrepancies");
+      }
     }
     PrintWriter out = spec.commandLine().getOut();
     out.println(json ? report.toJson() : report.toText());

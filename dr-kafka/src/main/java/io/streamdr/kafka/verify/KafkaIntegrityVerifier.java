@@ -3,6 +3,8 @@ package io.streamdr.kafka.verify;
 import io.streamdr.core.DrException;
 import io.streamdr.core.NotFoundException;
 import io.streamdr.core.internal.Checks;
+import io.streamdr.core.verify.AfterCut;
+import io.streamdr.core.verify.Comparison;
 import io.streamdr.core.verify.Discrepancy;
 import io.streamdr.core.verify.Fingerprinter;
 import io.streamdr.core.verify.IntegrityReport;
@@ -11,6 +13,7 @@ import io.streamdr.core.verify.PartitionComparator;
 import io.streamdr.core.verify.PartitionResult;
 import io.streamdr.core.verify.RecordFingerprint;
 import io.streamdr.core.verify.VerificationRequest;
+import io.streamdr.kafka.internal.Bootstrap;
 import io.streamdr.kafka.internal.Consumers;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,8 +50,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * offsets compare correctly. Consumer groups' committed positions are checked against the same records.
  *
  * <p>The cut: source end offsets (read_committed) are taken when verification starts, or the first offsets after
- * the request's cut-off timestamp; source records after the cut are not compared, and target records after the last
- * source record are counted as beyond the cut, so in-flight replication shows as lag, not loss. Partitions are
+ * the request's cut-off timestamp; source records after the cut are not compared. Target records after the last
+ * compared one are beyond the cut only if the source holds them after the cut, in order (replication that went on
+ * while verifying); any other is EXTRA, so a doubled copy or a foreign write fails. Source records the target lacks at
+ * its end are lag, not loss. Compacted topics ({@code cleanup.policy} with {@code compact} on either side) are
+ * compared by latest value per key unless the request says otherwise ({@link Comparison}). Partitions are
  * verified in parallel; each side is read by one consumer for all its partitions, which hands fingerprint batches to
  * the partitions' comparators through bounded queues. Clusters are named; the request's source and target are
  * looked up by name. Thread-safe.
@@ -80,6 +86,8 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     Instant started = clock.instant();
     Map<String, Object> source = config(request.source());
     Map<String, Object> target = config(request.target());
+    Bootstrap.check(source, "source cluster '" + request.source() + "'");
+    Bootstrap.check(target, "target cluster '" + request.target() + "'");
     List<Job> jobs = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> sc = consumer(source); KafkaConsumer<byte[], byte[]> tc = consumer(target);
          Admin sourceAdmin = Admin.create(source); Admin targetAdmin = Admin.create(target)) {
@@ -93,10 +101,12 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
         Map<TopicPartition, Long> targetStart = tc.beginningOffsets(tps, Duration.ofSeconds(60));
         Map<String, Map<Integer, Long>> sourceGroups = groups(sourceAdmin, request.groups(), topic);
         Map<String, Map<Integer, Long>> targetGroups = groups(targetAdmin, request.groups(), targetTopic);
+        Comparison comparison = request.comparison() != Comparison.AUTO ? request.comparison()
+            : compacted(sourceAdmin, topic) || compacted(targetAdmin, targetTopic) ? Comparison.LATEST_PER_KEY : Comparison.RECORDS;
         for (TopicPartition sp : sps) {
           TopicPartition tp = new TopicPartition(targetTopic, sp.partition());
           jobs.add(new Job(topic, sp, tp, sourceStart.get(sp), sourceEnd.get(sp), targetStart.getOrDefault(tp, 0L),
-              targetEnd.getOrDefault(tp, -1L), sourceGroups, targetGroups));
+              targetEnd.getOrDefault(tp, -1L), sourceGroups, targetGroups, comparison));
         }
       }
     }
@@ -110,10 +120,103 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     }
     List<java.util.function.Supplier<List<Object>>> tasks = new ArrayList<>();
     for (Job job : jobs) {
-      tasks.add(() -> run(job, sourceSide.records(job.sp()),
-          job.targetEnd() >= 0 ? targetSide.records(job.tp()) : java.util.Collections.emptyIterator(), request));
+      tasks.add(() -> {
+        try (RangeReader after = new RangeReader(source, job.sp(), job.sourceEnd())) {
+          return run(job, sourceSide.records(job.sp()),
+              job.targetEnd() >= 0 ? targetSide.records(job.tp()) : java.util.Collections.emptyIterator(), request,
+              AfterCut.sourceContinues(after::open));
+        }
+      });
     }
-    return execute(request.source(), request.target(), started, tasks, List.of(sourceSide, targetSide));
+    String cut = request.cutoff()
+        .map(c -> "source records stamped up to %s (the cut-off); target records past them must be the source's later records, in order".formatted(c))
+        .orElse("source end offsets read at %s, when verification started; target records past them must be records the source received since, in order".formatted(started));
+    return execute(request.source(), request.target(), cut, started, tasks, List.of(sourceSide, targetSide));
+  }
+
+  private static boolean compacted(Admin admin, String topic) {
+    var resource = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+    try {
+      var config = admin.describeConfigs(List.of(resource)).all().get(60, TimeUnit.SECONDS).get(resource);
+      var policy = config == null ? null : config.get("cleanup.policy");
+      return policy != null && policy.value() != null && policy.value().contains("compact");
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new DrException("topic", topic, "Could not read the configuration of topic '%s' to choose how to compare it: %s; "
+          .formatted(topic, e.getMessage()) + "name the comparison explicitly (--comparison records or latest-per-key)", e, true);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DrException("Interrupted while verifying", e);
+    }
+  }
+
+  /**
+   * Reads one source partition from the cut onwards, up to its end when first asked, as fingerprints; opened only if
+   * a target has records past the compared range.
+   */
+  private static final class RangeReader implements AutoCloseable {
+    private final Map<String, Object> config;
+    private final TopicPartition tp;
+    private final long from;
+    private KafkaConsumer<byte[], byte[]> consumer;
+
+    RangeReader(Map<String, Object> config, TopicPartition tp, long from) {
+      this.config = config;
+      this.tp = tp;
+      this.from = from;
+    }
+
+    Iterator<RecordFingerprint> open() {
+      consumer = consumer(config);
+      consumer.assign(List.of(tp));
+      long end = consumer.endOffsets(List.of(tp), Duration.ofSeconds(60)).get(tp);
+      consumer.seek(tp, from);
+      Fingerprinter fingerprinter = new Fingerprinter();
+      return new Iterator<>() {
+        private Iterator<ConsumerRecord<byte[], byte[]>> batch = java.util.Collections.emptyIterator();
+        private ConsumerRecord<byte[], byte[]> next;
+        private long idleSince = System.nanoTime();
+
+        @Override
+        public boolean hasNext() {
+          while (next == null) {
+            if (batch.hasNext()) {
+              ConsumerRecord<byte[], byte[]> r = batch.next();
+              if (r.offset() < end) {
+                next = r;
+              }
+              continue;
+            }
+            if (consumer.position(tp) >= end) {
+              return false;
+            }
+            var records = consumer.poll(Duration.ofMillis(200));
+            if (records.isEmpty() && System.nanoTime() - idleSince > Duration.ofMinutes(2).toNanos()) {
+              throw new DrException("topic", tp.toString(), "No progress reading %s past the cut for 2 minutes".formatted(tp), null, true);
+            }
+            idleSince = records.isEmpty() ? idleSince : System.nanoTime();
+            batch = records.records(tp).iterator();
+          }
+          return true;
+        }
+
+        @Override
+        public RecordFingerprint next() {
+          if (!hasNext()) {
+            throw new NoSuchElementException();
+          }
+          ConsumerRecord<byte[], byte[]> r = next;
+          next = null;
+          return fingerprinter.fingerprint(r.offset(), r.key(), r.value(), Consumers.headers(r), r.timestamp());
+        }
+      };
+    }
+
+    @Override
+    public void close() {
+      if (consumer != null) {
+        Consumers.closeNow(consumer);
+      }
+    }
   }
 
   /**
@@ -131,14 +234,29 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
       ReplicationNaming naming) {
     Instant started = clock.instant();
     Map<String, Object> target = config(cluster);
+    Bootstrap.check(target, "cluster '" + cluster + "'");
     List<io.streamdr.kafka.backup.BackupManifest> chain = io.streamdr.kafka.backup.TopicRestore.chain(backups, backupId);
     io.streamdr.kafka.backup.BackupManifest last = chain.get(chain.size() - 1);
     List<java.util.function.Supplier<List<Object>>> tasks = new ArrayList<>();
     SideReader targetSide = new SideReader(target);
-    try (KafkaConsumer<byte[], byte[]> tc = consumer(target)) {
+    String targetClusterId;
+    try (Admin admin = Admin.create(target)) {
+      targetClusterId = admin.describeCluster().clusterId().get(60, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new DrException("cluster", cluster, "Could not reach cluster '%s' to compare backup %s with it: %s"
+          .formatted(cluster, backupId, e.getMessage()), e, true);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DrException("Interrupted while verifying", e);
+    }
+    boolean sameCluster = targetClusterId.equals(last.sourceClusterId());
+    try (KafkaConsumer<byte[], byte[]> tc = consumer(target); Admin admin = Admin.create(target)) {
       for (io.streamdr.kafka.backup.BackupManifest.TopicEntry topic : last.topics()) {
         String targetTopic = naming.targetTopic(topic.name());
         List<TopicPartition> tps = partitions(tc, targetTopic, cluster);
+        String policy = topic.configs() == null ? null : topic.configs().get("cleanup.policy");
+        Comparison comparison = (policy != null && policy.contains("compact")) || compacted(admin, targetTopic)
+            ? Comparison.LATEST_PER_KEY : Comparison.RECORDS;
         Map<TopicPartition, Long> targetStart = tc.beginningOffsets(tps, Duration.ofSeconds(60));
         Map<TopicPartition, Long> targetEnd = tc.endOffsets(tps, Duration.ofSeconds(60));
         for (io.streamdr.kafka.backup.BackupManifest.PartitionEntry p : topic.partitions()) {
@@ -151,20 +269,32 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
           if (end >= 0) {
             targetSide.add(tp, start, end);
           }
-          tasks.add(() -> List.of(PartitionComparator.compare(topic.name(), targetTopic, p.partition(),
-              new BackupRecords(backups, segments), end >= 0 ? targetSide.records(tp) : java.util.Collections.emptyIterator(),
-              PartitionComparator.DEFAULT_WINDOW), List.of()));
+          // the backup's own cluster, same topic: offsets past the backup's end were written after its cut; elsewhere
+          // only records stamped after the backup started can be later writes
+          AfterCut afterCut = sameCluster && targetTopic.equals(topic.name()) ? AfterCut.offsetsFrom(p.endOffset())
+              : AfterCut.stampedAfter(last.startedAt());
+          tasks.add(() -> {
+            Iterator<RecordFingerprint> targetRecords = end >= 0 ? targetSide.records(tp) : java.util.Collections.emptyIterator();
+            return List.of(comparison == Comparison.LATEST_PER_KEY
+                ? PartitionComparator.compareLatestPerKey(topic.name(), targetTopic, p.partition(), new BackupRecords(backups, segments),
+                    targetRecords, afterCut)
+                : PartitionComparator.compare(topic.name(), targetTopic, p.partition(), new BackupRecords(backups, segments),
+                    targetRecords, PartitionComparator.DEFAULT_WINDOW, Set.of(), afterCut), List.of());
+          });
         }
       }
     }
-    return execute("backup " + backupId, cluster, started, tasks, List.of(targetSide));
+    String cut = sameCluster
+        ? "backup %s's end offsets (its cut at %s); records the source cluster received after them are beyond the cut".formatted(backupId, last.startedAt())
+        : "backup %s's cut at %s; target records past the backup's must be stamped after it".formatted(backupId, last.startedAt());
+    return execute("backup " + backupId, cluster, cut, started, tasks, List.of(targetSide));
   }
 
   /**
    * Runs partition comparisons in parallel (a pool of comparators) while one reader per cluster feeds them (a pool
    * of its own, so a comparator never waits for a thread its own pool would have to give). Gathers the report.
    */
-  private IntegrityReport execute(String sourceName, String targetName, Instant started,
+  private IntegrityReport execute(String sourceName, String targetName, String cut, Instant started,
       List<java.util.function.Supplier<List<Object>>> tasks, List<SideReader> sides) {
     // comparators mostly wait for their two queues, so every partition gets one (up to 64 at once) and each reader
     // feeds all of them in one pass; readers never wait for comparators (see SideReader)
@@ -198,7 +328,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
       readers.shutdownNow();
     }
     Duration rpoTime = oldestLag == Long.MAX_VALUE ? Duration.ZERO : Duration.ofMillis(Math.max(0, started.toEpochMilli() - oldestLag));
-    return IntegrityReport.of(sourceName, targetName, results, discrepancies, rpoTime, started, clock.instant());
+    return IntegrityReport.of(sourceName, targetName, cut, results, discrepancies, rpoTime, started, clock.instant());
   }
 
   /** The records of a partition's backup segments, in order, as fingerprints; one segment open at a time. */
@@ -232,7 +362,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
         if (r == null) {
           closeReader();
         } else {
-          next = new RecordFingerprint(r.offset(), r.timestamp(), fingerprinter.digest(r.key(), r.value(), r.headers(), r.timestamp()));
+          next = fingerprinter.fingerprint(r.offset(), r.key(), r.value(), r.headers(), r.timestamp());
         }
       }
       return true;
@@ -268,10 +398,11 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
 
   /** One partition to verify: its cut on both sides and the group positions to check. */
   private record Job(String topic, TopicPartition sp, TopicPartition tp, long sourceStart, long sourceEnd, long targetStart,
-      long targetEnd, Map<String, Map<Integer, Long>> sourceGroups, Map<String, Map<Integer, Long>> targetGroups) {}
+      long targetEnd, Map<String, Map<Integer, Long>> sourceGroups, Map<String, Map<Integer, Long>> targetGroups,
+      Comparison comparison) {}
 
   private static List<Object> run(Job job, Iterator<RecordFingerprint> sourceRecords, Iterator<RecordFingerprint> targetRecords,
-      VerificationRequest request) {
+      VerificationRequest request, AfterCut afterCut) {
     Set<Long> positions = new java.util.TreeSet<>();
     job.sourceGroups().values().forEach(m -> {
       Long pos = m.get(job.sp().partition());
@@ -279,8 +410,12 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
         positions.add(pos);
       }
     });
+    if (job.comparison() == Comparison.LATEST_PER_KEY) {
+      return List.of(PartitionComparator.compareLatestPerKey(job.topic(), job.tp().topic(), job.sp().partition(), sourceRecords,
+          targetRecords, afterCut), List.of()); // group positions point at records a cleaner may have removed
+    }
     PartitionComparator.Outcome o = PartitionComparator.compare(job.topic(), job.tp().topic(), job.sp().partition(),
-        sourceRecords, targetRecords, request.window(), positions);
+        sourceRecords, targetRecords, request.window(), positions, afterCut);
     List<Discrepancy> groupIssues = new ArrayList<>();
     for (Map.Entry<String, Map<Integer, Long>> g : job.sourceGroups().entrySet()) {
       Long sourcePos = g.getValue().get(job.sp().partition());
@@ -464,7 +599,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
               if (r.offset() >= end) {
                 break;
               }
-              batch.add(new RecordFingerprint(r.offset(), r.timestamp(), fingerprinter.digest(r.key(), r.value(), Consumers.headers(r), r.timestamp())));
+              batch.add(fingerprinter.fingerprint(r.offset(), r.key(), r.value(), Consumers.headers(r), r.timestamp()));
             }
             if (!batch.isEmpty() && !queues.get(tp).offer(batch)) {
               pending.put(tp, batch);
