@@ -80,6 +80,27 @@ public interface BackupTarget {
     }
   }
 
+  /**
+   * Removes what writes abandoned by dead processes left behind (temporary files, unfinished uploads), never the
+   * temporary objects of a write still in progress in any process. Backups call it when they start and
+   * {@code backups prune} when it runs. The default removes nothing, for targets that leave nothing behind.
+   *
+   * @return what was removed
+   */
+  default CleanUp removeAbandonedWrites() {
+    return CleanUp.NONE;
+  }
+
+  /**
+   * What {@link #removeAbandonedWrites()} removed.
+   *
+   * @param objects temporary objects removed
+   * @param bytes   their size
+   */
+  record CleanUp(int objects, long bytes) {
+    public static final CleanUp NONE = new CleanUp(0, 0);
+  }
+
   /** Writes the bytes of one object; may throw {@link IOException}. */
   @FunctionalInterface
   interface Writer {

@@ -41,7 +41,9 @@ import java.util.stream.Stream;
  * <p>Writes go to a temporary file under {@code <root>/.streamdr/tmp}, are fsynced and then atomically renamed onto
  * the key, so a crash never leaves a half-written object visible. The SHA-256 of each object is computed while it is
  * written and kept beside it under {@code <root>/.streamdr/sha256}, so {@link #list} reports checksums without
- * re-reading data. Thread-safe; safe for several processes writing different keys.
+ * re-reading data. Thread-safe; safe for several processes writing different keys. Temporary files carry the id of
+ * the process that writes them, which holds a lock on {@code <root>/.streamdr/tmp/<id>.owner} while it lives, so
+ * {@link #removeAbandonedWrites()} removes exactly the files of processes that died.
  *
  * <p>Where the file system takes it (ext4, XFS and most local file systems on Linux), objects are written
  * with direct I/O: a writer fills one aligned buffer while the previous one goes to the disk on a background thread,
@@ -143,7 +145,7 @@ public final class FileSystemBackupTarget implements BackupTarget {
   @Override
   public BackupOutputStream create(BackupKey key) {
     Path target = pathOf(key);
-    Path tmp = tmpDir.resolve(UUID.randomUUID() + ".part");
+    Path tmp = tmpDir.resolve(owner() + "-" + UUID.randomUUID() + ".part");
     try {
       FileChannel channel = directAlignment > 0
           ? FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT)
@@ -258,6 +260,94 @@ public final class FileSystemBackupTarget implements BackupTarget {
     }
   }
 
+  /** This process's id in temporary file names, random per process. */
+  private static final String PROCESS_OWNER = "w" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+  /** The owner lock this process holds per temporary directory, taken on its first write there; kept until exit. */
+  private static final java.util.concurrent.ConcurrentHashMap<Path, java.nio.channels.FileLock> OWNER_LOCKS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final String OWNER_SUFFIX = ".owner";
+
+  /** Takes this process's owner lock in this target's temporary directory (once), and returns the owner id. */
+  private String owner() {
+    OWNER_LOCKS.computeIfAbsent(tmpDir, dir -> {
+      try {
+        FileChannel ch = FileChannel.open(dir.resolve(PROCESS_OWNER + OWNER_SUFFIX), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        return ch.lock();
+      } catch (IOException e) {
+        throw new BackupIoException(dir.toString(), "lock the temporary directory of", e);
+      }
+    });
+    return PROCESS_OWNER;
+  }
+
+  /**
+   * Removes the temporary files of writes whose process died: every file of an owner whose lock nobody holds any more
+   * (the operating system releases it when a process ends, however it ends). Files of this process and of other live
+   * processes are left alone; temporary files without an owner (written by an older StreamDR) are removed once an
+   * hour old.
+   */
+  @Override
+  public CleanUp removeAbandonedWrites() {
+    int removed = 0;
+    long bytes = 0;
+    java.util.Map<String, Boolean> dead = new java.util.HashMap<>();
+    try (Stream<Path> files = Files.list(tmpDir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        String name = f.getFileName().toString();
+        if (name.endsWith(OWNER_SUFFIX)) {
+          continue;
+        }
+        int dash = name.indexOf('-');
+        String owner = name.startsWith("w") && dash == 17 ? name.substring(0, dash) : null;
+        boolean abandoned = owner == null
+            ? Files.getLastModifiedTime(f).toInstant().isBefore(Instant.now().minus(Duration.ofHours(1)))
+            : dead.computeIfAbsent(owner, this::ownerIsDead);
+        if (abandoned) {
+          long size = Files.size(f);
+          if (Files.deleteIfExists(f)) {
+            removed++;
+            bytes += size;
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new BackupIoException(tmpDir.toString(), "clean up", e);
+    }
+    dead.forEach((owner, isDead) -> {
+      if (isDead) {
+        try {
+          Files.deleteIfExists(tmpDir.resolve(owner + OWNER_SUFFIX));
+        } catch (IOException ignored) {
+          // removed next time
+        }
+      }
+    });
+    return new CleanUp(removed, bytes);
+  }
+
+  /** Whether the process that owns these temporary files is gone: its owner lock can be taken. */
+  private boolean ownerIsDead(String owner) {
+    if (owner.equals(PROCESS_OWNER)) {
+      return false;
+    }
+    Path lock = tmpDir.resolve(owner + OWNER_SUFFIX);
+    if (!Files.exists(lock)) {
+      return true; // its process never took the lock it writes under, or it was removed: nobody can be writing
+    }
+    try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.WRITE)) {
+      java.nio.channels.FileLock l = ch.tryLock();
+      if (l == null) {
+        return false;
+      }
+      l.release();
+      return true;
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      return false; // held in this JVM
+    } catch (IOException e) {
+      return false; // cannot tell: keep them
+    }
+  }
+
   /**
    * Removes temporary files of writes that were abandoned (their process died) longer ago than {@code olderThan}.
    * Writes still in progress in other processes are younger than that and are left alone.
@@ -269,7 +359,8 @@ public final class FileSystemBackupTarget implements BackupTarget {
     int removed = 0;
     try (Stream<Path> files = Files.list(tmpDir)) {
       for (Path f : (Iterable<Path>) files::iterator) {
-        if (Files.getLastModifiedTime(f).toInstant().isBefore(cutoff) && Files.deleteIfExists(f)) {
+        if (!f.getFileName().toString().endsWith(OWNER_SUFFIX) && Files.getLastModifiedTime(f).toInstant().isBefore(cutoff)
+            && Files.deleteIfExists(f)) {
           removed++;
         }
       }
@@ -504,7 +595,7 @@ public final class FileSystemBackupTarget implements BackupTarget {
         published = sha;
         Path sidecar = checksumPath(key);
         Files.createDirectories(sidecar.getParent());
-        Path sidecarTmp = tmpDir.resolve(UUID.randomUUID() + ".sha256.part");
+        Path sidecarTmp = tmpDir.resolve(owner() + "-" + UUID.randomUUID() + ".sha256.part");
         Files.writeString(sidecarTmp, sha + " " + size + " " + modified.toEpochMilli() + "\n", StandardCharsets.US_ASCII);
         Files.move(sidecarTmp, sidecar, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Files.createDirectories(target.getParent());

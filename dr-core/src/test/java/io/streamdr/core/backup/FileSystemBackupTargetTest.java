@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.NotFoundException;
 import io.streamdr.core.testing.BackupTargetContract;
+import java.util.List;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -46,6 +48,35 @@ class FileSystemBackupTargetTest extends BackupTargetContract {
     assertThat(Files.exists(root.resolve("topics/orders/p-0.seg"))).isFalse();
     // the half-written bytes exist only as a temporary file, which clean-up removes
     assertThat(target.cleanUpAbandonedWrites(Duration.ZERO)).isEqualTo(1);
+  }
+
+  @Test
+  void the_temporary_files_of_a_killed_writer_are_removed_and_those_of_a_live_one_kept() throws Exception {
+    Path root = dir.resolve("abandoned");
+    Process child = ChildJvm.start(HalfWriterMain.class, root.toString(), "topics/orders/p-1.seg");
+    FileSystemBackupTarget target;
+    try {
+      ChildJvm.awaitLine(child, "HALF-WRITTEN");
+      target = new FileSystemBackupTarget(root);
+      target.put(new BackupKey("topics/orders/own.seg"), new byte[] {1, 2, 3}); // this process writes there too
+      assertThat(target.removeAbandonedWrites()).as("the writer is alive").isEqualTo(BackupTarget.CleanUp.NONE);
+      assertThat(partFiles(root)).isNotEmpty();
+    } finally {
+      child.destroyForcibly();
+      assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+    BackupTarget.CleanUp removed = target.removeAbandonedWrites();
+    assertThat(removed.objects()).isEqualTo(1);
+    assertThat(removed.bytes()).isPositive();
+    assertThat(partFiles(root)).isEmpty();
+    assertThat(target.readAll(new BackupKey("topics/orders/own.seg"))).containsExactly(1, 2, 3);
+    assertThat(target.removeAbandonedWrites()).isEqualTo(BackupTarget.CleanUp.NONE);
+  }
+
+  private static List<Path> partFiles(Path root) throws IOException {
+    try (var files = Files.list(root.resolve(".streamdr").resolve("tmp"))) {
+      return files.filter(f -> f.getFileName().toString().endsWith(".part")).toList();
+    }
   }
 
   @ParameterizedTest(name = "direct I/O tried: {0}")

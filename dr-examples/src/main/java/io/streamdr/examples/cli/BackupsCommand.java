@@ -25,7 +25,8 @@ final class BackupsCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "List the backups, oldest first. Exit code: 0, 2 error.")
+  @Command(name = "list", mixinStandardHelpOptions = true, description = {"List the backups, oldest first, and any whose manifest is damaged.",
+      "Exit code: 0, 1 a manifest is damaged, 2 error."})
   static final class ListBackups implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ConfigOption config;
@@ -36,24 +37,28 @@ final class BackupsCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
-      var backups = new BackupCatalog(config.load().backups()).list();
+      BackupCatalog.Listing listing = new BackupCatalog(config.load().backups()).listAll();
       if (json) {
-        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(backups));
+        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(listing.damaged().isEmpty()
+            ? listing.backups() : java.util.Map.of("backups", listing.backups(), "damaged", listing.damaged())));
       } else {
         out.printf("%-40s %-11s %-40s %12s %14s  %s%n", "ID", "TYPE", "PARENT", "RECORDS", "BYTES", "COMPLETED");
-        for (BackupManifest m : backups) {
+        for (BackupManifest m : listing.backups()) {
           out.printf("%-40s %-11s %-40s %12d %14d  %s%n", m.id(), m.type(), m.parentId().orElse("-"), m.records(), m.bytes(),
               m.completedAt());
         }
+        for (BackupCatalog.Damaged d : listing.damaged()) {
+          out.printf("%-40s DAMAGED     %s%n", d.backupId(), d.problem());
+        }
       }
       out.flush();
-      return 0;
+      return listing.damaged().isEmpty() ? 0 : 1;
     }
   }
 
   @Command(name = "verify", mixinStandardHelpOptions = true,
-      description = {"Re-read every segment of a backup and check every checksum, without restoring.",
-          "Exit code: 0 intact, 1 damaged, 2 error."})
+      description = {"Check a backup and every backup it continues, without restoring: each manifest (present,",
+          "unchanged), every segment's SHA-256 and every frame's CRC. Exit code: 0 intact, 1 damaged, 2 error."})
   static final class VerifyBackup implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ConfigOption config;
@@ -65,12 +70,26 @@ final class BackupsCommand implements Runnable {
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       BackupCatalog.VerifyReport r = new BackupCatalog(config.load().backups()).verify(id);
-      out.printf("Backup %s: %s (%d segments, %d records checked)%n", id, r.ok() ? "intact" : "DAMAGED", r.segmentsChecked(),
-          r.recordsChecked());
+      out.printf("Backup %s: %s (chain %s; %d segments, %d records checked)%n", id, r.ok() ? "intact" : "DAMAGED", r.chain(),
+          r.segmentsChecked(), r.recordsChecked());
       r.problems().forEach(p -> out.println("  " + p));
       out.flush();
       return r.ok() ? 0 : 1;
     }
+  }
+
+  static String human(long bytes) {
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    double v = bytes;
+    String[] units = {"KiB", "MiB", "GiB", "TiB"};
+    int u = -1;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return "%.1f %s".formatted(v, units[u]);
   }
 
   @Command(name = "prune", mixinStandardHelpOptions = true,
@@ -93,6 +112,9 @@ final class BackupsCommand implements Runnable {
           .prune(RetentionPolicy.seed(), now == null ? Instant.now() : now, dryRun);
       out.printf("%s %d backup(s): %s; kept %d: %s%n", dryRun ? "Dry run: would delete" : "Deleted", r.deleted().size(),
           r.deleted(), r.kept().size(), r.kept());
+      if (!dryRun) {
+        out.printf("Removed %d temporary file(s) of killed backups, %s freed%n", r.abandoned().objects(), human(r.abandoned().bytes()));
+      }
       out.flush();
       return 0;
     }

@@ -1,6 +1,7 @@
 package io.streamdr.kafka.backup;
 
 import io.streamdr.core.BackupCorruptedException;
+import io.streamdr.core.DrException;
 import io.streamdr.core.NotFoundException;
 import io.streamdr.core.backup.BackupObject;
 import io.streamdr.core.backup.BackupTarget;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The topic backups in a {@link BackupTarget}: list, describe, verify without restoring, prune by retention.
- * A backup without a manifest (interrupted, not resumed) is not listed: it does not exist yet.
+ * A backup without a manifest (interrupted, not resumed) is not listed: it does not exist yet. Every manifest read is
+ * checked (format, version, checksum); a damaged one is reported, never used.
  */
 public final class BackupCatalog {
   private static final Logger LOG = LoggerFactory.getLogger(BackupCatalog.class);
@@ -30,17 +32,35 @@ public final class BackupCatalog {
     this.target = Checks.requireNonNull(target, "target");
   }
 
-  /** Every complete backup, oldest first. */
-  public List<BackupManifest> list() {
+  /** A backup whose manifest exists but cannot be used: unreadable, of another format, or changed after it was written. */
+  public record Damaged(String backupId, String problem) {}
+
+  /** Every backup with a manifest: the intact ones oldest first, and the damaged ones. */
+  public record Listing(List<BackupManifest> backups, List<Damaged> damaged) {}
+
+  /** Every backup with a manifest, intact or damaged. */
+  public Listing listAll() {
     List<BackupManifest> out = new ArrayList<>();
+    List<Damaged> damaged = new ArrayList<>();
     for (BackupObject o : target.list(PREFIX)) {
       List<String> segs = o.key().segments();
       if (segs.size() == 3 && segs.get(2).equals("manifest.json")) {
-        out.add(BackupManifest.read(target, segs.get(1)));
+        try {
+          out.add(BackupManifest.read(target, segs.get(1)));
+        } catch (BackupCorruptedException e) {
+          damaged.add(new Damaged(segs.get(1), e.getMessage()));
+        }
       }
     }
     out.sort(Comparator.comparing(BackupManifest::startedAt).thenComparing(BackupManifest::id));
-    return out;
+    return new Listing(out, damaged);
+  }
+
+  /** Every complete, intact backup, oldest first; damaged manifests are left out (and logged). */
+  public List<BackupManifest> list() {
+    Listing all = listAll();
+    all.damaged().forEach(d -> LOG.warn("Backup {} is damaged and left out: {}", d.backupId(), d.problem()));
+    return all.backups();
   }
 
   /** The newest complete backup, if any. */
@@ -49,45 +69,102 @@ public final class BackupCatalog {
     return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
   }
 
-  /** One backup's manifest. @throws NotFoundException if it does not exist (or is incomplete) */
+  /**
+   * One backup's manifest.
+   *
+   * @throws NotFoundException if it does not exist (or is incomplete)
+   * @throws BackupCorruptedException if its manifest is damaged
+   */
   public BackupManifest describe(String backupId) {
-    if (!target.exists(BackupManifest.key(backupId))) {
-      throw new NotFoundException("backup", backupId,
-          "No complete backup '%s' in the target; list backups with BackupCatalog.list()".formatted(backupId));
-    }
     return BackupManifest.read(target, backupId);
   }
 
-  /** The outcome of {@link #verify}: ok, or every problem found. */
-  public record VerifyReport(String backupId, boolean ok, int segmentsChecked, long recordsChecked, List<String> problems) {}
+  /**
+   * The outcome of {@link #verify}: ok, or every problem found.
+   *
+   * @param backupId        the backup verified
+   * @param chain           the backups verified with it, full backup first (as far as the chain could be followed)
+   * @param ok              whether the whole chain is intact and restorable
+   * @param segmentsChecked segments read
+   * @param recordsChecked  records read
+   * @param problems        every problem, each naming the backup and object concerned
+   */
+  public record VerifyReport(String backupId, List<String> chain, boolean ok, int segmentsChecked, long recordsChecked,
+      List<String> problems) {}
 
-  /** Re-reads every segment of a backup and checks its SHA-256, every frame's CRC and the record counts. */
+  /**
+   * Verifies a backup and every backup it continues, down to the full one: each manifest (present, valid, unchanged),
+   * the chain (a missing parent makes an incremental unrestorable), and every segment (SHA-256, every frame's CRC,
+   * record counts).
+   *
+   * @throws NotFoundException if the backup itself has no manifest
+   */
   public VerifyReport verify(String backupId) {
-    BackupManifest m = describe(backupId);
     List<String> problems = new ArrayList<>();
+    List<BackupManifest> chain = new ArrayList<>();
+    String id = backupId;
+    while (id != null) {
+      try {
+        BackupManifest m = BackupManifest.read(target, id);
+        chain.add(0, m);
+        if (!m.checksummed()) {
+          problems.add("Backup %s: its manifest (format version %d) carries no checksum, so changes to it cannot be detected; take a new full backup"
+              .formatted(id, m.version()));
+        }
+        id = m.parent();
+      } catch (NotFoundException e) {
+        if (id.equals(backupId)) {
+          throw e;
+        }
+        problems.add("Backup %s continues %s, which is missing: the chain cannot be restored".formatted(chain.get(0).id(), id));
+        break;
+      } catch (BackupCorruptedException e) {
+        problems.add(id.equals(backupId) ? e.getMessage()
+            : "Backup %s continues %s, which is damaged: %s".formatted(chain.get(0).id(), id, e.getMessage()));
+        break;
+      }
+      if (chain.size() > 10_000) {
+        problems.add("Backup chain of %s does not end in a full backup".formatted(backupId));
+        break;
+      }
+    }
+    if (problems.isEmpty() && chain.get(0).type() != BackupManifest.Type.FULL) {
+      problems.add("Backup chain of %s starts with %s, which is not a full backup".formatted(backupId, chain.get(0).id()));
+    }
     int segments = 0;
     long records = 0;
-    for (BackupManifest.TopicEntry t : m.topics()) {
-      for (BackupManifest.PartitionEntry p : t.partitions()) {
-        for (BackupManifest.SegmentEntry s : p.segments()) {
-          segments++;
-          try {
-            records += TopicRestore.verifySegment(target, backupId, s);
-          } catch (BackupCorruptedException | NotFoundException e) {
-            problems.add(e.getMessage());
+    for (BackupManifest m : chain) {
+      for (BackupManifest.TopicEntry t : m.topics()) {
+        for (BackupManifest.PartitionEntry p : t.partitions()) {
+          for (BackupManifest.SegmentEntry s : p.segments()) {
+            segments++;
+            try {
+              records += BackupChain.verify(target, new BackupChain.Segment(m.id(), t.name(), p.partition(), s));
+            } catch (DrException e) {
+              problems.add(e.getMessage());
+            }
           }
         }
       }
     }
-    return new VerifyReport(backupId, problems.isEmpty(), segments, records, problems);
+    return new VerifyReport(backupId, chain.stream().map(BackupManifest::id).toList(), problems.isEmpty(), segments, records, problems);
   }
 
-  /** The outcome of {@link #prune}. */
-  public record PruneResult(List<String> deleted, List<String> kept, boolean dryRun) {}
+  /**
+   * The outcome of {@link #prune}.
+   *
+   * @param deleted      backups deleted (or, in a dry run, that would be)
+   * @param kept         backups kept
+   * @param dryRun       whether nothing was deleted
+   * @param abandoned    what was removed of writes abandoned by killed backups (none in a dry run)
+   */
+  public record PruneResult(List<String> deleted, List<String> kept, boolean dryRun, BackupTarget.CleanUp abandoned) {}
 
   /**
    * Deletes backups the policy no longer keeps: never the newest full backup, never a backup a kept incremental
-   * depends on. A backup is deleted manifest first, so it stops existing before its data goes.
+   * depends on. A backup is deleted manifest first, so it stops existing before its data goes. Also removes the
+   * temporary objects of writes whose process died (see {@link BackupTarget#removeAbandonedWrites()}). Damaged
+   * backups are neither kept nor deleted: they are left for a person to look at.
    */
   public PruneResult prune(RetentionPolicy policy, Instant now, boolean dryRun) {
     List<BackupManifest> all = list();
@@ -122,6 +199,7 @@ public final class BackupCatalog {
         LOG.info("Pruned backup {} ({}, started {})", m.id(), m.type(), m.startedAt());
       }
     }
-    return new PruneResult(deleted, kept, dryRun);
+    BackupTarget.CleanUp abandoned = dryRun ? BackupTarget.CleanUp.NONE : target.removeAbandonedWrites();
+    return new PruneResult(deleted, kept, dryRun, abandoned);
   }
 }

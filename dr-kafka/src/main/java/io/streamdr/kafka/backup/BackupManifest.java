@@ -5,7 +5,12 @@ import io.streamdr.core.BackupCorruptedException;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.internal.Json;
+import io.streamdr.core.NotFoundException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -25,13 +30,25 @@ import java.util.Optional;
  * @param completedAt     when the manifest was written
  * @param topics          per topic: metadata and partitions
  * @param groups          committed offsets of the chosen consumer groups at the start: group → topic → partition → offset
+ * @param checksum        SHA-256 (lowercase hex) of the manifest file with these 64 digits written as zeros; null in
+ *                        a manifest of format version 1, which had none
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record BackupManifest(String format, int version, String id, Type type, String parent, String sourceClusterId,
-    Instant startedAt, Instant completedAt, List<TopicEntry> topics, Map<String, Map<String, Map<Integer, Long>>> groups) {
+    Instant startedAt, Instant completedAt, List<TopicEntry> topics, Map<String, Map<String, Map<Integer, Long>>> groups,
+    String checksum) {
 
   public static final String FORMAT = "streamdr-topic-backup";
-  public static final int VERSION = 1;
+  /** Version 2 added the manifest's own checksum. */
+  public static final int VERSION = 2;
+  private static final String ZEROS = "0".repeat(64);
+  private static final Pattern CHECKSUM = Pattern.compile("\"checksum\"\\s*:\\s*\"([0-9a-f]{64})\"");
+
+  /** A manifest before it is written: {@link #toJson()} computes its checksum. */
+  public BackupManifest(String format, int version, String id, Type type, String parent, String sourceClusterId,
+      Instant startedAt, Instant completedAt, List<TopicEntry> topics, Map<String, Map<String, Map<Integer, Long>>> groups) {
+    this(format, version, id, type, parent, sourceClusterId, startedAt, completedAt, topics, groups, null);
+  }
 
   /** Backup types. */
   public enum Type { FULL, INCREMENTAL }
@@ -103,29 +120,79 @@ public record BackupManifest(String format, int version, String id, Type type, S
     return topics.stream().flatMap(t -> t.partitions().stream()).mapToLong(PartitionEntry::bytes).sum();
   }
 
+  /** Whether the manifest carries a checksum (format version 2 and later); version 1 manifests cannot be checked. */
+  public boolean checksummed() {
+    return checksum != null;
+  }
+
+  /**
+   * The manifest as written: pretty-printed JSON of this format's version whose {@code checksum} field holds the
+   * SHA-256 of the same bytes with the checksum's 64 digits as zeros, so any change to the file is detected.
+   */
   byte[] toJson() {
+    BackupManifest unsigned = new BackupManifest(format, VERSION, id, type, parent, sourceClusterId, startedAt, completedAt,
+        topics, groups, ZEROS);
     try {
-      return Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(this);
+      String json = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(unsigned);
+      String digest = sha256(json.getBytes(StandardCharsets.UTF_8));
+      Matcher field = CHECKSUM.matcher(json);
+      if (!field.find()) {
+        throw new IllegalStateException("Manifest of backup " + id + " was serialized without its checksum field");
+      }
+      return (json.substring(0, field.start(1)) + digest + json.substring(field.end(1))).getBytes(StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new IllegalStateException("Manifest of backup " + id + " could not be serialized", e);
     }
   }
 
-  /** Reads and checks a manifest. */
+  private static String sha256(byte[] bytes) {
+    return HexFormat.of().formatHex(TopicBackup.sha256().digest(bytes));
+  }
+
+  /**
+   * Reads and checks a manifest: its format, version and checksum (a manifest changed after it was written is
+   * refused as damaged).
+   *
+   * @throws NotFoundException if the backup has no manifest (it does not exist or is incomplete)
+   * @throws BackupCorruptedException if the manifest is not valid, not a topic backup's, or changed
+   */
   public static BackupManifest read(BackupTarget target, String backupId) {
     BackupKey key = key(backupId);
-    try {
-      BackupManifest m = Json.MAPPER.readValue(target.readAll(key), BackupManifest.class);
-      if (!FORMAT.equals(m.format())) {
-        throw new BackupCorruptedException(key.value(), "'%s' is not a topic backup manifest (format '%s')".formatted(key, m.format()));
-      }
-      if (m.version() > VERSION) {
-        throw new BackupCorruptedException(key.value(), "Backup %s has format version %d; this library reads up to %d — upgrade StreamDR"
-            .formatted(backupId, m.version(), VERSION));
-      }
-      return m;
-    } catch (IOException e) {
-      throw new BackupCorruptedException(key.value(), "Manifest of backup %s is not valid JSON: %s".formatted(backupId, e.getMessage()), e);
+    if (!target.exists(key)) {
+      throw new NotFoundException("backup", backupId, ("No complete backup '%s' in the backup target (a backup without a manifest "
+          + "is missing or was interrupted); list the backups with 'streamdr backups list'").formatted(backupId));
     }
+    byte[] bytes = target.readAll(key);
+    BackupManifest m;
+    try {
+      m = Json.MAPPER.readValue(bytes, BackupManifest.class);
+    } catch (IOException e) {
+      String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
+          ? "%s at line %d, column %d".formatted(j.getOriginalMessage(), j.getLocation().getLineNr(), j.getLocation().getColumnNr())
+          : e.getMessage();
+      throw new BackupCorruptedException(key.value(), "Manifest of backup %s is not a valid manifest (%s); the backup is damaged — restore from another backup"
+          .formatted(backupId, why), e);
+    }
+    if (!FORMAT.equals(m.format())) {
+      throw new BackupCorruptedException(key.value(), "'%s' is not a topic backup manifest (format '%s')".formatted(key, m.format()));
+    }
+    if (m.version() > VERSION) {
+      throw new BackupCorruptedException(key.value(), "Backup %s has format version %d; this StreamDR reads up to %d — upgrade StreamDR"
+          .formatted(backupId, m.version(), VERSION));
+    }
+    if (m.version() >= 2 || m.checksum() != null) {
+      String text = new String(bytes, StandardCharsets.UTF_8);
+      Matcher found = CHECKSUM.matcher(text);
+      if (m.checksum() == null || !found.find()) {
+        throw new BackupCorruptedException(key.value(), "Manifest of backup %s has no valid checksum field although its format requires one; it was edited — restore from another backup"
+            .formatted(backupId));
+      }
+      String actual = sha256((text.substring(0, found.start(1)) + ZEROS + text.substring(found.end(1))).getBytes(StandardCharsets.UTF_8));
+      if (!actual.equals(found.group(1))) {
+        throw new BackupCorruptedException(key.value(), "Manifest of backup %s was changed after it was written (its SHA-256 is %s, it records %s); the backup is damaged — restore from another backup"
+            .formatted(backupId, actual, found.group(1)));
+      }
+    }
+    return m;
   }
 }

@@ -275,8 +275,8 @@ public final class SegmentFormat {
     }
 
     private BackupCorruptedException corrupt(String what) {
-      return new BackupCorruptedException(name, "Segment '%s' %s%s; the backup is damaged — verify it and restore from another backup"
-          .formatted(name, what, frameNo > 0 ? " (at frame " + frameNo + ")" : ""));
+      return new BackupCorruptedException(name, "segment '%s' %s; the backup is damaged — restore from another backup"
+          .formatted(name, what));
     }
 
     /** The next record, or null at the end frame. */
@@ -344,7 +344,7 @@ public final class SegmentFormat {
         frameNo++;
         int expected = in.readInt();
         if (length < 1 || length > MAX_FRAME) {
-          throw corrupt("has an impossible frame length " + length);
+          throw corrupt("has an impossible length " + length + " at frame " + frameNo);
         }
         if (buf.length < length) {
           buf = new byte[Math.max(length, buf.length * 2)];
@@ -366,13 +366,13 @@ public final class SegmentFormat {
           return null;
         }
         if (type != TYPE_RECORD) {
-          throw corrupt("has a frame of unknown type " + type);
+          throw corrupt("has an unknown type " + type + " at frame " + frameNo);
         }
         return c;
       } catch (EOFException e) {
         throw corrupt("is truncated inside frame " + frameNo);
       } catch (IOException e) {
-        throw corrupt("cannot be decompressed: " + e.getMessage());
+        throw corrupt("cannot be decompressed at frame " + frameNo + ": " + e.getMessage());
       } catch (ArrayIndexOutOfBoundsException e) {
         throw corrupt("has a malformed frame " + frameNo);
       }
