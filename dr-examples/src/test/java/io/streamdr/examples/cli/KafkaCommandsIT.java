@@ -75,7 +75,7 @@ class KafkaCommandsIT {
 
     String[] dry = StreamDrCliTest.run("restore", "-c", cfg, "--backup", "b1", "--region", "us-west-2", "--dry-run");
     assertThat(dry[0]).isEqualTo("0");
-    assertThat(dry[1]).contains("orders -> orders: 2 partitions, up to 100 records").contains("Nothing was written.");
+    assertThat(dry[1]).contains("orders -> orders: 2 partitions, 100 records to write; target: a new topic").contains("Nothing was written.");
     try (var admin = WEST.admin()) {
       assertThat(admin.listTopics().names().get()).doesNotContain("orders");
     }

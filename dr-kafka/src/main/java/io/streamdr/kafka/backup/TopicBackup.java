@@ -138,6 +138,11 @@ public final class TopicBackup {
       LOG.info("Backup {} already complete ({} records); nothing to do", backupId, existing.records());
       return existing;
     }
+    io.streamdr.kafka.internal.Bootstrap.check(clientConfig, "the cluster to back up");
+    BackupTarget.CleanUp abandoned = target.removeAbandonedWrites();
+    if (abandoned.objects() > 0) {
+      LOG.info("Removed {} temporary object(s), {} bytes, left by backups that were killed", abandoned.objects(), abandoned.bytes());
+    }
     // keys and values stay views into the fetched batches until the writer copies them into a frame: one copy, and no
     // per-record arrays kept alive across garbage collections while they wait for a writer
     KafkaConsumer<ByteBuffer, ByteBuffer> consumer = new KafkaConsumer<>(consumerConfig(), new ByteBufferDeserializer(), new ByteBufferDeserializer());
@@ -752,7 +757,7 @@ public final class TopicBackup {
 
     public TopicBackup build() {
       if (topics.isEmpty() && topicPattern == null) {
-        throw new InvalidRequestException("A topic backup needs topics(...) or topicPattern(...)");
+        throw new InvalidRequestException("A topic backup needs topics to back up: name them (--topics) or give a pattern (--pattern)");
       }
       return new TopicBackup(this);
     }

@@ -9,6 +9,7 @@ import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.internal.Json;
+import io.streamdr.kafka.internal.Bootstrap;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.DigestInputStream;
@@ -27,6 +28,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
+import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
@@ -47,24 +50,28 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Restores topics from a backup chain (a full backup and the incrementals after it, up to a chosen one) into the
- * same or another cluster, optionally renamed and cut at a point in time.
+ * same or another cluster, optionally renamed, selected and cut at a point in time.
  *
+ * <p>Before anything is written (no topic created, no record produced):
  * <ul>
- *   <li>Missing topics are created with the captured partition count and configs (replication factor overridable),
- *       with {@code message.timestamp.type=CreateTime} so original timestamps are kept.</li>
- *   <li>Every record goes to its original partition with its key, value, headers and timestamp, through an
- *       idempotent {@code acks=all} producer.</li>
- *   <li>No duplicates: before producing anything the restore records each target partition's end offset in a state
- *       object ({@code topic-restores/<restoreId>/state.json}); run again after a crash, it skips exactly the records
- *       already in the log; run again after it completed, it writes nothing.</li>
- *   <li>Every segment of a partition is verified (SHA-256 and every frame's CRC) before any record of that partition
- *       is produced: a corrupt or truncated segment fails the restore naming backup, segment and frame, and nothing
- *       of that partition is written.</li>
- *   <li>Consumer group offsets stored with the backup are mapped to the new offset of the same record; a group's
- *       committed offset is never moved backwards, and groups with active members are refused.</li>
+ *   <li>the selection is checked: every named topic and every {@link Builder#rename renamed} topic must be in the
+ *       chain, and two topics may not be restored under one name;</li>
+ *   <li>every segment of the chosen partitions is verified (SHA-256 and every frame's CRC), so a damaged backup writes
+ *       nothing at all (unless {@link Builder#pipelined(boolean) pipelined}, where each partition is verified just
+ *       before it is produced and a damaged one leaves the partitions before it restored);</li>
+ *   <li>each target partition is judged by content ({@link RestorePlan.TargetState}): empty, or holding exactly
+ *       the first records this restore would write (an interrupted restore, or a shorter chain or earlier point in
+ *       time restored before, whatever its id) — the restore continues after them; holding all of them — nothing is
+ *       written; anything else is refused, naming topic, partition and what it holds, unless
+ *       {@link Builder#append(boolean) appending}.</li>
  * </ul>
- * The point in time cuts each partition at its first record with a later timestamp. The target partitions must not
- * receive other writes during the restore.
+ * Then missing topics are created with the captured partition count and configs (replication factor overridable),
+ * with {@code message.timestamp.type=CreateTime} so original timestamps are kept, and every record goes to its
+ * original partition with its key, value, headers and timestamp, through an idempotent {@code acks=all} producer.
+ * A target partition therefore never holds a record twice unless the restore appends. Consumer group offsets stored
+ * with the backup are mapped to the new offset of the same record; a group's committed offset is never moved
+ * backwards, and groups with active members are refused. The target partitions must not receive other writes during
+ * the restore.
  */
 public final class TopicRestore {
   private static final Logger LOG = LoggerFactory.getLogger(TopicRestore.class);
@@ -73,10 +80,13 @@ public final class TopicRestore {
   private final String backupId;
   private final Map<String, String> renames;
   private final Set<String> topics;
+  private final Pattern topicPattern;
   private final Instant pointInTime;
   private final Integer replicationFactor;
   private final boolean restoreGroups;
   private final int parallelism;
+  private final boolean append;
+  private final boolean pipelined;
 
   private TopicRestore(Builder b) {
     this.source = b.source;
@@ -84,10 +94,13 @@ public final class TopicRestore {
     this.backupId = b.backupId;
     this.renames = Map.copyOf(b.renames);
     this.topics = Set.copyOf(b.topics);
+    this.topicPattern = b.topicPattern;
     this.pointInTime = b.pointInTime;
     this.replicationFactor = b.replicationFactor;
     this.restoreGroups = b.restoreGroups;
     this.parallelism = b.parallelism;
+    this.append = b.append;
+    this.pipelined = b.pipelined;
   }
 
   /**
@@ -99,63 +112,101 @@ public final class TopicRestore {
     return new Builder(source, clientConfig, backupId);
   }
 
-  /** The chain ending at {@code backupId}, full backup first. */
+  /** The chain ending at {@code backupId}, full backup first; see {@link BackupChain#resolve}. */
   public static List<BackupManifest> chain(BackupTarget source, String backupId) {
-    List<BackupManifest> chain = new ArrayList<>();
-    String id = backupId;
-    while (id != null) {
-      BackupManifest m = BackupManifest.read(source, id);
-      chain.add(0, m);
-      id = m.parent();
-      if (chain.size() > 10_000) {
-        throw new BackupCorruptedException(backupId, "Backup chain of %s does not end in a full backup".formatted(backupId));
-      }
-    }
-    if (chain.get(0).type() != BackupManifest.Type.FULL) {
-      throw new BackupCorruptedException(chain.get(0).id(), "Backup chain of %s starts with %s, which is not a full backup"
-          .formatted(backupId, chain.get(0).id()));
-    }
-    return chain;
+    return BackupChain.resolve(source, backupId).manifests();
   }
 
   private String targetTopic(String topic) {
     return renames.getOrDefault(topic, topic);
   }
 
+  /** The topics of the chain this restore writes, after checking the selection and the renames against the chain. */
+  private List<BackupManifest.TopicEntry> select(BackupChain chain) {
+    List<String> names = chain.topicNames();
+    List<String> unknown = topics.stream().filter(t -> !names.contains(t)).sorted().toList();
+    if (!unknown.isEmpty()) {
+      throw new InvalidRequestException("topic", unknown.get(0), "Backup %s holds no topic %s; it holds %s; nothing was written"
+          .formatted(backupId, unknown.stream().map(n -> "'" + n + "'").collect(java.util.stream.Collectors.joining(", ")), names));
+    }
+    List<BackupManifest.TopicEntry> selected = chain.last().topics().stream()
+        .filter(t -> topics.isEmpty() && topicPattern == null || topics.contains(t.name())
+            || topicPattern != null && topicPattern.matcher(t.name()).matches())
+        .toList();
+    if (selected.isEmpty()) {
+      throw new InvalidRequestException("topic pattern", String.valueOf(topicPattern), "No topic of backup %s matches '%s'; it holds %s"
+          .formatted(backupId, topicPattern, names));
+    }
+    List<String> chosen = selected.stream().map(BackupManifest.TopicEntry::name).toList();
+    for (String from : new TreeMap<>(renames).keySet()) {
+      if (!names.contains(from)) {
+        throw new InvalidRequestException("topic", from, "Cannot rename '%s' to '%s': backup %s holds no topic '%s' (it holds %s); nothing was written"
+            .formatted(from, renames.get(from), backupId, from, names));
+      }
+      if (!chosen.contains(from)) {
+        throw new InvalidRequestException("topic", from, "Cannot rename '%s' to '%s': the topic is not among those chosen to restore %s; nothing was written"
+            .formatted(from, renames.get(from), chosen));
+      }
+    }
+    Map<String, String> byTarget = new TreeMap<>();
+    for (String t : chosen) {
+      String previous = byTarget.put(targetTopic(t), t);
+      if (previous != null) {
+        throw new InvalidRequestException("topic", targetTopic(t), "Topics '%s' and '%s' would both be restored as '%s'; rename one of them"
+            .formatted(previous, t, targetTopic(t)));
+      }
+    }
+    return selected;
+  }
+
+  /**
+   * Decides what the restore would do, writing nothing: the chain and selection checked, every target partition
+   * judged. With a point in time the records are counted exactly (the chain's segments are read). Segments are not
+   * verified here: {@link BackupCatalog#verify} does that.
+   */
+  public RestorePlan plan() {
+    BackupChain chain = BackupChain.resolve(source, backupId);
+    List<BackupManifest.TopicEntry> selected = select(chain);
+    Bootstrap.check(clientConfig, "the restore's target cluster");
+    try (Admin admin = Admin.create(adminConfig())) {
+      Targets targets = targets(admin, selected, chain);
+      return judge(chain, selected, targets, pointInTime != null);
+    } catch (ExecutionException e) {
+      throw clusterFailure(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DrException("Interrupted while planning the restore of " + backupId, e);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw clusterTimeout(e);
+    }
+  }
+
   /** Runs (or resumes) the restore. */
   public RestoreReport run() {
     long started = System.nanoTime();
-    List<BackupManifest> chain = chain(source, backupId);
-    BackupManifest last = chain.get(chain.size() - 1);
-    List<BackupManifest.TopicEntry> selected = last.topics().stream()
-        .filter(t -> topics.isEmpty() || topics.contains(t.name())).toList();
-    if (selected.isEmpty()) {
-      throw new InvalidRequestException("backup", backupId, "Backup %s holds none of the topics %s; it has %s".formatted(
-          backupId, topics, last.topics().stream().map(BackupManifest.TopicEntry::name).toList()));
+    BackupChain chain = BackupChain.resolve(source, backupId);
+    List<BackupManifest.TopicEntry> selected = select(chain);
+    if (!pipelined) {
+      verifyAll(chain, selected);
     }
+    Bootstrap.check(clientConfig, "the restore's target cluster");
     try (Admin admin = Admin.create(adminConfig())) {
-      String clusterId = admin.describeCluster().clusterId().get(60, TimeUnit.SECONDS);
-      String restoreId = restoreId(chain, clusterId);
-      BackupKey stateKey = BackupKey.of("topic-restores", restoreId, "state.json");
-      RestoreState state = source.exists(stateKey) ? readState(stateKey) : null;
-      List<String> ids = chain.stream().map(BackupManifest::id).toList();
-      if (state != null && state.complete()) {
-        LOG.info("Restore {} of {} already complete; nothing written", restoreId, backupId);
-        return new RestoreReport(restoreId, ids, List.of(), Map.of(), true, Duration.ofNanos(System.nanoTime() - started));
+      Targets targets = targets(admin, selected, chain);
+      RestorePlan plan = judge(chain, selected, targets, false);
+      if (!plan.conflicts().isEmpty()) {
+        throw conflicts(plan);
       }
-      ensureTopics(admin, selected);
-      if (state == null) {
-        state = new RestoreState(restoreId, baseOffsets(admin, selected), false);
-        source.put(stateKey, Json.MAPPER.writeValueAsBytes(state));
+      if (plan.partitions().stream().allMatch(p -> p.state() == RestorePlan.TargetState.COMPLETE)) {
+        LOG.info("Restore {} of {}: every target partition already holds every record; nothing written", targets.restoreId(), backupId);
+        return new RestoreReport(targets.restoreId(), chain.ids(), plan.partitions().stream().map(p -> new RestoreReport.PartitionRestore(
+            p.sourceTopic(), p.targetTopic(), p.partition(), 0, p.held(), 0)).toList(), Map.of(), true,
+            Duration.ofNanos(System.nanoTime() - started));
       }
-      Map<String, Long> endNow = endOffsets(admin, selected);
-      List<PartitionTask> work = new ArrayList<>();
-      for (BackupManifest.TopicEntry t : selected) {
-        for (BackupManifest.PartitionEntry p : t.partitions()) {
-          work.add(new PartitionTask(t.name(), p.partition(), segments(chain, t.name(), p.partition())));
-        }
+      ensureTopics(admin, selected, targets.existing());
+      if (append && targets.state() == null) {
+        source.put(targets.stateKey(), Json.MAPPER.writeValueAsBytes(new RestoreState(targets.restoreId(), targets.from(), false)));
       }
-      List<Produced> produced = produceAll(work, state, endNow, last);
+      List<Produced> produced = produceAll(chain, plan);
       List<RestoreReport.PartitionRestore> results = new ArrayList<>();
       Map<String, Map<String, Long>> groupTargets = new TreeMap<>();
       for (Produced p : produced) {
@@ -166,22 +217,63 @@ public final class TopicRestore {
       if (restoreGroups) {
         commitGroups(admin, groupTargets);
       }
-      source.put(stateKey, Json.MAPPER.writeValueAsBytes(new RestoreState(restoreId, state.baseOffsets(), true)));
-      RestoreReport report = new RestoreReport(restoreId, ids, results, groupTargets, false, Duration.ofNanos(System.nanoTime() - started));
-      LOG.info("Restore {} of {} complete: {} records produced", restoreId, backupId, report.produced());
+      if (append) {
+        source.put(targets.stateKey(), Json.MAPPER.writeValueAsBytes(new RestoreState(targets.restoreId(), targets.from(), true)));
+      }
+      RestoreReport report = new RestoreReport(targets.restoreId(), chain.ids(), results, groupTargets, false,
+          Duration.ofNanos(System.nanoTime() - started));
+      LOG.info("Restore {} of {} complete: {} records produced", targets.restoreId(), backupId, report.produced());
       return report;
     } catch (ExecutionException e) {
-      throw new DrException("cluster", String.valueOf(clientConfig.get("bootstrap.servers")),
-          "Restore of %s failed talking to the target cluster: %s; run it again to resume".formatted(backupId, e.getCause().getMessage()),
-          e.getCause(), true);
+      throw clusterFailure(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new DrException("Interrupted while restoring " + backupId, e);
     } catch (java.util.concurrent.TimeoutException e) {
-      throw new DrException("cluster", String.valueOf(clientConfig.get("bootstrap.servers")),
-          "Target cluster did not answer within 60 s while restoring %s; run it again to resume".formatted(backupId), e, true);
+      throw clusterTimeout(e);
     } catch (IOException e) {
       throw new BackupIoException(backupId, "write restore state of", e);
+    }
+  }
+
+  private DrException clusterFailure(Throwable cause) {
+    return new DrException("cluster", String.valueOf(clientConfig.get("bootstrap.servers")),
+        "Restore of %s failed talking to the target cluster at %s: %s; run it again to resume".formatted(backupId,
+            clientConfig.get("bootstrap.servers"), cause.getMessage()), cause, true);
+  }
+
+  private DrException clusterTimeout(Exception e) {
+    return new DrException("cluster", String.valueOf(clientConfig.get("bootstrap.servers")),
+        "Target cluster at %s did not answer within 60 s while restoring %s; check it is reachable, then run the restore again"
+            .formatted(clientConfig.get("bootstrap.servers"), backupId), e, true);
+  }
+
+  private ConflictException conflicts(RestorePlan plan) {
+    List<RestorePlan.PartitionPlan> c = plan.conflicts();
+    StringBuilder sb = new StringBuilder("Restore of %s refused, nothing was written: %d target partition(s) hold records that are not this backup's"
+        .formatted(backupId, c.size()));
+    c.stream().limit(10).forEach(p -> sb.append("; ").append(p.targetTopic()).append('-').append(p.partition()).append(' ').append(p.detail()));
+    if (c.size() > 10) {
+      sb.append("; and ").append(c.size() - 10).append(" more");
+    }
+    sb.append(". Restore under another name (--rename FROM=TO), delete those topics first, or write after what they hold (--append)");
+    return new ConflictException("topic", c.get(0).targetTopic() + "-" + c.get(0).partition(), sb.toString());
+  }
+
+  /** Verifies every segment of the chosen partitions, in parallel; the first damaged one fails the restore. */
+  private void verifyAll(BackupChain chain, List<BackupManifest.TopicEntry> selected) {
+    List<BackupChain.Segment> all = new ArrayList<>();
+    selected.forEach(t -> t.partitions().forEach(p -> all.addAll(chain.segments(t.name(), p.partition()))));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+        Math.max(1, Math.min(all.size(), Runtime.getRuntime().availableProcessors())), daemon("streamdr-restore-verify"));
+    try {
+      List<Future<Long>> checks = new ArrayList<>();
+      all.forEach(s -> checks.add(pool.submit(() -> BackupChain.verify(source, s))));
+      for (Future<Long> f : checks) {
+        awaitVerified(f);
+      }
+    } finally {
+      pool.shutdownNow();
     }
   }
 
@@ -203,16 +295,19 @@ public final class TopicRestore {
     return c;
   }
 
-  private String restoreId(List<BackupManifest> chain, String clusterId) {
+  private String restoreId(List<String> chain, String clusterId) {
     MessageDigest sha = TopicBackup.sha256();
-    chain.forEach(m -> sha.update(m.id().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    sha.update(clusterId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    new TreeMap<>(renames).forEach((k, v) -> sha.update((k + "=" + v).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    new java.util.TreeSet<>(topics).forEach(t -> sha.update(t.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    sha.update(String.valueOf(pointInTime).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    chain.forEach(id -> sha.update(id.getBytes(StandardCharsets.UTF_8)));
+    sha.update(clusterId.getBytes(StandardCharsets.UTF_8));
+    new TreeMap<>(renames).forEach((k, v) -> sha.update((k + "=" + v).getBytes(StandardCharsets.UTF_8)));
+    new java.util.TreeSet<>(topics).forEach(t -> sha.update(t.getBytes(StandardCharsets.UTF_8)));
+    sha.update(String.valueOf(topicPattern).getBytes(StandardCharsets.UTF_8));
+    sha.update(String.valueOf(pointInTime).getBytes(StandardCharsets.UTF_8));
+    sha.update((append ? "append" : "").getBytes(StandardCharsets.UTF_8));
     return backupId + "-" + HexFormat.of().formatHex(sha.digest()).substring(0, 12);
   }
 
+  /** Where an append started on each target partition ("topic-partition" → offset), recorded before it writes. */
   private record RestoreState(String restoreId, Map<String, Long> baseOffsets, boolean complete) {}
 
   private RestoreState readState(BackupKey key) {
@@ -223,19 +318,129 @@ public final class TopicRestore {
     }
   }
 
-  private void ensureTopics(Admin admin, List<BackupManifest.TopicEntry> selected)
+  /**
+   * The target side: which topics exist, each chosen partition's log start and end offsets, and where the restore's
+   * records start there ({@code from}: the log start, or for an append where it started).
+   */
+  private record Targets(String restoreId, BackupKey stateKey, RestoreState state, Set<String> existing,
+      Map<TopicPartition, long[]> offsets, Map<String, Long> from) {}
+
+  private Targets targets(Admin admin, List<BackupManifest.TopicEntry> selected, BackupChain chain)
       throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+    String clusterId = admin.describeCluster().clusterId().get(60, TimeUnit.SECONDS);
+    String restoreId = restoreId(chain.ids(), clusterId);
+    BackupKey stateKey = BackupKey.of("topic-restores", restoreId, "state.json");
+    RestoreState state = append && source.exists(stateKey) ? readState(stateKey) : null;
     Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+    Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    for (BackupManifest.TopicEntry t : selected) {
+      String name = targetTopic(t.name());
+      if (!existing.contains(name)) {
+        continue;
+      }
+      TopicDescription d = admin.describeTopics(List.of(name)).allTopicNames().get(60, TimeUnit.SECONDS).get(name);
+      if (d.partitions().size() < t.partitionCount()) {
+        throw new ConflictException("topic", name, ("Target topic '%s' has %d partitions but the backup of '%s' has %d; "
+            + "records keep their partition, so add partitions or restore under another name (--rename); nothing was written").formatted(
+            name, d.partitions().size(), t.name(), t.partitionCount()));
+      }
+      for (BackupManifest.PartitionEntry p : t.partitions()) {
+        earliest.put(new TopicPartition(name, p.partition()), OffsetSpec.earliest());
+        latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest());
+      }
+    }
+    Map<TopicPartition, long[]> offsets = new HashMap<>();
+    Map<String, Long> from = new TreeMap<>();
+    if (!latest.isEmpty()) {
+      var starts = admin.listOffsets(earliest).all().get(60, TimeUnit.SECONDS);
+      var ends = admin.listOffsets(latest).all().get(60, TimeUnit.SECONDS);
+      for (TopicPartition tp : latest.keySet()) {
+        long[] range = {starts.get(tp).offset(), ends.get(tp).offset()};
+        offsets.put(tp, range);
+        String key = tp.topic() + "-" + tp.partition();
+        Long recorded = state == null ? null : state.baseOffsets().get(key);
+        from.put(key, append ? (recorded != null ? recorded : range[1]) : range[0]);
+      }
+    }
+    return new Targets(restoreId, stateKey, state, existing, offsets, from);
+  }
+
+  /** Judges every chosen target partition against the records the restore would write there, in parallel. */
+  private RestorePlan judge(BackupChain chain, List<BackupManifest.TopicEntry> selected, Targets targets, boolean exactCounts) {
+    TargetClassifier classifier = new TargetClassifier(clientConfig);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+        Math.max(1, Math.min(parallelism, Runtime.getRuntime().availableProcessors() * 2)), daemon("streamdr-restore-check"));
+    try {
+      List<Future<RestorePlan.PartitionPlan>> futures = new ArrayList<>();
+      for (BackupManifest.TopicEntry t : selected) {
+        String target = targetTopic(t.name());
+        for (BackupManifest.PartitionEntry p : t.partitions()) {
+          futures.add(pool.submit(() -> judge(classifier, chain, t.name(), target, p.partition(), targets, exactCounts)));
+        }
+      }
+      List<RestorePlan.PartitionPlan> out = new ArrayList<>();
+      for (Future<RestorePlan.PartitionPlan> f : futures) {
+        out.add(getOrThrow(f));
+      }
+      return new RestorePlan(chain.ids(), pointInTime, append, out);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private RestorePlan.PartitionPlan judge(TargetClassifier classifier, BackupChain chain, String topic, String target, int partition,
+      Targets targets, boolean exactCounts) {
+    long stored = chain.records(topic, partition);
+    TopicPartition tp = new TopicPartition(target, partition);
+    long[] range = targets.offsets().get(tp);
+    try (PartitionRecords expected = chain.records(topic, partition, pointInTime)) {
+      RestorePlan.TargetState state;
+      long held = 0;
+      String detail;
+      long start = 0;
+      long end = 0;
+      if (range == null) {
+        state = RestorePlan.TargetState.NEW_TOPIC;
+        detail = "a new topic";
+      } else {
+        start = range[0];
+        end = range[1];
+        long from = targets.from().get(target + "-" + partition);
+        TargetClassifier.Judgement j = classifier.judge(tp, from, end, expected);
+        state = j.state();
+        held = j.held();
+        detail = j.detail();
+        if (append && state != RestorePlan.TargetState.CONFLICT && state != RestorePlan.TargetState.COMPLETE) {
+          state = RestorePlan.TargetState.APPEND;
+          detail = "appending after offset %d%s".formatted(from - 1, held > 0 ? ", %d records of this append already there".formatted(held) : "");
+        } else if (append && state == RestorePlan.TargetState.CONFLICT) {
+          detail = "after offset %d, where this append started, %s".formatted(from - 1, j.detail());
+        } else if (state == RestorePlan.TargetState.EMPTY && end > 0) {
+          detail = "empty (its records up to offset %d were deleted)".formatted(end - 1);
+        }
+      }
+      long records = stored;
+      if (exactCounts && state != RestorePlan.TargetState.CONFLICT) {
+        long rest = 0;
+        while (expected.hasNext()) {
+          expected.next();
+          rest++;
+        }
+        records = held + rest;
+      } else if (state == RestorePlan.TargetState.COMPLETE) {
+        records = held;
+      }
+      return new RestorePlan.PartitionPlan(topic, target, partition, state, start, end, held, records, detail);
+    }
+  }
+
+  private void ensureTopics(Admin admin, List<BackupManifest.TopicEntry> selected, Set<String> existing)
+      throws InterruptedException, java.util.concurrent.TimeoutException {
     List<NewTopic> create = new ArrayList<>();
     for (BackupManifest.TopicEntry t : selected) {
       String name = targetTopic(t.name());
       if (existing.contains(name)) {
-        TopicDescription d = admin.describeTopics(List.of(name)).allTopicNames().get(60, TimeUnit.SECONDS).get(name);
-        if (d.partitions().size() < t.partitionCount()) {
-          throw new ConflictException("topic", name, ("Target topic '%s' has %d partitions but the backup of '%s' has %d; "
-              + "records keep their partition, so add partitions or restore under another name").formatted(
-              name, d.partitions().size(), t.name(), t.partitionCount()));
-        }
         continue;
       }
       Map<String, String> configs = new LinkedHashMap<>(t.configs());
@@ -247,7 +452,8 @@ public final class TopicRestore {
       try {
         admin.createTopics(create).all().get(60, TimeUnit.SECONDS);
       } catch (ExecutionException e) {
-        throw new ConflictException("topic", create.get(0).name(), "Could not create target topics %s: %s; set replicationFactor(...) if the target has fewer brokers"
+        throw new ConflictException("topic", create.get(0).name(), ("Could not create target topics %s: %s; if the target has fewer "
+            + "brokers than the backed-up replication factor, set a smaller one (--replication-factor)")
             .formatted(create.stream().map(NewTopic::name).toList(), e.getCause().getMessage()));
       }
       awaitMetadata(admin, create);
@@ -279,70 +485,6 @@ public final class TopicRestore {
     }
   }
 
-  private Map<String, Long> baseOffsets(Admin admin, List<BackupManifest.TopicEntry> selected)
-      throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
-    return endOffsets(admin, selected);
-  }
-
-  private Map<String, Long> endOffsets(Admin admin, List<BackupManifest.TopicEntry> selected)
-      throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
-    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-    for (BackupManifest.TopicEntry t : selected) {
-      for (BackupManifest.PartitionEntry p : t.partitions()) {
-        request.put(new TopicPartition(targetTopic(t.name()), p.partition()), OffsetSpec.latest());
-      }
-    }
-    Map<String, Long> out = new TreeMap<>();
-    admin.listOffsets(request).all().get(60, TimeUnit.SECONDS).forEach((tp, info) -> out.put(tp.topic() + "-" + tp.partition(), info.offset()));
-    return out;
-  }
-
-  /** A segment to restore and the backup it belongs to. */
-  private record Seg(String backupId, BackupManifest.SegmentEntry entry) {}
-
-  private static List<Seg> segments(List<BackupManifest> chain, String topic, int partition) {
-    List<Seg> out = new ArrayList<>();
-    for (BackupManifest m : chain) {
-      m.topic(topic).ifPresent(t -> t.partitions().stream().filter(p -> p.partition() == partition)
-          .forEach(p -> p.segments().forEach(s -> out.add(new Seg(m.id(), s)))));
-    }
-    return out;
-  }
-
-  /** Reads every segment once, checking its SHA-256 against the manifest and every frame's CRC. */
-  private void verify(List<Seg> segments) {
-    for (Seg s : segments) {
-      verifySegment(source, s.backupId(), s.entry());
-    }
-  }
-
-  static long verifySegment(BackupTarget source, String backupId, BackupManifest.SegmentEntry s) {
-    BackupKey key = new BackupKey(s.key());
-    MessageDigest sha = TopicBackup.sha256();
-    long records = 0;
-    try (InputStream raw = source.open(key); DigestInputStream in = new DigestInputStream(raw, sha);
-         SegmentFormat.Reader reader = new SegmentFormat.Reader(in, s.key())) {
-      while (reader.skip()) {
-        records++;
-      }
-      in.transferTo(java.io.OutputStream.nullOutputStream());
-    } catch (BackupCorruptedException e) {
-      throw new BackupCorruptedException(s.key(), "Backup %s: %s".formatted(backupId, e.getMessage()), e);
-    } catch (IOException e) {
-      throw new BackupIoException(key, "read", e);
-    }
-    String actual = HexFormat.of().formatHex(sha.digest());
-    if (!actual.equals(s.sha256())) {
-      throw new BackupCorruptedException(s.key(), "Backup %s: segment '%s' has SHA-256 %s but its manifest records %s; it was altered — restore from another backup"
-          .formatted(backupId, s.key(), actual, s.sha256()));
-    }
-    if (records != s.records()) {
-      throw new BackupCorruptedException(s.key(), "Backup %s: segment '%s' holds %d records but its manifest records %d"
-          .formatted(backupId, s.key(), records, s.records()));
-    }
-    return records;
-  }
-
   private static Map<String, Long> groupOffsets(BackupManifest last, String topic, int partition) {
     Map<String, Long> out = new TreeMap<>();
     if (last.groups() != null) {
@@ -356,9 +498,6 @@ public final class TopicRestore {
     return out;
   }
 
-  /** A partition to restore: its source topic, number and segments, full backup first. */
-  private record PartitionTask(String topic, int partition, List<Seg> segments) {}
-
   /** What producing one partition did, and the offsets its stored group offsets map to on the target. */
   private record Produced(RestoreReport.PartitionRestore result, Map<String, Long> groupOffsets) {}
 
@@ -367,33 +506,28 @@ public final class TopicRestore {
 
   /**
    * Produces the partitions, up to {@link Builder#parallelism(int)} at once through one producer, so each produce
-   * request carries batches of several partitions and every leader broker is written at the same time. Segments are
-   * verified ahead on another pool; a partition starts producing only once all its segments verified, so nothing of a
-   * corrupt partition is ever written. The first failure stops the others where they are (each resumable); it is
-   * thrown once every partition has stopped and the producer has flushed.
+   * request carries batches of several partitions and every leader broker is written at the same time. Pipelined,
+   * each partition's segments are verified just before it is produced. The first failure stops the others where they
+   * are (each resumable); it is thrown once every partition has stopped and the producer has flushed.
    */
-  private List<Produced> produceAll(List<PartitionTask> work, RestoreState state, Map<String, Long> endNow, BackupManifest last) {
-    int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-    java.util.concurrent.ExecutorService verifiers = java.util.concurrent.Executors.newFixedThreadPool(threads, daemon("streamdr-restore-verify"));
+  private List<Produced> produceAll(BackupChain chain, RestorePlan plan) {
     java.util.concurrent.ExecutorService producers = java.util.concurrent.Executors.newFixedThreadPool(
-        Math.min(parallelism, work.size()), daemon("streamdr-restore-produce"));
+        Math.max(1, Math.min(parallelism, plan.partitions().size())), daemon("streamdr-restore-produce"));
     AtomicReference<SendFailure> sendFailure = new AtomicReference<>();
     java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
     List<Future<Produced>> futures = new ArrayList<>();
     RuntimeException first = null;
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
-      for (PartitionTask task : work) {
-        Future<?> verified = verifiers.submit(() -> verify(task.segments()));
+      for (RestorePlan.PartitionPlan task : plan.partitions()) {
         futures.add(producers.submit(() -> {
           try {
-            awaitVerified(verified);
+            if (pipelined) {
+              chain.verify(task.sourceTopic(), task.partition());
+            }
             if (stop.get()) {
               return null;
             }
-            String tpKey = targetTopic(task.topic()) + "-" + task.partition();
-            long base = state.baseOffsets().get(tpKey);
-            return produce(producer, task, base, endNow.get(tpKey) - base, groupOffsets(last, task.topic(), task.partition()),
-                sendFailure, stop);
+            return produce(producer, chain, task, groupOffsets(chain.last(), task.sourceTopic(), task.partition()), sendFailure, stop);
           } catch (RuntimeException e) {
             stop.set(true);
             throw e;
@@ -427,7 +561,6 @@ public final class TopicRestore {
     } finally {
       stop.set(true);
       producers.shutdown();
-      verifiers.shutdownNow();
     }
   }
 
@@ -439,71 +572,60 @@ public final class TopicRestore {
     };
   }
 
-  private static void awaitVerified(Future<?> verification) {
+  private static <T> T getOrThrow(Future<T> f) {
     try {
-      verification.get();
+      return f.get();
     } catch (ExecutionException e) {
       if (e.getCause() instanceof RuntimeException r) {
         throw r;
       }
-      throw new DrException("Verifying a backup segment failed: " + e.getCause(), e.getCause());
+      throw new DrException("Checking the backup or the target failed: " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new DrException("Interrupted while verifying backup segments", e);
+      throw new DrException("Interrupted while restoring", e);
     }
   }
 
+  private static void awaitVerified(Future<?> verification) {
+    getOrThrow(verification);
+  }
+
   /**
-   * Produces one partition's records after the {@code already} ones a previous run wrote, in order. Stops early when
+   * Produces one partition's records after the {@code held} ones the target already has, in order. Stops early when
    * {@code stop} is set (another partition failed); what it sent stays, and a new run resumes after it.
    */
-  private Produced produce(KafkaProducer<byte[], byte[]> producer, PartitionTask task, long base, long already,
+  private Produced produce(KafkaProducer<byte[], byte[]> producer, BackupChain chain, RestorePlan.PartitionPlan task,
       Map<String, Long> groupSource, AtomicReference<SendFailure> sendFailure, java.util.concurrent.atomic.AtomicBoolean stop) {
-    String topic = task.topic();
+    String topic = task.sourceTopic();
     int partition = task.partition();
-    String target = targetTopic(topic);
+    String target = task.targetTopic();
+    long base = task.state() == RestorePlan.TargetState.NEW_TOPIC ? 0 : startOfRestored(task);
+    long already = task.held();
     long index = 0; // position in the restored sequence = target offset - base
     long produced = 0;
-    long cut = 0;
     Map<String, Long> mapped = new TreeMap<>();
-    boolean timeCut = false;
-    for (Seg s : task.segments()) {
-      if (timeCut || stop.get() || sendFailure.get() != null) {
-        break;
-      }
-      try (InputStream in = source.open(new BackupKey(s.entry().key()));
-           SegmentFormat.Reader reader = new SegmentFormat.Reader(in, s.entry().key())) {
-        for (BackupRecord r; (r = reader.next()) != null; ) {
-          if (pointInTime != null && r.timestamp() > pointInTime.toEpochMilli()) {
-            timeCut = true;
-          }
-          if (timeCut) {
-            cut++;
-            continue;
-          }
-          for (Map.Entry<String, Long> g : groupSource.entrySet()) {
-            if (!mapped.containsKey(g.getKey()) && r.offset() >= g.getValue()) {
-              mapped.put(g.getKey(), base + index);
-            }
-          }
-          if (index >= already) {
-            RecordHeaders headers = new RecordHeaders();
-            r.headers().forEach(h -> headers.add(new RecordHeader(h.getKey(), h.getValue())));
-            producer.send(new ProducerRecord<>(target, partition, r.timestamp(), r.key(), r.value(), headers), (md, e) -> {
-              if (e != null) {
-                sendFailure.compareAndSet(null, new SendFailure(target, partition, e));
-              }
-            });
-            produced++;
-          }
-          index++;
-          if (stop.get() || sendFailure.get() != null) {
-            break;
+    long cut;
+    try (PartitionRecords records = chain.records(topic, partition, pointInTime)) {
+      while (!stop.get() && sendFailure.get() == null && records.hasNext()) {
+        BackupRecord r = records.next();
+        for (Map.Entry<String, Long> g : groupSource.entrySet()) {
+          if (!mapped.containsKey(g.getKey()) && r.offset() >= g.getValue()) {
+            mapped.put(g.getKey(), base + index);
           }
         }
-      } catch (IOException e) {
-        throw new BackupIoException(new BackupKey(s.entry().key()), "read", e);
+        if (index >= already) {
+          RecordHeaders headers = new RecordHeaders();
+          r.headers().forEach(h -> headers.add(new RecordHeader(h.getKey(), h.getValue())));
+          producer.send(new ProducerRecord<>(target, partition, r.timestamp(), r.key(), r.value(), headers), (md, e) -> {
+            if (e != null) {
+              sendFailure.compareAndSet(null, new SendFailure(target, partition, e));
+            }
+          });
+          produced++;
+        }
+        index++;
       }
+      cut = records.cutByTime();
     }
     Map<String, Long> groupOffsets = new TreeMap<>();
     for (String group : groupSource.keySet()) {
@@ -516,6 +638,16 @@ public final class TopicRestore {
           partition, produced, Math.min(already, index), cut);
     }
     return new Produced(new RestoreReport.PartitionRestore(topic, target, partition, produced, Math.min(already, index), cut), groupOffsets);
+  }
+
+  /** The target offset of the restore's first record in a partition that exists: where the restored sequence starts. */
+  private static long startOfRestored(RestorePlan.PartitionPlan task) {
+    return switch (task.state()) {
+      case EMPTY -> task.targetEnd();
+      case PREFIX, COMPLETE -> task.targetStart();
+      case APPEND -> task.targetEnd() - task.held();
+      default -> task.targetEnd();
+    };
   }
 
   private void commitGroups(Admin admin, Map<String, Map<String, Long>> groupTargets)
@@ -566,10 +698,13 @@ public final class TopicRestore {
     private final String backupId;
     private final Map<String, String> renames = new LinkedHashMap<>();
     private Set<String> topics = Set.of();
+    private Pattern topicPattern;
     private Instant pointInTime;
     private Integer replicationFactor;
     private boolean restoreGroups = true;
     private int parallelism = DEFAULT_PARALLELISM;
+    private boolean append;
+    private boolean pipelined;
 
     private Builder(BackupTarget source, Map<String, Object> clientConfig, String backupId) {
       this.source = Checks.requireNonNull(source, "source");
@@ -586,9 +721,35 @@ public final class TopicRestore {
       return this;
     }
 
-    /** Restore only these topics (default: all in the backup). */
+    /** Restore only these topics of the backup (default: all); a name the backup lacks is refused. */
     public Builder topics(Set<String> topics) {
       this.topics = Set.copyOf(topics);
+      return this;
+    }
+
+    /** Restore (also) the topics of the backup whose whole name matches this pattern. */
+    public Builder topicPattern(Pattern pattern) {
+      this.topicPattern = pattern;
+      return this;
+    }
+
+    /**
+     * Write the backup's records after whatever the target partitions hold (default false: a partition holding
+     * anything but a prefix of the restore's own records is refused). Where the append starts is recorded with the
+     * backups, so an interrupted append resumes without duplicates.
+     */
+    public Builder append(boolean append) {
+      this.append = append;
+      return this;
+    }
+
+    /**
+     * Verify each partition's segments just before producing it instead of all of them before the first record
+     * (default false). For restores too large to read twice in a row; a damaged segment then stops the restore with
+     * the partitions before it written: a partial restore.
+     */
+    public Builder pipelined(boolean pipelined) {
+      this.pipelined = pipelined;
       return this;
     }
 
@@ -600,6 +761,9 @@ public final class TopicRestore {
 
     /** Replication factor of topics the restore creates (default: the captured one). */
     public Builder replicationFactor(int rf) {
+      if (rf < 1) {
+        throw new InvalidRequestException("replication factor", String.valueOf(rf), "Replication factor must be at least 1, was %d".formatted(rf));
+      }
       this.replicationFactor = rf;
       return this;
     }

@@ -51,6 +51,11 @@ public final class BackupProcessMain {
           public void close() {
             out.close();
             if (key.value().endsWith(".seg") && published.incrementAndGet() == haltAfter) {
+              try { // a write still in flight when the process dies, as the other partition's would be
+                fs.create(new BackupKey("topic-backups/" + args[3] + "/in-flight")).write(new byte[64 * 1024]);
+              } catch (IOException e) {
+                throw new IllegalStateException(e);
+              }
               System.out.println("HALF-DONE");
               System.out.flush();
               try {
