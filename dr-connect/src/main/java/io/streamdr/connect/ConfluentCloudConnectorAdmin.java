@@ -68,7 +68,7 @@ public final class ConfluentCloudConnectorAdmin implements ConnectorAdmin {
     RestResponse r = rest.execute(request);
     if (r.status() == 404) {
       throw new NotFoundException("connector", name,
-          "Connector '%s' not found in %s; list connectors with ConnectorAdmin.connectors()".formatted(name, base));
+          "Connector '%s' not found in %s; see the connectors with 'streamdr connectors list'".formatted(name, base));
     }
     return r;
   }

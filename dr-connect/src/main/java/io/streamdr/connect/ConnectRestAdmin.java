@@ -53,7 +53,7 @@ public final class ConnectRestAdmin implements ConnectorAdmin {
   private RestResponse call(String name, RestRequest request) {
     RestResponse r = rest.execute(request);
     if (r.status() == 404) {
-      throw new NotFoundException("connector", name, "Connector '%s' not found on %s; list connectors with ConnectorAdmin.connectors()"
+      throw new NotFoundException("connector", name, "Connector '%s' not found on %s; see the connectors with 'streamdr connectors list'"
           .formatted(name, rest.baseUrl()));
     }
     return r;

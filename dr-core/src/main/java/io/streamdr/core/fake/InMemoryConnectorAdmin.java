@@ -207,7 +207,7 @@ public final class InMemoryConnectorAdmin implements ConnectorAdmin {
     Connector c = connectors.get(name);
     if (c == null) {
       throw new NotFoundException("connector", name,
-          "Connector '%s' not found; list connectors with ConnectorAdmin.connectors() (known: %s)".formatted(name, connectors.keySet()));
+          "Connector '%s' not found; see the connectors with 'streamdr connectors list' (known: %s)".formatted(name, connectors.keySet()));
     }
     return c;
   }

@@ -102,7 +102,7 @@ final class ConnectorsCommand implements Runnable {
     @Option(names = "--secret", paramLabel = "KEY=ENV_VAR", description = "Supply a redacted setting from an environment variable.")
     Map<String, String> secrets = new LinkedHashMap<>();
 
-    @Option(names = "--timeout", defaultValue = "PT2M", description = "How long each connector may take to stop and run (default ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout", defaultValue = "2m", description = "How long each connector may take to stop and run, e.g. 30s, 2m (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
     @Option(names = "--dry-run", description = "Say what would be restored; change nothing.")

@@ -21,7 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
 final class DemoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--timeout", defaultValue = "PT90S", description = "How long to wait for each row (ISO-8601, default ${DEFAULT-VALUE}).")
+  @Option(names = "--timeout", defaultValue = "90s", description = "How long to wait for each row, e.g. 30s, 2m (default ${DEFAULT-VALUE}).")
   Duration timeout;
 
   @Override

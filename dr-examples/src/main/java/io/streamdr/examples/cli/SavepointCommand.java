@@ -38,7 +38,7 @@ final class SavepointCommand implements Callable<Integer> {
   @Option(names = "--stop", description = "Cancel the job once the savepoint completed.")
   boolean stop;
 
-  @Option(names = "--timeout", defaultValue = "PT10M", description = "How long to wait for the savepoint (ISO-8601, default ${DEFAULT-VALUE}).")
+  @Option(names = "--timeout", defaultValue = "10m", description = "How long to wait for the savepoint, e.g. 30s, 10m (default ${DEFAULT-VALUE}).")
   Duration timeout;
 
   @Option(names = "--list", description = "List the job's completed recovery points, newest first, instead of taking one.")

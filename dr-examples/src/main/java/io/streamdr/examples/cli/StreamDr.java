@@ -23,7 +23,10 @@ public final class StreamDr implements Runnable {
 
   /** The configured command line, for tests. */
   public static CommandLine commandLine() {
-    return new CommandLine(new StreamDr()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+    return new CommandLine(new StreamDr())
+        .registerConverter(java.time.Duration.class, new TimeConverters.Durations())
+        .registerConverter(java.time.Instant.class, new TimeConverters.Instants())
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("streamdr: " + e.getMessage());
       return e instanceof io.streamdr.core.FencedException ? 3 : 2;
     });

@@ -61,4 +61,27 @@ class StreamDrCliTest {
   void version_is_printed() {
     assertThat(run("--version")[1]).contains("streamdr 0.1.0");
   }
+
+  @Test
+  void durations_read_as_people_write_them_and_a_bad_one_says_what_is_expected() {
+    assertThat(TimeConverters.parse("500ms")).isEqualTo(java.time.Duration.ofMillis(500));
+    assertThat(TimeConverters.parse("30s")).isEqualTo(java.time.Duration.ofSeconds(30));
+    assertThat(TimeConverters.parse("10m")).isEqualTo(java.time.Duration.ofMinutes(10));
+    assertThat(TimeConverters.parse("2h")).isEqualTo(java.time.Duration.ofHours(2));
+    assertThat(TimeConverters.parse("1d")).isEqualTo(java.time.Duration.ofDays(1));
+    assertThat(TimeConverters.parse("PT1M30S")).isEqualTo(java.time.Duration.ofSeconds(90));
+    String[] r = run("connectors", "restore", "snap", "--region", "us-west-2", "--timeout", "ten minutes");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2]).contains("'ten minutes' is not a duration").contains("30s, 10m").doesNotContain("java.");
+  }
+
+  @Test
+  void instants_read_in_utc_with_an_offset_or_as_a_date() {
+    assertThat(TimeConverters.parseInstant("2026-11-24T05:30:00Z")).isEqualTo(java.time.Instant.parse("2026-11-24T05:30:00Z"));
+    assertThat(TimeConverters.parseInstant("2026-11-24T07:30:00+02:00")).isEqualTo(java.time.Instant.parse("2026-11-24T05:30:00Z"));
+    assertThat(TimeConverters.parseInstant("2026-11-24")).isEqualTo(java.time.Instant.parse("2026-11-24T00:00:00Z"));
+    String[] r = run("verify", "--topics", "orders", "--cutoff", "24/11/2026");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2]).contains("'24/11/2026' is not a point in time").doesNotContain("java.");
+  }
 }

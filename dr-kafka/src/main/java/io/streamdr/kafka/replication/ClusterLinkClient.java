@@ -145,7 +145,7 @@ public final class ClusterLinkClient {
     if (r.status() == 404) {
       String what = topic == null ? "Cluster link '%s'".formatted(link) : "Mirror topic '%s' of cluster link '%s'".formatted(topic, link);
       throw new NotFoundException(topic == null ? "cluster link" : "mirror topic", topic == null ? link : topic,
-          "%s not found on cluster %s at %s; list links with ClusterLinkClient.links()".formatted(what, clusterId, rest.baseUrl()));
+          "%s not found on cluster %s at %s; check the link name against the links the cluster has".formatted(what, clusterId, rest.baseUrl()));
     }
     return r.body();
   }

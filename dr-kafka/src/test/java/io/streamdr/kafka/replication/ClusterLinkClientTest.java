@@ -135,7 +135,7 @@ class ClusterLinkClientTest {
     assertThatThrownBy(() -> client.mirrors("nope"))
         .isInstanceOf(NotFoundException.class)
         .hasMessageContaining("Cluster link 'nope' not found on cluster lkc-west")
-        .hasMessageContaining("ClusterLinkClient.links()")
+        .hasMessageContaining("check the link name")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain("link-secret-value").doesNotContain("LINKKEY"));
   }
 
