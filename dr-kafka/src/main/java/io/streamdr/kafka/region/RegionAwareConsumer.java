@@ -114,6 +114,11 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
   private final OffsetTranslator translator;
   private final Duration translationTimeout;
   private final Duration closeTimeout;
+  private final Duration drainQuiet;
+  private final Duration drainTimeout;
+  /** A switch waiting for the region being left to be read to its end; null when none is. */
+  private Drain drain;
+  private static final Duration DRAIN_POLL = Duration.ofMillis(100);
   private final Optional<String> group;
   private final Subscription subscription;
   private final AtomicBoolean ourWakeup = new AtomicBoolean();
@@ -152,6 +157,8 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
     this.translator = b.translator;
     this.translationTimeout = b.translationTimeout;
     this.closeTimeout = b.closeTimeout;
+    this.drainQuiet = b.drainQuiet;
+    this.drainTimeout = b.drainTimeout;
     this.region = router.active();
     this.delegate = factory.create(region, configFor(region));
     this.subscription = router.onSwitch(this::onSwitch);
@@ -189,8 +196,13 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
     while (true) {
       applyPendingSwitch();
       try {
-        ConsumerRecords<K, V> records = delegate.poll(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        long wait = Math.max(0, deadline - System.nanoTime());
+        boolean draining = drain != null;
+        ConsumerRecords<K, V> records = delegate.poll(Duration.ofNanos(draining ? Math.min(wait, DRAIN_POLL.toNanos()) : wait));
         track(records);
+        if (records.isEmpty() && draining && System.nanoTime() < deadline) {
+          continue; // look again whether the region being left is drained
+        }
         return records;
       } catch (WakeupException e) {
         if (!ourWakeup.getAndSet(false)) {
@@ -251,12 +263,26 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
     if (s == null) {
       return;
     }
-    pending = null;
     Region from = region;
     Region to = s.to();
     if (from.name().equals(to.name())) {
+      pending = null;
+      abandonDrain();
       return;
     }
+    if (drain != null && !drain.to.name().equals(to.name())) {
+      abandonDrain(); // switched again, elsewhere, while draining
+    }
+    if (drain == null) {
+      Consumer<K, V> candidate = factory.create(to, configFor(to));
+      drain = new Drain(to, candidate, localOnly(from, to, delegate, candidate), System.nanoTime() + drainTimeout.toNanos());
+    }
+    if (!drain.finished(delegate)) {
+      return; // keep reading the region being left: records nothing replicates to the new one are read first
+    }
+    Consumer<K, V> next = drain.next;
+    drain = null;
+    pending = null;
     long t0 = System.nanoTime();
     Consumer<K, V> old = delegate;
     Map<TopicPartition, ConsumedPosition> positions = positions(old);
@@ -264,7 +290,6 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
     positions.forEach((tp, p) -> where.put(tp, p.offset()));
     leftAt.put(from.name(), where);
     closeInBackground(old, from);
-    Consumer<K, V> next = factory.create(to, configFor(to));
     delegate = next;
     region = to;
     ourWakeup.set(false);
@@ -288,7 +313,8 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
     if (wasAt != null) {
       wasAt.forEach((tp, offset) -> {
         Translation t = translated.get(tp);
-        if (t == null || offset < t.offset()) {
+        // where it left is known exactly: better than the start of the partition, and never later than a translation
+        if (t == null || t.method() == Translation.Method.EARLIEST || offset < t.offset()) {
           translated.put(tp, new Translation(offset, Translation.Method.WHERE_LEFT));
         }
       });
@@ -322,6 +348,114 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
     switches.add(new ConsumerSwitch(from.name(), to.name(), s.epoch(), s.at(), Map.copyOf(translated), took));
     LOG.info("Consumer switched {} -> {} (epoch {}) in {} ms; resuming {} partition(s): {}", from.name(), to.name(),
         s.epoch(), took.toMillis(), translated.size(), translated);
+  }
+
+  /** Drops a drain in progress and the consumer it had built for the region it was going to. */
+  private void abandonDrain() {
+    if (drain != null) {
+      delegate.resume(drain.paused);
+      closeInBackground(drain.next, drain.to);
+      drain = null;
+    }
+  }
+
+  /**
+   * The partitions being read in region {@code from} that have no counterpart in region {@code to}: records written
+   * there reach {@code to} through no replication, so the consumer reads them before it leaves.
+   */
+  private Set<TopicPartition> localOnly(Region from, Region to, Consumer<K, V> old, Consumer<K, V> next) {
+    if (drainTimeout.isZero()) {
+      return Set.of();
+    }
+    Map<String, Boolean> exists = new HashMap<>();
+    Set<TopicPartition> out = new HashSet<>();
+    for (TopicPartition tp : old.assignment()) {
+      Optional<String> counterpart = mapping.counterpart(from, to, tp.topic());
+      if (counterpart.isEmpty() || !exists.computeIfAbsent(counterpart.get(), t -> exists(next, t))) {
+        out.add(tp);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A switch waiting until the partitions of the region being left that nothing replicates to the new region are
+   * read to their end, and their end has not moved for {@link Builder#drain drain quiet} (producers that followed the
+   * same switch still finish their in-flight sends there), at most until its deadline. If the region being left does not
+   * answer, the switch goes ahead at once: what it held is then the recovery point.
+   */
+  private final class Drain {
+    final Region to;
+    final Consumer<K, V> next;
+    final Set<TopicPartition> partitions;
+    final Set<TopicPartition> paused = new HashSet<>();
+    final long deadline;
+    Map<TopicPartition, Long> ends = Map.of();
+    long quietSince = System.nanoTime();
+
+    Drain(Region to, Consumer<K, V> next, Set<TopicPartition> partitions, long deadline) {
+      this.to = to;
+      this.next = next;
+      this.partitions = partitions;
+      this.deadline = deadline;
+      if (!partitions.isEmpty()) {
+        LOG.info("Switching to {}: first reading {} partition(s) of {} that nothing replicates there to their end: {}",
+            to.name(), partitions.size(), region.name(), partitions);
+        // the replicated partitions switch where they are now: only the unreplicated ones move while draining
+        paused.addAll(delegate.assignment());
+        paused.removeAll(partitions);
+        paused.removeAll(delegate.paused()); // the application's own pauses stay its own
+        delegate.pause(paused);
+      }
+    }
+
+    boolean finished(Consumer<K, V> old) {
+      if (partitions.isEmpty()) {
+        return true;
+      }
+      long now = System.nanoTime();
+      Map<TopicPartition, Long> end;
+      try {
+        end = old.endOffsets(partitions, Duration.ofNanos(Math.max(1, Math.min(deadline - now, Duration.ofSeconds(1).toNanos()))));
+      } catch (WakeupException e) {
+        if (!ourWakeup.getAndSet(false)) {
+          throw e; // the application's own wakeup()
+        }
+        return false; // the switch's own wakeup, delivered here: look again
+      } catch (RuntimeException e) {
+        LOG.warn("Region {} does not answer; switching to {} without reading {} to their end", region.name(), to.name(), partitions);
+        return true;
+      }
+      long behind = 0;
+      for (TopicPartition tp : partitions) {
+        behind += Math.max(0, end.getOrDefault(tp, 0L) - position(old, tp));
+      }
+      if (now >= deadline) {
+        if (behind > 0) {
+          LOG.warn("Switching to {} with {} record(s) of {} unread in {} after {} s: they reach {} only through replication",
+              to.name(), behind, partitions, region.name(), drainTimeout.toSeconds(), to.name());
+        }
+        return true;
+      }
+      if (!end.equals(ends)) {
+        ends = end;
+        quietSince = now;
+        return false;
+      }
+      return behind == 0 && now - quietSince >= drainQuiet.toNanos();
+    }
+
+    private long position(Consumer<K, V> old, TopicPartition tp) {
+      Last<K, V> l = last.get(tp);
+      if (l != null) {
+        return l.next();
+      }
+      try {
+        return old.position(tp, Duration.ZERO);
+      } catch (RuntimeException e) {
+        return 0;
+      }
+    }
   }
 
   /**
@@ -532,7 +666,7 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
 
   /** Runs a commit; a commit woken up by a switch is dropped: those offsets belong to the region left behind. */
   private void commit(java.util.function.Consumer<Consumer<K, V>> commit) {
-    if (pending != null) {
+    if (pending != null && drain == null) {
       return;
     }
     try {
@@ -753,18 +887,30 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
   @Override
   public void close() {
     subscription.close();
+    if (drain != null) {
+      drain.next.close(CloseOptions.timeout(Duration.ZERO));
+      drain = null;
+    }
     delegate.close();
   }
 
   @Override
   public void close(Duration timeout) {
     subscription.close();
+    if (drain != null) {
+      drain.next.close(CloseOptions.timeout(Duration.ZERO));
+      drain = null;
+    }
     delegate.close(CloseOptions.timeout(timeout));
   }
 
   @Override
   public void close(CloseOptions option) {
     subscription.close();
+    if (drain != null) {
+      drain.next.close(CloseOptions.timeout(Duration.ZERO));
+      drain = null;
+    }
     delegate.close(option);
   }
 
@@ -789,6 +935,8 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
     private OffsetTranslator translator = OffsetTranslator.mirrorMakerDefault();
     private Duration translationTimeout = Duration.ofSeconds(10);
     private Duration closeTimeout = Duration.ofSeconds(5);
+    private Duration drainQuiet = Duration.ofSeconds(1);
+    private Duration drainTimeout = Duration.ofSeconds(10);
 
     private Builder(RegionRouter router, Map<String, ?> config) {
       this.router = Checks.requireNonNull(router, "router");
@@ -837,6 +985,20 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
      */
     public Builder<K, V> closeTimeout(Duration timeout) {
       this.closeTimeout = Checks.requireNonNull(timeout, "close timeout");
+      return this;
+    }
+
+    /**
+     * How a switch treats the partitions of the region being left that have no counterpart in the new one (nothing
+     * replicates them there, such as what was written in the secondary during an outage when failing back without
+     * reverse replication): the consumer keeps reading them until it has read everything there and their end has not
+     * moved for {@code quiet} (default 1 s: producers that followed the same switch finish their in-flight sends), at
+     * most for {@code timeout} (default 10 s), then switches. Partitions that are replicated to the new region switch
+     * without waiting, and a region that does not answer is not waited for. {@code timeout} zero switches at once.
+     */
+    public Builder<K, V> drain(Duration quiet, Duration timeout) {
+      this.drainQuiet = Checks.requireNonNull(quiet, "drain quiet period");
+      this.drainTimeout = Checks.requireNonNull(timeout, "drain timeout");
       return this;
     }
 

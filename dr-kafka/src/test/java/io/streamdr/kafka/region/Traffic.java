@@ -39,6 +39,11 @@ final class Traffic implements AutoCloseable {
   private final Thread consumerThread;
 
   Traffic(RegionRouter router, String topic, String group, TopicMapping mapping, Duration pause) {
+    this(router, topic, group, mapping, pause, Duration.ZERO);
+  }
+
+  /** @param processing how long the application works on each batch it polled before it polls again */
+  Traffic(RegionRouter router, String topic, String group, TopicMapping mapping, Duration pause, Duration processing) {
     producer = RegionAwareProducer.<String, String>builder(router, Map.of("acks", "all", "enable.idempotence", true,
             "linger.ms", 5, "delivery.timeout.ms", 60_000, "request.timeout.ms", 5_000))
         .serializers(StringSerializer::new, StringSerializer::new).drainTimeout(Duration.ofSeconds(1)).build();
@@ -72,6 +77,7 @@ final class Traffic implements AutoCloseable {
             delivered.add(new Delivery(r.value(), region, r.topic(), Instant.now()));
           }
           if (!records.isEmpty()) {
+            LockSupport.parkNanos(processing.toNanos()); // the application's work on the batch
             consumer.commitAsync();
           }
         }
