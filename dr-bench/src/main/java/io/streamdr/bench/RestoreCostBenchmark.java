@@ -20,7 +20,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * Where a restore's time goes: the bare idempotent acks=all producer of BackupBenchmark (records built before timing,
  * sent round-robin over the partitions), the same producer sending one partition after another, the catalog's
- * verification of the backup alone (every segment's SHA-256 and every frame's CRC, no producing), and TopicRestore.
+ * verification of the backup alone (every segment's SHA-256 and every frame's CRC, no producing), and TopicRestore,
+ * by default (every segment verified before the first record) and pipelined (each partition verified as it starts).
  * One embedded broker, one dataset per run, the methods interleaved in every round; the first round warms the JIT and
  * is not counted. For each method it prints the cores the process kept busy, its CPU-seconds per GB, and those split
  * by thread group ({@link CpuUse}): "main" is the thread that sends for the bare producer; the producer is closed
@@ -66,14 +67,18 @@ public final class RestoreCostBenchmark {
             throw new IllegalStateException("the backup did not verify");
           }
         });
-        String copy = topic + "-restored-" + r;
-        created.add(copy);
-        CpuUse.measure(runs, round, "TopicRestore (verify + produce)", mb, () -> {
-          long produced = TopicRestore.builder(target, kafka.clientConfig(), backup.id()).rename(topic, copy).build().run().produced();
-          if (produced != records) {
-            throw new IllegalStateException("TopicRestore produced " + produced + " records, expected " + records);
-          }
-        });
+        for (boolean pipelined : List.of(false, true)) {
+          String copy = topic + "-restored-" + r + (pipelined ? "-pipelined" : "");
+          created.add(copy);
+          CpuUse.measure(runs, round, pipelined ? "TopicRestore, pipelined (each partition verified as it starts)"
+              : "TopicRestore (every segment verified, then produced)", mb, () -> {
+            long produced = TopicRestore.builder(target, kafka.clientConfig(), backup.id()).rename(topic, copy).pipelined(pipelined)
+                .build().run().produced();
+            if (produced != records) {
+              throw new IllegalStateException("TopicRestore produced " + produced + " records, expected " + records);
+            }
+          });
+        }
         try (var admin = kafka.admin()) {
           admin.deleteTopics(created).all().get();
         }
