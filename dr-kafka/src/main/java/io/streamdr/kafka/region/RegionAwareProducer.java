@@ -204,6 +204,26 @@ public final class RegionAwareProducer<K, V> implements Producer<K, V> {
 
   @Override
   public Future<RecordMetadata> send(ProducerRecord<K, V> record, Callback callback) {
+    return sendWithRegion(record, callback == null ? null : (md, acknowledgedBy, e) -> callback.onCompletion(md, e));
+  }
+
+  /**
+   * Called when a record sent with {@link #sendWithRegion} is acknowledged or finally fails, with the region whose cluster acknowledged it (after a
+   * switch, a record the old region did not acknowledge is re-sent, and the region named is the new one), so an
+   * application can tell, after an outage, which of its records the region it lost had taken.
+   */
+  @FunctionalInterface
+  public interface RegionCallback {
+    /**
+     * @param metadata       the record's metadata in the region that acknowledged it; null if it failed
+     * @param acknowledgedBy that region; null if it failed
+     * @param error          the failure; null if it was acknowledged
+     */
+    void onCompletion(RecordMetadata metadata, Region acknowledgedBy, Exception error);
+  }
+
+  /** Sends a record as {@link #send(ProducerRecord, Callback)} does; {@code callback} also learns which region acknowledged it. */
+  public Future<RecordMetadata> sendWithRegion(ProducerRecord<K, V> record, RegionCallback callback) {
     if (closed) {
       throw new IllegalStateException("Cannot send after the region-aware producer has been closed");
     }
@@ -218,12 +238,12 @@ public final class RegionAwareProducer<K, V> implements Producer<K, V> {
    */
   private final class Send extends CompletableFuture<RecordMetadata> implements Callback {
     private final ProducerRecord<K, V> record;
-    private final Callback callback;
+    private final RegionCallback callback;
     private Delegate<K, V> attempt; // the producer of the current attempt; its callback precedes any next attempt
     private boolean inSend;
     private TimeoutException blocked;
 
-    Send(ProducerRecord<K, V> record, Callback callback) {
+    Send(ProducerRecord<K, V> record, RegionCallback callback) {
       this.record = record;
       this.callback = callback;
     }
@@ -292,7 +312,7 @@ public final class RegionAwareProducer<K, V> implements Producer<K, V> {
         completeExceptionally(failure);
       }
       if (callback != null) {
-        callback.onCompletion(failure == null ? metadata : null, failure);
+        callback.onCompletion(failure == null ? metadata : null, failure == null ? attempt.region() : null, failure);
       }
     }
   }

@@ -80,6 +80,23 @@ class RegionAwareProducerTest {
   }
 
   @Test
+  void the_callback_names_the_region_that_acknowledged_each_record() throws Exception {
+    try (var producer = producer(RegionAwareProducer.InFlight.RESEND, true)) {
+      Map<String, String> by = new ConcurrentHashMap<>();
+      java.util.function.Function<String, RegionAwareProducer.RegionCallback> note = key -> (md, region, e) -> by.put(key, region.name());
+      producer.sendWithRegion(new ProducerRecord<>("orders", "kept", "1"), note.apply("kept"));
+      producer.sendWithRegion(new ProducerRecord<>("orders", "resent", "2"), note.apply("resent"));
+      failover();
+      producers.get("us-east-1").completeNext(); // us-east-1 acknowledges the first after the switch
+      producers.get("us-east-1").errorNext(new NetworkException("us-east-1 is gone")); // the second goes to us-west-2
+      producer.sendWithRegion(new ProducerRecord<>("orders", "new", "3"), note.apply("new"));
+      producer.flush();
+      assertThat(by).containsExactlyInAnyOrderEntriesOf(Map.of("kept", "us-east-1", "resent", "us-west-2", "new", "us-west-2"));
+      assertThat(producers.get("us-west-2").history()).extracting(ProducerRecord::key).containsExactly("resent", "new");
+    }
+  }
+
+  @Test
   void with_the_fail_policy_such_a_record_fails_with_a_region_switched_error_naming_both_regions() {
     try (var producer = producer(RegionAwareProducer.InFlight.FAIL, true)) {
       Exception[] called = new Exception[1];
