@@ -36,7 +36,16 @@ public final class Fingerprinter {
   /** The fingerprint of one record: its content digest, its key's digest and whether it is a tombstone. */
   public RecordFingerprint fingerprint(long offset, byte[] key, byte[] value, List<Map.Entry<String, byte[]>> headers,
       long timestamp) {
-    long keyDigest = keyDigest(key);
+    return fingerprint(offset, key, value, headers, timestamp, true);
+  }
+
+  /**
+   * The same; without {@code withKey} the key digest is left 0 (a comparison record by record does not need it, and
+   * it costs a pass over the key).
+   */
+  public RecordFingerprint fingerprint(long offset, byte[] key, byte[] value, List<Map.Entry<String, byte[]>> headers,
+      long timestamp, boolean withKey) {
+    long keyDigest = withKey ? keyDigest(key) : 0;
     return new RecordFingerprint(offset, timestamp, digest(key, value, headers, timestamp), keyDigest, value == null);
   }
 

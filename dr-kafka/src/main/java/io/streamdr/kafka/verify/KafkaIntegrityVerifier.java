@@ -113,15 +113,16 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     SideReader sourceSide = new SideReader(source);
     SideReader targetSide = new SideReader(target);
     for (Job job : jobs) {
-      sourceSide.add(job.sp(), job.sourceStart(), job.sourceEnd());
+      boolean keyed = job.comparison() == Comparison.LATEST_PER_KEY;
+      sourceSide.add(job.sp(), job.sourceStart(), job.sourceEnd(), keyed);
       if (job.targetEnd() >= 0) {
-        targetSide.add(job.tp(), job.targetStart(), job.targetEnd());
+        targetSide.add(job.tp(), job.targetStart(), job.targetEnd(), keyed);
       }
     }
     List<java.util.function.Supplier<List<Object>>> tasks = new ArrayList<>();
     for (Job job : jobs) {
       tasks.add(() -> {
-        try (RangeReader after = new RangeReader(source, job.sp(), job.sourceEnd())) {
+        try (RangeReader after = new RangeReader(source, job.sp(), job.sourceEnd(), job.comparison() == Comparison.LATEST_PER_KEY)) {
           return run(job, sourceSide.records(job.sp()),
               job.targetEnd() >= 0 ? targetSide.records(job.tp()) : java.util.Collections.emptyIterator(), request,
               AfterCut.sourceContinues(after::open));
@@ -157,12 +158,14 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     private final Map<String, Object> config;
     private final TopicPartition tp;
     private final long from;
+    private final boolean keyed;
     private KafkaConsumer<byte[], byte[]> consumer;
 
-    RangeReader(Map<String, Object> config, TopicPartition tp, long from) {
+    RangeReader(Map<String, Object> config, TopicPartition tp, long from, boolean keyed) {
       this.config = config;
       this.tp = tp;
       this.from = from;
+      this.keyed = keyed;
     }
 
     Iterator<RecordFingerprint> open() {
@@ -206,7 +209,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
           }
           ConsumerRecord<byte[], byte[]> r = next;
           next = null;
-          return fingerprinter.fingerprint(r.offset(), r.key(), r.value(), Consumers.headers(r), r.timestamp());
+          return fingerprinter.fingerprint(r.offset(), r.key(), r.value(), Consumers.headers(r), r.timestamp(), keyed);
         }
       };
     }
@@ -267,7 +270,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
           long start = targetStart.getOrDefault(tp, 0L);
           long end = targetEnd.getOrDefault(tp, -1L);
           if (end >= 0) {
-            targetSide.add(tp, start, end);
+            targetSide.add(tp, start, end, comparison == Comparison.LATEST_PER_KEY);
           }
           // the backup's own cluster, same topic: offsets past the backup's end were written after its cut; elsewhere
           // only records stamped after the backup started can be later writes
@@ -276,9 +279,9 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
           tasks.add(() -> {
             Iterator<RecordFingerprint> targetRecords = end >= 0 ? targetSide.records(tp) : java.util.Collections.emptyIterator();
             return List.of(comparison == Comparison.LATEST_PER_KEY
-                ? PartitionComparator.compareLatestPerKey(topic.name(), targetTopic, p.partition(), new BackupRecords(backups, segments),
+                ? PartitionComparator.compareLatestPerKey(topic.name(), targetTopic, p.partition(), new BackupRecords(backups, segments, comparison == Comparison.LATEST_PER_KEY),
                     targetRecords, afterCut)
-                : PartitionComparator.compare(topic.name(), targetTopic, p.partition(), new BackupRecords(backups, segments),
+                : PartitionComparator.compare(topic.name(), targetTopic, p.partition(), new BackupRecords(backups, segments, comparison == Comparison.LATEST_PER_KEY),
                     targetRecords, PartitionComparator.DEFAULT_WINDOW, Set.of(), afterCut), List.of());
           });
         }
@@ -337,11 +340,14 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     private final java.util.Iterator<io.streamdr.kafka.backup.BackupManifest.SegmentEntry> segments;
     private final Fingerprinter fingerprinter = new Fingerprinter();
     private io.streamdr.kafka.backup.SegmentFormat.Reader reader;
+    private final boolean keyed;
     private RecordFingerprint next;
 
-    BackupRecords(io.streamdr.core.backup.BackupTarget backups, List<io.streamdr.kafka.backup.BackupManifest.SegmentEntry> segments) {
+    BackupRecords(io.streamdr.core.backup.BackupTarget backups, List<io.streamdr.kafka.backup.BackupManifest.SegmentEntry> segments,
+        boolean keyed) {
       this.backups = backups;
       this.segments = segments.iterator();
+      this.keyed = keyed;
     }
 
     @Override
@@ -362,7 +368,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
         if (r == null) {
           closeReader();
         } else {
-          next = fingerprinter.fingerprint(r.offset(), r.key(), r.value(), r.headers(), r.timestamp());
+          next = fingerprinter.fingerprint(r.offset(), r.key(), r.value(), r.headers(), r.timestamp(), keyed);
         }
       }
       return true;
@@ -526,6 +532,8 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     private static final long BATCH_BYTES = 2_000L * 24;
     private final Map<String, Object> config;
     private final Map<TopicPartition, long[]> ranges = new java.util.LinkedHashMap<>();
+    /** Partitions compared by latest value per key, whose fingerprints need the key's digest. */
+    private final Set<TopicPartition> keyed = new java.util.HashSet<>();
     private final Map<TopicPartition, BlockingQueue<List<RecordFingerprint>>> queues = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Future<?> done;
 
@@ -533,8 +541,11 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
       this.config = config;
     }
 
-    void add(TopicPartition tp, long start, long end) {
+    void add(TopicPartition tp, long start, long end, boolean keyed) {
       ranges.put(tp, new long[] {start, end});
+      if (keyed) {
+        this.keyed.add(tp);
+      }
     }
 
     /** The records of a partition, once {@link #start} was called. */
@@ -595,11 +606,12 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
             long end = ranges.get(tp)[1];
             List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
             List<RecordFingerprint> batch = new ArrayList<>(list.size());
+            boolean withKey = keyed.contains(tp);
             for (ConsumerRecord<byte[], byte[]> r : list) {
               if (r.offset() >= end) {
                 break;
               }
-              batch.add(fingerprinter.fingerprint(r.offset(), r.key(), r.value(), Consumers.headers(r), r.timestamp()));
+              batch.add(fingerprinter.fingerprint(r.offset(), r.key(), r.value(), Consumers.headers(r), r.timestamp(), withKey));
             }
             if (!batch.isEmpty() && !queues.get(tp).offer(batch)) {
               pending.put(tp, batch);
