@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "backup", mixinStandardHelpOptions = true,
+@Command(name = "backup", mixinStandardHelpOptions = true, header = "Back up topics of a region, full or incremental.",
     description = {"Back up topics of a region's Kafka cluster to the configured backup directory: a full backup, or an",
         "incremental one continuing a parent. Exit code: 0 done, 2 error."})
 final class BackupCommand implements Callable<Integer> {
@@ -40,7 +40,7 @@ final class BackupCommand implements Callable<Integer> {
   @Option(names = "--incremental-from", paramLabel = "PARENT", description = "Back up only what was written since backup PARENT.")
   String parent;
 
-  @Option(names = "--json", description = "Print the manifest as JSON.")
+  @Option(names = "--json", description = "Print the manifest as JSON, and nothing else, on standard output.")
   boolean json;
 
   @Override
@@ -56,10 +56,9 @@ final class BackupCommand implements Callable<Integer> {
     }
     TopicBackup backup = b.build();
     PrintWriter out = spec.commandLine().getOut();
-    out.printf("Backing up %s from %s...%n", pattern == null ? topics : topics + " and /" + pattern + "/", source.name());
-    out.flush();
     BackupManifest m;
-    try (Progress progress = Progress.spinner(spec.commandLine().getErr(), "backup of " + source.name())) {
+    try (Progress progress = Progress.spinner(spec.commandLine().getErr(), "backup of "
+        + (pattern == null ? topics : topics + " and /" + pattern + "/") + " from " + source.name())) {
       m = parent != null ? backup.incremental(id != null ? id : parent + "-incr-" + System.currentTimeMillis(), parent)
           : id != null ? backup.full(id) : backup.full();
       progress.done(m.records() + " records");

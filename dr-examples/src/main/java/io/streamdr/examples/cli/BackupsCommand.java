@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "backups", mixinStandardHelpOptions = true,
+@Command(name = "backups", mixinStandardHelpOptions = true, header = "List, verify and prune the topic backups.",
     description = "List, verify and prune the backups in the configured backup directory.",
     subcommands = {BackupsCommand.ListBackups.class, BackupsCommand.VerifyBackup.class, BackupsCommand.Prune.class})
 final class BackupsCommand implements Runnable {
@@ -25,13 +25,13 @@ final class BackupsCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = {"List the backups, oldest first, and any whose manifest is damaged.",
+  @Command(name = "list", mixinStandardHelpOptions = true, header = "List the backups, oldest first.", description = {"List the backups, oldest first, and any whose manifest is damaged.",
       "Exit code: 0, 1 a manifest is damaged, 2 error."})
   static final class ListBackups implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ConfigOption config;
 
-    @Option(names = "--json", description = "Print the manifests as JSON.")
+    @Option(names = "--json", description = "Print the manifests as JSON, and nothing else, on standard output.")
     boolean json;
 
     @Override
@@ -56,7 +56,7 @@ final class BackupsCommand implements Runnable {
     }
   }
 
-  @Command(name = "verify", mixinStandardHelpOptions = true,
+  @Command(name = "verify", mixinStandardHelpOptions = true, header = "Check a backup and its whole chain without restoring it.",
       description = {"Check a backup and every backup it continues, without restoring: each manifest (present,",
           "unchanged), every segment's SHA-256 and every frame's CRC. Exit code: 0 intact, 1 damaged, 2 error."})
   static final class VerifyBackup implements Callable<Integer> {
@@ -66,10 +66,18 @@ final class BackupsCommand implements Runnable {
     @Parameters(paramLabel = "BACKUP", description = "The backup id.")
     String id;
 
+    @Option(names = "--json", description = "Print the report as JSON, and nothing else, on standard output.")
+    boolean json;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       BackupCatalog.VerifyReport r = new BackupCatalog(config.load().backups()).verify(id);
+      if (json) {
+        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r));
+        out.flush();
+        return r.ok() ? 0 : 1;
+      }
       out.printf("Backup %s: %s (chain %s; %d segments, %d records checked)%n", id, r.ok() ? "intact" : "DAMAGED", r.chain(),
           r.segmentsChecked(), r.recordsChecked());
       r.problems().forEach(p -> out.println("  " + p));
@@ -92,7 +100,7 @@ final class BackupsCommand implements Runnable {
     return "%.1f %s".formatted(v, units[u]);
   }
 
-  @Command(name = "prune", mixinStandardHelpOptions = true,
+  @Command(name = "prune", mixinStandardHelpOptions = true, header = "Delete backups past their retention.",
       description = {"Delete backups past their retention (incrementals 30 days, fulls 1 year), never a full backup that a",
           "kept incremental depends on. Exit code: 0, 2 error."})
   static final class Prune implements Callable<Integer> {
@@ -105,11 +113,19 @@ final class BackupsCommand implements Runnable {
     @Option(names = "--now", paramLabel = "INSTANT", description = "Judge ages as of this instant (default: now).")
     Instant now;
 
+    @Option(names = "--json", description = "Print what was deleted and kept as JSON, and nothing else, on standard output.")
+    boolean json;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       BackupCatalog.PruneResult r = new BackupCatalog(config.load().backups())
           .prune(RetentionPolicy.seed(), now == null ? Instant.now() : now, dryRun);
+      if (json) {
+        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r));
+        out.flush();
+        return 0;
+      }
       out.printf("%s %d backup(s): %s; kept %d: %s%n", dryRun ? "Dry run: would delete" : "Deleted", r.deleted().size(),
           r.deleted(), r.kept().size(), r.kept());
       if (!dryRun) {

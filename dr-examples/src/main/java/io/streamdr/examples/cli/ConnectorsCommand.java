@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** Connector snapshots (configuration, state, committed offsets) through the region's Kafka Connect REST API. */
-@Command(name = "connectors", mixinStandardHelpOptions = true,
+@Command(name = "connectors", mixinStandardHelpOptions = true, header = "Back up, list and restore Kafka Connect connectors.",
     description = "Back up and restore the connectors of a region's Kafka Connect cluster (regions[].connect) or Confluent Cloud"
         + " cluster (regions[].confluentCloud.connect).",
     subcommands = {ConnectorsCommand.Backup.class, ConnectorsCommand.Restore.class, ConnectorsCommand.ListSnapshots.class})
@@ -33,7 +33,7 @@ final class ConnectorsCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  @Command(name = "backup", mixinStandardHelpOptions = true,
+  @Command(name = "backup", mixinStandardHelpOptions = true, header = "Snapshot the connectors of a region with their offsets.",
       description = {"Snapshot every connector of a region: configuration (secrets redacted unless --keep-secrets), state and",
           "committed offsets, into the configured backups. Exit code: 0 done, 2 error."})
   static final class Backup implements Callable<Integer> {
@@ -79,7 +79,7 @@ final class ConnectorsCommand implements Runnable {
     }
   }
 
-  @Command(name = "restore", mixinStandardHelpOptions = true,
+  @Command(name = "restore", mixinStandardHelpOptions = true, header = "Restore a connector snapshot into a region.",
       description = {"Restore the connectors of a snapshot into a region's Connect cluster: each is created STOPPED, its offsets",
           "set, then resumed if it was running. Redacted settings must be supplied with --secret KEY=ENV_VAR.",
           "Exit code: 0 every connector restored, 1 one failed, 2 error."})
@@ -108,6 +108,9 @@ final class ConnectorsCommand implements Runnable {
     @Option(names = "--dry-run", description = "Say what would be restored; change nothing.")
     boolean dryRun;
 
+    @Option(names = "--json", description = "Print the outcome per connector as JSON, and nothing else, on standard output.")
+    boolean json;
+
     @Override
     public Integer call() throws Exception {
       StreamDrConfig cfg = config.load();
@@ -131,26 +134,41 @@ final class ConnectorsCommand implements Runnable {
         outcomes = ConnectorBackup.restore(snapshot, cfg.connectors(name), options.build());
         progress.done(outcomes.stream().filter(ConnectorBackup.Outcome::restored).count() + " restored");
       }
-      outcomes.forEach(o -> out.printf("  %s %s%s: %s%n", o.restored() ? "✔" : "✘", o.connector(),
-          o.restoredAs().equals(o.connector()) ? "" : " as " + o.restoredAs(), o.detail()));
+      if (json) {
+        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(outcomes));
+      } else {
+        outcomes.forEach(o -> out.printf("  %s %s%s: %s%n", o.restored() ? "✔" : "✘", o.connector(),
+            o.restoredAs().equals(o.connector()) ? "" : " as " + o.restoredAs(), o.detail()));
+      }
       out.flush();
       return outcomes.stream().allMatch(ConnectorBackup.Outcome::restored) ? 0 : 1;
     }
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "List the connector snapshots in the configured backups.")
+  @Command(name = "list", mixinStandardHelpOptions = true, header = "List the connector snapshots.", description = "List the connector snapshots in the configured backups.")
   static final class ListSnapshots implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ConfigOption config;
 
+    @Option(names = "--json", description = "Print the snapshots as JSON, and nothing else, on standard output.")
+    boolean json;
+
+    /** One snapshot, as --json prints it. */
+    record Listed(String id, java.time.Instant written, long bytes) {}
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
       StreamDrConfig cfg = config.load();
       PrintWriter out = spec.commandLine().getOut();
       List<BackupObject> snapshots = cfg.backups().list("connectors/").stream()
           .filter(o -> o.key().value().endsWith("/snapshot.json")).toList();
-      out.printf("%d connector snapshots%n", snapshots.size());
-      snapshots.forEach(o -> out.printf("  %s  %s  %d bytes%n", o.key().value().split("/")[1], o.lastModified(), o.size()));
+      if (json) {
+        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(snapshots.stream()
+            .map(o -> new Listed(o.key().value().split("/")[1], o.lastModified(), o.size())).toList()));
+      } else {
+        out.printf("%d connector snapshots%n", snapshots.size());
+        snapshots.forEach(o -> out.printf("  %s  %s  %d bytes%n", o.key().value().split("/")[1], o.lastModified(), o.size()));
+      }
       out.flush();
       return 0;
     }

@@ -29,7 +29,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * The main job: stands up the embedded two-region stack with CDC traffic, runs the drills for real, and writes the
  * report as JSON and HTML. Exit code 0 when every objective was met, 1 when one was missed, 2 on error.
  */
-@Command(name = "drill", mixinStandardHelpOptions = true,
+@Command(name = "drill", mixinStandardHelpOptions = true, header = "Run disaster-recovery drills and measure RTO and RPO.",
     description = {"Run disaster-recovery drills for real on the embedded two-region stack (PostgreSQL -> Debezium -> Kafka ->",
         "Flink routing, replicated by MirrorMaker 2): a connector failure, a Flink job failure, a single broker failure and",
         "a complete primary region failure, each injected for real and recovered by its runbook. Measures RTO and RPO",
@@ -41,7 +41,7 @@ final class DrillCommand implements Callable<Integer> {
   @Option(names = "--report-dir", defaultValue = "streamdr-report", description = "Where to write the reports (default ${DEFAULT-VALUE}).")
   Path reportDir;
 
-  @Option(names = "--json", description = "Print the report as JSON instead of text.")
+  @Option(names = "--json", description = "Print only the reports, as one JSON array, on standard output (the drill's progress goes to standard error).")
   boolean json;
 
   /** The drills, in the order they run: the region failure last, as it stops a whole cluster. */
@@ -75,7 +75,7 @@ final class DrillCommand implements Callable<Integer> {
     if (config != null) {
       return againstConfig();
     }
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = human();
     List<Drill> drills = only == null || only.isEmpty() ? List.of(Drill.values()) : List.copyOf(new java.util.TreeSet<>(only));
     out.println("Starting the two-region stack (Kafka, Connect, Flink in us-east-1 and us-west-2; PostgreSQL; MirrorMaker 2)...");
     out.flush();
@@ -99,7 +99,7 @@ final class DrillCommand implements Callable<Integer> {
         };
         reports.add(report);
         out.println();
-        out.println(json ? report.toJson() : report.toText());
+        out.println(report.toText());
         out.flush();
       }
     }
@@ -110,7 +110,7 @@ final class DrillCommand implements Callable<Integer> {
     if (topics.isEmpty()) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "With --config, name the topics to verify with --topics");
     }
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = human();
     StreamDrConfig cfg = StreamDrConfig.load(config, System.getenv());
     ActiveRegionStore store = cfg.activeRegionStore();
     try {
@@ -132,7 +132,7 @@ final class DrillCommand implements Callable<Integer> {
           }).run(dryRun);
       for (RunbookReport r : reports) {
         out.println();
-        out.println(json ? r.toJson() : r.toText());
+        out.println(r.toText());
       }
       out.flush();
       return write(reports);
@@ -143,11 +143,21 @@ final class DrillCommand implements Callable<Integer> {
     }
   }
 
+  /** Where text for people goes: standard output, or standard error when standard output carries the JSON. */
+  private PrintWriter human() {
+    return json ? spec.commandLine().getErr() : spec.commandLine().getOut();
+  }
+
   private int write(List<RunbookReport> reports) throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter out = human();
     Files.createDirectories(reportDir);
     Path jsonFile = reportDir.resolve("drill-report.json");
-    Files.writeString(jsonFile, "[" + String.join(",\n", reports.stream().map(RunbookReport::toJson).toList()) + "]\n");
+    String all = "[" + String.join(",\n", reports.stream().map(RunbookReport::toJson).toList()) + "]\n";
+    Files.writeString(jsonFile, all);
+    if (json) {
+      spec.commandLine().getOut().print(all);
+      spec.commandLine().getOut().flush();
+    }
     Path html = reportDir.resolve("drill-report.html");
     Files.writeString(html, HtmlReport.render("StreamDR drill report", reports));
     boolean met = reports.stream().allMatch(RunbookReport::objectivesMet);

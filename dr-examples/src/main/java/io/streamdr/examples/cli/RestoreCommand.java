@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "restore", mixinStandardHelpOptions = true,
+@Command(name = "restore", mixinStandardHelpOptions = true, header = "Restore a backup into a region, never writing twice.",
     description = {"Restore a backup (its chain of full and incremental backups) into a region's Kafka cluster, with the",
         "same partitions and timestamps. Every segment is verified before the first record is written, and each target",
         "partition is checked by content first: empty, or holding the start of this restore (resumed after it), or all",

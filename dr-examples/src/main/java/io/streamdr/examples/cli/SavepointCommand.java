@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Takes a savepoint of a Flink job (or lists its recovery points) through the region's Flink REST API. */
-@Command(name = "savepoint", mixinStandardHelpOptions = true,
+@Command(name = "savepoint", mixinStandardHelpOptions = true, header = "Take or list savepoints of a Flink job.",
     description = {"Take a savepoint of a Flink job through the region's Flink REST API (regions[].flink) and wait for it,",
         "or list the job's completed savepoints and retained checkpoints with --list. With regions[].confluentCloud.flink,",
         "the job is a Confluent Cloud statement and its recovery point the offsets it has read.",
@@ -44,7 +44,7 @@ final class SavepointCommand implements Callable<Integer> {
   @Option(names = "--list", description = "List the job's completed recovery points, newest first, instead of taking one.")
   boolean list;
 
-  @Option(names = "--json", description = "Print JSON.")
+  @Option(names = "--json", description = "Print the savepoint (or the list, or the dry run) as JSON, and nothing else, on standard output.")
   boolean json;
 
   @Option(names = "--dry-run", description = "Say what would be done (the job is looked up, nothing is triggered).")
@@ -71,6 +71,18 @@ final class SavepointCommand implements Callable<Integer> {
     }
     if (dryRun) {
       List<Savepoint> points = flink.list(ref); // fails naming the job if it does not exist
+      if (json) {
+        java.util.Map<String, Object> plan = new java.util.LinkedHashMap<>();
+        plan.put("job", job);
+        plan.put("region", name);
+        plan.put("targetDirectory", targetDir);
+        plan.put("cancelJob", stop);
+        plan.put("recoveryPoints", points.size());
+        plan.put("dryRun", true);
+        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(plan));
+        out.flush();
+        return 0;
+      }
       out.printf("Would take a savepoint of job %s in %s%s%s; it has %d recovery points now. Nothing was triggered.%n", job, name,
           targetDir == null ? "" : " into " + targetDir, stop ? " and then cancel the job" : "", points.size());
       out.flush();

@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code streamdr} command line. */
-@Command(name = "streamdr", mixinStandardHelpOptions = true, version = "streamdr 0.1.0-SNAPSHOT",
+@Command(name = "streamdr", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "Disaster recovery for CDC streaming stacks (PostgreSQL, Debezium, Kafka, Flink).",
     subcommands = {DrillCommand.class, DemoCommand.class, BackupCommand.class, RestoreCommand.class, BackupsCommand.class,
         VerifyCommand.class, FailoverCommand.Failover.class, FailoverCommand.Failback.class, SavepointCommand.class,
@@ -16,20 +16,31 @@ public final class StreamDr implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    // dependencies ship log4j2 configurations of their own (Kafka's test kit has a log4j2.yaml); use ours
-    System.setProperty("log4j2.configurationFile", "classpath:streamdr-log4j2.xml");
+    // dependencies ship log4j2 configurations of their own (Kafka's test kit has a log4j2.yaml): use ours, unless the
+    // user named one (-Dlog4j2.configurationFile=… or LOG4J_CONFIGURATION_FILE)
+    if (System.getProperty("log4j2.configurationFile") == null && System.getenv("LOG4J_CONFIGURATION_FILE") == null) {
+      System.setProperty("log4j2.configurationFile", "classpath:streamdr-log4j2.xml");
+    }
     System.exit(commandLine().execute(args));
   }
 
   /** The configured command line, for tests. */
   public static CommandLine commandLine() {
-    return new CommandLine(new StreamDr())
+    CommandLine cli = new CommandLine(new StreamDr())
         .registerConverter(java.time.Duration.class, new TimeConverters.Durations())
         .registerConverter(java.time.Instant.class, new TimeConverters.Instants())
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
-      cmd.getErr().println("streamdr: " + e.getMessage());
-      return e instanceof io.streamdr.core.FencedException ? 3 : 2;
-    });
+          cmd.getErr().println("streamdr: " + e.getMessage());
+          return e instanceof io.streamdr.core.FencedException ? 3 : 2;
+        });
+    withVersion(cli);
+    return cli;
+  }
+
+  /** Every command answers -V/--version with the build's version (picocli asks each command for its own). */
+  private static void withVersion(CommandLine cmd) {
+    cmd.getCommandSpec().versionProvider(new Version());
+    cmd.getSubcommands().values().forEach(StreamDr::withVersion);
   }
 
   @Override

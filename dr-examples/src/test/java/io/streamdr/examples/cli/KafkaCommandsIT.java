@@ -66,7 +66,7 @@ class KafkaCommandsIT {
     String[] backup = StreamDrCliTest.run("backup", "-c", cfg, "--topics", "orders", "--id", "b1");
     assertThat(backup[0]).as(backup[2]).isEqualTo("0");
     assertThat(backup[1]).contains("Backup b1 (FULL) of us-east-1: 100 records in 1 topics");
-    assertThat(backup[2]).as("progress goes to standard error").contains("✔ backup of us-east-1").contains(": 100 records");
+    assertThat(backup[2]).as("progress goes to standard error").contains("✔ backup of [orders] from us-east-1").contains(": 100 records");
 
     assertThat(StreamDrCliTest.run("backups", "list", "-c", cfg)[1]).contains("b1").contains("FULL");
     String[] intact = StreamDrCliTest.run("backups", "verify", "b1", "-c", cfg);
@@ -184,6 +184,39 @@ class KafkaCommandsIT {
       System.clearProperty("aws.accessKeyId");
       System.clearProperty("aws.secretAccessKey");
     }
+  }
+
+  /** Standard output parsed as exactly one JSON document: nothing before it, nothing after it. */
+  private static com.fasterxml.jackson.databind.JsonNode onlyJson(String... args) throws Exception {
+    String[] r = StreamDrCliTest.run(args);
+    assertThat(r[0]).as("streamdr %s: %s", String.join(" ", args), r[2]).isIn("0", "1");
+    return new com.fasterxml.jackson.databind.ObjectMapper()
+        .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(r[1]);
+  }
+
+  @Test
+  void every_json_output_is_one_json_document_and_nothing_else() throws Exception {
+    String cfg = config();
+    EAST.createTopic("ledgers", 1, 1, Map.of("retention.ms", "-1"));
+    produceStamped(EAST, "ledgers", records("j", 20));
+    assertThat(onlyJson("backup", "-c", cfg, "--topics", "ledgers", "--id", "j1", "--json").path("id").asText()).isEqualTo("j1");
+    assertThat(onlyJson("backups", "list", "-c", cfg, "--json").isArray()).isTrue();
+    assertThat(onlyJson("backups", "verify", "j1", "-c", cfg, "--json").path("ok").asBoolean()).isTrue();
+    assertThat(onlyJson("restore", "-c", cfg, "--backup", "j1", "--region", "us-west-2", "--dry-run", "--json")
+        .path("partitions").get(0).path("state").asText()).isEqualTo("NEW_TOPIC");
+    assertThat(onlyJson("restore", "-c", cfg, "--backup", "j1", "--region", "us-west-2", "--json").path("partitions").get(0)
+        .path("produced").asLong()).isEqualTo(20);
+    assertThat(onlyJson("verify", "-c", cfg, "--topics", "ledgers", "--json").path("verdict").asText()).isEqualTo("PASSED");
+    assertThat(onlyJson("backups", "prune", "-c", cfg, "--json").path("kept").isArray()).isTrue();
+    assertThat(onlyJson("connectors", "list", "-c", cfg, "--json").isArray()).isTrue();
+    assertThat(onlyJson("failover", "-c", cfg, "--to", "us-west-2", "--dry-run", "--json").path("dryRun").asBoolean()).isTrue();
+    var over = onlyJson("failover", "-c", cfg, "--to", "us-west-2", "--json");
+    assertThat(over.path("switched").asBoolean()).isTrue();
+    assertThat(over.path("to").asText()).isEqualTo("us-west-2");
+    assertThat(onlyJson("failback", "-c", cfg, "--json").path("to").asText()).isEqualTo("us-east-1");
+    var drill = onlyJson("drill", "-c", cfg, "--topics", "ledgers", "--dry-run", "--json", "--report-dir", dir.resolve("r").toString());
+    assertThat(drill.isArray()).isTrue();
+    assertThat(drill.size()).isPositive();
   }
 
   @Test

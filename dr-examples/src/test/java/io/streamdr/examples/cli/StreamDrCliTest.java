@@ -58,8 +58,23 @@ class StreamDrCliTest {
   }
 
   @Test
-  void version_is_printed() {
-    assertThat(run("--version")[1]).contains("streamdr 0.1.0");
+  void version_is_printed_by_every_command_from_the_build() {
+    assertThat(Version.current()).isNotEqualTo("unknown").doesNotContain("${");
+    assertThat(run("--version")[1]).startsWith("streamdr " + Version.current());
+    for (String[] command : new String[][] {{"backup", "-V"}, {"backups", "verify", "--version"}, {"drill", "-V"}}) {
+      String[] r = run(command);
+      assertThat(r[0]).isEqualTo("0");
+      assertThat(r[1]).as(String.join(" ", command)).startsWith("streamdr " + Version.current());
+    }
+  }
+
+  @Test
+  void the_command_list_gives_each_command_a_whole_sentence() {
+    String help = run("--help")[1];
+    String commands = help.substring(help.indexOf("Commands:"));
+    for (String line : commands.lines().skip(1).takeWhile(l -> !l.isBlank()).toList()) {
+      assertThat(line.strip()).as("one line per command, ending its sentence").endsWith(".");
+    }
   }
 
   @Test
