@@ -90,13 +90,21 @@ public final class StreamDrConfig {
   public static StreamDrConfig load(Path file, Map<String, String> env) {
     JsonNode root;
     try {
-      root = new ObjectMapper(new YAMLFactory()).readTree(Files.readAllBytes(file));
+      // a key given twice is an error, not "the last one wins"
+      root = new ObjectMapper(new YAMLFactory()).enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .readTree(Files.readAllBytes(file));
     } catch (NoSuchFileException e) {
       throw new InvalidRequestException("config", file.toString(),
           "Configuration file %s does not exist; pass one with --config FILE".formatted(file));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      var at = e.getLocation();
+      String where = at == null ? "" : " at line %d, column %d".formatted(at.getLineNr(), at.getColumnNr());
+      String what = e.getOriginalMessage().lines().findFirst().orElse("").replace("Duplicate field", "Duplicate key");
+      throw new InvalidRequestException("config", file.toString(), "Configuration file %s is not valid YAML%s: %s"
+          .formatted(file, where, what));
     } catch (IOException e) {
-      throw new InvalidRequestException("config", file.toString(), "Configuration file %s is not valid YAML: %s"
-          .formatted(file, e.getMessage().lines().findFirst().orElse("")));
+      throw new InvalidRequestException("config", file.toString(), "Configuration file %s could not be read: %s"
+          .formatted(file, e.getMessage()));
     }
     Reader r = new Reader(file, env);
     if (root == null || !root.isObject()) {

@@ -148,6 +148,30 @@ class StreamDrConfigTest {
   void a_missing_or_malformed_file_says_so() throws Exception {
     assertThatThrownBy(() -> StreamDrConfig.load(dir.resolve("nope.yaml"), Map.of())).hasMessageContaining("does not exist")
         .hasMessageContaining("--config");
-    assertThatThrownBy(() -> StreamDrConfig.load(write("regions: [unclosed"), Map.of())).hasMessageContaining("not valid YAML");
+    assertThatThrownBy(() -> StreamDrConfig.load(write("regions: [unclosed"), Map.of())).hasMessageContaining("not valid YAML")
+        .hasMessageContaining("line 1, column");
+  }
+
+  @Test
+  void a_key_given_twice_is_refused_naming_the_key_and_where() throws Exception {
+    String twice = VALID.formatted(dir.resolve("a.json"), dir.resolve("b")).replace("bootstrap: west:9092",
+        "bootstrap: west:9092\n    bootstrap: other:9092");
+    assertThatThrownBy(() -> StreamDrConfig.load(write(twice), Map.of("EAST_JAAS", "x")))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("Duplicate key 'bootstrap'").hasMessageContaining("at line 10, column");
+  }
+
+  @Test
+  void the_example_in_the_cli_readme_loads() throws Exception {
+    String readme = Files.readString(Path.of("README.md"));
+    int start = readme.indexOf("```yaml\n");
+    assertThat(start).as("dr-examples/README.md has a yaml example").isNotNegative();
+    String yaml = readme.substring(start + 8, readme.indexOf("```", start + 8))
+        .replace("/var/lib/streamdr/active-region.json", dir.resolve("active-region.json").toString())
+        .replace("/var/backups/streamdr", dir.resolve("backups").toString());
+    Map<String, String> env = Map.of("EAST_JAAS", "jaas", "CC_KEY", "k", "CC_SECRET", "s", "CC_ORG", "o", "FLINK_KEY", "fk",
+        "FLINK_SECRET", "fs");
+    StreamDrConfig cfg = StreamDrConfig.load(write(yaml), env);
+    assertThat(cfg.topology().primary()).isEqualTo("us-east-1");
+    assertThat(cfg.region("us-west-2").bootstrapServers()).isEqualTo("pkc-west.us-west-2.aws.confluent.cloud:9092");
   }
 }
