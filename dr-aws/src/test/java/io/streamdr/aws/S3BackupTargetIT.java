@@ -43,6 +43,16 @@ class S3BackupTargetIT extends BackupTargetContract {
     return S3BackupTarget.builder(S3.client(), "backups").prefix("test-" + (++n)).partSize(S3BackupTarget.MIN_PART_SIZE).build();
   }
 
+  @Override
+  protected boolean computesChecksums() {
+    return true;
+  }
+
+  @Override
+  protected boolean listsChecksums() {
+    return false;
+  }
+
   @Test
   void an_aborted_multipart_upload_leaves_no_object_and_no_pending_upload() throws Exception {
     BackupTarget t = target();

@@ -7,7 +7,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * A piece of embedded infrastructure: started with {@link #start()}, stopped and cleaned up by {@link #close()}.
  * Each is also a JUnit 5 extension: register it in a static field and it starts before the class's tests and
- * closes after them.
+ * closes after them — after the class that first started it, so {@code @Nested} classes share it. Call
+ * {@link #sharedAcrossClasses()} to keep one instance (say, a static field of a shared holder) running for every test
+ * class of the run that registers it; JUnit closes it when the run ends.
  *
  * <pre>{@code
  * @RegisterExtension
@@ -17,6 +19,18 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public abstract class EmbeddedComponent implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
   private boolean started;
   private boolean closed;
+  private boolean shared;
+  /** The unique id of the test container whose {@code beforeAll} started this component; it closes it. */
+  private String owner;
+
+  /**
+   * Keeps this component running across every test class that registers it, until the test run ends, instead of
+   * closing it after the first class. Returns this.
+   */
+  public final synchronized EmbeddedComponent sharedAcrossClasses() {
+    this.shared = true;
+    return this;
+  }
 
   /** Starts the component; idempotent. Returns this. */
   public final synchronized EmbeddedComponent start() {
@@ -72,12 +86,23 @@ public abstract class EmbeddedComponent implements AutoCloseable, BeforeAllCallb
   protected abstract void doClose() throws Exception;
 
   @Override
-  public void beforeAll(ExtensionContext context) {
+  public synchronized void beforeAll(ExtensionContext context) {
+    if (isStarted()) {
+      return; // an enclosing class (or, shared, an earlier class) started it
+    }
     start();
+    if (shared) {
+      context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL).getOrComputeIfAbsent(this,
+          k -> (ExtensionContext.Store.CloseableResource) this::close);
+    } else {
+      owner = context.getUniqueId();
+    }
   }
 
   @Override
-  public void afterAll(ExtensionContext context) {
-    close();
+  public synchronized void afterAll(ExtensionContext context) {
+    if (!shared && context.getUniqueId().equals(owner)) {
+      close();
+    }
   }
 }

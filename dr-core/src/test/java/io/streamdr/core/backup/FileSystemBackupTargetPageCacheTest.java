@@ -12,4 +12,14 @@ class FileSystemBackupTargetPageCacheTest extends BackupTargetContract {
   protected BackupTarget target() {
     return new FileSystemBackupTarget(dir.resolve("root"), false);
   }
+
+  @Override
+  protected boolean computesChecksums() {
+    return true;
+  }
+
+  @Override
+  protected boolean listsChecksums() {
+    return true;
+  }
 }

@@ -30,6 +30,16 @@ class FileSystemBackupTargetTest extends BackupTargetContract {
     return new FileSystemBackupTarget(dir.resolve("root"));
   }
 
+  @Override
+  protected boolean computesChecksums() {
+    return true;
+  }
+
+  @Override
+  protected boolean listsChecksums() {
+    return true;
+  }
+
   @Test
   void a_writer_killed_half_way_leaves_no_visible_object() throws Exception {
     Path root = dir.resolve("root");

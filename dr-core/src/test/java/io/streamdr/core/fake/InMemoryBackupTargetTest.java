@@ -15,6 +15,16 @@ class InMemoryBackupTargetTest extends BackupTargetContract {
     return new InMemoryBackupTarget();
   }
 
+  @Override
+  protected boolean computesChecksums() {
+    return true;
+  }
+
+  @Override
+  protected boolean listsChecksums() {
+    return true;
+  }
+
   @Test
   void a_failed_publish_leaves_nothing_and_the_next_one_succeeds() {
     InMemoryBackupTarget t = new InMemoryBackupTarget().failNextPublish("disk full");

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     description = "Disaster recovery for CDC streaming stacks (PostgreSQL, Debezium, Kafka, Flink).",
     subcommands = {DrillCommand.class, DemoCommand.class, BackupCommand.class, RestoreCommand.class, BackupsCommand.class,
         VerifyCommand.class, FailoverCommand.Failover.class, FailoverCommand.Failback.class, SavepointCommand.class,
-        ConnectorsCommand.class, CommandLine.HelpCommand.class},
+        ConnectorsCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done; for verify, identical", "1:a check failed (objective missed, differences found, backup damaged)",
         "2:usage, configuration or runtime error", "3:another router switched the active region first"})

@@ -78,6 +78,32 @@ class StreamDrCliTest {
   }
 
   @Test
+  void the_configuration_is_found_after_the_option_in_the_environment_the_working_directory_then_home(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path cwd = java.nio.file.Files.createDirectories(dir.resolve("cwd"));
+    java.nio.file.Path home = java.nio.file.Files.createDirectories(dir.resolve("home"));
+    java.nio.file.Path named = dir.resolve("named.yaml");
+    assertThat(ConfigOption.resolve(named, java.util.Map.of("STREAMDR_CONFIG", "env.yaml"), cwd, home)).isEqualTo(named);
+    assertThat(ConfigOption.resolve(null, java.util.Map.of("STREAMDR_CONFIG", "env.yaml"), cwd, home))
+        .isEqualTo(java.nio.file.Path.of("env.yaml"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConfigOption.resolve(null, java.util.Map.of(), cwd, home))
+        .hasMessageContaining(cwd.resolve("streamdr.yaml").toString()).hasMessageContaining(".config/streamdr/streamdr.yaml")
+        .hasMessageContaining("--config").hasMessageContaining("STREAMDR_CONFIG");
+    java.nio.file.Path inHome = java.nio.file.Files.createDirectories(home.resolve(".config/streamdr")).resolve("streamdr.yaml");
+    java.nio.file.Files.writeString(inHome, "primary: x\n");
+    assertThat(ConfigOption.resolve(null, java.util.Map.of(), cwd, home)).isEqualTo(inHome);
+    java.nio.file.Files.writeString(cwd.resolve("streamdr.yaml"), "primary: x\n");
+    assertThat(ConfigOption.resolve(null, java.util.Map.of(), cwd, home)).isEqualTo(cwd.resolve("streamdr.yaml"));
+  }
+
+  @Test
+  void completion_prints_a_bash_script_for_every_command() {
+    String[] r = run("completion");
+    assertThat(r[0]).isEqualTo("0");
+    assertThat(r[1]).contains("complete -F").contains("restore").contains("--point-in-time").contains("backups");
+  }
+
+  @Test
   void durations_read_as_people_write_them_and_a_bad_one_says_what_is_expected() {
     assertThat(TimeConverters.parse("500ms")).isEqualTo(java.time.Duration.ofMillis(500));
     assertThat(TimeConverters.parse("30s")).isEqualTo(java.time.Duration.ofSeconds(30));
