@@ -48,6 +48,7 @@ public final class S3BackupTarget implements BackupTarget {
   private final S3Client s3;
   private final String bucket;
   private final String prefix;
+  private final java.time.Duration abandonedAfter;
   private final int partSize;
   private final ServerSideEncryption sse;
   private final String kmsKeyId;
@@ -57,6 +58,7 @@ public final class S3BackupTarget implements BackupTarget {
     this.s3 = b.s3;
     this.bucket = b.bucket;
     this.prefix = b.prefix;
+    this.abandonedAfter = b.abandonedAfter;
     this.partSize = b.partSize;
     this.sse = b.sse;
     this.kmsKeyId = b.kmsKeyId;
@@ -169,6 +171,35 @@ public final class S3BackupTarget implements BackupTarget {
     } catch (SdkException e) {
       throw S3Errors.translate(e, bucket, k, "DELETE");
     }
+  }
+
+  /**
+   * Aborts the unfinished multipart uploads under the prefix that were started longer ago than
+   * {@link Builder#abandonedAfter} (a backup killed while uploading a segment leaves one, and S3 keeps charging for its
+   * parts). The bytes reported are those of their uploaded parts.
+   */
+  @Override
+  public CleanUp removeAbandonedWrites() {
+    java.time.Instant before = java.time.Instant.now().minus(abandonedAfter);
+    int removed = 0;
+    long bytes = 0;
+    try {
+      for (var upload : s3.listMultipartUploadsPaginator(r -> r.bucket(bucket).prefix(prefix)).uploads()) {
+        if (upload.initiated() != null && !upload.initiated().isBefore(before)) {
+          continue;
+        }
+        long size = 0;
+        for (var part : s3.listPartsPaginator(r -> r.bucket(bucket).key(upload.key()).uploadId(upload.uploadId())).parts()) {
+          size += part.size() == null ? 0 : part.size();
+        }
+        s3.abortMultipartUpload(r -> r.bucket(bucket).key(upload.key()).uploadId(upload.uploadId()));
+        removed++;
+        bytes += size;
+      }
+    } catch (SdkException e) {
+      throw S3Errors.translate(e, bucket, prefix, "LIST/ABORT multipart uploads");
+    }
+    return new CleanUp(removed, bytes);
   }
 
   @Override
@@ -336,6 +367,7 @@ public final class S3BackupTarget implements BackupTarget {
     private ServerSideEncryption sse;
     private String kmsKeyId;
     private StorageClass storageClass;
+    private java.time.Duration abandonedAfter = java.time.Duration.ofHours(24);
 
     private Builder(S3Client s3, String bucket) {
       this.s3 = Checks.requireNonNull(s3, "S3 client");
@@ -367,6 +399,16 @@ public final class S3BackupTarget implements BackupTarget {
 
     public Builder storageClass(StorageClass storageClass) {
       this.storageClass = storageClass;
+      return this;
+    }
+
+    /**
+     * How old an unfinished multipart upload under the prefix must be for {@link #removeAbandonedWrites()} to abort
+     * it (default 24 hours). S3 cannot tell a live upload from one whose process died, so its age decides: a segment's
+     * upload takes seconds to minutes; keep this well above the longest one.
+     */
+    public Builder abandonedAfter(java.time.Duration age) {
+      this.abandonedAfter = Checks.requireNonNull(age, "abandoned upload age");
       return this;
     }
 

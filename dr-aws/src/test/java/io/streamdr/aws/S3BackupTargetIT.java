@@ -54,6 +54,22 @@ class S3BackupTargetIT extends BackupTargetContract {
   }
 
   @Test
+  void an_upload_left_by_a_killed_writer_is_aborted_once_old_enough_and_a_recent_one_is_kept() throws Exception {
+    String prefix = "abandoned-" + (++n) + "/";
+    // what a killed backup leaves: a multipart upload with a part, never completed nor aborted
+    String uploadId = S3.client().createMultipartUpload(r -> r.bucket("backups").key(prefix + "data/t/0/1.seg")).uploadId();
+    S3.client().uploadPart(r -> r.bucket("backups").key(prefix + "data/t/0/1.seg").uploadId(uploadId).partNumber(1),
+        software.amazon.awssdk.core.sync.RequestBody.fromBytes(new byte[S3BackupTarget.MIN_PART_SIZE]));
+    BackupTarget patient = S3BackupTarget.builder(S3.client(), "backups").prefix(prefix).build();
+    assertThat(patient.removeAbandonedWrites()).as("younger than a day: it may be a live backup's").isEqualTo(BackupTarget.CleanUp.NONE);
+    BackupTarget eager = S3BackupTarget.builder(S3.client(), "backups").prefix(prefix).abandonedAfter(java.time.Duration.ZERO).build();
+    BackupTarget.CleanUp removed = eager.removeAbandonedWrites();
+    assertThat(removed.objects()).isEqualTo(1);
+    assertThat(removed.bytes()).isEqualTo(S3BackupTarget.MIN_PART_SIZE);
+    assertThat(S3.client().listMultipartUploads(r -> r.bucket("backups").prefix(prefix)).uploads()).isEmpty();
+  }
+
+  @Test
   void an_aborted_multipart_upload_leaves_no_object_and_no_pending_upload() throws Exception {
     BackupTarget t = target();
     BackupOutputStream out = t.create(BackupKey.of("big.seg"));
