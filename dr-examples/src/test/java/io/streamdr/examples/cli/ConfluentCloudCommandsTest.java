@@ -104,6 +104,20 @@ class ConfluentCloudCommandsTest {
     RecordedRequest get = server.takeRequest(5, TimeUnit.SECONDS);
     assertThat(get.getPath()).isEqualTo("/sql/v1/organizations/org-1/environments/env-a1b2c3/statements/routing");
     assertThat(get.getHeader("Authorization")).startsWith("Basic ");
+
+    enqueue("""
+        {"api_version":"sql/v1","kind":"Statement","name":"routing","organization_id":"org-1","environment_id":"env-a1b2c3",
+         "metadata":{"resource_version":"7","created_at":"2026-11-24T00:00:00Z"},
+         "spec":{"statement":"INSERT INTO filtered SELECT * FROM raw","properties":{},"compute_pool_id":"lfcp-east",
+                 "principal":"sa-router","stopped":true},
+         "status":{"phase":"STOPPED","detail":"stopped","latest_offsets":{"raw-business-events":"partition:0,offset:100"},
+                   "latest_offsets_timestamp":"2026-11-24T10:00:00Z"}}""");
+    String[] json = StreamDrCliTest.run("savepoint", "-c", cfg, "--job", "routing", "--list", "--json");
+    assertThat(json[0]).as(json[2]).isEqualTo("0");
+    var points = new com.fasterxml.jackson.databind.ObjectMapper()
+        .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(json[1]);
+    assertThat(points.isArray()).isTrue();
+    assertThat(points.get(0).toString()).contains("partition:0,offset:100");
   }
 
   @Test
