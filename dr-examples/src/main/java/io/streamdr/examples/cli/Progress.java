@@ -32,14 +32,16 @@ final class Progress implements AutoCloseable {
       ticker.scheduleAtFixedRate(this::redraw, 0, 200, TimeUnit.MILLISECONDS);
     } else {
       ticker = null;
-      err.println(what + "...");
-      err.flush();
+      if (err != null) {
+        err.println(what + "...");
+        err.flush();
+      }
     }
   }
 
   /** A spinner and the elapsed time, then the outcome given to {@link #done}. */
   static Progress spinner(PrintWriter err, String what) {
-    return spinner(err, what, System.console() != null);
+    return Verbosity.quiet() ? new Progress(null, what, false) : spinner(err, what, System.console() != null);
   }
 
   /** The same, redrawn in place ({@code interactive}) or as start and end lines. */
@@ -70,6 +72,9 @@ final class Progress implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    if (err == null) {
+      return; // --quiet
+    }
     if (ticker != null) {
       ticker.shutdownNow();
       err.print("\r");

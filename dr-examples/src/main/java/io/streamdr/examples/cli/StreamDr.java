@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         "2:usage, configuration or runtime error", "3:another router switched the active region first"})
 public final class StreamDr implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  @CommandLine.Mixin Verbosity verbosity;
 
   public static void main(String[] args) {
     // dependencies ship log4j2 configurations of their own (Kafka's test kit has a log4j2.yaml): use ours, unless the
@@ -26,6 +27,7 @@ public final class StreamDr implements Runnable {
 
   /** The configured command line, for tests. */
   public static CommandLine commandLine() {
+    Verbosity.reset();
     CommandLine cli = new CommandLine(new StreamDr())
         .registerConverter(java.time.Duration.class, new TimeConverters.Durations())
         .registerConverter(java.time.Instant.class, new TimeConverters.Instants())

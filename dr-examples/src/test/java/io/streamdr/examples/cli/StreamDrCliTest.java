@@ -104,6 +104,23 @@ class StreamDrCliTest {
   }
 
   @Test
+  void verbose_and_quiet_are_accepted_by_every_command_and_quiet_drops_progress_lines() {
+    String[] quiet = run("backups", "list", "--quiet", "-c", "/nonexistent/streamdr.yaml");
+    assertThat(quiet[0]).isEqualTo("2");
+    assertThat(quiet[2]).as("errors still show").contains("does not exist");
+    assertThat(Verbosity.quiet()).isTrue();
+    java.io.StringWriter err = new java.io.StringWriter();
+    try (Progress p = Progress.spinner(new java.io.PrintWriter(err), "backup of us-east-1")) {
+      p.done("1 record");
+    }
+    assertThat(err.toString()).isEmpty();
+    assertThat(run("restore", "--verbose", "--help")[0]).isEqualTo("0");
+    assertThat(run("--help")[1]).contains("--verbose").contains("--quiet");
+    run("--version");
+    assertThat(Verbosity.quiet()).as("a new command line starts without it").isFalse();
+  }
+
+  @Test
   void durations_read_as_people_write_them_and_a_bad_one_says_what_is_expected() {
     assertThat(TimeConverters.parse("500ms")).isEqualTo(java.time.Duration.ofMillis(500));
     assertThat(TimeConverters.parse("30s")).isEqualTo(java.time.Duration.ofSeconds(30));
