@@ -124,6 +124,11 @@ class S3ActiveRegionStoreTest extends ActiveRegionStoreContract {
     return new S3ActiveRegionStore(s3, "dr-state", s.substring(s.indexOf("/dr-state/") + "/dr-state/".length(), s.length() - 1));
   }
 
+  @Override
+  protected int racingRounds() {
+    return racingRounds(100); // each round is a network round trip per racer
+  }
+
   @Test
   void a_lost_race_is_decided_by_s3_with_a_precondition_failure() {
     ActiveRegionStore a = newStore();

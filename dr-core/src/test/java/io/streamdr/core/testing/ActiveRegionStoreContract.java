@@ -26,6 +26,72 @@ public abstract class ActiveRegionStoreContract {
   /** A second store instance reading and writing the same state as {@code store}. */
   protected abstract ActiveRegionStore sameState(ActiveRegionStore store);
 
+  /**
+   * Rounds of {@link #every_epoch_of_many_racing_rounds_has_one_winner_whom_every_loser_follows}: 1,000 by default;
+   * stores whose every round is a network round trip run fewer in the regular build. {@code -Dstreamdr.racing.rounds=N}
+   * sets every store's count, for a longer run.
+   */
+  protected int racingRounds() {
+    return racingRounds(1_000);
+  }
+
+  /** {@code fallback} rounds unless {@code -Dstreamdr.racing.rounds} says otherwise. */
+  protected static int racingRounds(int fallback) {
+    return Integer.getInteger("streamdr.racing.rounds", fallback);
+  }
+
+  @Test
+  void every_epoch_of_many_racing_rounds_has_one_winner_whom_every_loser_follows() throws Exception {
+    ActiveRegionStore first = newStore();
+    ActiveRegionStore second = sameState(first);
+    first.compareAndSet(0, "us-east-1", "initial");
+    int racers = 4;
+    ExecutorService pool = Executors.newFixedThreadPool(racers);
+    try {
+      for (int round = 0; round < racingRounds(); round++) {
+        long epoch = round + 1;
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Object>> results = new ArrayList<>();
+        for (int i = 0; i < racers; i++) {
+          ActiveRegionStore store = i % 2 == 0 ? first : second; // two instances: as two processes over one state
+          String region = "racer-" + i;
+          results.add(pool.submit(() -> {
+            start.await();
+            try {
+              return store.compareAndSet(epoch, region, "round " + epoch);
+            } catch (FencedException e) {
+              return e;
+            }
+          }));
+        }
+        start.countDown();
+        List<ActiveRegion> winners = new ArrayList<>();
+        List<FencedException> losers = new ArrayList<>();
+        for (Future<Object> f : results) {
+          Object o = f.get(30, TimeUnit.SECONDS);
+          if (o instanceof ActiveRegion a) {
+            winners.add(a);
+          } else {
+            losers.add((FencedException) o);
+          }
+        }
+        String at = "round " + epoch;
+        assertThat(winners).as(at + ": exactly one winner").hasSize(1);
+        ActiveRegion winner = winners.get(0);
+        assertThat(winner.epoch()).as(at).isEqualTo(epoch + 1);
+        assertThat(first.read().orElseThrow()).as(at + ": the first instance follows the winner")
+            .extracting(ActiveRegion::region, ActiveRegion::epoch).containsExactly(winner.region(), winner.epoch());
+        assertThat(second.read().orElseThrow()).as(at + ": the second instance follows the winner")
+            .extracting(ActiveRegion::region, ActiveRegion::epoch).containsExactly(winner.region(), winner.epoch());
+        for (FencedException lost : losers) {
+          assertThat(lost.getMessage()).as(at + ": a loser is told who won").contains(winner.region());
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   @Test
   void a_new_store_is_empty() {
     assertThat(newStore().read()).isEmpty();

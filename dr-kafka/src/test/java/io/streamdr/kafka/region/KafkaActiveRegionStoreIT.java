@@ -65,6 +65,11 @@ class KafkaActiveRegionStoreIT extends ActiveRegionStoreContract {
     return store(topics.get(store));
   }
 
+  @Override
+  protected int racingRounds() {
+    return racingRounds(50); // each round is a network round trip per racer
+  }
+
   @AfterEach
   void closeStores() {
     opened.forEach(KafkaActiveRegionStore::close);
