@@ -86,16 +86,19 @@ class ConfluentCloudCommandsTest {
     assertThat(Files.readString(dir.resolve("backups/connectors/cc1/snapshot.json"))).contains("\"lsn\"").contains("123456");
   }
 
-  @Test
-  void savepoint_list_reads_a_stopped_statement_s_offsets_from_confluent_cloud_flink() throws Exception {
-    String cfg = config();
-    enqueue("""
+  /** A stopped Confluent Cloud Flink statement with its latest offsets, as the statements API returns it. */
+  private static final String STOPPED_STATEMENT = """
         {"api_version":"sql/v1","kind":"Statement","name":"routing","organization_id":"org-1","environment_id":"env-a1b2c3",
          "metadata":{"resource_version":"7","created_at":"2026-11-24T00:00:00Z"},
          "spec":{"statement":"INSERT INTO filtered SELECT * FROM raw","properties":{},"compute_pool_id":"lfcp-east",
                  "principal":"sa-router","stopped":true},
          "status":{"phase":"STOPPED","detail":"stopped","latest_offsets":{"raw-business-events":"partition:0,offset:100"},
-                   "latest_offsets_timestamp":"2026-11-24T10:00:00Z"}}""");
+                   "latest_offsets_timestamp":"2026-11-24T10:00:00Z"}}""";
+
+  @Test
+  void savepoint_list_reads_a_stopped_statement_s_offsets_from_confluent_cloud_flink() throws Exception {
+    String cfg = config();
+    enqueue(STOPPED_STATEMENT);
 
     String[] r = StreamDrCliTest.run("savepoint", "-c", cfg, "--job", "routing", "--list");
 
@@ -105,13 +108,7 @@ class ConfluentCloudCommandsTest {
     assertThat(get.getPath()).isEqualTo("/sql/v1/organizations/org-1/environments/env-a1b2c3/statements/routing");
     assertThat(get.getHeader("Authorization")).startsWith("Basic ");
 
-    enqueue("""
-        {"api_version":"sql/v1","kind":"Statement","name":"routing","organization_id":"org-1","environment_id":"env-a1b2c3",
-         "metadata":{"resource_version":"7","created_at":"2026-11-24T00:00:00Z"},
-         "spec":{"statement":"INSERT INTO filtered SELECT * FROM raw","properties":{},"compute_pool_id":"lfcp-east",
-                 "principal":"sa-router","stopped":true},
-         "status":{"phase":"STOPPED","detail":"stopped","latest_offsets":{"raw-business-events":"partition:0,offset:100"},
-                   "latest_offsets_timestamp":"2026-11-24T10:00:00Z"}}""");
+    enqueue(STOPPED_STATEMENT);
     String[] json = StreamDrCliTest.run("savepoint", "-c", cfg, "--job", "routing", "--list", "--json");
     assertThat(json[0]).as(json[2]).isEqualTo("0");
     var points = new com.fasterxml.jackson.databind.ObjectMapper()

@@ -136,6 +136,16 @@ class RestoreVerifyTrustIT {
 
   private static final Map<String, String> KEEP = Map.of("retention.ms", "-1");
 
+  /** A new one-partition topic in both regions, each holding the same {@code records} records. */
+  private static String inBothRegions(String what, int records) {
+    String t = topic(what);
+    EAST.createTopic(t, 1, 1, KEEP);
+    WEST.createTopic(t, 1, 1, KEEP);
+    produce(EAST, t, 0, what.substring(0, 1), 0, records, 1_000);
+    produce(WEST, t, 0, what.substring(0, 1), 0, records, 1_000);
+    return t;
+  }
+
   private static String[] ok(String... args) {
     String[] r = StreamDrCliTest.run(args);
     assertThat(r[0]).as("streamdr %s%nout: %s%nerr: %s", String.join(" ", args), r[1], r[2]).isEqualTo("0");
@@ -223,12 +233,8 @@ class RestoreVerifyTrustIT {
   @Test
   void verify_fails_a_copy_holding_every_record_twice_and_reports_the_true_ranges() throws Exception {
     String cfg = config();
-    String t = topic("doubled");
-    EAST.createTopic(t, 1, 1, Map.of("retention.ms", "-1"));
-    WEST.createTopic(t, 1, 1, Map.of("retention.ms", "-1"));
-    produce(EAST, t, 0, "d", 0, 102, 1_000);
-    produce(WEST, t, 0, "d", 0, 102, 1_000);
-    produce(WEST, t, 0, "d", 0, 102, 1_000);
+    String t = inBothRegions("doubled", 102);
+    produce(WEST, t, 0, "d", 0, 102, 1_000); // the copy holds every record twice
 
     String[] text = StreamDrCliTest.run("verify", "-c", cfg, "--topics", t);
     assertThat(text[0]).as(text[1]).isEqualTo("1");
@@ -265,11 +271,7 @@ class RestoreVerifyTrustIT {
   @Test
   void records_the_source_receives_while_verifying_are_beyond_the_cut_and_a_cut_off_names_itself() throws Exception {
     String cfg = config();
-    String t = topic("live");
-    EAST.createTopic(t, 1, 1, Map.of("retention.ms", "-1"));
-    WEST.createTopic(t, 1, 1, Map.of("retention.ms", "-1"));
-    produce(EAST, t, 0, "l", 0, 40, 1_000);
-    produce(WEST, t, 0, "l", 0, 40, 1_000);
+    String t = inBothRegions("live", 40);
     // a cut-off before the last ten: the target's last ten are the source's records after the cut, so they pass
     String[] r = StreamDrCliTest.run("verify", "-c", cfg, "--topics", t, "--cutoff", "1970-01-01T00:00:01.029Z", "--json");
     JsonNode report = JSON.readTree(r[1]);
