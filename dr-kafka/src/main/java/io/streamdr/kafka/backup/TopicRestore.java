@@ -203,8 +203,11 @@ public final class TopicRestore {
             Duration.ofNanos(System.nanoTime() - started));
       }
       ensureTopics(admin, selected, targets.existing());
-      if (append && targets.state() == null) {
-        source.put(targets.stateKey(), Json.MAPPER.writeValueAsBytes(new RestoreState(targets.restoreId(), targets.from(), false)));
+      Map<String, Long> bases = new TreeMap<>(targets.from());
+      plan.partitions().stream().filter(p -> p.state() == RestorePlan.TargetState.NEW_TOPIC)
+          .forEach(p -> bases.put(p.targetTopic() + "-" + p.partition(), 0L)); // a topic this restore creates starts at 0
+      if (append && (targets.state() == null || !targets.state().baseOffsets().keySet().containsAll(bases.keySet()))) {
+        source.put(targets.stateKey(), Json.MAPPER.writeValueAsBytes(new RestoreState(targets.restoreId(), bases, false)));
       }
       List<Produced> produced = produceAll(chain, plan);
       List<RestoreReport.PartitionRestore> results = new ArrayList<>();
@@ -218,7 +221,7 @@ public final class TopicRestore {
         commitGroups(admin, groupTargets);
       }
       if (append) {
-        source.put(targets.stateKey(), Json.MAPPER.writeValueAsBytes(new RestoreState(targets.restoreId(), targets.from(), true)));
+        source.put(targets.stateKey(), Json.MAPPER.writeValueAsBytes(new RestoreState(targets.restoreId(), bases, true)));
       }
       RestoreReport report = new RestoreReport(targets.restoreId(), chain.ids(), results, groupTargets, false,
           Duration.ofNanos(System.nanoTime() - started));

@@ -413,6 +413,23 @@ class TopicBackupIT {
     assertThat(all.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).distinct().count()).isEqualTo(4000);
   }
 
+  @Test
+  void an_interrupted_append_into_a_topic_it_created_resumes_without_appending_twice() throws Exception {
+    String topic = newTopic(1, Map.of());
+    produceValues(topic, 0, 0, 4000, 0);
+    FileSystemBackupTarget fs = new FileSystemBackupTarget(dir);
+    backup(fs, topic).segmentBytes(16 * 1024).build().full("ra");
+    int segments = new BackupCatalog(fs).describe("ra").topic(topic).orElseThrow().partitions().get(0).segments().size();
+    FailingTarget failing = new FailingTarget(fs);
+    failing.failOpenAt = segments + 3; // verification reads them all, then producing fails at the third
+    assertThatThrownBy(() -> restore(failing, "ra").append(true).build().run()).hasMessageContaining("simulated crash");
+    int partial = readAll(TARGET, topic).size();
+    assertThat(partial).isBetween(1, 3999);
+    RestoreReport resumed = restore(fs, "ra").append(true).build().run();
+    assertThat(resumed.partitions().get(0).skipped()).isEqualTo(partial);
+    assertThat(readAll(TARGET, topic)).hasSize(4000);
+  }
+
   /** A topic of two partitions and its full backup. */
   private record TwoPartitions(String topic, BackupManifest backup) {
     List<BackupManifest.SegmentEntry> segments(int partition) {
