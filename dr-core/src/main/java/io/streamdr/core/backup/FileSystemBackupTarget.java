@@ -124,7 +124,7 @@ public final class FileSystemBackupTarget implements BackupTarget {
       try {
         Files.deleteIfExists(probe);
       } catch (IOException ignored) {
-        // left for cleanUpAbandonedWrites
+        // removed by removeAbandonedWrites once an hour old
       }
     }
   }
@@ -348,28 +348,6 @@ public final class FileSystemBackupTarget implements BackupTarget {
     }
   }
 
-  /**
-   * Removes temporary files of writes that were abandoned (their process died) longer ago than {@code olderThan}.
-   * Writes still in progress in other processes are younger than that and are left alone.
-   *
-   * @return how many files were removed
-   */
-  public int cleanUpAbandonedWrites(Duration olderThan) {
-    Instant cutoff = Instant.now().minus(olderThan);
-    int removed = 0;
-    try (Stream<Path> files = Files.list(tmpDir)) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        if (!f.getFileName().toString().endsWith(OWNER_SUFFIX) && Files.getLastModifiedTime(f).toInstant().isBefore(cutoff)
-            && Files.deleteIfExists(f)) {
-          removed++;
-        }
-      }
-    } catch (IOException e) {
-      throw new BackupIoException(tmpDir.toString(), "clean up", e);
-    }
-    return removed;
-  }
-
   private static void pruneEmptyParents(Path dir, Path stopAt) {
     Path d = dir;
     while (d != null && d.startsWith(stopAt) && !d.equals(stopAt)) {
@@ -565,7 +543,7 @@ public final class FileSystemBackupTarget implements BackupTarget {
       try {
         Files.deleteIfExists(tmp);
       } catch (IOException ignored) {
-        // left for cleanUpAbandonedWrites
+        // removed by removeAbandonedWrites once this process has ended
       }
     }
 

@@ -56,8 +56,8 @@ class FileSystemBackupTargetTest extends BackupTargetContract {
     assertThat(target.list("")).isEmpty();
     assertThatThrownBy(() -> target.open(key)).isInstanceOf(NotFoundException.class);
     assertThat(Files.exists(root.resolve("topics/orders/p-0.seg"))).isFalse();
-    // the half-written bytes exist only as a temporary file, which clean-up removes
-    assertThat(target.cleanUpAbandonedWrites(Duration.ZERO)).isEqualTo(1);
+    // the half-written bytes exist only as a temporary file of a dead writer, which clean-up removes
+    assertThat(target.removeAbandonedWrites().objects()).isEqualTo(1);
   }
 
   @Test

@@ -100,36 +100,17 @@ public final class BackupCatalog {
    * @throws NotFoundException if the backup itself has no manifest
    */
   public VerifyReport verify(String backupId) {
+    BackupChain.Walk walk = BackupChain.walk(target, backupId);
+    List<BackupManifest> chain = walk.manifests();
     List<String> problems = new ArrayList<>();
-    List<BackupManifest> chain = new ArrayList<>();
-    String id = backupId;
-    while (id != null) {
-      try {
-        BackupManifest m = BackupManifest.read(target, id);
-        chain.add(0, m);
-        if (!m.checksummed()) {
-          problems.add("Backup %s: its manifest (format version %d) carries no checksum, so changes to it cannot be detected; take a new full backup"
-              .formatted(id, m.version()));
-        }
-        id = m.parent();
-      } catch (NotFoundException e) {
-        if (id.equals(backupId)) {
-          throw e;
-        }
-        problems.add("Backup %s continues %s, which is missing: the chain cannot be restored".formatted(chain.get(0).id(), id));
-        break;
-      } catch (BackupCorruptedException e) {
-        problems.add(id.equals(backupId) ? e.getMessage()
-            : "Backup %s continues %s, which is damaged: %s".formatted(chain.get(0).id(), id, e.getMessage()));
-        break;
-      }
-      if (chain.size() > 10_000) {
-        problems.add("Backup chain of %s does not end in a full backup".formatted(backupId));
-        break;
-      }
+    if (walk.problem() != null) {
+      problems.add(walk.problem().getMessage());
     }
-    if (problems.isEmpty() && chain.get(0).type() != BackupManifest.Type.FULL) {
-      problems.add("Backup chain of %s starts with %s, which is not a full backup".formatted(backupId, chain.get(0).id()));
+    for (BackupManifest m : chain) {
+      if (!m.checksummed()) {
+        problems.add("Backup %s: its manifest (format version %d) carries no checksum, so changes to it cannot be detected; take a new full backup"
+            .formatted(m.id(), m.version()));
+      }
     }
     int segments = 0;
     long records = 0;

@@ -2,6 +2,7 @@ package io.streamdr.kafka.backup;
 
 import io.streamdr.core.BackupCorruptedException;
 import io.streamdr.core.BackupIoException;
+import io.streamdr.core.DrException;
 import io.streamdr.core.NotFoundException;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupTarget;
@@ -36,11 +37,25 @@ public final class BackupChain {
    * @throws BackupCorruptedException if a manifest is damaged or changed, or the chain does not start with a full backup
    */
   public static BackupChain resolve(BackupTarget target, String backupId) {
+    Walk walk = walk(target, backupId);
+    if (walk.problem() != null) {
+      throw walk.problem();
+    }
+    return new BackupChain(target, walk.manifests());
+  }
+
+  /**
+   * The chain from {@code backupId} as far as it could be followed, full backup first, and why it is not restorable if
+   * it is not (a missing or damaged backup in it, or no full backup at its start).
+   */
+  record Walk(List<BackupManifest> manifests, DrException problem) {}
+
+  /** @throws NotFoundException if {@code backupId} itself has no manifest */
+  static Walk walk(BackupTarget target, String backupId) {
     Checks.requireNonNull(target, "target");
     Checks.requireNonBlank(backupId, "backup id");
     List<BackupManifest> chain = new ArrayList<>();
-    String id = backupId;
-    while (id != null) {
+    for (String id = backupId; id != null; ) {
       BackupManifest m;
       try {
         m = BackupManifest.read(target, id);
@@ -48,23 +63,23 @@ public final class BackupChain {
         if (id.equals(backupId)) {
           throw e;
         }
-        throw new NotFoundException("backup", id, ("Backup %s continues %s, which is missing (no manifest): %s cannot be restored; "
-            + "restore an older complete chain, or take a new full backup").formatted(chain.get(0).id(), id, backupId));
+        return new Walk(chain, new NotFoundException("backup", id, ("Backup %s continues %s, which is missing (no manifest): %s cannot "
+            + "be restored; restore an older complete chain, or take a new full backup").formatted(chain.get(0).id(), id, backupId)));
       } catch (BackupCorruptedException e) {
-        throw id.equals(backupId) ? e : new BackupCorruptedException(e.resourceName().orElse(id),
-            "Backup %s belongs to a chain whose backup %s is damaged: %s".formatted(backupId, id, e.getMessage()), e);
+        return new Walk(chain, id.equals(backupId) ? e : new BackupCorruptedException(e.resourceName().orElse(id),
+            "Backup %s continues %s, which is damaged: %s".formatted(chain.get(0).id(), id, e.getMessage()), e));
       }
       chain.add(0, m);
       id = m.parent();
       if (chain.size() > 10_000) {
-        throw new BackupCorruptedException(backupId, "Backup chain of %s does not end in a full backup".formatted(backupId));
+        return new Walk(chain, new BackupCorruptedException(backupId, "Backup chain of %s does not end in a full backup".formatted(backupId)));
       }
     }
     if (chain.get(0).type() != BackupManifest.Type.FULL) {
-      throw new BackupCorruptedException(chain.get(0).id(), "Backup chain of %s starts with %s, which is not a full backup"
-          .formatted(backupId, chain.get(0).id()));
+      return new Walk(chain, new BackupCorruptedException(chain.get(0).id(), "Backup chain of %s starts with %s, which is not a full backup"
+          .formatted(backupId, chain.get(0).id())));
     }
-    return new BackupChain(target, chain);
+    return new Walk(chain, null);
   }
 
   /** The manifests, full backup first. */

@@ -158,11 +158,13 @@ public record BackupManifest(String format, int version, String id, Type type, S
    */
   public static BackupManifest read(BackupTarget target, String backupId) {
     BackupKey key = key(backupId);
-    if (!target.exists(key)) {
+    byte[] bytes;
+    try {
+      bytes = target.readAll(key); // one request: no existence check first
+    } catch (NotFoundException e) {
       throw new NotFoundException("backup", backupId, ("No complete backup '%s' in the backup target (a backup without a manifest "
           + "is missing or was interrupted); list the backups with 'streamdr backups list'").formatted(backupId));
     }
-    byte[] bytes = target.readAll(key);
     BackupManifest m;
     try {
       m = Json.MAPPER.readValue(bytes, BackupManifest.class);

@@ -11,8 +11,6 @@ import io.streamdr.core.internal.Checks;
 import io.streamdr.core.internal.Json;
 import io.streamdr.kafka.internal.Bootstrap;
 import java.io.IOException;
-import java.io.InputStream;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -167,18 +165,7 @@ public final class TopicRestore {
   public RestorePlan plan() {
     BackupChain chain = BackupChain.resolve(source, backupId);
     List<BackupManifest.TopicEntry> selected = select(chain);
-    Bootstrap.check(clientConfig, "the restore's target cluster");
-    try (Admin admin = Admin.create(adminConfig())) {
-      Targets targets = targets(admin, selected, chain);
-      return judge(chain, selected, targets, pointInTime != null);
-    } catch (ExecutionException e) {
-      throw clusterFailure(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new DrException("Interrupted while planning the restore of " + backupId, e);
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw clusterTimeout(e);
-    }
+    return onTarget("planning the restore of", admin -> judge(chain, selected, targets(admin, selected, chain), pointInTime != null));
   }
 
   /** Runs (or resumes) the restore. */
@@ -189,49 +176,66 @@ public final class TopicRestore {
     if (!pipelined) {
       verifyAll(chain, selected);
     }
+    return onTarget("restoring", admin -> restore(admin, chain, selected, started));
+  }
+
+  /** Judges the targets, refuses a conflict, creates the missing topics, produces and commits the groups. */
+  private RestoreReport restore(Admin admin, BackupChain chain, List<BackupManifest.TopicEntry> selected, long started)
+      throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException, IOException {
+    Targets targets = targets(admin, selected, chain);
+    RestorePlan plan = judge(chain, selected, targets, false);
+    if (!plan.conflicts().isEmpty()) {
+      throw conflicts(plan);
+    }
+    if (plan.partitions().stream().allMatch(p -> p.state() == RestorePlan.TargetState.COMPLETE)) {
+      LOG.info("Restore {} of {}: every target partition already holds every record; nothing written", targets.restoreId(), backupId);
+      return new RestoreReport(targets.restoreId(), chain.ids(), plan.partitions().stream().map(p -> new RestoreReport.PartitionRestore(
+          p.sourceTopic(), p.targetTopic(), p.partition(), 0, p.held(), 0)).toList(), Map.of(), true,
+          Duration.ofNanos(System.nanoTime() - started));
+    }
+    ensureTopics(admin, selected, targets.existing());
+    Map<String, Long> bases = new TreeMap<>(targets.from());
+    plan.partitions().stream().filter(p -> p.state() == RestorePlan.TargetState.NEW_TOPIC)
+        .forEach(p -> bases.put(p.targetTopic() + "-" + p.partition(), 0L)); // a topic this restore creates starts at 0
+    if (append && (targets.state() == null || !targets.state().baseOffsets().keySet().containsAll(bases.keySet()))) {
+      source.put(targets.stateKey(), Json.MAPPER.writeValueAsBytes(new RestoreState(targets.restoreId(), bases, false)));
+    }
+    List<Produced> produced = produceAll(chain, plan);
+    List<RestoreReport.PartitionRestore> results = new ArrayList<>();
+    Map<String, Map<String, Long>> groupTargets = new TreeMap<>();
+    for (Produced p : produced) {
+      results.add(p.result());
+      p.groupOffsets().forEach((group, offset) -> groupTargets.computeIfAbsent(group, k -> new TreeMap<>())
+          .put(p.result().targetTopic() + "-" + p.result().partition(), offset));
+    }
+    if (restoreGroups) {
+      commitGroups(admin, groupTargets);
+    }
+    if (append) {
+      source.put(targets.stateKey(), Json.MAPPER.writeValueAsBytes(new RestoreState(targets.restoreId(), bases, true)));
+    }
+    RestoreReport report = new RestoreReport(targets.restoreId(), chain.ids(), results, groupTargets, false,
+        Duration.ofNanos(System.nanoTime() - started));
+    LOG.info("Restore {} of {} complete: {} records produced", targets.restoreId(), backupId, report.produced());
+    return report;
+  }
+
+  /** What a call on the target cluster may throw, besides StreamDR's own exceptions. */
+  @FunctionalInterface
+  private interface TargetCall<T> {
+    T call(Admin admin) throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException, IOException;
+  }
+
+  /** Runs {@code call} with an admin client of the target cluster, reached first, its failures named in restore terms. */
+  private <T> T onTarget(String what, TargetCall<T> call) {
     Bootstrap.check(clientConfig, "the restore's target cluster");
     try (Admin admin = Admin.create(adminConfig())) {
-      Targets targets = targets(admin, selected, chain);
-      RestorePlan plan = judge(chain, selected, targets, false);
-      if (!plan.conflicts().isEmpty()) {
-        throw conflicts(plan);
-      }
-      if (plan.partitions().stream().allMatch(p -> p.state() == RestorePlan.TargetState.COMPLETE)) {
-        LOG.info("Restore {} of {}: every target partition already holds every record; nothing written", targets.restoreId(), backupId);
-        return new RestoreReport(targets.restoreId(), chain.ids(), plan.partitions().stream().map(p -> new RestoreReport.PartitionRestore(
-            p.sourceTopic(), p.targetTopic(), p.partition(), 0, p.held(), 0)).toList(), Map.of(), true,
-            Duration.ofNanos(System.nanoTime() - started));
-      }
-      ensureTopics(admin, selected, targets.existing());
-      Map<String, Long> bases = new TreeMap<>(targets.from());
-      plan.partitions().stream().filter(p -> p.state() == RestorePlan.TargetState.NEW_TOPIC)
-          .forEach(p -> bases.put(p.targetTopic() + "-" + p.partition(), 0L)); // a topic this restore creates starts at 0
-      if (append && (targets.state() == null || !targets.state().baseOffsets().keySet().containsAll(bases.keySet()))) {
-        source.put(targets.stateKey(), Json.MAPPER.writeValueAsBytes(new RestoreState(targets.restoreId(), bases, false)));
-      }
-      List<Produced> produced = produceAll(chain, plan);
-      List<RestoreReport.PartitionRestore> results = new ArrayList<>();
-      Map<String, Map<String, Long>> groupTargets = new TreeMap<>();
-      for (Produced p : produced) {
-        results.add(p.result());
-        p.groupOffsets().forEach((group, offset) -> groupTargets.computeIfAbsent(group, k -> new TreeMap<>())
-            .put(p.result().targetTopic() + "-" + p.result().partition(), offset));
-      }
-      if (restoreGroups) {
-        commitGroups(admin, groupTargets);
-      }
-      if (append) {
-        source.put(targets.stateKey(), Json.MAPPER.writeValueAsBytes(new RestoreState(targets.restoreId(), bases, true)));
-      }
-      RestoreReport report = new RestoreReport(targets.restoreId(), chain.ids(), results, groupTargets, false,
-          Duration.ofNanos(System.nanoTime() - started));
-      LOG.info("Restore {} of {} complete: {} records produced", targets.restoreId(), backupId, report.produced());
-      return report;
+      return call.call(admin);
     } catch (ExecutionException e) {
       throw clusterFailure(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new DrException("Interrupted while restoring " + backupId, e);
+      throw new DrException("Interrupted while %s %s".formatted(what, backupId), e);
     } catch (java.util.concurrent.TimeoutException e) {
       throw clusterTimeout(e);
     } catch (IOException e) {
@@ -273,7 +277,7 @@ public final class TopicRestore {
       List<Future<Long>> checks = new ArrayList<>();
       all.forEach(s -> checks.add(pool.submit(() -> BackupChain.verify(source, s))));
       for (Future<Long> f : checks) {
-        awaitVerified(f);
+        getOrThrow(f);
       }
     } finally {
       pool.shutdownNow();
@@ -587,10 +591,6 @@ public final class TopicRestore {
       Thread.currentThread().interrupt();
       throw new DrException("Interrupted while restoring", e);
     }
-  }
-
-  private static void awaitVerified(Future<?> verification) {
-    getOrThrow(verification);
   }
 
   /**

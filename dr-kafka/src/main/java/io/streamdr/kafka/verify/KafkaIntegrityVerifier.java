@@ -524,12 +524,13 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
    */
   private static final class SideReader {
     /**
-     * What a side may hold in fingerprints not yet compared: a batch holds at most max.poll.records (2,000) of 24
-     * bytes, so 64 MiB spread over the partitions, at least 8 and at most 256 batches each. Deep queues matter: every
+     * What a side may hold in fingerprints not yet compared: a batch holds at most max.poll.records (2,000)
+     * fingerprints of about 48 bytes each (four longs and a boolean with the object header), so 64 MiB spread over
+     * the partitions, at least 8 and at most 256 batches each. Deep queues matter: every
      * time a partition's queue is full, its fetching stops and restarts a round trip later.
      */
     private static final long QUEUE_BUDGET_BYTES = 64L * 1024 * 1024;
-    private static final long BATCH_BYTES = 2_000L * 24;
+    private static final long BATCH_BYTES = 2_000L * 48;
     private final Map<String, Object> config;
     private final Map<TopicPartition, long[]> ranges = new java.util.LinkedHashMap<>();
     /** Partitions compared by latest value per key, whose fingerprints need the key's digest. */
