@@ -108,8 +108,11 @@ final class ConnectorsCommand implements Runnable {
     @Option(names = "--dry-run", description = "Say what would be restored; change nothing.")
     boolean dryRun;
 
-    @Option(names = "--json", description = "Print the outcome per connector as JSON, and nothing else, on standard output.")
+    @Option(names = "--json", description = "Print the outcome (or the dry run's plan) per connector as JSON, and nothing else, on standard output.")
     boolean json;
+
+    /** What a dry run would do to one connector, as --json prints it: created STOPPED, offsets set, then this state. */
+    record Planned(String connector, int offsetPartitions, String then, List<String> needsSecrets) {}
 
     @Override
     public Integer call() throws Exception {
@@ -118,6 +121,12 @@ final class ConnectorsCommand implements Runnable {
       ConnectorSnapshot snapshot = ConnectorBackup.read(cfg.backups(), snapshotId);
       PrintWriter out = spec.commandLine().getOut();
       List<ConnectorSnapshot.Entry> chosen = snapshot.connectors().stream().filter(e -> only.isEmpty() || only.contains(e.name())).toList();
+      if (dryRun && json) {
+        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(chosen.stream().map(e -> new Planned(e.name(),
+            e.offsets().offsets().size(), e.state().name(), List.copyOf(e.redactedKeys()))).toList()));
+        out.flush();
+        return 0;
+      }
       if (dryRun) {
         out.printf("Would restore %d connectors of snapshot %s (from %s) into %s:%n", chosen.size(), snapshot.id(), snapshot.source(), name);
         chosen.forEach(e -> out.printf("  %s: created STOPPED, %d offset partition(s) set, then %s%s%n", e.name(), e.offsets().offsets().size(),

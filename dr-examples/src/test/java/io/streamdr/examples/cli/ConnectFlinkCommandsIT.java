@@ -109,9 +109,21 @@ class ConnectFlinkCommandsIT {
     assertThat(dry[1]).contains("Would restore 1 connectors of snapshot s1 (from us-east-1) into us-west-2")
         .contains("lines: created STOPPED, 1 offset partition(s) set, then resumed");
 
+    var strict = new com.fasterxml.jackson.databind.ObjectMapper()
+        .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    var planned = strict.readTree(StreamDrCliTest.run("connectors", "restore", "s1", "-c", cfg, "--region", "us-west-2", "--dry-run",
+        "--json")[1]);
+    assertThat(planned.get(0).path("connector").asText()).isEqualTo("lines");
+    assertThat(planned.get(0).path("then").asText()).isEqualTo("RUNNING");
+
     String[] clash = StreamDrCliTest.run("connectors", "restore", "s1", "-c", cfg, "--region", "us-west-2");
     assertThat(clash[0]).as("the connector still exists there").isEqualTo("1");
     assertThat(clash[1]).contains("✘ lines").contains("already exists");
+    String[] clashJson = StreamDrCliTest.run("connectors", "restore", "s1", "-c", cfg, "--region", "us-west-2", "--json");
+    assertThat(clashJson[0]).isEqualTo("1");
+    var outcome = strict.readTree(clashJson[1]).get(0);
+    assertThat(outcome.path("restored").asBoolean()).isFalse();
+    assertThat(outcome.path("detail").asText()).contains("already exists");
 
     var offsets = admin.offsets("lines");
     admin.delete("lines");

@@ -24,17 +24,7 @@ class KafkaCommandsIT {
   @TempDir Path dir;
 
   private String config() throws Exception {
-    Path f = dir.resolve("streamdr.yaml");
-    Files.writeString(f, """
-        primary: us-east-1
-        regions:
-          - {name: us-east-1, bootstrap: "%s"}
-          - {name: us-west-2, bootstrap: "%s"}
-        replication: identity
-        activeRegion: {store: file, path: "%s"}
-        backups: {directory: "%s"}
-        """.formatted(EAST.bootstrapServers(), WEST.bootstrapServers(), dir.resolve("active-region.json"), dir.resolve("backups")));
-    return f.toString();
+    return TwoRegionConfig.write(dir, "streamdr.yaml", EAST.bootstrapServers(), WEST.bootstrapServers());
   }
 
   /** Produces the records in order with timestamps 1, 2, 3… so two clusters can hold identical copies. */

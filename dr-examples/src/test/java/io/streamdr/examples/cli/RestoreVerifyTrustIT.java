@@ -50,17 +50,7 @@ class RestoreVerifyTrustIT {
   }
 
   private String config(String westBootstrap) throws Exception {
-    Path f = dir.resolve("streamdr-" + westBootstrap.hashCode() + ".yaml");
-    Files.writeString(f, """
-        primary: us-east-1
-        regions:
-          - {name: us-east-1, bootstrap: "%s"}
-          - {name: us-west-2, bootstrap: "%s"}
-        replication: identity
-        activeRegion: {store: file, path: "%s"}
-        backups: {directory: "%s"}
-        """.formatted(EAST.bootstrapServers(), westBootstrap, dir.resolve("active-region.json"), dir.resolve("backups")));
-    return f.toString();
+    return TwoRegionConfig.write(dir, "streamdr-" + westBootstrap.hashCode() + ".yaml", EAST.bootstrapServers(), westBootstrap);
   }
 
   private static String topic(String what) {
@@ -269,7 +259,7 @@ class RestoreVerifyTrustIT {
   }
 
   @Test
-  void records_the_source_receives_while_verifying_are_beyond_the_cut_and_a_cut_off_names_itself() throws Exception {
+  void records_the_source_holds_after_a_cut_off_are_beyond_it_and_the_cut_off_names_itself() throws Exception {
     String cfg = config();
     String t = inBothRegions("live", 40);
     // a cut-off before the last ten: the target's last ten are the source's records after the cut, so they pass
