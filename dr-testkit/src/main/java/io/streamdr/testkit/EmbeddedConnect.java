@@ -119,8 +119,46 @@ public final class EmbeddedConnect extends EmbeddedComponent {
   @Override
   protected void doClose() {
     if (connect != null) {
+      stopConnectors(Duration.ofSeconds(15));
       connect.stop();
       connect.awaitStop();
+    }
+  }
+
+  /**
+   * Stops every connector through the REST API and waits until they report STOPPED, so their tasks end cleanly
+   * before the worker goes: stopping the worker under running tasks makes them fail on offset readers it has already
+   * closed. Best effort within {@code timeout}: a worker whose Kafka cluster is down is stopped as it is.
+   */
+  private void stopConnectors(Duration timeout) {
+    if (restUrl == null) {
+      return;
+    }
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      String list = http.send(HttpRequest.newBuilder(restUrl.resolve("/connectors")).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      java.util.List<String> names = java.util.regex.Pattern.compile("\"([^\"]+)\"").matcher(list).results()
+          .map(m -> m.group(1)).toList();
+      for (String name : names) {
+        http.send(HttpRequest.newBuilder(restUrl.resolve("/connectors/" + name + "/stop")).timeout(Duration.ofSeconds(5))
+            .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+      }
+      for (String name : names) {
+        while (System.nanoTime() < deadline) {
+          String status = http.send(HttpRequest.newBuilder(restUrl.resolve("/connectors/" + name + "/status"))
+              .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+          if (status.contains("\"STOPPED\"") && !status.contains("\"RUNNING\"")) {
+            break;
+          }
+          java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      LOG.debug("Could not stop the connectors of '{}' before stopping it: {}", groupId, e.toString());
     }
   }
 }
