@@ -60,6 +60,8 @@ public final class EmbeddedConnect extends EmbeddedComponent {
     w.put("offset.storage.replication.factor", rf);
     w.put("status.storage.replication.factor", rf);
     w.put("offset.storage.partitions", "5");
+    // Debezium's PostgreSQL task takes more than Connect's default 5 s to stop; within it, it stops cleanly
+    w.put("task.shutdown.graceful.timeout.ms", "20000");
     w.put("status.storage.partitions", "1");
     w.put("key.converter", "org.apache.kafka.connect.json.JsonConverter");
     w.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
