@@ -3,7 +3,7 @@ package io.streamdr.aws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamdr.core.region.ActiveRegionStore;
-import io.streamdr.core.testing.ActiveRegionStoreContract;
+import io.streamdr.testing.ActiveRegionStoreContract;
 import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;

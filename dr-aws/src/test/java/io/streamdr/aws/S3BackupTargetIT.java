@@ -7,7 +7,7 @@ import io.streamdr.core.NotFoundException;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupOutputStream;
 import io.streamdr.core.backup.BackupTarget;
-import io.streamdr.core.testing.BackupTargetContract;
+import io.streamdr.testing.BackupTargetContract;
 import io.streamdr.kafka.backup.BackupCatalog;
 import io.streamdr.kafka.backup.BackupManifest;
 import io.streamdr.kafka.backup.TopicBackup;

@@ -10,7 +10,7 @@ import io.streamdr.core.connect.ConnectorState;
 import io.streamdr.core.connect.RestartOptions;
 import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.http.RestClient;
-import io.streamdr.core.testing.ConnectorAdminContract;
+import io.streamdr.testing.ConnectorAdminContract;
 import io.streamdr.testkit.EmbeddedConnect;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
 import java.nio.file.Files;

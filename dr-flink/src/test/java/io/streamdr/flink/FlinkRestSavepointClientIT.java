@@ -10,7 +10,7 @@ import io.streamdr.core.savepoint.JobSpec;
 import io.streamdr.core.savepoint.Savepoint;
 import io.streamdr.core.savepoint.SavepointClient;
 import io.streamdr.core.savepoint.SavepointOptions;
-import io.streamdr.core.testing.SavepointClientContract;
+import io.streamdr.testing.SavepointClientContract;
 import io.streamdr.testkit.EmbeddedFlink;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
 import io.streamdr.testkit.flink.RoutingJob;

@@ -6,7 +6,7 @@ import io.streamdr.core.fake.InMemoryBackupTarget;
 import io.streamdr.core.fake.InMemorySavepointClient;
 import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.core.savepoint.Savepoint;
-import io.streamdr.core.testing.MutableClock;
+import io.streamdr.testing.MutableClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -11,6 +11,11 @@ public final class HtmlReport {
   private HtmlReport() {}
 
   public static String render(String title, List<RunbookReport> reports) {
+    return render(title, reports, List.of());
+  }
+
+  /** The page, with {@code notes} about the whole run (where its full log is, say) under the headline. */
+  public static String render(String title, List<RunbookReport> reports, List<String> notes) {
     StringBuilder h = new StringBuilder();
     h.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>").append(esc(title)).append("</title><style>")
         .append("body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}")
@@ -20,6 +25,7 @@ public final class HtmlReport {
     boolean all = reports.stream().allMatch(RunbookReport::objectivesMet);
     h.append("<p class=\"").append(all ? "met" : "missed").append("\">")
         .append(all ? "Every objective met" : "Some objectives missed").append(" (").append(reports.size()).append(" drills)</p>");
+    notes.forEach(n -> h.append("<p>").append(esc(n)).append("</p>"));
     for (RunbookReport r : reports) {
       h.append("<h2>").append(esc(r.name())).append(" — <span class=\"").append(r.objectivesMet() ? "met\">met" : "missed\">missed")
           .append("</span></h2>");

@@ -20,7 +20,9 @@ class ModuleNamesIT {
         io.streamdr.flink.FlinkRestSavepointClient.class, "io.streamdr.flink",
         io.streamdr.connect.ConnectRestAdmin.class, "io.streamdr.connect",
         io.streamdr.aws.S3BackupTarget.class, "io.streamdr.aws",
-        io.streamdr.testkit.EmbeddedKafkaCluster.class, "io.streamdr.testkit");
+        io.streamdr.testkit.EmbeddedKafkaCluster.class, "io.streamdr.testkit",
+        io.streamdr.testing.BackupTargetContract.class, "io.streamdr.testing",
+        io.streamdr.cli.StreamDr.class, "io.streamdr.cli");
     for (Map.Entry<Class<?>, String> e : expected.entrySet()) {
       Path jar = Path.of(e.getKey().getProtectionDomain().getCodeSource().getLocation().toURI());
       assertThat(jar.toString()).as("%s comes from a built jar", e.getKey().getSimpleName()).endsWith(".jar");
@@ -34,9 +36,11 @@ class ModuleNamesIT {
   void the_bom_manages_every_library_module_at_this_version() throws Exception {
     String bom = java.nio.file.Files.readString(Path.of("..", "streamdr-bom", "pom.xml"));
     String parent = java.nio.file.Files.readString(Path.of("..", "pom.xml"));
-    for (String module : java.util.List.of("dr-core", "dr-kafka", "dr-flink", "dr-connect", "dr-aws", "dr-testkit")) {
-      assertThat(parent).contains("<module>" + module + "</module>");
-      assertThat(bom).contains("<artifactId>" + module + "</artifactId><version>${project.version}</version>");
+    for (String module : java.util.List.of("core", "testing", "kafka", "flink", "connect", "aws", "testkit", "cli")) {
+      assertThat(parent).contains("<module>dr-" + module + "</module>");
+      assertThat(java.nio.file.Files.readString(Path.of("..", "dr-" + module, "pom.xml")))
+          .contains("<artifactId>streamdr-" + module + "</artifactId>");
+      assertThat(bom).contains("<artifactId>streamdr-" + module + "</artifactId><version>${project.version}</version>");
     }
     String version = parent.substring(parent.indexOf("<version>") + 9, parent.indexOf("</version>"));
     assertThat(bom).contains("<artifactId>streamdr-bom</artifactId>\n  <version>" + version + "</version>");

@@ -353,10 +353,10 @@ class TopicBackupIT {
     String topic = newTopic(2, Map.of());
     produceValues(topic, 0, 0, 3000, 0);
     produceValues(topic, 1, 0, 3000, 0);
-    Process child = io.streamdr.core.backup.ChildJvm.start(BackupProcessMain.class, SOURCE.bootstrapServers(),
+    Process child = io.streamdr.testing.ChildJvm.start(BackupProcessMain.class, SOURCE.bootstrapServers(),
         dir.toString(), topic, "killed", "3");
     try {
-      io.streamdr.core.backup.ChildJvm.awaitLine(child, "HALF-DONE");
+      io.streamdr.testing.ChildJvm.awaitLine(child, "HALF-DONE");
     } finally {
       child.destroyForcibly(); // SIGKILL: no shutdown hook, no finally block runs in the child
       assertThat(child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();

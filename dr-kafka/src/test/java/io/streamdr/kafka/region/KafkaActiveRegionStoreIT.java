@@ -10,7 +10,7 @@ import io.streamdr.core.region.DefaultRegionRouter;
 import io.streamdr.core.region.Region;
 import io.streamdr.core.region.RegionSwitch;
 import io.streamdr.core.region.RegionTopology;
-import io.streamdr.core.testing.ActiveRegionStoreContract;
+import io.streamdr.testing.ActiveRegionStoreContract;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
 import java.time.Duration;
 import java.util.ArrayList;

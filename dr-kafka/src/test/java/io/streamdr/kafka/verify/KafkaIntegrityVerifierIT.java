@@ -2,7 +2,7 @@ package io.streamdr.kafka.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamdr.core.testing.IntegrityVerifierContract;
+import io.streamdr.testing.IntegrityVerifierContract;
 import io.streamdr.core.verify.Discrepancy;
 import io.streamdr.core.verify.IntegrityReport;
 import io.streamdr.core.verify.IntegrityVerifier;

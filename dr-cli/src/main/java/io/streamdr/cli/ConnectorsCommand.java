@@ -1,0 +1,185 @@
+package io.streamdr.cli;
+
+import io.streamdr.connect.ConnectorBackup;
+import io.streamdr.connect.ConnectorSnapshot;
+import io.streamdr.core.backup.BackupObject;
+import io.streamdr.core.http.Secret;
+import io.streamdr.core.internal.Json;
+import io.streamdr.cli.config.StreamDrConfig;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** Connector snapshots (configuration, state, committed offsets) through the region's Kafka Connect REST API. */
+@Command(name = "connectors", mixinStandardHelpOptions = true, header = "Back up, list and restore Kafka Connect connectors.",
+    description = "Back up and restore the connectors of a region's Kafka Connect cluster (regions[].connect) or Confluent Cloud"
+        + " cluster (regions[].confluentCloud.connect).",
+    subcommands = {ConnectorsCommand.Backup.class, ConnectorsCommand.Restore.class, ConnectorsCommand.ListSnapshots.class})
+final class ConnectorsCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  @Command(name = "backup", mixinStandardHelpOptions = true, header = "Snapshot the connectors of a region with their offsets.",
+      description = {"Snapshot every connector of a region: configuration (secrets redacted unless --keep-secrets), state and",
+          "committed offsets, into the configured backups. Exit code: 0 done, 2 error."})
+  static final class Backup implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ConfigOption config;
+
+    @Option(names = "--region", description = "Region whose Connect cluster to back up (default: the primary).")
+    String region;
+
+    @Option(names = "--id", description = "Snapshot id (default: a timestamp).")
+    String id;
+
+    @Option(names = "--stop-first", description = "Stop each connector while its offsets are read, so they are exact (resumed after).")
+    boolean stopFirst;
+
+    @Option(names = "--keep-secrets", description = "Keep secret-looking settings in the snapshot (default: redacted).")
+    boolean keepSecrets;
+
+    @Option(names = "--json", description = "Print the snapshot as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      StreamDrConfig cfg = config.load();
+      String name = cfg.regionOrPrimary(region).name();
+      ConnectorBackup backup = ConnectorBackup.builder(cfg.connectors(name), cfg.backups(), name).stopFirst(stopFirst)
+          .keepSecrets(keepSecrets).build();
+      PrintWriter out = spec.commandLine().getOut();
+      ConnectorSnapshot snapshot;
+      try (Progress progress = Progress.spinner(spec.commandLine().getErr(), "connector snapshot of " + name)) {
+        snapshot = id == null ? backup.backup() : backup.backup(id);
+        progress.done(snapshot.connectors().size() + " connectors");
+      }
+      if (json) {
+        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(snapshot));
+      } else {
+        out.printf("Connector snapshot %s of %s: %d connectors%n", snapshot.id(), name, snapshot.connectors().size());
+        snapshot.connectors().forEach(e -> out.printf("  %s: %s, %d offset partition(s)%s%n", e.name(), e.state(),
+            e.offsets().offsets().size(), e.redactedKeys().isEmpty() ? "" : ", redacted " + e.redactedKeys()));
+      }
+      out.flush();
+      return 0;
+    }
+  }
+
+  @Command(name = "restore", mixinStandardHelpOptions = true, header = "Restore a connector snapshot into a region.",
+      description = {"Restore the connectors of a snapshot into a region's Connect cluster: each is created STOPPED, its offsets",
+          "set, then resumed if it was running. Redacted settings must be supplied with --secret KEY=ENV_VAR.",
+          "Exit code: 0 every connector restored, 1 one failed, 2 error."})
+  static final class Restore implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ConfigOption config;
+
+    @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "The snapshot id.")
+    String snapshotId;
+
+    @Option(names = "--region", required = true, description = "Region whose Connect cluster to restore into.")
+    String region;
+
+    @Option(names = "--connectors", split = ",", description = "Only these connectors (default: all of the snapshot).")
+    List<String> only = List.of();
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a setting in every restored connector, e.g. database.hostname.")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Option(names = "--secret", paramLabel = "KEY=ENV_VAR", description = "Supply a redacted setting from an environment variable.")
+    Map<String, String> secrets = new LinkedHashMap<>();
+
+    @Option(names = "--timeout", defaultValue = "2m", description = "How long each connector may take to stop and run, e.g. 30s, 2m (default ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Option(names = "--dry-run", description = "Say what would be restored; change nothing.")
+    boolean dryRun;
+
+    @Option(names = "--json", description = "Print the outcome (or the dry run's plan) per connector as JSON, and nothing else, on standard output.")
+    boolean json;
+
+    /** What a dry run would do to one connector, as --json prints it: created STOPPED, offsets set, then this state. */
+    record Planned(String connector, int offsetPartitions, String then, List<String> needsSecrets) {}
+
+    @Override
+    public Integer call() throws Exception {
+      StreamDrConfig cfg = config.load();
+      String name = cfg.region(region).name();
+      ConnectorSnapshot snapshot = ConnectorBackup.read(cfg.backups(), snapshotId);
+      PrintWriter out = spec.commandLine().getOut();
+      List<ConnectorSnapshot.Entry> chosen = snapshot.connectors().stream().filter(e -> only.isEmpty() || only.contains(e.name())).toList();
+      if (dryRun && json) {
+        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(chosen.stream().map(e -> new Planned(e.name(),
+            e.offsets().offsets().size(), e.state().name(), List.copyOf(e.redactedKeys()))).toList()));
+        out.flush();
+        return 0;
+      }
+      if (dryRun) {
+        out.printf("Would restore %d connectors of snapshot %s (from %s) into %s:%n", chosen.size(), snapshot.id(), snapshot.source(), name);
+        chosen.forEach(e -> out.printf("  %s: created STOPPED, %d offset partition(s) set, then %s%s%n", e.name(), e.offsets().offsets().size(),
+            e.state() == io.streamdr.core.connect.ConnectorState.RUNNING ? "resumed" : "left " + e.state(),
+            e.redactedKeys().isEmpty() ? "" : "; needs --secret for " + e.redactedKeys()));
+        out.flush();
+        return 0;
+      }
+      ConnectorBackup.RestoreOptions.Builder options = ConnectorBackup.RestoreOptions.builder().connectors(Set.copyOf(only)).timeout(timeout);
+      overrides.forEach(options::override);
+      secrets.forEach((key, env) -> options.secret(key, Secret.fromEnv(env)));
+      List<ConnectorBackup.Outcome> outcomes;
+      try (Progress progress = Progress.spinner(spec.commandLine().getErr(), "restore of " + chosen.size() + " connectors into " + name)) {
+        outcomes = ConnectorBackup.restore(snapshot, cfg.connectors(name), options.build());
+        progress.done(outcomes.stream().filter(ConnectorBackup.Outcome::restored).count() + " restored");
+      }
+      if (json) {
+        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(outcomes));
+      } else {
+        outcomes.forEach(o -> out.printf("  %s %s%s: %s%n", o.restored() ? "✔" : "✘", o.connector(),
+            o.restoredAs().equals(o.connector()) ? "" : " as " + o.restoredAs(), o.detail()));
+      }
+      out.flush();
+      return outcomes.stream().allMatch(ConnectorBackup.Outcome::restored) ? 0 : 1;
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, header = "List the connector snapshots.", description = "List the connector snapshots in the configured backups.")
+  static final class ListSnapshots implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ConfigOption config;
+
+    @Option(names = "--json", description = "Print the snapshots as JSON, and nothing else, on standard output.")
+    boolean json;
+
+    /** One snapshot, as --json prints it. */
+    record Listed(String id, java.time.Instant written, long bytes) {}
+
+    @Override
+    public Integer call() throws Exception {
+      StreamDrConfig cfg = config.load();
+      PrintWriter out = spec.commandLine().getOut();
+      List<BackupObject> snapshots = cfg.backups().list("connectors/").stream()
+          .filter(o -> o.key().value().endsWith("/snapshot.json")).toList();
+      if (json) {
+        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(snapshots.stream()
+            .map(o -> new Listed(o.key().value().split("/")[1], o.lastModified(), o.size())).toList()));
+      } else {
+        out.printf("%d connector snapshots%n", snapshots.size());
+        snapshots.forEach(o -> out.printf("  %s  %s  %d bytes%n", o.key().value().split("/")[1], o.lastModified(), o.size()));
+      }
+      out.flush();
+      return 0;
+    }
+  }
+}

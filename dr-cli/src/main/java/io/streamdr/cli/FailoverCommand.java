@@ -1,0 +1,128 @@
+package io.streamdr.cli;
+
+import io.streamdr.core.region.ActiveRegion;
+import io.streamdr.core.region.ActiveRegionStore;
+import io.streamdr.core.region.DefaultRegionRouter;
+import io.streamdr.core.region.Region;
+import io.streamdr.cli.config.StreamDrConfig;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code failover} and {@code failback}: switch the active region recorded in the configured store. */
+final class FailoverCommand {
+  private FailoverCommand() {}
+
+  /** What a failover or failback did, as --json prints it. */
+  record Outcome(String from, String to, long epoch, boolean switched, boolean dryRun, String reason) {}
+
+  static int switchTo(CommandSpec spec, ConfigOption config, String regionName, String reason, boolean dryRun, boolean json) {
+    StreamDrConfig cfg = config.load();
+    Region to = cfg.regionOrPrimary(regionName);
+    ActiveRegionStore store = cfg.activeRegionStore();
+    PrintWriter out = spec.commandLine().getOut();
+    try {
+      if (dryRun) { // reads only: a router would record the primary in an empty store
+        ActiveRegion now = store.read().orElse(null);
+        String current = now == null ? cfg.topology().primary() + " (none recorded yet: the primary)" : now.region();
+        long epoch = now == null ? 1 : now.epoch();
+        boolean same = (now == null ? cfg.topology().primary() : now.region()).equals(to.name());
+        if (json) {
+          return printJson(out, new Outcome(now == null ? cfg.topology().primary() : now.region(), to.name(), same ? epoch : epoch + 1,
+              false, true, reason));
+        }
+        out.printf("Dry run: active region is %s at epoch %d; %s. Nothing was changed.%n", current, epoch,
+            same ? "it would stay so" : "would switch to " + to.name() + " at epoch " + (epoch + 1));
+        out.flush();
+        return 0;
+      }
+      DefaultRegionRouter router = new DefaultRegionRouter(cfg.topology(), store);
+      ActiveRegion before = router.state();
+      if (json) {
+        boolean switching = !before.region().equals(to.name());
+        if (switching) {
+          router.failover(to, reason);
+        }
+        return printJson(out, new Outcome(before.region(), to.name(), router.epoch(), switching, false, reason));
+      }
+      if (before.region().equals(to.name())) {
+        out.printf("%s is already the active region (epoch %d); nothing to do.%n", to.name(), before.epoch());
+      } else {
+        router.failover(to, reason); // FencedException (exit 3) if another router switched first
+        out.printf("Switched the active region %s -> %s at epoch %d: %s%n", before.region(), to.name(), router.epoch(), reason);
+      }
+      out.flush();
+      return 0;
+    } finally {
+      if (store instanceof AutoCloseable c) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          // closing clients
+        }
+      }
+    }
+  }
+
+  private static int printJson(PrintWriter out, Outcome outcome) {
+    try {
+      out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(outcome));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    out.flush();
+    return 0;
+  }
+
+  @Command(name = "failover", mixinStandardHelpOptions = true, header = "Make a region the active one (fenced by epoch).",
+      description = {"Make a region the active one: a compare-and-set on the epoch in the configured active-region store,",
+          "which region-aware clients and other routers follow. Exit code: 0 switched (or already active), 2 error,",
+          "3 another router switched first (the store names the winner)."})
+  static final class Failover implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ConfigOption config;
+
+    @Option(names = "--to", required = true, description = "The region to make active.")
+    String to;
+
+    @Option(names = "--reason", defaultValue = "manual failover", description = "Why, recorded with the switch.")
+    String reason;
+
+    @Option(names = "--dry-run", description = "Say what would change, change nothing.")
+    boolean dryRun;
+
+    @Option(names = "--json", description = "Print the outcome as JSON, and nothing else, on standard output.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      return switchTo(spec, config, to, reason, dryRun, json);
+    }
+  }
+
+  @Command(name = "failback", mixinStandardHelpOptions = true, header = "Make the primary region active again.",
+      description = {"Make the primary region active again. Exit code: 0 switched (or already active), 2 error,",
+          "3 another router switched first."})
+  static final class Failback implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ConfigOption config;
+
+    @Option(names = "--reason", defaultValue = "manual failback", description = "Why, recorded with the switch.")
+    String reason;
+
+    @Option(names = "--dry-run", description = "Say what would change, change nothing.")
+    boolean dryRun;
+
+    @Option(names = "--json", description = "Print the outcome as JSON, and nothing else, on standard output.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      return switchTo(spec, config, null, reason, dryRun, json);
+    }
+  }
+}

@@ -1,0 +1,151 @@
+package io.streamdr.cli;
+
+import io.streamdr.core.internal.Json;
+import io.streamdr.core.region.Region;
+import io.streamdr.cli.config.StreamDrConfig;
+import io.streamdr.kafka.backup.RestorePlan;
+import io.streamdr.kafka.backup.RestoreReport;
+import io.streamdr.kafka.backup.TopicRestore;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "restore", mixinStandardHelpOptions = true, header = "Restore a backup into a region, never writing twice.",
+    description = {"Restore a backup (its chain of full and incremental backups) into a region's Kafka cluster, with the",
+        "same partitions and timestamps. Every segment is verified before the first record is written, and each target",
+        "partition is checked by content first: empty, or holding the start of this restore (resumed after it), or all",
+        "of it (nothing written). A partition holding anything else is refused unless --append is given.",
+        "Exit code: 0 done, 2 error (nothing written if the backup is damaged or a target is refused)."})
+final class RestoreCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin ConfigOption config;
+
+  @Option(names = "--backup", required = true, description = "The backup to restore (with the chain it belongs to).")
+  String backup;
+
+  @Option(names = "--region", required = true, description = "Region whose cluster to restore into.")
+  String region;
+
+  @Option(names = "--topics", split = ",", description = "Restore only these topics of the backup, comma-separated (default: all).")
+  List<String> topics = List.of();
+
+  @Option(names = "--pattern", paramLabel = "REGEX", description = "Restore (also) the backup's topics whose whole name matches.")
+  String pattern;
+
+  @Option(names = "--rename", paramLabel = "FROM=TO", description = "Restore topic FROM as TO (repeatable); FROM must be in the backup.")
+  Map<String, String> renames = new LinkedHashMap<>();
+
+  @Option(names = "--point-in-time", paramLabel = "INSTANT", description = "Restore only records stamped up to this instant, in UTC, e.g. 2026-11-24T05:30:00Z.")
+  Instant pointInTime;
+
+  @Option(names = "--append", description = "Write after whatever the target partitions hold instead of refusing those that hold other records.")
+  boolean append;
+
+  @Option(names = "--pipelined", description = "Verify each partition just before writing it, not all first (for very large restores: a damaged segment then leaves a partial restore).")
+  boolean pipelined;
+
+  @Option(names = "--replication-factor", paramLabel = "N", description = "Replication factor of the topics the restore creates (default: the backed-up one).")
+  Integer replicationFactor;
+
+  @Option(names = "--parallelism", paramLabel = "N", description = "Partitions produced at once (default 8; 1 produces one partition after another).")
+  Integer parallelism;
+
+  @Option(names = "--dry-run", description = "Say per topic what would be written and what the target holds; write nothing.")
+  boolean dryRun;
+
+  @Option(names = "--json", description = "Print the result (or the dry run's plan) as JSON, and nothing else, on standard output.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    StreamDrConfig cfg = config.load();
+    Region target = cfg.region(region);
+    PrintWriter out = spec.commandLine().getOut();
+    TopicRestore.Builder b = TopicRestore.builder(cfg.backups(), target.kafkaClientConfig(), backup)
+        .topics(Set.copyOf(topics)).append(append).pipelined(pipelined);
+    renames.forEach(b::rename);
+    if (pattern != null) {
+      b.topicPattern(Pattern.compile(pattern));
+    }
+    if (pointInTime != null) {
+      b.pointInTime(pointInTime);
+    }
+    if (parallelism != null) {
+      b.parallelism(parallelism);
+    }
+    if (replicationFactor != null) {
+      b.replicationFactor(replicationFactor);
+    }
+    if (dryRun) {
+      RestorePlan plan = b.build().plan();
+      if (json) {
+        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(plan));
+      } else {
+        printPlan(out, plan, target.name());
+      }
+      out.flush();
+      return 0;
+    }
+    RestoreReport r;
+    try (Progress progress = Progress.spinner(spec.commandLine().getErr(), "restore of " + backup + " into " + target.name())) {
+      r = b.build().run();
+      progress.done(r.produced() + " records written");
+    }
+    if (json) {
+      out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r));
+    } else {
+      long skipped = r.partitions().stream().mapToLong(RestoreReport.PartitionRestore::skipped).sum();
+      out.printf("Restored %s into %s in %.1f s: %d records written, %d already there%s%n", r.backups(), target.name(),
+          r.duration().toMillis() / 1000.0, r.produced(), skipped, r.alreadyComplete() ? " (the target already held all of it)" : "");
+    }
+    out.flush();
+    return 0;
+  }
+
+  private void printPlan(PrintWriter out, RestorePlan plan, String region) {
+    out.printf("Dry run: would restore backup chain %s into %s%s%n", plan.backups(), region,
+        plan.pointInTime() == null ? "" : ", records stamped up to " + plan.pointInTime());
+    Map<String, List<RestorePlan.PartitionPlan>> byTopic = plan.partitions().stream()
+        .collect(Collectors.groupingBy(RestorePlan.PartitionPlan::sourceTopic, TreeMap::new, Collectors.toList()));
+    byTopic.forEach((topic, parts) -> {
+      long write = parts.stream().mapToLong(RestorePlan.PartitionPlan::toWrite).sum();
+      Map<RestorePlan.TargetState, Long> states = parts.stream()
+          .collect(Collectors.groupingBy(RestorePlan.PartitionPlan::state, TreeMap::new, Collectors.counting()));
+      String target = states.keySet().equals(Set.of(RestorePlan.TargetState.NEW_TOPIC)) ? "a new topic"
+          : states.entrySet().stream().map(e -> e.getValue() + " " + describe(e.getKey())).collect(Collectors.joining(", "));
+      out.printf("  %s -> %s: %d partitions, %d records to write; target: %s%n", topic, parts.get(0).targetTopic(), parts.size(),
+          write, target);
+      parts.stream().filter(p -> p.state() == RestorePlan.TargetState.CONFLICT || p.state() == RestorePlan.TargetState.PREFIX
+          || p.state() == RestorePlan.TargetState.APPEND).forEach(p -> out.printf("    %s-%d: %s%s%n", p.targetTopic(), p.partition(),
+          p.detail(), p.state() == RestorePlan.TargetState.CONFLICT ? " — REFUSED" : ""));
+    });
+    if (!plan.conflicts().isEmpty()) {
+      out.printf("The restore would be refused: %d partition(s) hold other records. Restore under another name (--rename FROM=TO), "
+          + "delete those topics, or write after what they hold (--append).%n", plan.conflicts().size());
+    }
+    out.println("Nothing was written. Segments are checked when the restore runs; check them now with: streamdr backups verify " + backup);
+  }
+
+  private static String describe(RestorePlan.TargetState s) {
+    return switch (s) {
+      case NEW_TOPIC -> "to create";
+      case EMPTY -> "empty";
+      case PREFIX -> "partly restored (resumed)";
+      case COMPLETE -> "already complete";
+      case CONFLICT -> "holding other records";
+      case APPEND -> "appended to";
+    };
+  }
+}

@@ -1,0 +1,149 @@
+package io.streamdr.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamdr.connect.ConnectRestAdmin;
+import io.streamdr.core.connect.ConnectorSpec;
+import io.streamdr.core.http.RestClient;
+import io.streamdr.core.savepoint.JobRef;
+import io.streamdr.flink.FlinkRestSavepointClient;
+import io.streamdr.testkit.EmbeddedConnect;
+import io.streamdr.testkit.EmbeddedFlink;
+import io.streamdr.testkit.EmbeddedKafkaCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `savepoint` and `connectors` against a real Flink MiniCluster and Connect worker, driven as a user would. */
+class ConnectFlinkCommandsIT {
+  @RegisterExtension
+  @Order(1)
+  static final EmbeddedKafkaCluster KAFKA = EmbeddedKafkaCluster.builder().name("us-east-1").build();
+  @RegisterExtension
+  @Order(2)
+  static final EmbeddedConnect CONNECT = EmbeddedConnect.on(KAFKA, "connect-cli");
+  @RegisterExtension
+  @Order(3)
+  static final EmbeddedFlink FLINK = EmbeddedFlink.create();
+
+  @TempDir Path dir;
+
+  private String config(boolean withEndpoints) throws Exception {
+    Path f = dir.resolve(withEndpoints ? "streamdr.yaml" : "bare.yaml");
+    String endpoints = withEndpoints ? ", flink: \"%s\", connect: \"%s\"".formatted(FLINK.restUrl(), CONNECT.restUrl()) : "";
+    Files.writeString(f, """
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: "%s"%s}
+          - {name: us-west-2, bootstrap: "%s"%s}
+        backups: {directory: "%s"}
+        """.formatted(KAFKA.bootstrapServers(), endpoints, KAFKA.bootstrapServers(), endpoints, dir.resolve("backups")));
+    return f.toString();
+  }
+
+  private static String flink(String job) {
+    return RestClient.builder(FLINK.restUrl().toString()).build().get("/jobs/" + job).path("state").asText();
+  }
+
+  @Test
+  void savepoint_takes_and_lists_recovery_points_of_a_running_job() throws Exception {
+    String cfg = config(true);
+    Path marker = dir.resolve("absent.marker"); // the job fails only while this file exists
+    String job = FLINK.submitFailOnDemandJob(marker).toString();
+    new FlinkRestSavepointClient(RestClient.builder(FLINK.restUrl().toString()).build())
+        .awaitRunning(new JobRef(job), Duration.ofSeconds(60)); // a savepoint needs every task running
+
+    String[] dry = StreamDrCliTest.run("savepoint", "-c", cfg, "--job", job, "--stop", "--dry-run");
+    assertThat(dry[0]).as(dry[2]).isEqualTo("0");
+    assertThat(dry[1]).contains("Would take a savepoint of job " + job + " in us-east-1 and then cancel the job");
+    assertThat(flink(job)).as("a dry run cancels nothing").isEqualTo("RUNNING");
+
+    String[] taken = StreamDrCliTest.run("savepoint", "-c", cfg, "--job", job, "--target-dir", dir.resolve("sp").toUri().toString());
+
+    assertThat(taken[0]).as(taken[2]).isEqualTo("0");
+    Matcher m = Pattern.compile("Savepoint of job " + job + " in us-east-1: (file:\\S+)").matcher(taken[1]);
+    assertThat(m.find()).as(taken[1]).isTrue();
+    assertThat(Path.of(java.net.URI.create(m.group(1)))).isDirectory();
+    assertThat(taken[2]).contains("savepoint of job " + job);
+
+    // Flink's REST API caches checkpoint statistics for a few seconds (rest.cache.checkpoint-statistics.timeout)
+    String[] listed = StreamDrCliTest.run("savepoint", "-c", cfg, "--job", job, "--list");
+    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!listed[1].contains(m.group(1)) && System.nanoTime() < until) {
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
+      listed = StreamDrCliTest.run("savepoint", "-c", cfg, "--job", job, "--list");
+    }
+    assertThat(listed[0]).isEqualTo("0");
+    assertThat(listed[1]).contains("SAVEPOINT").contains(m.group(1));
+
+    String[] unknown = StreamDrCliTest.run("savepoint", "-c", cfg, "--job", "00000000000000000000000000000000");
+    assertThat(unknown[0]).isEqualTo("2");
+    assertThat(unknown[2]).contains("00000000000000000000000000000000");
+  }
+
+  @Test
+  void connectors_back_up_list_and_restore_with_their_offsets() throws Exception {
+    String cfg = config(true);
+    ConnectRestAdmin admin = new ConnectRestAdmin(RestClient.builder(CONNECT.restUrl().toString()).build());
+    Path file = dir.resolve("lines.txt");
+    Files.writeString(file, "one\ntwo\nthree\n");
+    admin.apply(ConnectorSpec.of("lines", Map.of("connector.class", "org.apache.kafka.connect.file.FileStreamSourceConnector",
+        "tasks.max", "1", "file", file.toString(), "topic", "lines", "topic.creation.default.replication.factor", "1",
+        "topic.creation.default.partitions", "1")));
+    admin.awaitState("lines", i -> i.fullyRunning() && !admin.offsets("lines").isEmpty(), Duration.ofSeconds(60));
+
+    String[] backup = StreamDrCliTest.run("connectors", "backup", "-c", cfg, "--id", "s1", "--stop-first");
+    assertThat(backup[0]).as(backup[2]).isEqualTo("0");
+    assertThat(backup[1]).contains("Connector snapshot s1 of us-east-1: 1 connectors").contains("lines: RUNNING, 1 offset partition(s)");
+    assertThat(StreamDrCliTest.run("connectors", "list", "-c", cfg)[1]).contains("1 connector snapshots").contains("s1");
+
+    String[] dry = StreamDrCliTest.run("connectors", "restore", "s1", "-c", cfg, "--region", "us-west-2", "--dry-run");
+    assertThat(dry[0]).isEqualTo("0");
+    assertThat(dry[1]).contains("Would restore 1 connectors of snapshot s1 (from us-east-1) into us-west-2")
+        .contains("lines: created STOPPED, 1 offset partition(s) set, then resumed");
+
+    var strict = new com.fasterxml.jackson.databind.ObjectMapper()
+        .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    var planned = strict.readTree(StreamDrCliTest.run("connectors", "restore", "s1", "-c", cfg, "--region", "us-west-2", "--dry-run",
+        "--json")[1]);
+    assertThat(planned.get(0).path("connector").asText()).isEqualTo("lines");
+    assertThat(planned.get(0).path("then").asText()).isEqualTo("RUNNING");
+
+    String[] clash = StreamDrCliTest.run("connectors", "restore", "s1", "-c", cfg, "--region", "us-west-2");
+    assertThat(clash[0]).as("the connector still exists there").isEqualTo("1");
+    assertThat(clash[1]).contains("✘ lines").contains("already exists");
+    String[] clashJson = StreamDrCliTest.run("connectors", "restore", "s1", "-c", cfg, "--region", "us-west-2", "--json");
+    assertThat(clashJson[0]).isEqualTo("1");
+    var outcome = strict.readTree(clashJson[1]).get(0);
+    assertThat(outcome.path("restored").asBoolean()).isFalse();
+    assertThat(outcome.path("detail").asText()).contains("already exists");
+
+    var offsets = admin.offsets("lines");
+    admin.delete("lines");
+    String[] restored = StreamDrCliTest.run("connectors", "restore", "s1", "-c", cfg, "--region", "us-west-2");
+    assertThat(restored[0]).as(restored[1] + restored[2]).isEqualTo("0");
+    assertThat(restored[1]).contains("✔ lines");
+    assertThat(admin.describe("lines").state().name()).isEqualTo("RUNNING");
+    assertThat(admin.offsets("lines")).isEqualTo(offsets);
+  }
+
+  @Test
+  void a_region_without_the_endpoint_is_refused_naming_the_key() throws Exception {
+    String cfg = config(false);
+
+    String[] savepoint = StreamDrCliTest.run("savepoint", "-c", cfg, "--job", "abc");
+    assertThat(savepoint[0]).isEqualTo("2");
+    assertThat(savepoint[2]).contains("'regions[0].flink' is required");
+
+    String[] connectors = StreamDrCliTest.run("connectors", "backup", "-c", cfg, "--region", "us-west-2");
+    assertThat(connectors[0]).isEqualTo("2");
+    assertThat(connectors[2]).contains("'regions[1].connect' is required");
+  }
+}

@@ -1,0 +1,51 @@
+package io.streamdr.examples.drill;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.streamdr.cli.StreamDr;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the main job as a user would: `streamdr drill --report-dir DIR`, on the real embedded stack. */
+class DrillCommandIT {
+  @TempDir Path dir;
+
+  @Test
+  void the_drill_injects_every_failure_for_real_recovers_meets_the_objectives_and_writes_its_reports() throws Exception {
+    String[] r = run("drill", "--report-dir", dir.toString());
+    System.out.println(r[1]);
+    System.err.println(r[2]);
+    assertThat(r[1]).contains("== Drill 1 of 4: connector failure", "== Drill 4 of 4: complete primary region failure")
+        .contains("inject: terminating the replication connection").contains("restart failed connector and tasks")
+        .contains("inject: cancelling routing job").contains("restored as")
+        .contains("inject: stopping broker").contains("recover in place, no failover")
+        .contains("inject: stopping the whole us-east-1 Kafka cluster").contains("us-east-1 → us-west-2 at epoch 2 (primary-unreachable)")
+        .contains("clients of the router now use us-west-2")
+        .contains("verify replication").contains("Every objective met.");
+    assertThat(r[1]).containsPattern("no change lost \\(\\d+ ms\\): \\d+ rows in PostgreSQL, \\d+ change events in raw-business-events: 0 lost");
+    assertThat(r[1]).containsPattern("every change event routed once \\([^)]*\\): \\d+ rows in PostgreSQL, \\d+ change events in the filtered topics: 0 lost, 0 duplicated");
+    assertThat(r[0]).as(r[1] + r[2]).isEqualTo("0");
+    String json = Files.readString(dir.resolve("drill-report.json"));
+    assertThat(json).contains("\"name\" : \"connector failure: pg-business-events\"", "\"name\" : \"flink job failure: routing\"",
+        "\"name\" : \"kafka cluster failure\"", "\"name\" : \"automated failover to us-west-2\"")
+        .doesNotContain("\"objectivesMet\" : false").contains("\"DETECTION\"").contains("\"rpoRecords\"");
+    assertThat(r[1]).contains("Full log: " + dir.resolve("drill.log").toAbsolutePath());
+    assertThat(dir.resolve("drill.log")).as("the full log holds the failure the connector drill injected, which the console leaves out")
+        .content().contains("io.debezium.pipeline.ErrorHandler");
+    String html = Files.readString(dir.resolve("drill-report.html"));
+    assertThat(html).startsWith("<!DOCTYPE html>").contains("<svg").contains("automated failover to us-west-2", "flink job failure").contains("Full log")
+        .doesNotContain("<script").doesNotContain("src=\"http").doesNotContain("href=\"http");
+  }
+
+  /** The exit code, standard output and standard error of one run of the command line, in this JVM. */
+  private static String[] run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = StreamDr.execute(new PrintWriter(out), new PrintWriter(err), args);
+    return new String[] {String.valueOf(code), out.toString(), err.toString()};
+  }
+}

