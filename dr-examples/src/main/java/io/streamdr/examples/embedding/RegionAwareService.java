@@ -180,7 +180,8 @@ public final class RegionAwareService implements AutoCloseable {
 
   /**
    * Runs the service until interrupted: {@code RegionAwareService EAST_BOOTSTRAP WEST_BOOTSTRAP ACTIVE_REGION_FILE TOPIC},
-   * printing every 5 s what each region acknowledged and delivered. Switch it with
+   * printing every 5 s what each region acknowledged and delivered. Topics are named as MirrorMaker 2 names them
+   * ({@code us-east-1.orders} in us-west-2). Switch it with
    * {@code streamdr failover --to us-west-2} on a configuration whose {@code activeRegion} is the same file.
    */
   public static void main(String[] args) throws Exception {
@@ -190,7 +191,7 @@ public final class RegionAwareService implements AutoCloseable {
     }
     RegionTopology topology = RegionTopology.of(Region.of("us-east-1", args[0]), Region.of("us-west-2", args[1]));
     DefaultRegionRouter router = new DefaultRegionRouter(topology, new FileActiveRegionStore(Path.of(args[2])));
-    try (RegionAwareService service = new RegionAwareService(router, TopicMapping.identity(), args[3], List.of(args[3]),
+    try (RegionAwareService service = new RegionAwareService(router, TopicMapping.prefixed(topology), args[3], List.of(args[3]),
         "region-aware-service", Duration.ofMillis(10), Duration.ofSeconds(1))) {
       Thread main = Thread.currentThread();
       Runtime.getRuntime().addShutdownHook(new Thread(() -> { // Ctrl-C or SIGTERM: let main close the service
