@@ -68,6 +68,33 @@ public final class ReplicationSlotCheck implements HealthProbe {
   }
 
   /**
+   * Ends the database connection that holds the slot ({@code pg_terminate_backend} of its {@code active_pid}), so a
+   * connector started in another region can take it over: the takeover's fence against the primary region's Debezium,
+   * which may still be connected although its region is unreachable. Returns the process id it ended, or empty when
+   * nothing held the slot. Needs a superuser, or a member of {@code pg_signal_backend} for the connector's own user.
+   */
+  public Optional<Integer> fence() {
+    String sql = "select active_pid, pg_terminate_backend(active_pid) from pg_replication_slots where slot_name = ? and active_pid is not null";
+    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, slot);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        if (!rs.getBoolean(2)) {
+          throw new io.streamdr.core.DrException("replication-slot", slot, ("Could not end process %d holding slot '%s';"
+              + " end it with pg_terminate_backend as a superuser").formatted(rs.getInt(1), slot), null, false);
+        }
+        return Optional.of(rs.getInt(1));
+      }
+    } catch (SQLException e) {
+      throw new io.streamdr.core.DrException("replication-slot", slot,
+          "Could not end the connection holding slot '%s': %s; the user needs superuser or pg_signal_backend".formatted(slot, e.getMessage()),
+          e, false);
+    }
+  }
+
+  /**
    * Whether a connector can resume from the slot: FAILED only when the slot is gone (a restart cannot bring its
    * position back); an inactive slot is what a failed connector leaves and counts as HEALTHY here. The source check
    * for {@link io.streamdr.core.runbook.Runbooks#connectorFailure}.
