@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
@@ -151,6 +152,29 @@ public final class EmbeddedFlink extends EmbeddedComponent {
     StreamGraph graph = env.getStreamGraph();
     graph.setJobName(name);
     return graph.getJobGraph();
+  }
+
+  /**
+   * Submits the routing job of a region taking over: it reads {@code sourceTopics} and routes nothing already in
+   * {@code routedElsewhere} (see {@link RoutingJob#define(StreamExecutionEnvironment, String, List, List)}).
+   */
+  public JobID submitTakeoverRoutingJob(String bootstrap, List<String> sourceTopics, List<String> routedElsewhere) {
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    RoutingJob.define(env, bootstrap, sourceTopics, routedElsewhere);
+    StreamGraph graph = env.getStreamGraph();
+    graph.setJobName("routing");
+    return submit(graph.getJobGraph());
+  }
+
+  /** The running (or starting) job of that name, if any: a restored job has a new id. */
+  public java.util.Optional<JobID> runningJob(String name) {
+    try {
+      return miniCluster().listJobs().get(30, TimeUnit.SECONDS).stream()
+          .filter(j -> j.getJobName().equals(name) && !j.getJobState().isGloballyTerminalState())
+          .map(org.apache.flink.runtime.client.JobStatusMessage::getJobId).findFirst();
+    } catch (Exception e) {
+      throw new IllegalStateException("Could not list the jobs of the Flink MiniCluster: " + e.getMessage(), e);
+    }
   }
 
   /** Submits a {@link io.streamdr.testkit.flink.FailOnDemandJob} that fails while {@code marker} exists. */

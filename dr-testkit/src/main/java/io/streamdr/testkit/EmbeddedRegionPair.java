@@ -36,9 +36,11 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
   public static final String TABLE = "public.business_events";
   public static final String CONNECTOR = "pg-business-events";
   public static final String SLOT = "streamdr_business_events";
+  /** The topic an application writes itself (not through CDC), replicated like the rest. */
+  public static final String APP_TOPIC = "orders";
   /** Topics of the business flow, all replicated to the secondary. */
   public static final List<String> TOPICS = List.of(RoutingJob.SOURCE_TOPIC, RoutingJob.filteredTopic("loan"),
-      RoutingJob.filteredTopic("service"), RoutingJob.filteredTopic("car"));
+      RoutingJob.filteredTopic("service"), RoutingJob.filteredTopic("car"), APP_TOPIC);
   public static final int PARTITIONS = 3;
 
   /** The infrastructure of one region. */

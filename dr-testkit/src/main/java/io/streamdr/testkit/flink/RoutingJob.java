@@ -25,7 +25,7 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.api.connector.sink2.SupportsWriterState;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
-import org.apache.flink.api.java.tuple.Tuple6;
+import org.apache.flink.api.java.tuple.Tuple7;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -65,6 +65,8 @@ public final class RoutingJob {
   public static final String SOURCE_PARTITION_HEADER = "streamdr.source.partition";
   /** Header of a routed record naming the source offset it came from. */
   public static final String SOURCE_OFFSET_HEADER = "streamdr.source.offset";
+  /** The header naming the source topic of a routed record. */
+  public static final String SOURCE_TOPIC_HEADER = "streamdr.source.topic";
 
   private RoutingJob() {}
 
@@ -75,20 +77,32 @@ public final class RoutingJob {
 
   /** Adds the routing pipeline to an environment. */
   public static void define(StreamExecutionEnvironment env, String bootstrap, String sourceTopic) {
+    define(env, bootstrap, List.of(sourceTopic), List.of());
+  }
+
+  /**
+   * Adds the routing pipeline reading every topic of {@code sourceTopics} from the earliest offset, for a region that
+   * takes over routing: in the secondary, the replicated backlog ({@code us-east-1.raw-business-events}) and the
+   * local topic its own Debezium writes. A change already in one of {@code routedElsewhere} (the primary's filtered
+   * topics as replicated to this region, read when the sink starts), or routed by this job already, is not routed
+   * again, by its {@linkplain #changeId identity} (the LSN Debezium records), so consumers reading both see each change
+   * once even when the secondary's Debezium captures again what the primary's had captured.
+   */
+  public static void define(StreamExecutionEnvironment env, String bootstrap, List<String> sourceTopics, List<String> routedElsewhere) {
     env.enableCheckpointing(1000);
     // a cancelled or failed job leaves its newest checkpoints to restore from
     env.getCheckpointConfig().setExternalizedCheckpointRetention(ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
     env.setParallelism(1);
     KafkaSource<Routed> source = KafkaSource.<Routed>builder()
         .setBootstrapServers(bootstrap)
-        .setTopics(sourceTopic)
+        .setTopics(sourceTopics)
         .setGroupId(GROUP_ID)
         .setStartingOffsets(OffsetsInitializer.earliest())
         .setDeserializer(new Deserializer())
         .setProperty("isolation.level", "read_committed")
         .build();
     env.fromSource(source, WatermarkStrategy.noWatermarks(), "raw-business-events").uid("source-raw-business-events")
-        .sinkTo(new ReplaySafeSink(bootstrap)).uid("sink-filtered-events");
+        .sinkTo(new ReplaySafeSink(bootstrap, routedElsewhere)).uid("sink-filtered-events");
   }
 
   public static void main(String[] args) throws Exception {
@@ -97,20 +111,33 @@ public final class RoutingJob {
     env.execute("routing");
   }
 
-  /** A routed event: type, key, value, timestamp, source partition, source offset. */
-  public static final class Routed extends Tuple6<String, byte[], byte[], Long, Integer, Long> {
+  /** A routed event: type, key, value, timestamp, source partition, source offset, source topic. */
+  public static final class Routed extends Tuple7<String, byte[], byte[], Long, Integer, Long, String> {
     public Routed() {}
 
-    Routed(String type, byte[] key, byte[] value, long timestamp, int partition, long offset) {
-      super(type, key, value, timestamp, partition, offset);
+    Routed(String type, byte[] key, byte[] value, long timestamp, int partition, long offset, String topic) {
+      super(type, key, value, timestamp, partition, offset, topic);
     }
 
     String sourceId() {
-      return f4 + ":" + f5;
+      return f6 + ":" + f4 + ":" + f5;
     }
   }
 
   private static final Pattern EVENT_TYPE = Pattern.compile("\"after\":\\{[^}]*\"event_type\":\"([a-z]+)\"");
+
+  private static final Pattern SOURCE_LSN = Pattern.compile("\"source\":\\{[^}]*\"lsn\":(\\d+)");
+
+  /**
+   * What identifies a change, whoever captured it: the LSN of its WAL record from the Debezium event's source block
+   * (a change captured again from the replication slot by another connector carries the same LSN but a new capture
+   * time), or the whole value for events without one.
+   */
+  static String changeId(byte[] value) {
+    String v = new String(value, StandardCharsets.UTF_8);
+    Matcher m = SOURCE_LSN.matcher(v);
+    return m.find() ? "lsn:" + m.group(1) : "value:" + v;
+  }
 
   /** The event type of a Debezium change event, or null if it has none or an unknown one. */
   static String eventType(byte[] value) {
@@ -127,7 +154,7 @@ public final class RoutingJob {
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Routed> out) {
       String type = eventType(record.value());
       if (type != null) {
-        out.collect(new Routed(type, record.key(), record.value(), record.timestamp(), record.partition(), record.offset()));
+        out.collect(new Routed(type, record.key(), record.value(), record.timestamp(), record.partition(), record.offset(), record.topic()));
       }
     }
 
@@ -143,14 +170,16 @@ public final class RoutingJob {
    */
   static final class ReplaySafeSink implements Sink<Routed>, SupportsWriterState<Routed, Map<TopicPartition, Long>> {
     private final String bootstrap;
+    private final List<String> routedElsewhere;
 
-    ReplaySafeSink(String bootstrap) {
+    ReplaySafeSink(String bootstrap, List<String> routedElsewhere) {
       this.bootstrap = bootstrap;
+      this.routedElsewhere = List.copyOf(routedElsewhere);
     }
 
     @Override
     public Writer createWriter(WriterInitContext context) {
-      return new Writer(bootstrap, Set.of());
+      return new Writer(bootstrap, Set.of(), routedElsewhere.isEmpty() ? null : routedValues(bootstrap, routedElsewhere));
     }
 
     @Override
@@ -158,7 +187,7 @@ public final class RoutingJob {
         Collection<Map<TopicPartition, Long>> states) throws IOException {
       Map<TopicPartition, Long> from = new HashMap<>();
       states.forEach(from::putAll);
-      return new Writer(bootstrap, writtenSince(bootstrap, from));
+      return new Writer(bootstrap, writtenSince(bootstrap, from), routedElsewhere.isEmpty() ? null : routedValues(bootstrap, routedElsewhere));
     }
 
     @Override
@@ -169,8 +198,42 @@ public final class RoutingJob {
     /** The source coordinates of every record written to the filtered topics at or after {@code from}. */
     static Set<String> writtenSince(String bootstrap, Map<TopicPartition, Long> from) {
       Set<String> written = new HashSet<>();
+      readToEnd(bootstrap, from, r -> {
+        Header t = r.headers().lastHeader(SOURCE_TOPIC_HEADER);
+        Header p = r.headers().lastHeader(SOURCE_PARTITION_HEADER);
+        Header o = r.headers().lastHeader(SOURCE_OFFSET_HEADER);
+        if (t != null && p != null && o != null) {
+          written.add(new String(t.value(), StandardCharsets.UTF_8) + ":" + new String(p.value(), StandardCharsets.US_ASCII) + ":"
+              + new String(o.value(), StandardCharsets.US_ASCII));
+        }
+      });
+      return written;
+    }
+
+    /** The change identity of every record in {@code topics}, read from their start to their end now. */
+    static Set<String> routedValues(String bootstrap, List<String> topics) {
+      Set<String> values = new HashSet<>();
+      if (topics.isEmpty()) {
+        return values;
+      }
+      Map<TopicPartition, Long> from = new HashMap<>();
+      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(bootstrap), new ByteArrayDeserializer(),
+          new ByteArrayDeserializer())) {
+        for (String topic : topics) {
+          consumer.partitionsFor(topic, Duration.ofSeconds(30)).forEach(i -> from.put(new TopicPartition(topic, i.partition()), 0L));
+        }
+      }
+      readToEnd(bootstrap, from, r -> {
+        if (r.value() != null) {
+          values.add(changeId(r.value()));
+        }
+      });
+      return values;
+    }
+
+    private static void readToEnd(String bootstrap, Map<TopicPartition, Long> from, java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
       if (from.isEmpty()) {
-        return written;
+        return;
       }
       try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(bootstrap), new ByteArrayDeserializer(),
           new ByteArrayDeserializer())) {
@@ -180,18 +243,11 @@ public final class RoutingJob {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (from.keySet().stream().anyMatch(tp -> consumer.position(tp, Duration.ofSeconds(30)) < end.get(tp))) {
           if (System.nanoTime() > deadline) {
-            throw new IllegalStateException("Could not read the filtered topics to their end to find events already routed");
+            throw new IllegalStateException("Could not read " + from.keySet() + " to their end to find events already routed");
           }
-          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-            Header p = r.headers().lastHeader(SOURCE_PARTITION_HEADER);
-            Header o = r.headers().lastHeader(SOURCE_OFFSET_HEADER);
-            if (p != null && o != null) {
-              written.add(new String(p.value(), StandardCharsets.US_ASCII) + ":" + new String(o.value(), StandardCharsets.US_ASCII));
-            }
-          }
+          consumer.poll(Duration.ofMillis(200)).forEach(each);
         }
       }
-      return written;
     }
 
     static Properties consumerConfig(String bootstrap) {
@@ -206,14 +262,17 @@ public final class RoutingJob {
   /** The sink's writer; see {@link ReplaySafeSink}. */
   static final class Writer implements StatefulSinkWriter<Routed, Map<TopicPartition, Long>> {
     private final Set<String> alreadyWritten;
+    /** Change identities routed by the region taken over from, then by this writer; null when not taking over. */
+    private final Set<String> routedElsewhere;
     private final KafkaProducer<byte[], byte[]> producer;
     /** Reads the filtered topics' end offsets at each checkpoint; created once, not per checkpoint. */
     private final KafkaConsumer<byte[], byte[]> offsets;
     private List<TopicPartition> partitions;
     private final AtomicReference<Exception> failure = new AtomicReference<>();
 
-    Writer(String bootstrap, Set<String> alreadyWritten) {
+    Writer(String bootstrap, Set<String> alreadyWritten, Set<String> routedElsewhere) {
       this.alreadyWritten = new HashSet<>(alreadyWritten);
+      this.routedElsewhere = routedElsewhere;
       Properties p = new Properties();
       p.put("bootstrap.servers", bootstrap);
       p.put("acks", "all");
@@ -229,9 +288,13 @@ public final class RoutingJob {
       if (!alreadyWritten.isEmpty() && alreadyWritten.remove(e.sourceId())) {
         return; // routed before the failure, after the checkpoint this job was restored from
       }
+      if (routedElsewhere != null && !routedElsewhere.add(changeId(e.f2))) {
+        return; // this change was routed already: by the region taken over from, or captured twice and routed here
+      }
       ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(filteredTopic(e.f0), null, e.f3, e.f1, e.f2);
       record.headers().add(SOURCE_PARTITION_HEADER, String.valueOf(e.f4).getBytes(StandardCharsets.US_ASCII));
       record.headers().add(SOURCE_OFFSET_HEADER, String.valueOf(e.f5).getBytes(StandardCharsets.US_ASCII));
+      record.headers().add(SOURCE_TOPIC_HEADER, e.f6.getBytes(StandardCharsets.UTF_8));
       producer.send(record, (metadata, ex) -> {
         if (ex != null) {
           failure.compareAndSet(null, ex);
