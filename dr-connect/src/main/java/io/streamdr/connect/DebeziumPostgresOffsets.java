@@ -36,6 +36,11 @@ public final class DebeziumPostgresOffsets {
     }
   }
 
+  /** A number Debezium records as the LSN text PostgreSQL writes ({@code 0/1721770}). */
+  public static String lsnText(long lsn) {
+    return Long.toHexString(lsn >>> 32).toUpperCase(java.util.Locale.ROOT) + "/" + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase(java.util.Locale.ROOT);
+  }
+
   /** The position the offsets resume from (their {@code lsn}), or -1 when they hold none. */
   public static long position(ConnectorOffsets offsets) {
     return offsets.offsets().stream().filter(o -> o.offset() != null).map(o -> o.offset().get("lsn")).filter(Number.class::isInstance)

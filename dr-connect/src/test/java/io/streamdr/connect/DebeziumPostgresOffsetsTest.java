@@ -18,6 +18,8 @@ class DebeziumPostgresOffsetsTest {
   void reads_lsns_as_the_server_writes_them() {
     assertThat(DebeziumPostgresOffsets.lsn("0/1721770")).isEqualTo(0x1721770L);
     assertThat(DebeziumPostgresOffsets.lsn("2/A0")).isEqualTo((2L << 32) + 0xA0);
+    assertThat(DebeziumPostgresOffsets.lsnText(0x1721770L)).isEqualTo("0/1721770");
+    assertThat(DebeziumPostgresOffsets.lsnText((2L << 32) + 0xA0)).isEqualTo("2/A0");
     assertThatThrownBy(() -> DebeziumPostgresOffsets.lsn("1721770")).isInstanceOf(InvalidRequestException.class)
         .hasMessageContaining("'1721770' is not a PostgreSQL LSN");
   }
