@@ -57,7 +57,8 @@ final class DrillCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     EmbeddedStack stack = config == null ? EmbeddedStack.require("drill") : null;
     Files.createDirectories(reportDir);
-    Optional<DrillLog> log = DrillLog.open(reportDir.resolve("drill.log"));
+    // on the embedded stack the components' errors are the failures the drills inject: to the log file only
+    Optional<DrillLog> log = DrillLog.open(reportDir.resolve("drill.log"), config == null);
     try {
       if (config != null) {
         return againstConfig(log);

@@ -31,14 +31,25 @@ final class DrillLog implements AutoCloseable {
   private final FileAppender appender;
   private final List<Saved> saved = new ArrayList<>();
 
-  private DrillLog(Path file, Configuration config, FileAppender appender) {
+  private final boolean componentsToFileOnly;
+
+  private DrillLog(Path file, Configuration config, FileAppender appender, boolean componentsToFileOnly) {
+    this.componentsToFileOnly = componentsToFileOnly;
     this.file = file;
     this.config = config;
     this.appender = appender;
   }
 
   /** Starts writing {@code file}, or nothing when the log configuration is not the CLI's. */
-  static synchronized Optional<DrillLog> open(Path file) {
+  static Optional<DrillLog> open(Path file) {
+    return open(file, false);
+  }
+
+  /**
+   * As {@link #open(Path)}; with {@code componentsToFileOnly}, the console leaves out every log line but StreamDR's,
+   * errors included, for the embedded drill, whose components fail because the drill makes them fail.
+   */
+  static synchronized Optional<DrillLog> open(Path file, boolean componentsToFileOnly) {
     if (!(LogManager.getContext(false) instanceof LoggerContext ctx) || !"streamdr".equals(ctx.getConfiguration().getName())) {
       return Optional.empty();
     }
@@ -48,7 +59,7 @@ final class DrillLog implements AutoCloseable {
         .setConfiguration(config).build();
     appender.start();
     config.addAppender(appender);
-    DrillLog log = new DrillLog(file, config, appender);
+    DrillLog log = new DrillLog(file, config, appender, componentsToFileOnly);
     LoggerConfig root = config.getRootLogger();
     Map<String, Appender> rootAppenders = Map.copyOf(root.getAppenders());
     for (LoggerConfig logger : config.getLoggers().values()) {
@@ -66,11 +77,12 @@ final class DrillLog implements AutoCloseable {
     Level console = logger.getLevel();
     List<String> added = new ArrayList<>();
     boolean root = logger == config.getRootLogger();
+    Level toConsole = componentsToFileOnly && !logger.getName().startsWith("io.streamdr") ? Level.OFF : console;
     consoles.forEach((name, a) -> {
       if (root) {
         logger.removeAppender(name);
       }
-      logger.addAppender(a, console, null);
+      logger.addAppender(a, toConsole, null);
       added.add(name);
     });
     Level toFile = logger.getName().startsWith("io.streamdr") ? moreVerbose(console, Level.INFO) : Level.WARN;

@@ -61,6 +61,18 @@ class DrillLogTest {
   }
 
   @Test
+  void for_the_embedded_drill_the_console_keeps_only_streamdrs_lines_and_the_file_has_the_components_errors() throws Exception {
+    Path file = dir.resolve("drill.log");
+    try (DrillLog log = DrillLog.open(file, true).orElseThrow()) {
+      logEach("during");
+    }
+    logEach("after");
+    assertThat(Files.readString(file)).contains("streamdr info during", "client error during", "injected failure during");
+    String onConsole = console.toString(StandardCharsets.UTF_8);
+    assertThat(onConsole).contains("streamdr info during", "streamdr info after", "client error after").doesNotContain("client error during");
+  }
+
+  @Test
   void a_log_configuration_of_the_users_own_gets_no_drill_log() throws Exception {
     Configurator.reconfigure(getClass().getResource("/log4j2-test.xml").toURI());
     assertThat(DrillLog.open(dir.resolve("drill.log"))).isEmpty();

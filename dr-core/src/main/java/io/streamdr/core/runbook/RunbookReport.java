@@ -121,7 +121,8 @@ public record RunbookReport(String name, boolean dryRun, Instant startedAt, Inst
     return sb.toString();
   }
 
-  static String human(Duration d) {
+  /** A duration as reports write it: 850 ms, 12.4 s, 3.5 min. */
+  public static String human(Duration d) {
     long ms = d.toMillis();
     return ms < 10_000 ? ms + " ms" : ms < 600_000 ? "%.1f s".formatted(ms / 1000.0) : "%.1f min".formatted(ms / 60000.0);
   }

@@ -163,6 +163,11 @@ public final class RegionAwareService implements AutoCloseable {
     return consumer.region();
   }
 
+  /** The records the consumer says it delivered again after a switch ({@link RegionAwareConsumer#redeliveredRecords()}). */
+  public long consumerRedeliveries() {
+    return consumer.redeliveredRecords();
+  }
+
   /** What ended the consumer's loop, if anything did. */
   public Throwable crash() {
     return crash.get();
