@@ -46,8 +46,9 @@ final class DrillLog implements AutoCloseable {
   }
 
   /**
-   * As {@link #open(Path)}; with {@code componentsToFileOnly}, the console leaves out every log line but StreamDR's,
-   * errors included, for the embedded drill, whose components fail because the drill makes them fail.
+   * As {@link #open(Path)}; with {@code componentsToFileOnly}, the console leaves out every component's log line,
+   * errors included, and StreamDR's below WARN, for the embedded drill: it narrates on the console itself, and its
+   * components fail because the drill makes them fail.
    */
   static synchronized Optional<DrillLog> open(Path file, boolean componentsToFileOnly) {
     if (!(LogManager.getContext(false) instanceof LoggerContext ctx) || !"streamdr".equals(ctx.getConfiguration().getName())) {
@@ -77,7 +78,8 @@ final class DrillLog implements AutoCloseable {
     Level console = logger.getLevel();
     List<String> added = new ArrayList<>();
     boolean root = logger == config.getRootLogger();
-    Level toConsole = componentsToFileOnly && !logger.getName().startsWith("io.streamdr") ? Level.OFF : console;
+    // the embedded drill narrates on the console itself: StreamDR's own INFO lines go to the file, its warnings stay
+    Level toConsole = !componentsToFileOnly ? console : logger.getName().startsWith("io.streamdr") ? lessVerbose(console, Level.WARN) : Level.OFF;
     consoles.forEach((name, a) -> {
       if (root) {
         logger.removeAppender(name);
@@ -91,6 +93,10 @@ final class DrillLog implements AutoCloseable {
     saved.add(new Saved(logger, console, logger.isAdditive(), added));
     logger.setAdditive(false);
     logger.setLevel(moreVerbose(console, toFile));
+  }
+
+  private static Level lessVerbose(Level a, Level b) {
+    return a.isMoreSpecificThan(b) ? a : b;
   }
 
   private static Level moreVerbose(Level a, Level b) {

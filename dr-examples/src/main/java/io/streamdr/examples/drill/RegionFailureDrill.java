@@ -139,8 +139,8 @@ public final class RegionFailureDrill {
       DrillSupport.await("the application reading and writing in " + PRIMARY, Duration.ofSeconds(60),
           () -> application.deliveredFrom(PRIMARY) >= 100 && application.acknowledgedBy(PRIMARY) >= 100);
       DrillSupport.await("a pipeline checkpoint", Duration.ofSeconds(30), () -> checkpointer.last().isPresent());
-      progress.accept("  application: %d records acknowledged and %d delivered in %s; primary healthy: %s".formatted(
-          application.acknowledgedBy(PRIMARY), application.deliveredFrom(PRIMARY), PRIMARY, primaryProbe.probe().healthy()));
+      progress.accept("  application in %s: %d of its records acknowledged, %d records read (change events and its own); primary healthy: %s"
+          .formatted(PRIMARY, application.acknowledgedBy(PRIMARY), application.deliveredFrom(PRIMARY), primaryProbe.probe().healthy()));
 
       ScheduledExecutorService evaluations = Executors.newSingleThreadScheduledExecutor();
       FailoverMonitor monitor = FailoverMonitor.builder(router, FailoverPolicy.defaults().toBuilder().unreachableFor(UNREACHABLE_FOR).build(),
@@ -253,7 +253,7 @@ public final class RegionFailureDrill {
                   span[1] = span[1] == null || t.isAfter(span[1]) ? t : span[1];
                 }
               }
-              lines.add("%d %s (%s)".formatted(lost[i], topic.equals(raw) ? "change events" : "application records",
+              lines.add("%d %s (%s)".formatted(lost[i], topic.equals(raw) ? "change event(s)" : "application record(s)",
                   byPartition.isEmpty() ? "none" : byPartition.entrySet().stream().map(e -> topic + "-" + e.getKey() + ": " + e.getValue()).toList()));
               i++;
             }
