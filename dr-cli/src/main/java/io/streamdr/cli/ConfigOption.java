@@ -20,7 +20,8 @@ final class ConfigOption {
   Path file;
 
   StreamDrConfig load() {
-    return StreamDrConfig.load(resolve(file, System.getenv(), Path.of(""), Path.of(System.getProperty("user.home"))), System.getenv());
+    Map<String, String> env = Environment.get();
+    return StreamDrConfig.load(resolve(file, env, Path.of(""), Path.of(System.getProperty("user.home"))), env);
   }
 
   /** The file to read: the one named, else the first that exists of the places looked in, in order. */

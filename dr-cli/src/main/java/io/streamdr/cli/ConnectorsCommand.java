@@ -87,8 +87,26 @@ final class ConnectorsCommand implements Runnable {
     @Spec CommandSpec spec;
     @Mixin ConfigOption config;
 
-    @Parameters(index = "0", paramLabel = "SNAPSHOT", description = "The snapshot id.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "SNAPSHOT", description = "The snapshot id (or --from-checkpoint).")
     String snapshotId;
+
+    @Option(names = "--from-checkpoint", paramLabel = "REGION",
+        description = "Instead of a snapshot, the newest pipeline checkpoint of REGION ('streamdr checkpoint'): the takeover of its connectors.")
+    String fromCheckpoint;
+
+    @Option(names = "--slot", description = "With --database-url: the replication slot Debezium resumes from. It is fenced (the"
+        + " connection still holding it ended) and offsets older than its confirmed LSN are moved up to it.")
+    String slot;
+
+    @Option(names = "--database-url", paramLabel = "JDBC_URL", description = "The database of --slot, e.g. jdbc:postgresql://db:5432/app.")
+    String databaseUrl;
+
+    @Option(names = "--database-user", description = "User for --database-url (superuser, or member of pg_signal_backend).")
+    String databaseUser;
+
+    @Option(names = "--database-password-env", defaultValue = "PGPASSWORD", paramLabel = "ENV_VAR",
+        description = "Environment variable holding that user's password (default ${DEFAULT-VALUE}).")
+    String databasePasswordEnv;
 
     @Option(names = "--region", required = true, description = "Region whose Connect cluster to restore into.")
     String region;
@@ -116,9 +134,24 @@ final class ConnectorsCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      if ((snapshotId == null) == (fromCheckpoint == null)) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "Name a snapshot (streamdr connectors list) or --from-checkpoint REGION, not both");
+      }
+      if ((slot == null) != (databaseUrl == null)) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--slot and --database-url go together");
+      }
       StreamDrConfig cfg = config.load();
       String name = cfg.region(region).name();
-      ConnectorSnapshot snapshot = ConnectorBackup.read(cfg.backups(), snapshotId);
+      ConnectorSnapshot snapshot = snapshotId != null ? ConnectorBackup.read(cfg.backups(), snapshotId) : Takeover.fromCheckpoint(cfg, fromCheckpoint);
+      Takeover.Slot fence = slot == null ? null : new Takeover.Slot(slot, databaseUrl, databaseUser, databasePasswordEnv);
+      if (fence != null && !dryRun) {
+        Takeover.Aligned aligned = fence.fenceAndAlign(snapshot);
+        snapshot = aligned.snapshot();
+        if (!json) {
+          spec.commandLine().getOut().println("  " + aligned.detail());
+        }
+      }
       PrintWriter out = spec.commandLine().getOut();
       List<ConnectorSnapshot.Entry> chosen = snapshot.connectors().stream().filter(e -> only.isEmpty() || only.contains(e.name())).toList();
       if (dryRun && json) {
@@ -137,7 +170,7 @@ final class ConnectorsCommand implements Runnable {
       }
       ConnectorBackup.RestoreOptions.Builder options = ConnectorBackup.RestoreOptions.builder().connectors(Set.copyOf(only)).timeout(timeout);
       overrides.forEach(options::override);
-      secrets.forEach((key, env) -> options.secret(key, Secret.fromEnv(env)));
+      secrets.forEach((key, env) -> options.secret(key, Secret.fromEnv(Environment.get(), env)));
       List<ConnectorBackup.Outcome> outcomes;
       try (Progress progress = Progress.spinner(spec.commandLine().getErr(), "restore of " + chosen.size() + " connectors into " + name)) {
         outcomes = ConnectorBackup.restore(snapshot, cfg.connectors(name), options.build());

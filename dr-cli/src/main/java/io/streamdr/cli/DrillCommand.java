@@ -77,7 +77,7 @@ final class DrillCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "With --config, name the topics to verify with --topics");
     }
     PrintWriter out = human();
-    StreamDrConfig cfg = StreamDrConfig.load(config, System.getenv());
+    StreamDrConfig cfg = StreamDrConfig.load(config, Environment.get());
     ActiveRegionStore store = cfg.activeRegionStore();
     try {
       String primary = cfg.topology().primary();

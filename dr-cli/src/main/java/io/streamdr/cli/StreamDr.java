@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     description = "Disaster recovery for CDC streaming stacks (PostgreSQL, Debezium, Kafka, Flink).",
     subcommands = {DrillCommand.class, DemoCommand.class, BackupCommand.class, RestoreCommand.class, BackupsCommand.class,
         VerifyCommand.class, FailoverCommand.Failover.class, FailoverCommand.Failback.class, SavepointCommand.class,
-        ConnectorsCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
+        CheckpointCommand.class, ConnectorsCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:done; for verify, identical", "1:a check failed (objective missed, differences found, backup damaged)",
         "2:usage, configuration or runtime error", "3:another router switched the active region first"})
@@ -30,10 +30,20 @@ public final class StreamDr implements Runnable {
    * for tools that embed the CLI and for tests; returns its exit code.
    */
   public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+    return execute(out, err, null, args);
+  }
+
+  /** As {@link #execute(java.io.PrintWriter, java.io.PrintWriter, String...)}, reading environment variables from {@code env}. */
+  public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, java.util.Map<String, String> env, String... args) {
     CommandLine cli = commandLine();
     cli.setOut(out);
     cli.setErr(err);
-    return cli.execute(args);
+    Environment.use(env);
+    try {
+      return cli.execute(args);
+    } finally {
+      Environment.use(null);
+    }
   }
 
   /** The configured command line, for tests. */

@@ -33,6 +33,10 @@ class ConnectFlinkCommandsIT {
   @Order(3)
   static final EmbeddedFlink FLINK = EmbeddedFlink.create();
 
+  @RegisterExtension
+  @Order(4)
+  static final io.streamdr.testkit.EmbeddedPostgres POSTGRES = io.streamdr.testkit.EmbeddedPostgres.create();
+
   @TempDir Path dir;
 
   private String config(boolean withEndpoints) throws Exception {
@@ -145,5 +149,51 @@ class ConnectFlinkCommandsIT {
     String[] connectors = StreamDrCliTest.run("connectors", "backup", "-c", cfg, "--region", "us-west-2");
     assertThat(connectors[0]).isEqualTo("2");
     assertThat(connectors[2]).contains("'regions[1].connect' is required");
+  }
+
+  @Test
+  void a_pipeline_checkpoint_carries_the_connectors_and_their_offsets_to_another_region() throws Exception {
+    String cfg = config(true);
+    ConnectRestAdmin admin = new ConnectRestAdmin(RestClient.builder(CONNECT.restUrl().toString()).build());
+    Path file = dir.resolve("cdc.txt");
+    Files.writeString(file, "a\nb\nc\nd\n");
+    admin.apply(ConnectorSpec.of("cdc", Map.of("connector.class", "org.apache.kafka.connect.file.FileStreamSourceConnector",
+        "tasks.max", "1", "file", file.toString(), "topic", "cdc", "slot.name", "streamdr_cli_slot",
+        "topic.creation.default.replication.factor", "1", "topic.creation.default.partitions", "1", "database.password", "hunter2")));
+    admin.awaitState("cdc", i -> i.fullyRunning() && !admin.offsets("cdc").isEmpty(), Duration.ofSeconds(60));
+    String[] none = StreamDrCliTest.run("connectors", "restore", "-c", cfg, "--from-checkpoint", "us-east-1", "--region", "us-west-2");
+    assertThat(none[0]).isEqualTo("2");
+    assertThat(none[2]).contains("No pipeline checkpoint of us-east-1").contains("streamdr checkpoint --region us-east-1");
+
+    var strict = new com.fasterxml.jackson.databind.ObjectMapper()
+        .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    String[] taken = StreamDrCliTest.run("checkpoint", "-c", cfg, "--region", "us-east-1", "--json");
+    assertThat(taken[0]).as(taken[2]).isEqualTo("0");
+    var checkpoint = strict.readTree(taken[1]);
+    assertThat(checkpoint.path("region").asText()).isEqualTo("us-east-1");
+    var cdc = java.util.stream.StreamSupport.stream(checkpoint.path("connectors").spliterator(), false)
+        .filter(c -> c.path("name").asText().equals("cdc")).findFirst().orElseThrow();
+    assertThat(cdc.path("config").path("database.password").asText()).isEqualTo("[redacted]");
+    assertThat(taken[1]).doesNotContain("hunter2");
+
+    var offsets = admin.offsets("cdc");
+    admin.delete("cdc"); // us-east-1's Connect is gone; the same worker plays us-west-2's
+    POSTGRES.execute("select pg_create_logical_replication_slot('streamdr_cli_slot', 'pgoutput')");
+    String[] dry = StreamDrCliTest.run("connectors", "restore", "-c", cfg, "--from-checkpoint", "us-east-1", "--region", "us-west-2",
+        "--connectors", "cdc", "--dry-run");
+    assertThat(dry[0]).as(dry[2]).isEqualTo("0");
+    assertThat(dry[1]).contains("cdc: created STOPPED, 1 offset partition(s) set, then resumed; needs --secret for [database.password]");
+    assertThat(admin.connectors()).as("a dry run restores nothing").doesNotContain("cdc");
+
+    String[] restored = StreamDrCliTest.runWithEnv(Map.of("CDC_DB_PASSWORD", "hunter2", "PGPASSWORD", io.streamdr.testkit.EmbeddedPostgres.PASSWORD),
+        "connectors", "restore", "-c", cfg, "--from-checkpoint", "us-east-1", "--region", "us-west-2", "--connectors", "cdc",
+        "--secret", "database.password=CDC_DB_PASSWORD", "--slot", "streamdr_cli_slot", "--database-url", POSTGRES.jdbcUrl(),
+        "--database-user", "postgres");
+    assertThat(restored[0]).as(restored[1] + restored[2]).isEqualTo("0");
+    assertThat(restored[1]).contains("slot streamdr_cli_slot not in use").contains("offsets at or past the slot's confirmed LSN")
+        .contains("✔ cdc");
+    assertThat(admin.describe("cdc").config()).containsEntry("database.password", "hunter2");
+    assertThat(admin.offsets("cdc")).isEqualTo(offsets);
+    admin.delete("cdc");
   }
 }

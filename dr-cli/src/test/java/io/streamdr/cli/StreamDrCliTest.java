@@ -8,9 +8,14 @@ import org.junit.jupiter.api.Test;
 
 class StreamDrCliTest {
   static String[] run(String... args) {
+    return runWithEnv(null, args);
+  }
+
+  /** As {@link #run}, with the environment variables the command sees. */
+  static String[] runWithEnv(java.util.Map<String, String> env, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = StreamDr.execute(new PrintWriter(out), new PrintWriter(err), args);
+    int code = StreamDr.execute(new PrintWriter(out), new PrintWriter(err), env, args);
     return new String[] {String.valueOf(code), out.toString(), err.toString()};
   }
 
@@ -35,7 +40,7 @@ class StreamDrCliTest {
   @Test
   void every_command_has_help() {
     for (String command : new String[] {"drill", "demo", "backup", "restore", "backups", "verify", "failover", "failback", "savepoint",
-        "connectors"}) {
+        "checkpoint", "connectors"}) {
       String[] r = run(command, "--help");
       assertThat(r[0]).isEqualTo("0");
       assertThat(r[1]).contains("Usage: streamdr " + command);

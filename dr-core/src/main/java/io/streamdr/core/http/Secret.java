@@ -23,7 +23,12 @@ public final class Secret {
    * @throws io.streamdr.core.InvalidRequestException naming the variable if it is unset or blank
    */
   public static Secret fromEnv(String variable) {
-    String v = System.getenv(variable);
+    return fromEnv(System.getenv(), variable);
+  }
+
+  /** Reads a secret from {@code variable} of {@code env} (an environment the caller stands in for). */
+  public static Secret fromEnv(java.util.Map<String, String> env, String variable) {
+    String v = env.get(variable);
     if (v == null || v.isBlank()) {
       throw new io.streamdr.core.InvalidRequestException("environment variable", variable,
           "Environment variable %s is not set; export it with the secret's value".formatted(variable));

@@ -1,0 +1,76 @@
+package io.streamdr.cli;
+
+import io.streamdr.cli.config.StreamDrConfig;
+import io.streamdr.connect.ConnectorSnapshot;
+import io.streamdr.connect.DebeziumPostgresOffsets;
+import io.streamdr.connect.ReplicationSlotCheck;
+import io.streamdr.core.InvalidRequestException;
+import io.streamdr.core.NotFoundException;
+import io.streamdr.kafka.pipeline.PipelineCheckpoint;
+import io.streamdr.kafka.pipeline.PipelineCheckpointer;
+import java.util.ArrayList;
+import java.util.List;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/** Starting a region's connectors in another: from its newest pipeline checkpoint, against the replication slot. */
+final class Takeover {
+  private Takeover() {}
+
+  /** The connectors of {@code region}'s newest pipeline checkpoint, as a snapshot to restore. */
+  static ConnectorSnapshot fromCheckpoint(StreamDrConfig cfg, String region) {
+    String name = cfg.region(region).name();
+    PipelineCheckpoint c = PipelineCheckpointer.latest(cfg.backups(), name).orElseThrow(() -> new NotFoundException("pipeline checkpoint", name,
+        "No pipeline checkpoint of %s in the backups; take them with 'streamdr checkpoint --region %s --every 30s'".formatted(name, name)));
+    List<ConnectorSnapshot.Entry> entries = c.connectors().stream()
+        .map(x -> new ConnectorSnapshot.Entry(x.name(), x.config(), x.state(), x.offsets())).toList();
+    return new ConnectorSnapshot("checkpoint-" + c.takenAt(), c.takenAt(), name, entries);
+  }
+
+  /** What fencing and aligning did. */
+  record Aligned(ConnectorSnapshot snapshot, String detail) {}
+
+  /** A Debezium replication slot in a PostgreSQL database. */
+  record Slot(String name, String url, String user, String passwordEnv) {
+    @Override
+    public String toString() {
+      return "Slot[" + name + " at " + url + "]"; // the password stays in the environment
+    }
+
+    /**
+     * Ends the connection still holding the slot, and moves the offsets of every connector reading it up to its
+     * confirmed LSN where they are older.
+     */
+    Aligned fenceAndAlign(ConnectorSnapshot snapshot) {
+      PGSimpleDataSource db = new PGSimpleDataSource();
+      db.setURL(url);
+      if (user != null) {
+        db.setUser(user);
+      }
+      String password = Environment.get().get(passwordEnv);
+      if (password != null) {
+        db.setPassword(password);
+      }
+      ReplicationSlotCheck check = new ReplicationSlotCheck(db, name);
+      ReplicationSlotCheck.SlotStatus status = check.status().orElseThrow(() -> new InvalidRequestException("replication-slot", name,
+          "No replication slot '%s' in %s; the connectors would start a new snapshot. Check --slot".formatted(name, url)));
+      String fenced = check.fence().map(pid -> "ended process " + pid + " holding slot " + name).orElse("slot " + name + " not in use");
+      String confirmed = status.confirmedFlushLsn().orElse("0/0");
+      List<ConnectorSnapshot.Entry> entries = new ArrayList<>();
+      List<String> moved = new ArrayList<>();
+      for (ConnectorSnapshot.Entry e : snapshot.connectors()) {
+        if (name.equals(e.config().get("slot.name"))) {
+          var aligned = DebeziumPostgresOffsets.resumableFrom(e.offsets(), confirmed);
+          if (!aligned.equals(e.offsets())) {
+            moved.add(e.name());
+          }
+          entries.add(new ConnectorSnapshot.Entry(e.name(), e.config(), e.state(), aligned));
+        } else {
+          entries.add(e);
+        }
+      }
+      return new Aligned(new ConnectorSnapshot(snapshot.id(), snapshot.createdAt(), snapshot.source(), entries),
+          fenced + "; " + (moved.isEmpty() ? "offsets at or past the slot's confirmed LSN " + confirmed
+              : "offsets of " + moved + " moved up to the slot's confirmed LSN " + confirmed));
+    }
+  }
+}
