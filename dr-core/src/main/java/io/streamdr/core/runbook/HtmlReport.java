@@ -30,6 +30,7 @@ public final class HtmlReport {
       h.append("<h2>").append(esc(r.name())).append(" — <span class=\"").append(r.objectivesMet() ? "met\">met" : "missed\">missed")
           .append("</span></h2>");
       h.append(timeline(r));
+      h.append(chart(r.timeline()));
       h.append("<table><tr><th>objective</th><th>measured</th><th>limit</th><th></th></tr>");
       for (RunbookReport.ObjectiveResult o : r.objectiveResults()) {
         h.append("<tr><td>").append(esc(o.objective())).append("</td><td>").append(RunbookReport.human(o.measured()))
@@ -77,6 +78,69 @@ public final class HtmlReport {
         .append(" of ").append(RunbookReport.human(r.objectives().rto())).append(", RPO ").append(RunbookReport.human(r.rpo()))
         .append(" of ").append(RunbookReport.human(r.objectives().rpo())).append("</text>");
     return svg.append("</svg>").toString();
+  }
+
+  private static final String[] COLOURS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"};
+
+  /** One line chart per unit of the timeline's series, time across, with its markers as labelled vertical lines. */
+  private static String chart(Timeline t) {
+    if (t.isEmpty()) {
+      return "";
+    }
+    List<java.time.Instant> times = new java.util.ArrayList<>();
+    t.series().forEach(s -> s.points().forEach(p -> times.add(p.at())));
+    t.markers().forEach(m -> times.add(m.at()));
+    long t0 = times.stream().mapToLong(java.time.Instant::toEpochMilli).min().orElse(0);
+    long t1 = Math.max(t0 + 1, times.stream().mapToLong(java.time.Instant::toEpochMilli).max().orElse(1));
+    int width = 900;
+    int height = 180;
+    int left = 60;
+    StringBuilder out = new StringBuilder();
+    java.util.Map<String, List<Timeline.Series>> byUnit = new java.util.LinkedHashMap<>();
+    t.series().forEach(s -> byUnit.computeIfAbsent(s.unit(), u -> new java.util.ArrayList<>()).add(s));
+    for (var unit : byUnit.entrySet()) {
+      double max = Math.max(1, unit.getValue().stream().flatMap(s -> s.points().stream()).mapToDouble(Timeline.Point::value).max().orElse(1));
+      StringBuilder svg = new StringBuilder("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + (width + left + 400) + "\" height=\""
+          + (height + 80) + "\" role=\"img\" aria-label=\"" + esc(unit.getKey()) + " over time\">");
+      svg.append("<text x=\"0\" y=\"14\" font-size=\"12\">").append(esc(unit.getKey())).append(" (max ")
+          .append(String.format(java.util.Locale.ROOT, "%.0f", max)).append(")</text>");
+      svg.append("<line x1=\"").append(left).append("\" y1=\"").append(height + 20).append("\" x2=\"").append(left + width)
+          .append("\" y2=\"").append(height + 20).append("\" stroke=\"#999\"/>");
+      int k = 0;
+      for (Timeline.Marker m : t.markers()) {
+        double x = left + (m.at().toEpochMilli() - t0) * (double) width / (t1 - t0);
+        int labelY = height + 34 + (k++ % 3) * 14; // neighbouring markers' labels on different rows
+        svg.append("<line x1=\"").append(fmt(x)).append("\" y1=\"20\" x2=\"").append(fmt(x)).append("\" y2=\"").append(labelY - 10)
+            .append("\" stroke=\"#888\" stroke-dasharray=\"4,3\"/><text x=\"").append(fmt(x + 2)).append("\" y=\"").append(labelY)
+            .append("\" font-size=\"10\">").append(esc(m.label())).append("</text>");
+      }
+      int i = 0;
+      for (Timeline.Series s : unit.getValue()) {
+        String colour = COLOURS[i % COLOURS.length];
+        StringBuilder pts = new StringBuilder();
+        for (Timeline.Point p : s.points()) {
+          double x = left + (p.at().toEpochMilli() - t0) * (double) width / (t1 - t0);
+          double y = 20 + height - p.value() / max * height;
+          pts.append(fmt(x)).append(',').append(fmt(y)).append(' ');
+        }
+        svg.append("<polyline fill=\"none\" stroke=\"").append(colour).append("\" stroke-width=\"1.5\" points=\"").append(pts.toString().trim())
+            .append("\"/>");
+        svg.append("<text x=\"").append(left + width + 10).append("\" y=\"").append(34 + 16 * i).append("\" font-size=\"12\" fill=\"")
+            .append(colour).append("\">").append(esc(s.name())).append("</text>");
+        i++;
+      }
+      out.append(svg.append("</svg>"));
+    }
+    if (byUnit.isEmpty()) {
+      out.append("<ul>");
+      t.markers().forEach(m -> out.append("<li>").append(esc(m.label())).append(" at ").append(m.at()).append("</li>"));
+      out.append("</ul>");
+    }
+    return out.toString();
+  }
+
+  private static String fmt(double v) {
+    return String.format(java.util.Locale.ROOT, "%.1f", v);
   }
 
   private static String esc(String s) {

@@ -157,7 +157,7 @@ public final class Runbook {
     } finally {
       runner.shutdownNow();
     }
-    return new RunbookReport(name, dryRun, started, clock.instant(), results, phases, rpo, rpoRecords, objectives, List.of());
+    return new RunbookReport(name, dryRun, started, clock.instant(), results, phases, rpo, rpoRecords, objectives, List.of(), Timeline.EMPTY);
   }
 
   private void compensate(List<Step> done, List<RunbookReport.StepResult> results, ExecutorService runner) {

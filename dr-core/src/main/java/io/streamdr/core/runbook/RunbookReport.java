@@ -23,9 +23,10 @@ import java.util.Map;
  * @param rpoRecords  records lost or not yet replicated when the recovery happened
  * @param objectives  the objectives it was measured against
  * @param notes       free-form facts worth keeping (what was injected, what was verified)
+ * @param timeline    measurements over time (throughput, lag) and markers, if a drill took them
  */
 public record RunbookReport(String name, boolean dryRun, Instant startedAt, Instant finishedAt, List<StepResult> steps,
-    Map<Phase, Duration> phases, Duration rpo, long rpoRecords, RecoveryObjectives objectives, List<String> notes) {
+    Map<Phase, Duration> phases, Duration rpo, long rpoRecords, RecoveryObjectives objectives, List<String> notes, Timeline timeline) {
 
   /** Outcome of a step. */
   public enum Status { OK, FAILED, SKIPPED, DRY_RUN, COMPENSATED }
@@ -41,6 +42,7 @@ public record RunbookReport(String name, boolean dryRun, Instant startedAt, Inst
     steps = List.copyOf(steps);
     phases = Map.copyOf(phases);
     notes = List.copyOf(notes);
+    timeline = timeline == null ? Timeline.EMPTY : timeline;
   }
 
   /** Total recovery time: the sum of the phases. */
@@ -79,17 +81,22 @@ public record RunbookReport(String name, boolean dryRun, Instant startedAt, Inst
     Map<Phase, Duration> p = new EnumMap<>(Phase.class);
     p.putAll(phases);
     p.put(phase, measured);
-    return new RunbookReport(name, dryRun, startedAt, finishedAt, steps, p, rpo, rpoRecords, objectives, notes);
+    return new RunbookReport(name, dryRun, startedAt, finishedAt, steps, p, rpo, rpoRecords, objectives, notes, timeline);
   }
 
   public RunbookReport withRpo(Duration rpo, long records) {
-    return new RunbookReport(name, dryRun, startedAt, finishedAt, steps, phases, rpo, records, objectives, notes);
+    return new RunbookReport(name, dryRun, startedAt, finishedAt, steps, phases, rpo, records, objectives, notes, timeline);
   }
 
   public RunbookReport withNote(String note) {
     List<String> n = new ArrayList<>(notes);
     n.add(note);
-    return new RunbookReport(name, dryRun, startedAt, finishedAt, steps, phases, rpo, rpoRecords, objectives, n);
+    return new RunbookReport(name, dryRun, startedAt, finishedAt, steps, phases, rpo, rpoRecords, objectives, n, timeline);
+  }
+
+  /** The same report with measurements over time. */
+  public RunbookReport withTimeline(Timeline timeline) {
+    return new RunbookReport(name, dryRun, startedAt, finishedAt, steps, phases, rpo, rpoRecords, objectives, notes, timeline);
   }
 
   /** The report as JSON, including the objective results. */

@@ -20,6 +20,7 @@ import io.streamdr.core.runbook.Runbook;
 import io.streamdr.core.runbook.RunbookReport;
 import io.streamdr.core.runbook.Runbooks;
 import io.streamdr.core.runbook.Step;
+import io.streamdr.core.runbook.Timeline;
 import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.examples.embedding.RegionAwareService;
 import io.streamdr.flink.FlinkRestSavepointClient;
@@ -123,6 +124,7 @@ public final class RegionFailureDrill {
         .fact("replication slot confirmed LSN", () -> slot.status().flatMap(ReplicationSlotCheck.SlotStatus::confirmedFlushLsn).orElse("none"))
         .build();
     List<AlertSink.Alert> alerts = new CopyOnWriteArrayList<>();
+    List<Timeline.Marker> markers = new CopyOnWriteArrayList<>();
     Measured m = new Measured();
     Instant injected;
     long lastRowBeforeOutage;
@@ -130,7 +132,9 @@ public final class RegionFailureDrill {
          RegionAwareService application = new RegionAwareService(router, TopicMapping.prefixed(topology), app,
              concat(filtered, List.of(app)), GROUP, Duration.ofMillis(20), Duration.ofSeconds(1));
          KafkaHealthProbe primaryProbe = new KafkaHealthProbe(PRIMARY, east, 1, List.of(), Duration.ofSeconds(1), Clock.systemUTC());
-         KafkaHealthProbe secondaryProbe = new KafkaHealthProbe(SECONDARY, west, 1, List.of(), Duration.ofSeconds(2), Clock.systemUTC())) {
+         KafkaHealthProbe secondaryProbe = new KafkaHealthProbe(SECONDARY, west, 1, List.of(), Duration.ofSeconds(2), Clock.systemUTC());
+         ReplicationLag lag = new ReplicationLag(east, west, List.of(raw, app), stack::remoteTopic)) {
+      Instant drillStart = Instant.now();
       progress.accept("steady state: rows into PostgreSQL, an application producing '" + app + "' and consuming the filtered"
           + " topics through the region-aware clients, the pipeline checkpointed every " + CHECKPOINT_EVERY.toSeconds() + " s");
       AutoCloseable checkpoints = checkpointer.every(CHECKPOINT_EVERY);
@@ -150,6 +154,7 @@ public final class RegionFailureDrill {
           }).executor(evaluations).interval(Duration.ofMillis(250)).build();
 
       injected = Instant.now();
+      markers.add(new Timeline.Marker("outage injected", injected));
       progress.accept("inject: stopping " + PRIMARY + "'s Kafka cluster, Connect worker and Flink cluster at once (region outage;"
           + " PostgreSQL stays up as a multi-region database)");
       checkpoints.close(); // the checkpoints run in the primary region and stop with it
@@ -182,6 +187,7 @@ public final class RegionFailureDrill {
                 .orElseThrow(() -> new IllegalStateException("no pipeline checkpoint of " + PRIMARY + " in " + backupDir));
             checkpoint.set(c);
             m.checkpointAge = Duration.between(c.takenAt(), injected);
+            markers.add(new Timeline.Marker("newest checkpoint", c.takenAt()));
             return "taken %s before the outage: %d connector(s), routing job point %s, slot confirmed LSN %s".formatted(
                 RunbookReport.human(m.checkpointAge), c.connectors().size(), c.job().map(PipelineCheckpoint.JobPoint::id).orElse("none"),
                 c.facts().get("replication slot confirmed LSN"));
@@ -206,6 +212,7 @@ public final class RegionFailureDrill {
             DrillSupport.await("Debezium streaming from slot " + EmbeddedRegionPair.SLOT + " in " + SECONDARY, Duration.ofSeconds(60),
                 () -> stack.postgres().slotActive(EmbeddedRegionPair.SLOT));
             ConnectorInfo info = westConnect.describe(EmbeddedRegionPair.CONNECTOR);
+            markers.add(new Timeline.Marker("Debezium in " + SECONDARY, Instant.now()));
             return "%s %s in %s's Connect with %d task(s), resumed at %s; writing %s there".formatted(
                 info.name(), info.state(), SECONDARY, info.tasks().size(), resumedAt.get(), raw);
           }).deadline(Duration.ofMinutes(2)))
@@ -215,6 +222,7 @@ public final class RegionFailureDrill {
                 List.of(stack.remoteTopic(raw), raw), routedThere);
             DrillSupport.await("routing job RUNNING in " + SECONDARY, Duration.ofSeconds(60),
                 () -> stack.secondary().flink().status(job) == org.apache.flink.api.common.JobStatus.RUNNING);
+            markers.add(new Timeline.Marker("routing in " + SECONDARY, Instant.now()));
             return "job %s reads %s and %s, writes the filtered topics of %s, and skips what %s routed (%s)".formatted(job,
                 stack.remoteTopic(raw), raw, SECONDARY, PRIMARY, String.join(", ", routedThere));
           }).deadline(Duration.ofMinutes(2)))
@@ -235,6 +243,7 @@ public final class RegionFailureDrill {
           }))
           .step(Step.of("primary region back", Phase.VERIFICATION, () -> {
             stack.primary().kafka().restart();
+            markers.add(new Timeline.Marker("primary back", Instant.now()));
             return "Kafka cluster " + PRIMARY + " restarted with its data (its Connect and Flink stay down: the pipeline runs in " + SECONDARY + ")";
           }).deadline(Duration.ofMinutes(2)))
           .step(Step.of("RPO, counted by content", Phase.VERIFICATION, () -> {
@@ -295,6 +304,7 @@ public final class RegionFailureDrill {
           }).deadline(Duration.ofMinutes(3)))
           .step(Step.of("fail the application back to us-east-1", Phase.VERIFICATION, () -> {
             router.failback("drill over");
+            markers.add(new Timeline.Marker("failback", Instant.now()));
             DrillSupport.await("the application's consumer back in " + PRIMARY, Duration.ofSeconds(60),
                 () -> application.consumerRegion().name().equals(PRIMARY));
             return "active region " + router.active().name() + ", epoch " + router.epoch() + "; Debezium and the routing job stay in "
@@ -311,8 +321,23 @@ public final class RegionFailureDrill {
       if (d == null) {
         return report.withNote("the failover monitor did not decide");
       }
+      markers.add(new Timeline.Marker("detected", d.detectedAt()));
+      markers.add(new Timeline.Marker("switched", d.switchedAt()));
+      Instant drillEnd = Instant.now();
+      List<Timeline.Series> series = new ArrayList<>();
+      for (String region : List.of(PRIMARY, SECONDARY)) {
+        Map<String, String> by = application.acknowledged();
+        List<Instant> acks = application.acknowledgedAt().entrySet().stream().filter(e -> region.equals(by.get(e.getKey())))
+            .map(Map.Entry::getValue).toList();
+        series.add(Timeline.rate("application records acknowledged, " + region, "records per second", acks, drillStart, drillEnd,
+            Duration.ofSeconds(1)));
+        series.add(Timeline.rate("records delivered to the application, " + region, "records per second", application.delivered().stream()
+            .filter(x -> x.region().equals(region)).map(RegionAwareService.Delivery::at).toList(), drillStart, drillEnd, Duration.ofSeconds(1)));
+      }
+      series.addAll(lag.series());
+      Timeline timeline = new Timeline(series, markers.stream().sorted(java.util.Comparator.comparing(Timeline.Marker::at)).toList());
       Duration endToEnd = m.firstDeliveryAfterOutage == null ? null : Duration.between(injected, m.firstDeliveryAfterOutage);
-      return Runbooks.withDecision(report, d, injected)
+      return Runbooks.withDecision(report, d, injected).withTimeline(timeline)
           .withRpo(m.rpoSpan, m.changeEventsLost + m.appRecordsLost)
           .withNote("injected: %s's Connect worker, Flink cluster and Kafka cluster stopped at %s with rows being inserted (%d so far) and the application running; PostgreSQL stayed up"
               .formatted(PRIMARY, injected, traffic.inserted()))

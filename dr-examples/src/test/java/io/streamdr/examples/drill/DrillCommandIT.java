@@ -47,6 +47,7 @@ class DrillCommandIT {
         .content().contains("io.debezium.pipeline.ErrorHandler");
     String html = Files.readString(dir.resolve("drill-report.html"));
     assertThat(html).startsWith("<!DOCTYPE html>").contains("<svg").contains("automated failover to us-west-2", "flink job failure").contains("Full log")
+        .contains("aria-label=\"records per second over time\"").contains(">outage injected</text>", ">switched</text>", ">primary back</text>")
         .doesNotContain("<script").doesNotContain("src=\"http").doesNotContain("href=\"http");
   }
 
