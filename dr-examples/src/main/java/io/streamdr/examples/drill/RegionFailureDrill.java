@@ -5,6 +5,7 @@ import io.streamdr.connect.ConnectorBackup;
 import io.streamdr.connect.ConnectorSnapshot;
 import io.streamdr.connect.DebeziumPostgresOffsets;
 import io.streamdr.connect.ReplicationSlotCheck;
+import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.FileSystemBackupTarget;
 import io.streamdr.core.connect.ConnectorInfo;
 import io.streamdr.core.failover.AlertSink;
@@ -25,6 +26,7 @@ import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.examples.embedding.RegionAwareService;
 import io.streamdr.flink.FlinkRestSavepointClient;
 import io.streamdr.kafka.health.KafkaHealthProbe;
+import io.streamdr.kafka.pipeline.DivergedTail;
 import io.streamdr.kafka.pipeline.PipelineCheckpoint;
 import io.streamdr.kafka.pipeline.PipelineCheckpointer;
 import io.streamdr.kafka.region.TopicMapping;
@@ -41,17 +43,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Complete primary region failure, for real and end to end. With rows being inserted into PostgreSQL and an
@@ -168,7 +164,7 @@ public final class RegionFailureDrill {
           RunbookReport.human(Duration.between(injected, Instant.now())), lastRowBeforeOutage));
       monitor.start();
 
-      Map<String, Set<String>> atSwitch = new HashMap<>();
+      AtomicReference<DivergedTail.CopySnapshot> atSwitch = new AtomicReference<>();
       AtomicReference<PipelineCheckpoint> checkpoint = new AtomicReference<>();
       AtomicReference<String> resumedAt = new AtomicReference<>();
       FailoverPlan plan = FailoverPlan.builder(router, topology.secondaryRegion()).health(secondaryProbe)
@@ -176,11 +172,9 @@ public final class RegionFailureDrill {
       Runbook runbook = Runbooks.automatedFailover(monitor, plan, Duration.ofMinutes(3)).progress(progress);
       runbook
           .step(Step.of("what us-west-2 holds of us-east-1's data at the switch", Phase.EXECUTION, () -> {
-            for (String topic : List.of(raw, app)) {
-              atSwitch.put(topic, new HashSet<>(DrillSupport.readAll(west, List.of(stack.remoteTopic(topic)))));
-            }
-            return "%d change events in %s, %d application records in %s".formatted(atSwitch.get(raw).size(), stack.remoteTopic(raw),
-                atSwitch.get(app).size(), stack.remoteTopic(app));
+            atSwitch.set(DivergedTail.snapshot(west, List.of(raw, app), stack::remoteTopic, Duration.ofSeconds(60)));
+            return "%d change events in %s, %d application records in %s".formatted(atSwitch.get().records(raw), stack.remoteTopic(raw),
+                atSwitch.get().records(app), stack.remoteTopic(app));
           }))
           .step(Step.of("newest pipeline checkpoint of us-east-1", Phase.EXECUTION, () -> {
             PipelineCheckpoint c = PipelineCheckpointer.latest(backups, PRIMARY)
@@ -247,30 +241,16 @@ public final class RegionFailureDrill {
             return "Kafka cluster " + PRIMARY + " restarted with its data (its Connect and Flink stay down: the pipeline runs in " + SECONDARY + ")";
           }).deadline(Duration.ofMinutes(2)))
           .step(Step.of("RPO, counted by content", Phase.VERIFICATION, () -> {
-            List<String> lines = new ArrayList<>();
-            long[] lost = new long[2];
-            Instant[] span = {null, null};
-            int i = 0;
-            for (String topic : List.of(raw, app)) {
-              Map<Integer, Long> byPartition = new TreeMap<>();
-              for (ConsumerRecord<String, String> r : records(east, topic)) {
-                if (!atSwitch.get(topic).contains(r.value())) {
-                  lost[i]++;
-                  byPartition.merge(r.partition(), 1L, Long::sum);
-                  Instant t = Instant.ofEpochMilli(r.timestamp());
-                  span[0] = span[0] == null || t.isBefore(span[0]) ? t : span[0];
-                  span[1] = span[1] == null || t.isAfter(span[1]) ? t : span[1];
-                }
-              }
-              lines.add("%d %s (%s)".formatted(lost[i], topic.equals(raw) ? "change event(s)" : "application record(s)",
-                  byPartition.isEmpty() ? "none" : byPartition.entrySet().stream().map(e -> topic + "-" + e.getKey() + ": " + e.getValue()).toList()));
-              i++;
-            }
-            m.changeEventsLost = lost[0];
-            m.appRecordsLost = lost[1];
-            m.rpoSpan = span[0] == null ? Duration.ZERO : Duration.between(span[0], injected);
-            m.rpoDetail = "acknowledged by %s and absent from %s at the switch: %s%s".formatted(PRIMARY, SECONDARY, String.join(", ", lines),
-                span[0] == null ? "" : ", written from %s to %s".formatted(span[0], span[1]));
+            DivergedTail.Found tail = DivergedTail.find(east, List.of(raw, app), atSwitch.get(), Duration.ofSeconds(60));
+            DivergedTail.Report report = tail.report();
+            m.changeEventsLost = tail.records().stream().filter(r -> r.topic().equals(raw)).count();
+            m.appRecordsLost = tail.records().stream().filter(r -> r.topic().equals(app)).count();
+            m.rpoSpan = report.firstWritten().map(t -> Duration.between(t, injected)).orElse(Duration.ZERO);
+            m.rpoDetail = "acknowledged by %s and absent from %s at the switch: %d change event(s), %d application record(s)%s".formatted(
+                PRIMARY, SECONDARY, m.changeEventsLost, m.appRecordsLost, report.records() == 0 ? "" : " (%s, written from %s to %s;"
+                    + " MirrorMaker 2 carries them now the primary is back; kept in the backups as %s)".formatted(report.byTopicPartition(),
+                    report.firstWritten().orElseThrow(), report.lastWritten().orElseThrow(),
+                    tail.export(backups, "region-drill-" + injected.toEpochMilli())));
             return m.rpoDetail;
           }))
           .step(Step.of("every row and every acknowledged record reached the application", Phase.VERIFICATION, () -> {
@@ -392,25 +372,5 @@ public final class RegionFailureDrill {
       throw new IllegalStateException("Could not read " + EmbeddedRegionPair.TABLE + ": " + e.getMessage(), e);
     }
     return rows;
-  }
-
-  /** Every record of a topic, from its start to its end now. */
-  private static List<ConsumerRecord<String, String>> records(Map<String, Object> config, String topic) {
-    Map<String, Object> c = new HashMap<>(config);
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-    List<ConsumerRecord<String, String>> out = new ArrayList<>();
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
-      List<TopicPartition> parts = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = consumer.endOffsets(parts, Duration.ofSeconds(30));
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (parts.stream().anyMatch(p -> consumer.position(p, Duration.ofSeconds(30)) < end.get(p)) && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-      }
-    }
-    return out;
   }
 }
