@@ -52,6 +52,19 @@ class ConnectFlinkCommandsIT {
     return f.toString();
   }
 
+  /** A file source connector named {@code name} reading {@code lines} into the topic of its name, with {@code extra} settings. */
+  private ConnectRestAdmin fileSource(String name, String lines, Map<String, String> extra) throws Exception {
+    ConnectRestAdmin admin = new ConnectRestAdmin(RestClient.builder(CONNECT.restUrl().toString()).build());
+    Path file = dir.resolve(name + ".txt");
+    Files.writeString(file, lines);
+    Map<String, String> config = new java.util.HashMap<>(Map.of("connector.class", "org.apache.kafka.connect.file.FileStreamSourceConnector",
+        "tasks.max", "1", "file", file.toString(), "topic", name, "topic.creation.default.replication.factor", "1",
+        "topic.creation.default.partitions", "1"));
+    config.putAll(extra);
+    admin.apply(ConnectorSpec.of(name, config));
+    return admin;
+  }
+
   private static String flink(String job) {
     return RestClient.builder(FLINK.restUrl().toString()).build().get("/jobs/" + job).path("state").asText();
   }
@@ -95,12 +108,7 @@ class ConnectFlinkCommandsIT {
   @Test
   void connectors_back_up_list_and_restore_with_their_offsets() throws Exception {
     String cfg = config(true);
-    ConnectRestAdmin admin = new ConnectRestAdmin(RestClient.builder(CONNECT.restUrl().toString()).build());
-    Path file = dir.resolve("lines.txt");
-    Files.writeString(file, "one\ntwo\nthree\n");
-    admin.apply(ConnectorSpec.of("lines", Map.of("connector.class", "org.apache.kafka.connect.file.FileStreamSourceConnector",
-        "tasks.max", "1", "file", file.toString(), "topic", "lines", "topic.creation.default.replication.factor", "1",
-        "topic.creation.default.partitions", "1")));
+    ConnectRestAdmin admin = fileSource("lines", "one\ntwo\nthree\n", Map.of());
     admin.awaitState("lines", i -> i.fullyRunning() && !admin.offsets("lines").isEmpty(), Duration.ofSeconds(60));
 
     String[] backup = StreamDrCliTest.run("connectors", "backup", "-c", cfg, "--id", "s1", "--stop-first");
@@ -154,12 +162,7 @@ class ConnectFlinkCommandsIT {
   @Test
   void a_pipeline_checkpoint_carries_the_connectors_and_their_offsets_to_another_region() throws Exception {
     String cfg = config(true);
-    ConnectRestAdmin admin = new ConnectRestAdmin(RestClient.builder(CONNECT.restUrl().toString()).build());
-    Path file = dir.resolve("cdc.txt");
-    Files.writeString(file, "a\nb\nc\nd\n");
-    admin.apply(ConnectorSpec.of("cdc", Map.of("connector.class", "org.apache.kafka.connect.file.FileStreamSourceConnector",
-        "tasks.max", "1", "file", file.toString(), "topic", "cdc", "slot.name", "streamdr_cli_slot",
-        "topic.creation.default.replication.factor", "1", "topic.creation.default.partitions", "1", "database.password", "hunter2")));
+    ConnectRestAdmin admin = fileSource("cdc", "a\nb\nc\nd\n", Map.of("slot.name", "streamdr_cli_slot", "database.password", "hunter2"));
     admin.awaitState("cdc", i -> i.fullyRunning() && !admin.offsets("cdc").isEmpty(), Duration.ofSeconds(60));
     String[] none = StreamDrCliTest.run("connectors", "restore", "-c", cfg, "--from-checkpoint", "us-east-1", "--region", "us-west-2");
     assertThat(none[0]).isEqualTo("2");
