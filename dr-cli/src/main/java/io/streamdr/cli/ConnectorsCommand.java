@@ -3,15 +3,10 @@ package io.streamdr.cli;
 import io.streamdr.connect.ConnectorBackup;
 import io.streamdr.connect.ConnectorSnapshot;
 import io.streamdr.core.backup.BackupObject;
-import io.streamdr.core.http.Secret;
 import io.streamdr.core.internal.Json;
 import io.streamdr.cli.config.StreamDrConfig;
 import java.io.PrintWriter;
-import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -94,34 +89,10 @@ final class ConnectorsCommand implements Runnable {
         description = "Instead of a snapshot, the newest pipeline checkpoint of REGION ('streamdr checkpoint'): the takeover of its connectors.")
     String fromCheckpoint;
 
-    @Option(names = "--slot", description = "With --database-url: the replication slot Debezium resumes from. It is fenced (the"
-        + " connection still holding it ended) and offsets older than its confirmed LSN are moved up to it.")
-    String slot;
-
-    @Option(names = "--database-url", paramLabel = "JDBC_URL", description = "The database of --slot, e.g. jdbc:postgresql://db:5432/app.")
-    String databaseUrl;
-
-    @Option(names = "--database-user", description = "User for --database-url (superuser, or member of pg_signal_backend).")
-    String databaseUser;
-
-    @Option(names = "--database-password-env", defaultValue = "PGPASSWORD", paramLabel = "ENV_VAR",
-        description = "Environment variable holding that user's password (default ${DEFAULT-VALUE}).")
-    String databasePasswordEnv;
+    @Mixin TakeoverOptions takeover;
 
     @Option(names = "--region", required = true, description = "Region whose Connect cluster to restore into.")
     String region;
-
-    @Option(names = "--connectors", split = ",", description = "Only these connectors (default: all of the snapshot).")
-    List<String> only = List.of();
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a setting in every restored connector, e.g. database.hostname.")
-    Map<String, String> overrides = new LinkedHashMap<>();
-
-    @Option(names = "--secret", paramLabel = "KEY=ENV_VAR", description = "Supply a redacted setting from an environment variable.")
-    Map<String, String> secrets = new LinkedHashMap<>();
-
-    @Option(names = "--timeout", defaultValue = "2m", description = "How long each connector may take to stop and run, e.g. 30s, 2m (default ${DEFAULT-VALUE}).")
-    Duration timeout;
 
     @Option(names = "--dry-run", description = "Say what would be restored; change nothing.")
     boolean dryRun;
@@ -138,22 +109,15 @@ final class ConnectorsCommand implements Runnable {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
             "Name a snapshot (streamdr connectors list) or --from-checkpoint REGION, not both");
       }
-      if ((slot == null) != (databaseUrl == null)) {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--slot and --database-url go together");
-      }
+      takeover.check(spec);
       StreamDrConfig cfg = config.load();
       String name = cfg.region(region).name();
       ConnectorSnapshot snapshot = snapshotId != null ? ConnectorBackup.read(cfg.backups(), snapshotId) : Takeover.fromCheckpoint(cfg, fromCheckpoint);
-      Takeover.Slot fence = slot == null ? null : new Takeover.Slot(slot, databaseUrl, databaseUser, databasePasswordEnv);
-      if (fence != null && !dryRun) {
-        Takeover.Aligned aligned = fence.fenceAndAlign(snapshot);
-        snapshot = aligned.snapshot();
-        if (!json) {
-          spec.commandLine().getOut().println("  " + aligned.detail());
-        }
-      }
       PrintWriter out = spec.commandLine().getOut();
-      List<ConnectorSnapshot.Entry> chosen = snapshot.connectors().stream().filter(e -> only.isEmpty() || only.contains(e.name())).toList();
+      if (!dryRun) {
+        snapshot = takeover.align(snapshot, json ? null : out);
+      }
+      List<ConnectorSnapshot.Entry> chosen = takeover.chosen(snapshot);
       if (dryRun && json) {
         out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(chosen.stream().map(e -> new Planned(e.name(),
             e.offsets().offsets().size(), e.state().name(), List.copyOf(e.redactedKeys()))).toList()));
@@ -162,25 +126,15 @@ final class ConnectorsCommand implements Runnable {
       }
       if (dryRun) {
         out.printf("Would restore %d connectors of snapshot %s (from %s) into %s:%n", chosen.size(), snapshot.id(), snapshot.source(), name);
-        chosen.forEach(e -> out.printf("  %s: created STOPPED, %d offset partition(s) set, then %s%s%n", e.name(), e.offsets().offsets().size(),
-            e.state() == io.streamdr.core.connect.ConnectorState.RUNNING ? "resumed" : "left " + e.state(),
-            e.redactedKeys().isEmpty() ? "" : "; needs --secret for " + e.redactedKeys()));
+        takeover.describe(chosen, out);
         out.flush();
         return 0;
       }
-      ConnectorBackup.RestoreOptions.Builder options = ConnectorBackup.RestoreOptions.builder().connectors(Set.copyOf(only)).timeout(timeout);
-      overrides.forEach(options::override);
-      secrets.forEach((key, env) -> options.secret(key, Secret.fromEnv(Environment.get(), env)));
-      List<ConnectorBackup.Outcome> outcomes;
-      try (Progress progress = Progress.spinner(spec.commandLine().getErr(), "restore of " + chosen.size() + " connectors into " + name)) {
-        outcomes = ConnectorBackup.restore(snapshot, cfg.connectors(name), options.build());
-        progress.done(outcomes.stream().filter(ConnectorBackup.Outcome::restored).count() + " restored");
-      }
+      List<ConnectorBackup.Outcome> outcomes = takeover.restore(cfg, snapshot, name, spec.commandLine().getErr());
       if (json) {
         out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(outcomes));
       } else {
-        outcomes.forEach(o -> out.printf("  %s %s%s: %s%n", o.restored() ? "✔" : "✘", o.connector(),
-            o.restoredAs().equals(o.connector()) ? "" : " as " + o.restoredAs(), o.detail()));
+        TakeoverOptions.print(outcomes, out);
       }
       out.flush();
       return outcomes.stream().allMatch(ConnectorBackup.Outcome::restored) ? 0 : 1;

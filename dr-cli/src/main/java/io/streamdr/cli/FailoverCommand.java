@@ -5,7 +5,10 @@ import io.streamdr.core.region.ActiveRegionStore;
 import io.streamdr.core.region.DefaultRegionRouter;
 import io.streamdr.core.region.Region;
 import io.streamdr.cli.config.StreamDrConfig;
+import io.streamdr.connect.ConnectorBackup;
+import io.streamdr.connect.ConnectorSnapshot;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,10 +24,13 @@ final class FailoverCommand {
   record Outcome(String from, String to, long epoch, boolean switched, boolean dryRun, String reason) {}
 
   static int switchTo(CommandSpec spec, ConfigOption config, String regionName, String reason, boolean dryRun, boolean json) {
-    StreamDrConfig cfg = config.load();
+    return switchTo(config.load(), spec.commandLine().getOut(), regionName, reason, dryRun, json);
+  }
+
+  /** Switches, printing what it did to {@code out}; returns the exit code. */
+  static int switchTo(StreamDrConfig cfg, PrintWriter out, String regionName, String reason, boolean dryRun, boolean json) {
     Region to = cfg.regionOrPrimary(regionName);
     ActiveRegionStore store = cfg.activeRegionStore();
-    PrintWriter out = spec.commandLine().getOut();
     try {
       if (dryRun) { // reads only: a router would record the primary in an empty store
         ActiveRegion now = store.read().orElse(null);
@@ -68,6 +74,17 @@ final class FailoverCommand {
     }
   }
 
+  private static long epoch(StreamDrConfig cfg) throws Exception {
+    ActiveRegionStore store = cfg.activeRegionStore();
+    try {
+      return store.read().map(ActiveRegion::epoch).orElse(1L);
+    } finally {
+      if (store instanceof AutoCloseable c) {
+        c.close();
+      }
+    }
+  }
+
   private static int printJson(PrintWriter out, Outcome outcome) {
     try {
       out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(outcome));
@@ -98,9 +115,70 @@ final class FailoverCommand {
     @Option(names = "--json", description = "Print the outcome as JSON, and nothing else, on standard output.")
     boolean json;
 
+    @Option(names = "--pipeline", description = "After the switch, take over the connectors of the region left from its newest"
+        + " pipeline checkpoint (streamdr checkpoint), with the options below; without it, only the active region is switched.")
+    boolean pipeline;
+
+    @Mixin TakeoverOptions takeover;
+
+    /** A pipeline failover's outcome, as --json prints it. */
+    record PipelineOutcome(Outcome failover, String checkpointOf, java.time.Instant checkpointTakenAt, List<ConnectorBackup.Outcome> connectors) {}
+
     @Override
-    public Integer call() {
-      return switchTo(spec, config, to, reason, dryRun, json);
+    public Integer call() throws Exception {
+      if (!pipeline) {
+        return switchTo(spec, config, to, reason, dryRun, json);
+      }
+      takeover.check(spec);
+      StreamDrConfig cfg = config.load();
+      String target = cfg.region(to).name();
+      ActiveRegionStore store = cfg.activeRegionStore();
+      String left;
+      try {
+        left = store.read().map(ActiveRegion::region).orElse(cfg.topology().primary());
+      } finally {
+        if (store instanceof AutoCloseable c) {
+          c.close();
+        }
+      }
+      if (left.equals(target)) {
+        throw new IllegalStateException(target + " is already the active region; a pipeline failover takes over from the region"
+            + " active before it (run 'streamdr connectors restore --from-checkpoint REGION --region " + target + "' to repeat the takeover)");
+      }
+      ConnectorSnapshot snapshot = Takeover.fromCheckpoint(cfg, left); // before switching: without a checkpoint, nothing to take over
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter human = json ? spec.commandLine().getErr() : out;
+      java.time.Duration age = java.time.Duration.between(snapshot.createdAt(), java.time.Instant.now());
+      if (dryRun) {
+        human.printf("Dry run of a pipeline failover %s -> %s:%n  1. switch the active region in the store to %s%n"
+            + "  2. restore %d connector(s) of %s's pipeline checkpoint taken %s ago (%s) into %s's Connect:%n", left, target, target,
+            takeover.chosen(snapshot).size(), left, age.toSeconds() + " s", snapshot.createdAt(), target);
+        takeover.describe(takeover.chosen(snapshot), human);
+        human.println("Nothing was changed.");
+        human.flush();
+        if (json) {
+          out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(
+              new PipelineOutcome(new Outcome(left, target, epoch(cfg) + 1, false, true, reason), left, snapshot.createdAt(), List.of())));
+          out.flush();
+        }
+        return 0;
+      }
+      int switched = switchTo(cfg, human, to, reason, false, false); // FencedException (exit 3) if another router switched first
+      if (switched != 0) {
+        return switched;
+      }
+      long epoch = epoch(cfg);
+      human.printf("Taking over %s's connectors from its pipeline checkpoint taken %d s before now (%s)%n", left, age.toSeconds(), snapshot.createdAt());
+      ConnectorSnapshot aligned = takeover.align(snapshot, human);
+      List<ConnectorBackup.Outcome> outcomes = takeover.restore(cfg, aligned, target, spec.commandLine().getErr());
+      if (json) {
+        out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(new PipelineOutcome(
+            new Outcome(left, target, epoch, true, false, reason), left, snapshot.createdAt(), outcomes)));
+      } else {
+        TakeoverOptions.print(outcomes, out);
+      }
+      out.flush();
+      return outcomes.stream().allMatch(ConnectorBackup.Outcome::restored) ? 0 : 1;
     }
   }
 

@@ -48,7 +48,9 @@ class ConnectFlinkCommandsIT {
           - {name: us-east-1, bootstrap: "%s"%s}
           - {name: us-west-2, bootstrap: "%s"%s}
         backups: {directory: "%s"}
-        """.formatted(KAFKA.bootstrapServers(), endpoints, KAFKA.bootstrapServers(), endpoints, dir.resolve("backups")));
+        activeRegion: {store: file, path: "%s"}
+        """.formatted(KAFKA.bootstrapServers(), endpoints, KAFKA.bootstrapServers(), endpoints, dir.resolve("backups"),
+        dir.resolve("active-region.json")));
     return f.toString();
   }
 
@@ -188,13 +190,29 @@ class ConnectFlinkCommandsIT {
     assertThat(dry[1]).contains("cdc: created STOPPED, 1 offset partition(s) set, then resumed; needs --secret for [database.password]");
     assertThat(admin.connectors()).as("a dry run restores nothing").doesNotContain("cdc");
 
-    String[] restored = StreamDrCliTest.runWithEnv(Map.of("CDC_DB_PASSWORD", "hunter2", "PGPASSWORD", io.streamdr.testkit.EmbeddedPostgres.PASSWORD),
-        "connectors", "restore", "-c", cfg, "--from-checkpoint", "us-east-1", "--region", "us-west-2", "--connectors", "cdc",
+    String[] plan = StreamDrCliTest.run("failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--connectors", "cdc", "--slot",
+        "streamdr_cli_slot", "--database-url", POSTGRES.jdbcUrl(), "--dry-run");
+    assertThat(plan[0]).as(plan[2]).isEqualTo("0");
+    assertThat(plan[1]).contains("Dry run of a pipeline failover us-east-1 -> us-west-2").contains("1. switch the active region")
+        .contains("2. restore 1 connector(s) of us-east-1's pipeline checkpoint").contains("slot streamdr_cli_slot at ").contains("Nothing was changed.");
+    assertThat(dir.resolve("active-region.json")).as("a dry run switches nothing").doesNotExist();
+    assertThat(admin.connectors()).doesNotContain("cdc");
+
+    String[] failover = StreamDrCliTest.runWithEnv(Map.of("CDC_DB_PASSWORD", "hunter2", "PGPASSWORD", io.streamdr.testkit.EmbeddedPostgres.PASSWORD),
+        "failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--connectors", "cdc", "--json",
         "--secret", "database.password=CDC_DB_PASSWORD", "--slot", "streamdr_cli_slot", "--database-url", POSTGRES.jdbcUrl(),
         "--database-user", "postgres");
-    assertThat(restored[0]).as(restored[1] + restored[2]).isEqualTo("0");
-    assertThat(restored[1]).contains("slot streamdr_cli_slot not in use").contains("offsets at or past the slot's confirmed LSN")
-        .contains("✔ cdc");
+    assertThat(failover[0]).as(failover[1] + failover[2]).isEqualTo("0");
+    var outcome = strict.readTree(failover[1]);
+    assertThat(outcome.path("failover").path("to").asText()).isEqualTo("us-west-2");
+    assertThat(outcome.path("failover").path("epoch").asLong()).isEqualTo(2);
+    assertThat(outcome.path("checkpointOf").asText()).isEqualTo("us-east-1");
+    assertThat(outcome.path("connectors").get(0).path("restored").asBoolean()).isTrue();
+    assertThat(failover[2]).contains("Switched the active region us-east-1 -> us-west-2").contains("slot streamdr_cli_slot not in use")
+        .contains("offsets at or past the slot's confirmed LSN");
+    String[] again = StreamDrCliTest.run("failover", "-c", cfg, "--to", "us-west-2", "--pipeline");
+    assertThat(again[0]).isEqualTo("2");
+    assertThat(again[2]).contains("us-west-2 is already the active region").contains("connectors restore --from-checkpoint");
     assertThat(admin.describe("cdc").config()).containsEntry("database.password", "hunter2");
     assertThat(admin.offsets("cdc")).isEqualTo(offsets);
     admin.delete("cdc");
