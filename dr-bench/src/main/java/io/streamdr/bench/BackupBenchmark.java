@@ -29,7 +29,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Backup and restore throughput against baselines measured in the same run on one embedded broker:
- * a bare KafkaConsumer poll loop (the read limit), kcat (if installed), Kafka's ConsoleConsumer (the seed's method)
+ * a bare KafkaConsumer poll loop (the read limit), kcat (if installed), Kafka's ConsoleConsumer (the DR guide's method)
  * and {@link TopicBackup}; a bare idempotent acks=all producer and {@link TopicRestore}. Two datasets: Debezium-style
  * JSON change events and random bytes, ~1 KiB each. Each method runs five times, interleaved with the others, and
  * the median is reported (the machines are noisy). Prints MB/s and ratios; then runs a backup in a child JVM

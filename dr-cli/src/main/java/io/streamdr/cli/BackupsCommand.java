@@ -120,7 +120,7 @@ final class BackupsCommand implements Runnable {
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       BackupCatalog.PruneResult r = new BackupCatalog(config.load().backups())
-          .prune(RetentionPolicy.seed(), now == null ? Instant.now() : now, dryRun);
+          .prune(RetentionPolicy.defaults(), now == null ? Instant.now() : now, dryRun);
       if (json) {
         out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r));
         out.flush();

@@ -92,7 +92,7 @@ final class DrillCommand implements Callable<Integer> {
           dryRun ? " (dry run)" : "");
       out.flush();
       List<RunbookReport> reports = new PlannedFailoverDrill(cfg.topology(), router, cfg.clusters(), topics, cfg.naming(primary),
-          RecoveryObjectives.seed(), line -> {
+          RecoveryObjectives.defaults(), line -> {
             out.println("  " + line);
             out.flush();
           }).run(dryRun);

@@ -21,7 +21,7 @@ import java.util.function.Consumer;
 
 /**
  * A planned failover drill against real clusters (a game day): nothing is broken; the active region is switched to the
- * secondary with the seed's manual failover runbook (secondary healthy, router switched, clients follow, the topics
+ * secondary with the DR guide's manual failover runbook (secondary healthy, router switched, clients follow, the topics
  * verified record by record up to the start of the drill) and switched back with the failback runbook. The switches
  * are real: region-aware clients follow them.
  */

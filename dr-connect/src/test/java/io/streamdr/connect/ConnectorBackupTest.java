@@ -22,7 +22,7 @@ class ConnectorBackupTest {
   private final InMemoryConnectorAdmin source = new InMemoryConnectorAdmin();
   private final InMemoryBackupTarget target = new InMemoryBackupTarget();
 
-  private void seed() {
+  private void someConnectors() {
     source.apply(ConnectorSpec.of("pg", Map.of("connector.class", "io.debezium.connector.postgresql.PostgresConnector",
         "database.password", "hunter2", "database.user", "cdc")));
     source.commitOffsets("pg", ConnectorOffsets.of(Map.of("server", "pg"), Map.of("lsn", 4242)));
@@ -33,7 +33,7 @@ class ConnectorBackupTest {
 
   @Test
   void secrets_are_redacted_but_externalized_references_kept() {
-    seed();
+    someConnectors();
     ConnectorBackup.builder(source, target, "east").build().backup("s1");
     String json = new String(target.readAll(ConnectorBackup.key("s1")), StandardCharsets.UTF_8);
     assertThat(json).doesNotContain("hunter2").contains("[redacted]").contains("${file:/etc/secrets.properties:aws}")
@@ -42,7 +42,7 @@ class ConnectorBackupTest {
 
   @Test
   void restore_recreates_connectors_in_their_states_with_their_offsets() {
-    seed();
+    someConnectors();
     ConnectorBackup.builder(source, target, "east").build().backup("s1");
     InMemoryConnectorAdmin into = new InMemoryConnectorAdmin();
     var outcomes = ConnectorBackup.restore(ConnectorBackup.read(target, "s1"), into,
@@ -58,7 +58,7 @@ class ConnectorBackupTest {
 
   @Test
   void a_redacted_secret_not_supplied_fails_that_connector_only_naming_the_key() {
-    seed();
+    someConnectors();
     ConnectorBackup.builder(source, target, "east").build().backup("s1");
     InMemoryConnectorAdmin into = new InMemoryConnectorAdmin();
     var outcomes = ConnectorBackup.restore(ConnectorBackup.read(target, "s1"), into, ConnectorBackup.RestoreOptions.defaults());
@@ -73,7 +73,7 @@ class ConnectorBackupTest {
 
   @Test
   void restoring_over_an_existing_connector_is_refused() {
-    seed();
+    someConnectors();
     ConnectorBackup.builder(source, target, "east").build().backup("s1");
     var outcomes = ConnectorBackup.restore(ConnectorBackup.read(target, "s1"), source,
         ConnectorBackup.RestoreOptions.builder().connectors(java.util.Set.of("sink")).build());
@@ -82,7 +82,7 @@ class ConnectorBackupTest {
 
   @Test
   void a_tampered_snapshot_fails_its_checksum() {
-    seed();
+    someConnectors();
     ConnectorBackup.builder(source, target, "east").build().backup("s1");
     BackupKey key = ConnectorBackup.key("s1");
     String json = new String(target.readAll(key), StandardCharsets.UTF_8).replace("4242", "9999");
@@ -93,7 +93,7 @@ class ConnectorBackupTest {
 
   @Test
   void a_stop_first_backup_returns_each_connector_to_its_state() {
-    seed();
+    someConnectors();
     ConnectorBackup.builder(source, target, "east").stopFirst(true).build().backup("s2");
     assertThat(source.describe("pg").state()).isEqualTo(ConnectorState.RUNNING);
     assertThat(source.describe("sink").state()).isEqualTo(ConnectorState.PAUSED);
@@ -101,7 +101,7 @@ class ConnectorBackupTest {
 
   @Test
   void the_health_probe_names_failed_tasks_and_paused_connectors() {
-    seed();
+    someConnectors();
     var probe = new ConnectorHealthProbe(source, List.of(), Clock.systemUTC());
     assertThat(probe.probe().status()).isEqualTo(HealthSignal.Status.DEGRADED);
     source.resume("sink");

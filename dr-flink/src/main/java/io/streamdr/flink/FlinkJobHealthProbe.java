@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Health of one Flink job from the REST API: its state, the failures in a sliding window (the seed's "more than 3
+ * Health of one Flink job from the REST API: its state, the failures in a sliding window (the DR guide's "more than 3
  * failures in 5 minutes", from {@code /jobs/:id/exceptions}), and the age of its last completed checkpoint.
  * FAILED when the job is not RUNNING or failed more than {@code maxFailures} times in the window; DEGRADED when it
  * is restarting, failed at all in the window, or its last checkpoint is older than {@code maxCheckpointAge}.
@@ -41,8 +41,8 @@ public final class FlinkJobHealthProbe implements HealthProbe {
     this.clock = Checks.requireNonNull(clock, "clock");
   }
 
-  /** The seed's thresholds: more than 3 failures in 5 minutes; a checkpoint at least every 10 minutes. */
-  public static FlinkJobHealthProbe withSeedThresholds(RestClient rest, Supplier<JobRef> job) {
+  /** the DR guide's thresholds: more than 3 failures in 5 minutes; a checkpoint at least every 10 minutes. */
+  public static FlinkJobHealthProbe withDefaultThresholds(RestClient rest, Supplier<JobRef> job) {
     return new FlinkJobHealthProbe(rest, job, 3, Duration.ofMinutes(5), Duration.ofMinutes(10), Clock.systemUTC());
   }
 

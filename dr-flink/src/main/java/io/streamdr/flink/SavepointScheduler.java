@@ -29,7 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Takes savepoints of a job periodically (the seed's every 6 hours by default) and keeps a retention of at most
+ * Takes savepoints of a job periodically (the DR guide's every 6 hours by default) and keeps a retention of at most
  * {@code maxCount} savepoints no older than {@code maxAge}. Retention never deletes the newest completed savepoint,
  * and forgets a savepoint only after its disposal succeeded (a failed disposal is retried at the next run).
  * Optionally copies each savepoint directory (for {@code file:} locations) into a {@link BackupTarget}.

@@ -146,7 +146,7 @@ class ConfluentCloudStatementClientTest {
   }
 
   @Test
-  void the_seed_flink_job_failure_runbook_recovers_a_failed_statement_from_its_offsets() throws Exception {
+  void the_dr_guide_flink_job_failure_runbook_recovers_a_failed_statement_from_its_offsets() throws Exception {
     // a statement that failed after being stopped with its offsets (the recovery point Cloud keeps)
     enqueue(200, statement("STOPPED", true, "{\"raw-business-events\":\"partition:0,offset:100\"}")); // list
     enqueue(201, statement("PENDING", false, null).replace("\"name\":\"routing\"", "\"name\":\"routing-v2\""));
@@ -156,7 +156,7 @@ class ConfluentCloudStatementClientTest {
         Map.of(), Instant.now());
 
     var report = Runbooks.flinkJobFailure(east, job, JobSpec.builder("routing-v2").sql("INSERT INTO filtered SELECT * FROM raw").build(),
-        health, Duration.ofSeconds(5)).run(RecoveryObjectives.seed());
+        health, Duration.ofSeconds(5)).run(RecoveryObjectives.defaults());
 
     assertThat(report.succeeded()).as(report.toText()).isTrue();
     assertThat(job.get().id()).isEqualTo("routing-v2");

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A Flink 2.3 MiniCluster in this JVM with its REST API (and jar upload) on a loopback ephemeral port, checkpoints
- * and default savepoints in a temporary directory. Runs the seed's {@link RoutingJob} from a JobGraph or as an
+ * and default savepoints in a temporary directory. Runs the DR guide's {@link RoutingJob} from a JobGraph or as an
  * uploadable jar, so the real REST restore path can be exercised.
  */
 public final class EmbeddedFlink extends EmbeddedComponent {

@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The seed's whole architecture in one JVM: regions {@code us-east-1} (primary) and {@code us-west-2}, each with its
+ * the DR guide's whole architecture in one JVM: regions {@code us-east-1} (primary) and {@code us-west-2}, each with its
  * own Kafka cluster, Connect worker and Flink MiniCluster; PostgreSQL → Debezium (on the primary's Connect) →
  * {@code raw-business-events} → the routing job (on the primary's Flink) → {@code filtered-loan|service|car-events};
  * MirrorMaker 2 replicating the primary's business topics and consumer groups to the secondary. {@link #topology()}

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * When to fail over, the seed's triggers by default: the primary unreachable for more than 2 minutes, cluster health
+ * When to fail over, the DR guide's triggers by default: the primary unreachable for more than 2 minutes, cluster health
  * below 50 %, more than 3 Flink job failures in 5 minutes (counted by the Flink probe's window), consumer lag above
  * 10,000 records. A condition must hold continuously for {@link #sustainFor()} before it triggers (blips are
  * ignored); "unreachable" has its own, longer duration. Immutable.
@@ -28,7 +28,7 @@ public final class FailoverPolicy {
     this.sustainFor = Checks.requireNonNull(b.sustainFor, "sustainFor");
   }
 
-  /** The seed's thresholds. */
+  /** the DR guide's thresholds. */
   public static FailoverPolicy defaults() {
     return new Builder().build();
   }

@@ -32,7 +32,7 @@ import java.util.function.Supplier;
  *     .flinkJob(westSavepoints, routingJobSpec, () -> latestReplicatedSavepoint(), westJob)
  *     .connectors(westConnect, List.of("pg-orders"))
  *     .build();
- * RunbookReport report = Runbooks.manualFailover(plan, "us-east-1 lost").run(RecoveryObjectives.seed());
+ * RunbookReport report = Runbooks.manualFailover(plan, "us-east-1 lost").run(RecoveryObjectives.defaults());
  * }</pre>
  */
 public final class FailoverPlan {

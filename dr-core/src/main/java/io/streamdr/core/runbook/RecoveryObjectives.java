@@ -6,7 +6,7 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * Recovery time and point objectives. The seed's table by default: RTO under 1 hour, with detection under 5 minutes,
+ * Recovery time and point objectives. the DR guide's table by default: RTO under 1 hour, with detection under 5 minutes,
  * decision under 10, execution under 30 and verification under 15; RPO under 5 minutes. Immutable.
  *
  * @param rto    total recovery time objective
@@ -20,7 +20,7 @@ public record RecoveryObjectives(Duration rto, Map<Phase, Duration> phases, Dura
     Checks.requirePositive(rpo, "rpo");
   }
 
-  public static RecoveryObjectives seed() {
+  public static RecoveryObjectives defaults() {
     Map<Phase, Duration> p = new EnumMap<>(Phase.class);
     p.put(Phase.DETECTION, Duration.ofMinutes(5));
     p.put(Phase.DECISION, Duration.ofMinutes(10));

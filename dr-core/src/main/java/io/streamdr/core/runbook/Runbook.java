@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * RunbookReport report = Runbook.named("connector failure")
  *     .step(Step.of("status", Phase.DETECTION, () -> admin.describe("pg").state().name()))
  *     .step(Step.of("restart failed tasks", Phase.EXECUTION, () -> { admin.restart("pg", RestartOptions.FAILED); return "restarted"; }).retries(2))
- *     .run(RecoveryObjectives.seed());
+ *     .run(RecoveryObjectives.defaults());
  * }</pre>
  */
 public final class Runbook {

@@ -27,7 +27,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
- * The seed's runbooks as code, written over the five interfaces and {@link HealthProbe}, so the same runbook runs
+ * the DR guide's runbooks as code, written over the five interfaces and {@link HealthProbe}, so the same runbook runs
  * against the in-memory fakes, the embedded stack and production. Each factory returns a {@link Runbook} not yet
  * run: add steps, {@linkplain Runbook#dryRun dry-run} it, or {@linkplain Runbook#run run} it against objectives.
  *
@@ -201,7 +201,7 @@ public final class Runbooks {
   }
 
   /**
-   * The seed's manual failover in six steps: verify the region switched to is healthy; switch the router (and the
+   * the DR guide's manual failover in six steps: verify the region switched to is healthy; switch the router (and the
    * DNS or routing behind its store); check the clients follow (the router's active region and epoch); verify the
    * data replicated there; check the replication lag (recorded as the RPO); start the Flink job and resume the
    * connectors there. If a step fails for good, the switch is undone.

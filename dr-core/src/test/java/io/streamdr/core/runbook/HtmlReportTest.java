@@ -11,7 +11,7 @@ class HtmlReportTest {
   private static final Instant T0 = Instant.parse("2026-12-01T13:00:00Z");
 
   private static RunbookReport report() {
-    return Runbook.named("region failure").step(Step.of("switch", Phase.EXECUTION, () -> "switched")).run(RecoveryObjectives.seed());
+    return Runbook.named("region failure").step(Step.of("switch", Phase.EXECUTION, () -> "switched")).run(RecoveryObjectives.defaults());
   }
 
   @Test

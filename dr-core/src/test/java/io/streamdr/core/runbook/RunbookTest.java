@@ -17,7 +17,7 @@ class RunbookTest {
         .step(Step.of("verify secondary", Phase.EXECUTION, () -> { ran.add("verify"); return "healthy"; }))
         .step(Step.of("switch router", Phase.EXECUTION, () -> { ran.add("switch"); return "epoch 2"; }))
         .step(Step.of("verify data", Phase.VERIFICATION, () -> { ran.add("data"); return "PASSED"; }))
-        .run(RecoveryObjectives.seed());
+        .run(RecoveryObjectives.defaults());
     assertThat(ran).containsExactly("verify", "switch", "data");
     assertThat(r.succeeded()).isTrue();
     assertThat(r.phases()).containsKeys(Phase.EXECUTION, Phase.VERIFICATION);
@@ -36,7 +36,7 @@ class RunbookTest {
           throw new IllegalStateException("offsets topic unavailable");
         }).retries(2))
         .step(Step.of("resume", Phase.EXECUTION, () -> "resumed"))
-        .run(RecoveryObjectives.seed());
+        .run(RecoveryObjectives.defaults());
     assertThat(attempts).hasValue(3);
     assertThat(undone).containsExactly("stop", "pause");
     assertThat(r.succeeded()).isFalse();
@@ -54,7 +54,7 @@ class RunbookTest {
     RunbookReport r = Runbook.named("slow").step(Step.of("hang", Phase.EXECUTION, () -> {
       never.await();
       return "done";
-    }).deadline(Duration.ofMillis(100))).run(RecoveryObjectives.seed());
+    }).deadline(Duration.ofMillis(100))).run(RecoveryObjectives.defaults());
     assertThat(r.steps().get(0).status()).isEqualTo(RunbookReport.Status.FAILED);
     assertThat(r.steps().get(0).detail()).contains("deadline");
   }
@@ -65,7 +65,7 @@ class RunbookTest {
     RunbookReport r = Runbook.named("failback").dryRun(true)
         .step(Step.of("switch DNS", Phase.EXECUTION, () -> { executed.incrementAndGet(); return "x"; })
             .describedAs("UPSERT kafka.example.com to us-east-1"))
-        .run(RecoveryObjectives.seed());
+        .run(RecoveryObjectives.defaults());
     assertThat(executed).hasValue(0);
     assertThat(r.dryRun()).isTrue();
     assertThat(r.steps().get(0).detail()).isEqualTo("would UPSERT kafka.example.com to us-east-1");
@@ -75,7 +75,7 @@ class RunbookTest {
   void step_details_never_carry_secrets_and_the_report_renders_as_json_text_and_html() {
     RunbookReport r = Runbook.named("leaky")
         .step(Step.of("call", Phase.EXECUTION, () -> "{\"password\":\"hunter2\"}"))
-        .run(RecoveryObjectives.seed()).withPhase(Phase.DETECTION, Duration.ofMinutes(6)).withRpo(Duration.ofSeconds(3), 12);
+        .run(RecoveryObjectives.defaults()).withPhase(Phase.DETECTION, Duration.ofMinutes(6)).withRpo(Duration.ofSeconds(3), 12);
     assertThat(r.steps().get(0).detail()).doesNotContain("hunter2");
     assertThat(r.objectiveResults()).filteredOn(o -> o.objective().equals("Detection")).singleElement()
         .satisfies(o -> assertThat(o.met()).isFalse());

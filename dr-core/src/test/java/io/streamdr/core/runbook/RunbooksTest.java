@@ -46,7 +46,7 @@ class RunbooksTest {
     admin.failTask("pg", 1, "org.postgresql.util.PSQLException: terminating connection\n\tat ...");
 
     RunbookReport r = Runbooks.connectorFailure(admin, "pg", List.of(probe("replication slot dbz", HealthSignal.Status.HEALTHY)), TIMEOUT)
-        .run(RecoveryObjectives.seed());
+        .run(RecoveryObjectives.defaults());
 
     assertThat(r.succeeded()).as(r.toText()).isTrue();
     assertThat(step(r, "connector status").detail()).contains("task 1 (org.postgresql.util.PSQLException: terminating connection)");
@@ -62,7 +62,7 @@ class RunbooksTest {
     admin.failTask("pg", 0, "slot dropped");
 
     RunbookReport r = Runbooks.connectorFailure(admin, "pg", List.of(probe("replication slot dbz", HealthSignal.Status.FAILED)), TIMEOUT)
-        .run(RecoveryObjectives.seed());
+        .run(RecoveryObjectives.defaults());
 
     assertThat(r.succeeded()).isFalse();
     assertThat(step(r, "source checks").detail()).contains("replication slot dbz FAILED", "new snapshot");
@@ -92,7 +92,7 @@ class RunbooksTest {
       }
     }
 
-    RunbookReport r = tampered.run(RecoveryObjectives.seed());
+    RunbookReport r = tampered.run(RecoveryObjectives.defaults());
 
     assertThat(step(r, "resumed from committed offsets").status()).isEqualTo(RunbookReport.Status.FAILED);
     assertThat(step(r, "resumed from committed offsets").detail()).contains("lost partitions", "restarted from scratch");
@@ -113,7 +113,7 @@ class RunbooksTest {
     };
 
     RunbookReport r = Runbooks.flinkJobFailure(flink, current, JobSpec.builder("routing").jarId("routing.jar").build(), health, TIMEOUT)
-        .run(RecoveryObjectives.seed());
+        .run(RecoveryObjectives.defaults());
 
     assertThat(r.succeeded()).as(r.toText()).isTrue();
     assertThat(current.get()).isNotEqualTo(job);
@@ -129,7 +129,7 @@ class RunbooksTest {
     AtomicReference<JobRef> current = new AtomicReference<>(job);
 
     RunbookReport r = Runbooks.flinkJobFailure(flink, current, JobSpec.builder("routing").jarId("j").build(),
-        probe("flink job", HealthSignal.Status.HEALTHY), TIMEOUT).run(RecoveryObjectives.seed());
+        probe("flink job", HealthSignal.Status.HEALTHY), TIMEOUT).run(RecoveryObjectives.defaults());
 
     assertThat(r.succeeded()).isFalse();
     assertThat(step(r, "job status").detail()).contains("is healthy", "nothing to recover");
@@ -146,7 +146,7 @@ class RunbooksTest {
     RunbookReport r = Runbooks.kafkaClusterFailure(() -> probe("kafka us-east-1", cluster[0]).probe(), () -> {
       cluster[0] = HealthSignal.Status.HEALTHY;
       return "broker 2 restarted";
-    }, plan).run(RecoveryObjectives.seed());
+    }, plan).run(RecoveryObjectives.defaults());
 
     assertThat(r.succeeded()).as(r.toText()).isTrue();
     assertThat(step(r, "decide").detail()).contains("recover in place");
@@ -160,7 +160,7 @@ class RunbooksTest {
     FailoverPlan plan = FailoverPlan.builder(router, topology.secondaryRegion()).timeout(Duration.ofMillis(300)).build();
 
     RunbookReport r = Runbooks.kafkaClusterFailure(probe("kafka us-east-1", HealthSignal.Status.DEGRADED), () -> "broker 2 restarted", plan)
-        .run(RecoveryObjectives.seed());
+        .run(RecoveryObjectives.defaults());
 
     assertThat(r.succeeded()).isFalse();
     assertThat(step(r, "verify").detail()).contains("kafka us-east-1 not healthy within");
@@ -175,7 +175,7 @@ class RunbooksTest {
 
     RunbookReport r = Runbooks.kafkaClusterFailure(probe("kafka us-east-1", HealthSignal.Status.FAILED), () -> {
       throw new AssertionError("a failed cluster is not restarted in place");
-    }, plan).run(RecoveryObjectives.seed());
+    }, plan).run(RecoveryObjectives.defaults());
 
     assertThat(r.succeeded()).as(r.toText()).isTrue();
     assertThat(router.active().name()).isEqualTo("us-west-2");
@@ -209,11 +209,11 @@ class RunbooksTest {
         .timeout(TIMEOUT).build();
 
     Runbook runbook = Runbooks.manualFailover(plan, "planned drill");
-    RunbookReport dry = runbook.dryRun(true).run(RecoveryObjectives.seed());
+    RunbookReport dry = runbook.dryRun(true).run(RecoveryObjectives.defaults());
     assertThat(router.active().name()).as("a dry run changes nothing").isEqualTo("us-east-1");
     assertThat(dry.steps()).extracting(RunbookReport.StepResult::detail).contains("would make us-west-2 the active region (fenced epoch)");
 
-    RunbookReport r = runbook.dryRun(false).run(RecoveryObjectives.seed());
+    RunbookReport r = runbook.dryRun(false).run(RecoveryObjectives.defaults());
 
     assertThat(r.succeeded()).as(r.toText()).isTrue();
     assertThat(r.steps()).extracting(RunbookReport.StepResult::step).containsExactly("verify us-west-2 is healthy", "switch the router",
@@ -234,7 +234,7 @@ class RunbooksTest {
         .replicationLag(probe("replication", HealthSignal.Status.FAILED))
         .timeout(TIMEOUT).build();
 
-    RunbookReport r = Runbooks.manualFailover(plan, "drill").run(RecoveryObjectives.seed());
+    RunbookReport r = Runbooks.manualFailover(plan, "drill").run(RecoveryObjectives.defaults());
 
     assertThat(r.succeeded()).isFalse();
     assertThat(step(r, "check replication lag").detail()).contains("replication FAILED");
@@ -249,7 +249,7 @@ class RunbooksTest {
     FailoverPlan plan = FailoverPlan.builder(router, topology.secondaryRegion())
         .health(probe("kafka us-west-2", HealthSignal.Status.DEGRADED)).timeout(TIMEOUT).build();
 
-    RunbookReport r = Runbooks.manualFailover(plan, "drill").run(RecoveryObjectives.seed());
+    RunbookReport r = Runbooks.manualFailover(plan, "drill").run(RecoveryObjectives.defaults());
 
     assertThat(r.succeeded()).isFalse();
     assertThat(step(r, "verify us-west-2 is healthy").detail()).contains("kafka us-west-2 is DEGRADED");
@@ -272,7 +272,7 @@ class RunbooksTest {
       Runbook runbook = Runbooks.automatedFailover(monitor, plan, TIMEOUT);
       monitor.start();
 
-      RunbookReport r = runbook.run(RecoveryObjectives.seed());
+      RunbookReport r = runbook.run(RecoveryObjectives.defaults());
       var decision = monitor.decision().orElseThrow();
       RunbookReport measured = Runbooks.withDecision(r, decision, failedAt);
 
@@ -294,7 +294,7 @@ class RunbooksTest {
     FailoverPlan back = FailoverPlan.builder(router, topology.primaryRegion())
         .health(probe("kafka us-east-1", HealthSignal.Status.HEALTHY)).timeout(TIMEOUT).build();
 
-    RunbookReport r = Runbooks.failback(back, "us-east-1 recovered").run(RecoveryObjectives.seed());
+    RunbookReport r = Runbooks.failback(back, "us-east-1 recovered").run(RecoveryObjectives.defaults());
 
     assertThat(r.name()).isEqualTo("failback to us-east-1");
     assertThat(r.succeeded()).as(r.toText()).isTrue();

@@ -33,10 +33,10 @@ public final class EmbeddedDrills implements EmbeddedStack {
           out.flush();
         };
         RunbookReport report = switch (drill) {
-          case connector -> new ConnectorFailureDrill(stack, RecoveryObjectives.seed(), progress).run();
-          case flink -> new FlinkJobFailureDrill(stack, RecoveryObjectives.seed(), progress).run();
-          case broker -> new BrokerFailureDrill(stack, RecoveryObjectives.seed(), progress).run();
-          case region -> new RegionFailureDrill(stack, RecoveryObjectives.seed(), progress).run();
+          case connector -> new ConnectorFailureDrill(stack, RecoveryObjectives.defaults(), progress).run();
+          case flink -> new FlinkJobFailureDrill(stack, RecoveryObjectives.defaults(), progress).run();
+          case broker -> new BrokerFailureDrill(stack, RecoveryObjectives.defaults(), progress).run();
+          case region -> new RegionFailureDrill(stack, RecoveryObjectives.defaults(), progress).run();
         };
         reports.add(report);
         out.println();

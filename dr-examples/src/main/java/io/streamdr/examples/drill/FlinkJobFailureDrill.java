@@ -47,7 +47,7 @@ public final class FlinkJobFailureDrill {
     RestClient rest = RestClient.builder(stack.primary().flink().restUrl().toString()).build();
     FlinkRestSavepointClient flink = new FlinkRestSavepointClient(rest);
     AtomicReference<JobRef> job = new AtomicReference<>(new JobRef(stack.routingJob().toHexString()));
-    FlinkJobHealthProbe health = FlinkJobHealthProbe.withSeedThresholds(rest, job::get);
+    FlinkJobHealthProbe health = FlinkJobHealthProbe.withDefaultThresholds(rest, job::get);
     List<String> filtered = RoutingJob.TYPES.stream().map(RoutingJob::filteredTopic).toList();
     Path jarDir = Files.createTempDirectory("streamdr-routing-jar");
     AtomicReference<DrillSupport.Capture> raw = new AtomicReference<>();

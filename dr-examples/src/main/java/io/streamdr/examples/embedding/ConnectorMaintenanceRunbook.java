@@ -77,7 +77,7 @@ public final class ConnectorMaintenanceRunbook {
     InMemorySavepointClient savepoints = new InMemorySavepointClient();
     JobRef routing = savepoints.startJob("routing");
     RunbookReport report = of(connectors, "pg-business-events", savepoints, routing, new InMemoryBackupTarget())
-        .run(RecoveryObjectives.seed());
+        .run(RecoveryObjectives.defaults());
     System.out.println(report.toText());
   }
 }

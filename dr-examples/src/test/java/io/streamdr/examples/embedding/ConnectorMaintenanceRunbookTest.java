@@ -33,7 +33,7 @@ class ConnectorMaintenanceRunbookTest {
 
   @Test
   void it_takes_a_savepoint_keeps_the_exact_offsets_and_leaves_the_connector_running() throws Exception {
-    RunbookReport report = ConnectorMaintenanceRunbook.of(connectors, "pg", savepoints, routing, backups).run(RecoveryObjectives.seed());
+    RunbookReport report = ConnectorMaintenanceRunbook.of(connectors, "pg", savepoints, routing, backups).run(RecoveryObjectives.defaults());
     assertThat(report.succeeded()).as(report.toText()).isTrue();
     assertThat(savepoints.list(routing)).hasSize(1);
     assertThat(new String(backups.readAll(BackupKey.of("maintenance", "pg-offsets.txt")), StandardCharsets.UTF_8)).contains("lsn=42");
@@ -43,7 +43,7 @@ class ConnectorMaintenanceRunbookTest {
   @Test
   void a_failed_backup_write_resumes_the_connector_it_stopped() {
     backups.failNextPublish("disk full");
-    RunbookReport report = ConnectorMaintenanceRunbook.of(connectors, "pg", savepoints, routing, backups).run(RecoveryObjectives.seed());
+    RunbookReport report = ConnectorMaintenanceRunbook.of(connectors, "pg", savepoints, routing, backups).run(RecoveryObjectives.defaults());
     assertThat(report.succeeded()).isFalse();
     assertThat(report.toText()).contains("disk full").contains("pg resumed");
     assertThat(connectors.describe("pg").state()).isEqualTo(ConnectorState.RUNNING);

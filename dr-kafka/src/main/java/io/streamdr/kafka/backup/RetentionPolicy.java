@@ -4,8 +4,8 @@ import io.streamdr.core.internal.Checks;
 import java.time.Duration;
 
 /**
- * How long topic backups are kept: incrementals {@code incrementalMaxAge} (the seed: 30 days), fulls
- * {@code fullMaxAge} (the seed: 1 year). Whatever the ages, the newest full backup is kept, and so is every backup a
+ * How long topic backups are kept: incrementals {@code incrementalMaxAge} (the DR guide: 30 days), fulls
+ * {@code fullMaxAge} (the DR guide: 1 year). Whatever the ages, the newest full backup is kept, and so is every backup a
  * kept incremental depends on.
  *
  * @param incrementalMaxAge age beyond which an incremental backup may be deleted
@@ -17,8 +17,8 @@ public record RetentionPolicy(Duration incrementalMaxAge, Duration fullMaxAge) {
     Checks.requirePositive(fullMaxAge, "fullMaxAge");
   }
 
-  /** The seed's policy: 30 days for incrementals, 365 days for fulls. */
-  public static RetentionPolicy seed() {
+  /** the DR guide's policy: 30 days for incrementals, 365 days for fulls. */
+  public static RetentionPolicy defaults() {
     return new RetentionPolicy(Duration.ofDays(30), Duration.ofDays(365));
   }
 }

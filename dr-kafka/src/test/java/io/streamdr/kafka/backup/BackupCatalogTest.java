@@ -42,10 +42,10 @@ class BackupCatalogTest {
     backup("incr-2a", BackupManifest.Type.INCREMENTAL, "full-2", Duration.ofDays(40));
     backup("incr-2b", BackupManifest.Type.INCREMENTAL, "incr-2a", Duration.ofDays(10)); // ...but this depends on it
     backup("full-3", BackupManifest.Type.FULL, null, Duration.ofDays(5));
-    BackupCatalog.PruneResult dry = catalog.prune(RetentionPolicy.seed(), NOW, true);
+    BackupCatalog.PruneResult dry = catalog.prune(RetentionPolicy.defaults(), NOW, true);
     assertThat(dry.deleted()).containsExactlyInAnyOrder("full-old", "incr-old");
     assertThat(catalog.list()).hasSize(6); // dry run deleted nothing
-    BackupCatalog.PruneResult result = catalog.prune(RetentionPolicy.seed(), NOW, false);
+    BackupCatalog.PruneResult result = catalog.prune(RetentionPolicy.defaults(), NOW, false);
     assertThat(result.kept()).containsExactlyInAnyOrder("full-2", "incr-2a", "incr-2b", "full-3");
     assertThat(catalog.list()).extracting(BackupManifest::id).doesNotContain("full-old", "incr-old");
     assertThat(target.list("topic-backups/full-old/")).isEmpty();
@@ -54,6 +54,6 @@ class BackupCatalogTest {
   @Test
   void the_newest_full_backup_is_kept_whatever_its_age() {
     backup("ancient", BackupManifest.Type.FULL, null, Duration.ofDays(900));
-    assertThat(catalog.prune(RetentionPolicy.seed(), NOW, false).kept()).containsExactly("ancient");
+    assertThat(catalog.prune(RetentionPolicy.defaults(), NOW, false).kept()).containsExactly("ancient");
   }
 }

@@ -107,7 +107,7 @@ class ReplicationMonitoringIT {
         assertThat(signal.detail()).contains("lags " + expected + " records").contains("'claims'");
         assertThat(FailoverPolicy.defaults().toBuilder().maxConsumerLag(expected - 1).build().breaches(List.of(signal)))
             .extracting(FailoverPolicy.Breach::trigger).containsExactly("consumer-lag");
-        assertThat(FailoverPolicy.defaults().breaches(List.of(signal))).isEmpty(); // the seed's 10,000
+        assertThat(FailoverPolicy.defaults().breaches(List.of(signal))).isEmpty(); // the DR guide's 10,000
       }
       try (ConsumerLagProbe none = new ConsumerLagProbe("us-east-1", EAST.clientConfig(), "nobody", Duration.ofSeconds(5),
           Clock.systemUTC())) {

@@ -29,7 +29,7 @@ class FailoverMonitorTest {
   }
 
   @Test
-  void the_seed_policy_fails_over_after_two_minutes_unreachable_and_only_once() {
+  void the_dr_guide_policy_fails_over_after_two_minutes_unreachable_and_only_once() {
     FailoverMonitor m = monitor(FailoverPolicy.defaults());
     metrics.set(Map.of(Metrics.KAFKA_REACHABLE, 0.0));
     assertThat(m.evaluateOnce()).isEmpty();

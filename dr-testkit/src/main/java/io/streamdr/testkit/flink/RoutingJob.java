@@ -43,7 +43,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * The seed's routing job: reads Debezium change events from {@code raw-business-events} and routes each, by its
+ * the DR guide's routing job: reads Debezium change events from {@code raw-business-events} and routes each, by its
  * {@code event_type} column, to {@code filtered-<type>-events} (loan, service, car), keeping key and timestamp.
  * Other types are dropped. Checkpoints every second and retains them when cancelled.
  *
