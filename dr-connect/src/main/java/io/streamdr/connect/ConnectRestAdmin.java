@@ -162,28 +162,8 @@ public final class ConnectRestAdmin implements ConnectorAdmin {
     offsetChange(name, "alter", RestRequest.patch(path(name) + "/offsets")
         .json(Map.of("offsets", ConnectJson.offsetsBody(offsets))).idempotent(true).accept(400, 404, 409).build());
     awaitOffsets(name, "alter", current -> offsets.offsets().stream().allMatch(o -> o.offset() == null
-        ? current.offsets().stream().noneMatch(c -> comparable(c.partition()).equals(comparable(o.partition())))
-        : current.offsets().stream().anyMatch(c -> comparable(c.partition()).equals(comparable(o.partition()))
-            && comparable(c.offset()).equals(comparable(o.offset())))));
-  }
-
-  /**
-   * A value as JSON would compare it: numbers by value whatever their Java type (Connect echoes a {@code 5L} sent as
-   * {@code 5}, read back as an Integer), maps by content.
-   */
-  private static Object comparable(Object value) {
-    if (value instanceof Number n) {
-      return new java.math.BigDecimal(n.toString()).stripTrailingZeros();
-    }
-    if (value instanceof Map<?, ?> m) {
-      Map<Object, Object> out = new java.util.HashMap<>();
-      m.forEach((k, v) -> out.put(k, comparable(v)));
-      return out;
-    }
-    if (value instanceof List<?> l) {
-      return l.stream().map(ConnectRestAdmin::comparable).toList();
-    }
-    return value;
+        ? current.offsets().stream().noneMatch(c -> c.partition().equals(o.partition()))
+        : current.offsets().contains(o)));
   }
 
   /** {@inheritDoc} Returns once {@link #offsets} shows none. */

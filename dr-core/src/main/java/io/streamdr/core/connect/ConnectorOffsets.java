@@ -30,11 +30,20 @@ public record ConnectorOffsets(List<Offset> offsets) {
    *
    * @param partition identifies the partition (for sink connectors {@code kafka_topic} and {@code kafka_partition})
    * @param offset    the position (for sink connectors {@code kafka_offset}); null means reset this partition
+   *
+   * <p>Whole numbers are held as {@code Long}, whatever type they came in as: JSON has one number type, and an
+   * offset read back from Connect or from a file (small numbers arrive as {@code Integer}) equals the one written.
    */
   public record Offset(Map<String, ?> partition, Map<String, ?> offset) {
     public Offset {
-      partition = Map.copyOf(partition);
-      offset = offset == null ? null : Map.copyOf(offset);
+      partition = canonical(partition);
+      offset = offset == null ? null : canonical(offset);
+    }
+
+    private static Map<String, Object> canonical(Map<String, ?> values) {
+      Map<String, Object> out = new java.util.LinkedHashMap<>();
+      values.forEach((k, v) -> out.put(k, v instanceof Integer || v instanceof Short || v instanceof Byte ? Long.valueOf(((Number) v).longValue()) : v));
+      return java.util.Collections.unmodifiableMap(out);
     }
   }
 }
