@@ -68,9 +68,10 @@ public final class DivergedTail {
    */
   public static CopySnapshot snapshot(Map<String, Object> secondary, List<String> topics, UnaryOperator<String> copyOf, Duration timeout) {
     Map<String, Map<ByteBuffer, Integer>> digests = new LinkedHashMap<>();
+    MessageDigest sha = sha256();
     for (String topic : topics) {
       Map<ByteBuffer, Integer> d = new HashMap<>();
-      readAll(secondary, copyOf.apply(topic), timeout).forEach(r -> d.merge(digest(r), 1, Integer::sum));
+      readAll(secondary, copyOf.apply(topic), timeout, r -> d.merge(digest(sha, r), 1, Integer::sum));
       digests.put(topic, d);
     }
     return new CopySnapshot(Instant.now(), digests);
@@ -79,19 +80,20 @@ public final class DivergedTail {
   /** Reads {@code topics} of the primary and keeps each record the snapshot's copies do not hold (as often as they hold it fewer times). */
   public static Found find(Map<String, Object> primary, List<String> topics, CopySnapshot atSwitch, Duration timeout) {
     List<ConsumerRecord<byte[], byte[]>> tail = new ArrayList<>();
+    MessageDigest sha = sha256();
     for (String topic : topics) {
       Map<ByteBuffer, Integer> left = new HashMap<>(atSwitch.digests.getOrDefault(topic, Map.of()));
-      for (ConsumerRecord<byte[], byte[]> r : readAll(primary, topic, timeout)) {
-        ByteBuffer d = digest(r);
+      readAll(primary, topic, timeout, r -> {
+        ByteBuffer d = digest(sha, r);
         Integer n = left.get(d);
         if (n == null) {
-          tail.add(r);
+          tail.add(r); // only the diverged records are kept, not the whole topic
         } else if (n == 1) {
           left.remove(d);
         } else {
           left.put(d, n - 1);
         }
-      }
+      });
     }
     return new Found(tail);
   }
@@ -189,19 +191,23 @@ public final class DivergedTail {
     }
   }
 
-  private static ByteBuffer digest(ConsumerRecord<byte[], byte[]> r) {
+  private static MessageDigest sha256() {
     try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      update(md, r.key());
-      update(md, r.value());
-      for (Map.Entry<String, byte[]> h : Consumers.headers(r)) {
-        update(md, h.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        update(md, h.getValue());
-      }
-      return ByteBuffer.wrap(md.digest());
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The record's key, value and headers digested with {@code md}, which the digest leaves reset for the next. */
+  private static ByteBuffer digest(MessageDigest md, ConsumerRecord<byte[], byte[]> r) {
+    update(md, r.key());
+    update(md, r.value());
+    for (Map.Entry<String, byte[]> h : Consumers.headers(r)) {
+      update(md, h.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      update(md, h.getValue());
+    }
+    return ByteBuffer.wrap(md.digest());
   }
 
   private static void update(MessageDigest md, byte[] bytes) {
@@ -209,17 +215,20 @@ public final class DivergedTail {
       md.update((byte) 0);
     } else {
       md.update((byte) 1);
-      md.update(ByteBuffer.allocate(4).putInt(bytes.length).array());
+      md.update((byte) (bytes.length >>> 24));
+      md.update((byte) (bytes.length >>> 16));
+      md.update((byte) (bytes.length >>> 8));
+      md.update((byte) bytes.length);
       md.update(bytes);
     }
   }
 
-  private static List<ConsumerRecord<byte[], byte[]>> readAll(Map<String, Object> config, String topic, Duration timeout) {
+  private static void readAll(Map<String, Object> config, String topic, Duration timeout,
+      java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
     Map<String, Object> c = new HashMap<>(config);
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.remove(ConsumerConfig.GROUP_ID_CONFIG);
-    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> parts = consumer.partitionsFor(topic, timeout).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
       if (parts.isEmpty()) {
@@ -233,9 +242,8 @@ public final class DivergedTail {
         if (System.nanoTime() > deadline) {
           throw new io.streamdr.core.DrTimeoutException("topic", topic, timeout, "Could not read topic '%s' to its end within %s".formatted(topic, timeout));
         }
-        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+        consumer.poll(Duration.ofMillis(200)).forEach(each);
       }
     }
-    return out;
   }
 }
