@@ -29,13 +29,18 @@ final class DrillSupport {
   /** End offset of every partition of a topic. */
   static Map<TopicPartition, Long> endOffsets(Map<String, Object> config, String topic) throws Exception {
     try (Admin admin = Admin.create(config)) {
-      var parts = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions();
-      Map<TopicPartition, OffsetSpec> q = new HashMap<>();
-      parts.forEach(p -> q.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-      Map<TopicPartition, Long> out = new HashMap<>();
-      admin.listOffsets(q).all().get(30, TimeUnit.SECONDS).forEach((tp, i) -> out.put(tp, i.offset()));
-      return out;
+      return endOffsets(admin, topic, Duration.ofSeconds(30));
     }
+  }
+
+  /** End offset of every partition of a topic, each call to the cluster given {@code timeout}. */
+  static Map<TopicPartition, Long> endOffsets(Admin admin, String topic, Duration timeout) throws Exception {
+    var parts = admin.describeTopics(List.of(topic)).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(topic).partitions();
+    Map<TopicPartition, OffsetSpec> q = new HashMap<>();
+    parts.forEach(p -> q.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+    Map<TopicPartition, Long> out = new HashMap<>();
+    admin.listOffsets(q).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS).forEach((tp, i) -> out.put(tp, i.offset()));
+    return out;
   }
 
   /** Records in a topic (the sum of its end offsets). */
@@ -98,15 +103,7 @@ final class DrillSupport {
 
   /** Compares the rows of the business table with the change events in {@code topics}. */
   static Capture capture(EmbeddedRegionPair stack, Map<String, Object> kafka, List<String> topics) {
-    java.util.Set<Long> rows = new java.util.HashSet<>();
-    try (var c = stack.postgres().dataSource().getConnection(); var st = c.createStatement();
-         var rs = st.executeQuery("select id from " + EmbeddedRegionPair.TABLE)) {
-      while (rs.next()) {
-        rows.add(rs.getLong(1));
-      }
-    } catch (java.sql.SQLException e) {
-      throw new IllegalStateException("Could not read " + EmbeddedRegionPair.TABLE + ": " + e.getMessage(), e);
-    }
+    java.util.Set<Long> rows = rowIds(stack, "true");
     Map<Long, Integer> seen = new HashMap<>();
     for (String v : readAll(kafka, topics)) {
       long id = rowId(v);
@@ -134,6 +131,20 @@ final class DrillSupport {
       });
       return capture.get().describe(topic) + remark;
     }).deadline(Duration.ofMinutes(2));
+  }
+
+  /** The ids of the business table's rows that match the SQL condition {@code where}. */
+  static java.util.Set<Long> rowIds(EmbeddedRegionPair stack, String where) {
+    java.util.Set<Long> rows = new java.util.HashSet<>();
+    try (var c = stack.postgres().dataSource().getConnection(); var st = c.createStatement();
+         var rs = st.executeQuery("select id from " + EmbeddedRegionPair.TABLE + " where " + where)) {
+      while (rs.next()) {
+        rows.add(rs.getLong(1));
+      }
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException("Could not read " + EmbeddedRegionPair.TABLE + ": " + e.getMessage(), e);
+    }
+    return rows;
   }
 
   /** Waits until the supplier returns true; throws naming {@code what} otherwise. */

@@ -362,15 +362,6 @@ public final class RegionFailureDrill {
 
   /** The rows of the business table whose events the routing job routes (every type the traffic inserts). */
   private Set<Long> rowIds() {
-    Set<Long> rows = new HashSet<>();
-    try (var c = stack.postgres().dataSource().getConnection(); var st = c.createStatement();
-         var rs = st.executeQuery("select id from " + EmbeddedRegionPair.TABLE + " where event_type in ('loan', 'service', 'car')")) {
-      while (rs.next()) {
-        rows.add(rs.getLong(1));
-      }
-    } catch (java.sql.SQLException e) {
-      throw new IllegalStateException("Could not read " + EmbeddedRegionPair.TABLE + ": " + e.getMessage(), e);
-    }
-    return rows;
+    return DrillSupport.rowIds(stack, "event_type in ('loan', 'service', 'car')");
   }
 }

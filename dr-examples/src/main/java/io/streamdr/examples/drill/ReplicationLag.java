@@ -64,10 +64,7 @@ final class ReplicationLag implements AutoCloseable {
   }
 
   private static long total(Admin admin, String topic) throws Exception {
-    var description = admin.describeTopics(List.of(topic)).allTopicNames().get(1, TimeUnit.SECONDS).get(topic);
-    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-    description.partitions().forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-    return admin.listOffsets(latest).all().get(1, TimeUnit.SECONDS).values().stream().mapToLong(i -> i.offset()).sum();
+    return DrillSupport.endOffsets(admin, topic, Duration.ofSeconds(1)).values().stream().mapToLong(Long::longValue).sum();
   }
 
   /** One series per topic: records not yet in the secondary. */
