@@ -116,7 +116,10 @@ public final class PipelineCheckpointer {
     Map<String, Map<String, Map<Integer, Long>>> positions = new TreeMap<>();
     String current = null;
     if (!groups.isEmpty()) {
-      try (Admin admin = Admin.create(kafka)) {
+      // an unreachable cluster is named at once, and the client is closed without waiting for calls that cannot finish
+      io.streamdr.kafka.internal.Bootstrap.check(new java.util.HashMap<>(kafka), "the Kafka cluster of " + region);
+      Admin admin = Admin.create(kafka);
+      try {
         for (String group : groups) {
           current = group;
           Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
@@ -136,6 +139,8 @@ public final class PipelineCheckpointer {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("Interrupted while reading the consumer groups of " + region, e);
+      } finally {
+        admin.close(Duration.ZERO);
       }
     }
     Map<String, String> factValues = new LinkedHashMap<>();

@@ -102,6 +102,13 @@ class PipelineCheckpointIT {
   }
 
   @Test
+  void an_unreachable_cluster_is_named_at_once_and_nothing_is_written() {
+    PipelineCheckpointer checkpoints = checkpointer().groups(Map.of("bootstrap.servers", "localhost:1"), List.of("billing")).build();
+    assertThatThrownBy(checkpoints::capture).hasMessageContaining("Cannot reach the Kafka cluster of us-east-1 at localhost:1");
+    assertThat(backups.list(PipelineCheckpointer.prefix("us-east-1"))).isEmpty();
+  }
+
+  @Test
   void a_damaged_newest_checkpoint_is_an_error_naming_it_not_silently_an_older_one() {
     checkpointer().build().capture();
     backups.write(BackupKey.of("pipeline", "us-east-1", "29991231T000000000Z.json"), out -> out.write("{\"takenAt\":".getBytes(StandardCharsets.UTF_8)));
