@@ -128,7 +128,7 @@ class ConfluentCloudConnectorAdminTest {
     ConnectorOffsets offsets = admin.offsets("pg-source");
     assertThat(offsets.offsets()).singleElement().satisfies(o -> {
       assertThat(o.partition()).isEqualTo(Map.of("server", "pg"));
-      assertThat(o.offset()).isEqualTo(Map.of("lsn", 123456, "txId", 77));
+      assertThat(o.offset()).isEqualTo(Map.of("lsn", 123456L, "txId", 77L));
     });
   }
 
