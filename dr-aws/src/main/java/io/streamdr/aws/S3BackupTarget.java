@@ -99,6 +99,55 @@ public final class S3BackupTarget implements BackupTarget {
     return new Upload(objectKey(Checks.requireNonNull(key, "key")), key);
   }
 
+  /**
+   * One PUT with {@code If-None-Match: *} (S3 conditional writes): S3 answers 412 Precondition Failed when the key
+   * exists, and 409 while another conditional write of the key is in flight, which is retried. S3-compatible servers
+   * that ignore the header (S3Proxy 4 among them) would let two callers both win; use AWS S3, MinIO or another server
+   * that implements conditional writes.
+   */
+  @Override
+  public boolean createIfAbsent(BackupKey key, byte[] bytes) {
+    String k = objectKey(Checks.requireNonNull(key, "key"));
+    String hex = sha256Hex(bytes);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        s3.putObject(r -> {
+          r.bucket(bucket).key(k).ifNoneMatch("*").metadata(Map.of(SHA_META, hex));
+          if (sse != null) {
+            r.serverSideEncryption(sse);
+          }
+          if (kmsKeyId != null) {
+            r.ssekmsKeyId(kmsKeyId);
+          }
+        }, RequestBody.fromBytes(bytes));
+        return true;
+      } catch (S3Exception e) {
+        if (e.statusCode() == 412) {
+          return false;
+        }
+        if (e.statusCode() != 409 || attempt == 5) {
+          throw S3Errors.translate(e, bucket, k, "PUT If-None-Match");
+        }
+        try {
+          Thread.sleep(50L * attempt); // back off before asking again who won
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw S3Errors.translate(e, bucket, k, "PUT If-None-Match");
+        }
+      } catch (SdkException e) {
+        throw S3Errors.translate(e, bucket, k, "PUT If-None-Match");
+      }
+    }
+  }
+
+  private static String sha256Hex(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
   @Override
   public InputStream open(BackupKey key) {
     String k = objectKey(key);

@@ -81,6 +81,19 @@ public interface BackupTarget {
   }
 
   /**
+   * Publishes {@code bytes} under {@code key} only if nothing is published there, atomically: of several concurrent
+   * calls for one key, from any number of processes, exactly one returns true. Meant for small coordination objects
+   * such as the agent's leases, not for backups.
+   *
+   * @return true if this call published the object, false if an object was already there (it is left unchanged)
+   * @throws UnsupportedOperationException if the target cannot create exclusively
+   */
+  default boolean createIfAbsent(BackupKey key, byte[] bytes) {
+    throw new UnsupportedOperationException(("%s cannot publish objects exclusively, which the agent's leases need; keep"
+        + " the backups in a directory or an S3 bucket").formatted(getClass().getSimpleName()));
+  }
+
+  /**
    * Removes what writes abandoned by dead processes left behind (temporary files, unfinished uploads), never the
    * temporary objects of a write still in progress in any process. Backups call it when they start and
    * {@code backups prune} when it runs. The default removes nothing, for targets that leave nothing behind.

@@ -11,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileVisitResult;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -153,6 +154,42 @@ public final class FileSystemBackupTarget implements BackupTarget {
       return new FileOutput(key, target, tmp, channel);
     } catch (IOException e) {
       throw new BackupIoException(key, "create", e);
+    }
+  }
+
+  /**
+   * Writes the bytes to a temporary file, forces them to disk and hard-links the file under the key: {@code link(2)}
+   * fails when the name exists, so of concurrent callers exactly one publishes, in any process on any host sharing the
+   * file system (NFS included).
+   */
+  @Override
+  public boolean createIfAbsent(BackupKey key, byte[] bytes) {
+    Path target = pathOf(key);
+    Path tmp = tmpDir.resolve(owner() + "-" + UUID.randomUUID() + ".part");
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
+        ch.force(true);
+      }
+      Files.createDirectories(target.getParent());
+      try {
+        Files.createLink(target, tmp);
+      } catch (FileAlreadyExistsException e) {
+        return false;
+      }
+      fsyncDirectory(target.getParent());
+      return true;
+    } catch (IOException e) {
+      throw new BackupIoException(key, "create exclusively", e);
+    } finally {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // removed by removeAbandonedWrites once its owner is gone
+      }
     }
   }
 

@@ -73,6 +73,17 @@ public final class InMemoryBackupTarget implements BackupTarget {
   }
 
   @Override
+  public boolean createIfAbsent(BackupKey key, byte[] bytes) {
+    Checks.requireNonNull(key, "key");
+    byte[] copy = bytes.clone();
+    boolean created = objects.putIfAbsent(key, new Stored(copy, clock.instant(), sha256(copy))) == null;
+    if (created) {
+      publishes.incrementAndGet();
+    }
+    return created;
+  }
+
+  @Override
   public BackupOutputStream create(BackupKey key) {
     Checks.requireNonNull(key, "key");
     return new BackupOutputStream() {
