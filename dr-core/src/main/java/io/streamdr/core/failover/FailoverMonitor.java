@@ -33,11 +33,29 @@ import org.slf4j.LoggerFactory;
 public final class FailoverMonitor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FailoverMonitor.class);
 
-  /** What the monitor did about one failover. */
+  /** What the monitor did when a breach held past its threshold. */
+  public enum Action {
+    /** It switched the router. */
+    SWITCHED,
+    /** Another router had switched first; this one follows it. */
+    FOLLOWED,
+    /** Alert-only mode: it raised a critical alert advising the failover and left the router alone. */
+    ADVISED
+  }
+
+  /**
+   * What the monitor did about one failover. For {@link Action#ADVISED}, {@code to} is the region advised,
+   * {@code switchedAt} the time of the advice and {@code epoch} the unchanged epoch.
+   */
   public record Decision(String trigger, String detail, Instant detectedAt, Instant decidedAt, Instant switchedAt,
-      Region from, Region to, long epoch, boolean switchedByUs) {
+      Region from, Region to, long epoch, Action action) {
     public Duration detectionToSwitch() {
       return Duration.between(detectedAt, switchedAt);
+    }
+
+    /** Whether this monitor switched the router itself. */
+    public boolean switchedByUs() {
+      return action == Action.SWITCHED;
     }
   }
 
@@ -49,6 +67,7 @@ public final class FailoverMonitor implements AutoCloseable {
   private final Clock clock;
   private final ScheduledExecutorService executor;
   private final Duration interval;
+  private final boolean alertOnly;
   private final Map<String, Instant> since = new HashMap<>();
   private Instant detectedAt;
   private Decision decision;
@@ -63,6 +82,7 @@ public final class FailoverMonitor implements AutoCloseable {
     this.clock = b.clock;
     this.executor = b.executor;
     this.interval = b.interval;
+    this.alertOnly = b.alertOnly;
   }
 
   /**
@@ -134,6 +154,14 @@ public final class FailoverMonitor implements AutoCloseable {
     Region from = router.active();
     Region to = target.get();
     String reason = "%s: %s (for at least %s)".formatted(breach.trigger(), breach.detail(), breach.holdFor());
+    if (alertOnly) {
+      decision = new Decision(breach.trigger(), breach.detail(), detectedAt, decidedAt, decidedAt, from, to, router.epoch(), Action.ADVISED);
+      alerts.send(new AlertSink.Alert("CRITICAL", "Failover from %s to %s advised; run 'streamdr failover --to %s'".formatted(from.name(),
+          to.name(), to.name()), Map.of("reason", reason, "epoch", String.valueOf(router.epoch()), "detectedAt", detectedAt.toString(),
+          "mode", "alert"), decidedAt));
+      LOG.warn("Failover {} -> {} advised, not made (alert-only): {}", from.name(), to.name(), reason);
+      return decision;
+    }
     boolean ours = true;
     try {
       router.failover(to, reason);
@@ -146,7 +174,7 @@ public final class FailoverMonitor implements AutoCloseable {
     }
     Instant switchedAt = clock.instant();
     decision = new Decision(breach.trigger(), breach.detail(), detectedAt, decidedAt, switchedAt, from, router.active(),
-        router.epoch(), ours);
+        router.epoch(), ours ? Action.SWITCHED : Action.FOLLOWED);
     alerts.send(new AlertSink.Alert("CRITICAL", "Failed over from %s to %s".formatted(from.name(), router.active().name()),
         Map.of("reason", reason, "epoch", String.valueOf(router.epoch()), "detectedAt", detectedAt.toString(),
             "switchedAt", switchedAt.toString(), "byThisMonitor", String.valueOf(ours)), switchedAt));
@@ -184,6 +212,7 @@ public final class FailoverMonitor implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private ScheduledExecutorService executor;
     private Duration interval = Duration.ofSeconds(10);
+    private boolean alertOnly;
 
     private Builder(RegionRouter router, FailoverPolicy policy, Supplier<List<HealthProbe>> probes, Supplier<Region> target) {
       this.router = Checks.requireNonNull(router, "router");
@@ -204,6 +233,15 @@ public final class FailoverMonitor implements AutoCloseable {
 
     public Builder executor(ScheduledExecutorService executor) {
       this.executor = executor;
+      return this;
+    }
+
+    /**
+     * Only alert: when a breach holds past its threshold, raise a CRITICAL alert that advises the failover and names
+     * the command, and leave the router alone (a person decides). The decision is recorded as {@link Action#ADVISED}.
+     */
+    public Builder alertOnly(boolean alertOnly) {
+      this.alertOnly = alertOnly;
       return this;
     }
 

@@ -113,9 +113,9 @@ public final class StreamDrMeters {
     router.onSwitch(s -> Counter.builder(SWITCHES).tag("to", s.to().name()).register(registry).increment());
   }
 
-  /** Counts one failover decision under {@value #FAILOVER_DECISIONS} (tagged {@code trigger}) and times its detection to switch. */
+  /** Counts one failover decision under {@value #FAILOVER_DECISIONS} (tagged {@code trigger} and {@code action}: switched, followed or advised) and times its detection to switch. */
   public void failoverDecision(FailoverMonitor.Decision d) {
-    Counter.builder(FAILOVER_DECISIONS).tag("trigger", d.trigger()).tag("switched_by_us", String.valueOf(d.switchedByUs()))
+    Counter.builder(FAILOVER_DECISIONS).tag("trigger", d.trigger()).tag("action", d.action().name().toLowerCase(java.util.Locale.ROOT))
         .register(registry).increment();
     Timer.builder(DETECTION_TO_SWITCH).register(registry).record(d.detectionToSwitch());
   }

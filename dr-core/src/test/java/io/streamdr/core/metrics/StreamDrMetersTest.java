@@ -68,11 +68,11 @@ class StreamDrMetersTest {
     sink.send(new AlertSink.Alert("critical", "failover", Map.of(), T0));
     sink.send(new AlertSink.Alert("critical", "failover", Map.of(), T0));
     meters.failoverDecision(new FailoverMonitor.Decision("kafka_unreachable", "", T0, T0.plusSeconds(120), T0.plusSeconds(121),
-        topology.region("us-east-1"), topology.region("us-west-2"), 2, true));
+        topology.region("us-east-1"), topology.region("us-west-2"), 2, FailoverMonitor.Action.SWITCHED));
 
     assertThat(passed).hasSize(2);
     assertThat(registry.get(StreamDrMeters.ALERTS).tags("severity", "critical").counter().count()).isEqualTo(2.0);
-    assertThat(registry.get(StreamDrMeters.FAILOVER_DECISIONS).tags("trigger", "kafka_unreachable").counter().count()).isEqualTo(1.0);
+    assertThat(registry.get(StreamDrMeters.FAILOVER_DECISIONS).tags("trigger", "kafka_unreachable", "action", "switched").counter().count()).isEqualTo(1.0);
     assertThat(registry.get(StreamDrMeters.DETECTION_TO_SWITCH).timer().totalTime(java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(121.0);
   }
 

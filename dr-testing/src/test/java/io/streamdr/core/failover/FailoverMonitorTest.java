@@ -108,7 +108,26 @@ class FailoverMonitorTest {
     clock.advance(Duration.ofSeconds(10));
     FailoverMonitor.Decision d = m.evaluateOnce().orElseThrow();
     assertThat(d.switchedByUs()).isFalse();
+    assertThat(d.action()).isEqualTo(FailoverMonitor.Action.FOLLOWED);
     assertThat(router.active()).isEqualTo(WEST);
     assertThat(router.epoch()).isEqualTo(2);
+  }
+
+  @Test
+  void alert_only_advises_the_failover_with_the_command_and_leaves_the_router_alone() {
+    FailoverMonitor m = FailoverMonitor.builder(router, FailoverPolicy.defaults().toBuilder().unreachableFor(Duration.ofSeconds(10)).build(),
+        () -> List.of(kafka), () -> WEST).clock(clock).alerts(alerts::add).alertOnly(true).build();
+    metrics.set(Map.of(Metrics.KAFKA_REACHABLE, 0.0));
+    m.evaluateOnce();
+    clock.advance(Duration.ofSeconds(10));
+
+    FailoverMonitor.Decision d = m.evaluateOnce().orElseThrow();
+
+    assertThat(d.action()).isEqualTo(FailoverMonitor.Action.ADVISED);
+    assertThat(d.to()).isEqualTo(WEST);
+    assertThat(router.active()).isEqualTo(EAST);
+    assertThat(router.switches()).isEmpty();
+    assertThat(alerts).extracting(AlertSink.Alert::severity).containsExactly("WARNING", "CRITICAL");
+    assertThat(alerts.get(1).title()).contains("advised").contains("streamdr failover --to us-west-2");
   }
 }
