@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code streamdr} command line. */
 @Command(name = "streamdr", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "Disaster recovery for CDC streaming stacks (PostgreSQL, Debezium, Kafka, Flink).",
-    subcommands = {DrillCommand.class, DemoCommand.class, BackupCommand.class, RestoreCommand.class, BackupsCommand.class,
+    subcommands = {DrillCommand.class, DemoCommand.class, AgentCommand.class, BackupCommand.class, RestoreCommand.class, BackupsCommand.class,
         VerifyCommand.class, FailoverCommand.Failover.class, FailoverCommand.Failback.class, SavepointCommand.class,
         CheckpointCommand.class, ConnectorsCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",

@@ -13,11 +13,11 @@ import java.util.List;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /** Starting a region's connectors in another: from its newest pipeline checkpoint, against the replication slot. */
-final class Takeover {
+public final class Takeover {
   private Takeover() {}
 
   /** The connectors of {@code region}'s newest pipeline checkpoint, as a snapshot to restore. */
-  static ConnectorSnapshot fromCheckpoint(StreamDrConfig cfg, String region) {
+  public static ConnectorSnapshot fromCheckpoint(StreamDrConfig cfg, String region) {
     String name = cfg.region(region).name();
     PipelineCheckpoint c = PipelineCheckpointer.latest(cfg.backups(), name).orElseThrow(() -> new NotFoundException("pipeline checkpoint", name,
         "No pipeline checkpoint of %s in the backups; take them with 'streamdr checkpoint --region %s --every 30s'".formatted(name, name)));

@@ -13,7 +13,7 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /** How the command line reads durations and instants, with errors that say what is expected. */
-final class TimeConverters {
+public final class TimeConverters {
   private static final Pattern SHORT = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
   private TimeConverters() {}
@@ -34,7 +34,8 @@ final class TimeConverters {
     }
   }
 
-  static Duration parse(String value) {
+  /** Reads a duration; throws picocli's TypeConversionException saying how to write one. */
+  public static Duration parse(String value) {
     String v = value.trim().toLowerCase(Locale.ROOT);
     Matcher m = SHORT.matcher(v);
     if (m.matches()) {

@@ -73,11 +73,13 @@ public final class StreamDrConfig {
   private final Path backupDirectory;
   private final Map<String, String> s3;
   private final Map<String, CloudRegion> cloud;
+  private final AgentConfig agent;
   private BackupTarget backups; // one per configuration: an S3 target holds a client
 
   private StreamDrConfig(Path file, RegionTopology topology, String replication, Map<String, String> activeRegion,
-      Path backupDirectory, Map<String, String> s3, Map<String, CloudRegion> cloud) {
+      Path backupDirectory, Map<String, String> s3, Map<String, CloudRegion> cloud, AgentConfig agent) {
     this.file = file;
+    this.agent = agent;
     this.topology = topology;
     this.replication = replication;
     this.activeRegion = activeRegion;
@@ -110,7 +112,7 @@ public final class StreamDrConfig {
     if (root == null || !root.isObject()) {
       throw r.error("", "the file must be a YAML mapping with 'regions' and 'primary'");
     }
-    r.allowed(root, "", Set.of("regions", "primary", "replication", "activeRegion", "backups"));
+    r.allowed(root, "", Set.of("regions", "primary", "replication", "activeRegion", "backups", "agent"));
     JsonNode regionsNode = root.path("regions");
     if (!regionsNode.isArray() || regionsNode.size() < 2) {
       throw r.error("regions", "list at least two regions, each with 'name' and 'bootstrap'");
@@ -199,7 +201,24 @@ public final class StreamDrConfig {
         s3 = Map.copyOf(m);
       }
     }
-    return new StreamDrConfig(file, topology, replication, Map.copyOf(active), backups, s3, Map.copyOf(cloud));
+    Set<String> names = new java.util.HashSet<>();
+    regions.forEach(x -> names.add(x.name()));
+    AgentConfig agent = root.has("agent") ? AgentConfig.read(r, root.get("agent"), names::contains) : null;
+    return new StreamDrConfig(file, topology, replication, Map.copyOf(active), backups, s3, Map.copyOf(cloud), agent);
+  }
+
+  /** The {@code agent:} section. @throws InvalidRequestException if the file has none */
+  public AgentConfig agent() {
+    if (agent == null) {
+      throw new InvalidRequestException("config", "agent", ("%s has no 'agent' section; add one with its failover mode and jobs,"
+          + " e.g. 'agent: {failover: {mode: alert}, jobs: []}' (see docs/agent.md)").formatted(file));
+    }
+    return agent;
+  }
+
+  /** The file this configuration was read from. */
+  public Path file() {
+    return file;
   }
 
   public RegionTopology topology() {
@@ -383,7 +402,7 @@ public final class StreamDrConfig {
   }
 
   /** Reads values, resolving ${VAR}, and names the key in every error. */
-  private record Reader(Path file, Map<String, String> env) {
+  record Reader(Path file, Map<String, String> env) {
     InvalidRequestException error(String key, String problem) {
       return new InvalidRequestException("config key", key.isEmpty() ? file.toString() : key,
           "%s: %s %s".formatted(file, key.isEmpty() ? "" : "'" + key + "'", problem).replace(":  ", ": "));

@@ -161,7 +161,7 @@ public final class TopicBackup {
         }
       }
       copy(backupId, consumer, next, end, done);
-      BackupManifest manifest = manifest(plan, done);
+      BackupManifest manifest = manifest(plan, done, clock.instant());
       target.put(BackupManifest.key(backupId), manifest.toJson());
       LOG.info("Backup {} ({}) complete: {} records, {} bytes in {} topic(s)", backupId, type, manifest.records(),
           manifest.bytes(), manifest.topics().size());
@@ -663,7 +663,7 @@ public final class TopicBackup {
     }
   }
 
-  private static BackupManifest manifest(BackupPlan plan, Map<TopicPartition, List<SegmentStats>> done) {
+  private static BackupManifest manifest(BackupPlan plan, Map<TopicPartition, List<SegmentStats>> done, Instant completedAt) {
     List<BackupManifest.TopicEntry> topics = new ArrayList<>();
     for (BackupPlan.TopicPlan t : plan.topics()) {
       List<BackupManifest.PartitionEntry> partitions = new ArrayList<>();
@@ -675,7 +675,7 @@ public final class TopicBackup {
       topics.add(new BackupManifest.TopicEntry(t.name(), t.topicId(), t.partitionCount(), t.replicationFactor(), t.configs(), partitions));
     }
     return new BackupManifest(BackupManifest.FORMAT, BackupManifest.VERSION, plan.id(), plan.type(), plan.parent(),
-        plan.sourceClusterId(), plan.startedAt(), Instant.now(), topics, plan.groups());
+        plan.sourceClusterId(), plan.startedAt(), completedAt, topics, plan.groups());
   }
 
   /** Builder for {@link TopicBackup}. */

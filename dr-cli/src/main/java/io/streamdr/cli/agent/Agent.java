@@ -1,0 +1,390 @@
+package io.streamdr.cli.agent;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.streamdr.cli.Takeover;
+import io.streamdr.cli.config.AgentConfig;
+import io.streamdr.cli.config.StreamDrConfig;
+import io.streamdr.connect.ConnectorBackup;
+import io.streamdr.connect.ConnectorHealthProbe;
+import io.streamdr.connect.ConnectorSnapshot;
+import io.streamdr.core.backup.BackupKey;
+import io.streamdr.core.backup.BackupTarget;
+import io.streamdr.core.failover.AlertSink;
+import io.streamdr.core.failover.FailoverMonitor;
+import io.streamdr.core.failover.FailoverPolicy;
+import io.streamdr.core.failover.WebhookAlertSink;
+import io.streamdr.core.health.HealthProbe;
+import io.streamdr.core.health.HealthSignal;
+import io.streamdr.core.http.RestClient;
+import io.streamdr.core.internal.Json;
+import io.streamdr.core.metrics.StreamDrMeters;
+import io.streamdr.core.region.ActiveRegionStore;
+import io.streamdr.core.region.DefaultRegionRouter;
+import io.streamdr.core.region.Region;
+import io.streamdr.core.savepoint.JobRef;
+import io.streamdr.flink.FlinkJobHealthProbe;
+import io.streamdr.kafka.health.ConsumerLagProbe;
+import io.streamdr.kafka.health.KafkaHealthProbe;
+import io.streamdr.kafka.metrics.KafkaMeters;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * {@code streamdr agent}: the DR guide's automation as one long-running process. It watches the active region with
+ * the configured probes and the guide's failover triggers (switching in mode {@code auto}, only alerting in mode
+ * {@code alert}), runs the scheduled jobs once per slot (see {@link JobScheduler}), and serves {@code /metrics}
+ * (Prometheus) and {@code /health} (JSON, 200 or 503). Its events go to {@code out}, one line each.
+ *
+ * <p>{@link #close()} stops taking new work, lets a running job finish (up to the grace period; a backup cut short
+ * resumes under the same id when its slot is taken over) and reports what it left.
+ */
+public final class Agent implements AutoCloseable {
+  /** {@code streamdr.agent.job.runs}: runs by job, kind and outcome. */
+  public static final String JOB_RUNS = "streamdr.agent.job.runs";
+  public static final String JOB_DURATION = "streamdr.agent.job.duration";
+  public static final String JOB_LAST_SUCCESS = "streamdr.agent.job.last.success";
+  public static final String UP = "streamdr.agent.up";
+
+  private final StreamDrConfig cfg;
+  private final AgentConfig agent;
+  private final Clock clock;
+  private final PrintWriter out;
+  private final Duration grace;
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final StreamDrMeters meters = new StreamDrMeters(registry);
+  private final KafkaMeters kafkaMeters;
+  private final BackupTarget backups;
+  private final ActiveRegionStore store;
+  private final DefaultRegionRouter router;
+  private final Map<String, List<HealthProbe>> probes = new ConcurrentHashMap<>();
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final FailoverMonitor monitor;
+  private final JobScheduler scheduler;
+  private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "streamdr-agent-tick"));
+  private final ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "streamdr-agent-failover"));
+  private final ExecutorService jobs = Executors.newSingleThreadExecutor(r -> daemon(r, "streamdr-agent-jobs"));
+  private final AtomicReference<Future<?>> running = new AtomicReference<>();
+  private final AtomicReference<FailoverMonitor.Decision> handled = new AtomicReference<>();
+  private final String owner;
+  private HttpServer server;
+  private volatile boolean closing;
+
+  public Agent(StreamDrConfig cfg, Clock clock, PrintWriter out, Duration grace) {
+    this.cfg = cfg;
+    this.agent = cfg.agent();
+    this.clock = clock;
+    this.out = out;
+    this.grace = grace;
+    this.owner = agent.owner().orElseGet(() -> ProcessHandle.current().pid() + "@" + host());
+    this.kafkaMeters = new KafkaMeters(registry, clock);
+    this.backups = cfg.backups();
+    this.store = cfg.activeRegionStore();
+    this.router = new DefaultRegionRouter(cfg.topology(), store, clock);
+    meters.router(router, cfg.topology());
+    registry.gauge(UP, 1);
+    AgentConfig.Failover f = agent.failover();
+    FailoverPolicy policy = FailoverPolicy.defaults().toBuilder().unreachableFor(f.unreachableFor()).minBrokerHealth(f.minBrokerHealth())
+        .maxJobFailures(f.maxJobFailures()).maxConsumerLag(f.maxConsumerLag()).sustainFor(f.sustainFor()).build();
+    List<AlertSink> sinks = new ArrayList<>();
+    sinks.add(a -> event("alert %s: %s %s", a.severity(), a.title(), a.details()));
+    for (URI hook : agent.webhooks()) {
+      String base = hook.getScheme() + "://" + hook.getAuthority();
+      sinks.add(new WebhookAlertSink(RestClient.builder(base).build(), hook.getRawPath() == null || hook.getRawPath().isEmpty() ? "/" : hook.getRawPath()));
+    }
+    AlertSink all = meters.alerts(a -> sinks.forEach(s -> s.send(a)));
+    this.monitor = FailoverMonitor.builder(router, policy, () -> probesOf(router.active()), this::otherRegion).alerts(all)
+        .alertOnly(f.mode() == AgentConfig.Mode.ALERT).executor(watcher).interval(f.interval()).clock(clock).build();
+    AgentJobs work = new AgentJobs(cfg, backups, router, kafkaMeters, clock);
+    this.scheduler = new JobScheduler(agent.jobs().stream().map(work::job).toList(), backups, owner, clock, this::recordRun);
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  private static String host() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "localhost";
+    }
+  }
+
+  /** Starts watching, scheduling and serving; returns the HTTP port. */
+  public int start() throws IOException {
+    router.refresh();
+    probesOf(router.active()); // probes registered before the first scrape
+    server = HttpServer.create(new InetSocketAddress(agent.port()), 16);
+    server.createContext("/metrics", x -> respond(x, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+    server.createContext("/health", this::health);
+    server.setExecutor(Executors.newFixedThreadPool(2, r -> daemon(r, "streamdr-agent-http")));
+    server.start();
+    int port = server.getAddress().getPort();
+    event("agent %s started: active region %s (epoch %d), failover mode %s every %s, %d job(s), /metrics and /health on port %d",
+        owner, router.active().name(), router.epoch(), agent.failover().mode().name().toLowerCase(java.util.Locale.ROOT),
+        io.streamdr.core.runbook.RunbookReport.human(agent.failover().interval()), scheduler.jobs().size(), port);
+    for (JobScheduler.Job j : scheduler.jobs()) {
+      event("  job %s (%s): %s, next %s", j.name(), j.kind(), j.schedule(), j.schedule().nextAfter(clock.instant()).map(Instant::toString).orElse("never"));
+    }
+    if (agent.failover().mode() != AgentConfig.Mode.OFF) {
+      monitor.start();
+    }
+    ticker.scheduleWithFixedDelay(this::tick, 0, 1, TimeUnit.SECONDS);
+    return port;
+  }
+
+  /** What the agent does every second: follow the store, act on a decision, start due jobs. */
+  private void tick() {
+    if (closing) {
+      return;
+    }
+    try {
+      Region before = router.active();
+      router.refresh();
+      if (!before.equals(router.active())) {
+        event("active region is now %s (epoch %d)", router.active().name(), router.epoch());
+      }
+      monitor.decision().ifPresent(this::onDecision);
+      FailoverMonitor.Decision d = handled.get();
+      if (d != null && d.action() != FailoverMonitor.Action.ADVISED && router.active().equals(d.from())) {
+        event("failed back to %s: watching it again", router.active().name());
+        handled.set(null);
+        monitor.reset();
+      } else if (d != null && d.action() == FailoverMonitor.Action.ADVISED && !router.active().equals(d.from())) {
+        event("the advised failover was made (active region %s); watching it", router.active().name());
+        handled.set(null);
+        monitor.reset();
+      }
+      Future<?> f = running.get();
+      if (f == null || f.isDone()) {
+        running.set(jobs.submit(() -> {
+          try {
+            scheduler.runDue();
+          } catch (RuntimeException e) {
+            event("scheduler error: %s", e.getMessage());
+          }
+        }));
+      }
+    } catch (RuntimeException e) {
+      event("agent tick failed: %s", e.getMessage());
+    }
+  }
+
+  private void onDecision(FailoverMonitor.Decision d) {
+    if (!handled.compareAndSet(null, d)) {
+      return;
+    }
+    meters.failoverDecision(d);
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("trigger", d.trigger());
+    report.put("detail", d.detail());
+    report.put("action", d.action());
+    report.put("from", d.from().name());
+    report.put("to", d.to().name());
+    report.put("epoch", d.epoch());
+    report.put("detectedAt", d.detectedAt());
+    report.put("decidedAt", d.decidedAt());
+    report.put("switchedAt", d.switchedAt());
+    report.put("detectionToSwitchMillis", d.detectionToSwitch().toMillis());
+    report.put("owner", owner);
+    if (d.action() == FailoverMonitor.Action.SWITCHED && agent.failover().pipeline()) {
+      report.put("connectors", takeOver(d));
+    }
+    String key = "agent/reports/failover-" + d.decidedAt().toEpochMilli() + ".json";
+    try {
+      backups.put(BackupKey.of("agent", "reports", "failover-" + d.decidedAt().toEpochMilli() + ".json"),
+          Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(report));
+      event("failover %s (%s): %s -> %s at epoch %d, %d ms from detection; report %s", d.action().name().toLowerCase(java.util.Locale.ROOT),
+          d.trigger(), d.from().name(), d.to().name(), d.epoch(), d.detectionToSwitch().toMillis(), key);
+    } catch (IOException | RuntimeException e) {
+      event("failover %s, but its report could not be written to %s: %s", d.action(), key, e.getMessage());
+    }
+  }
+
+  /** Starts the connectors of the region left in the region switched to, from the left region's newest checkpoint. */
+  private List<Map<String, Object>> takeOver(FailoverMonitor.Decision d) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    try {
+      ConnectorSnapshot snapshot = Takeover.fromCheckpoint(cfg, d.from().name());
+      for (ConnectorBackup.Outcome o : ConnectorBackup.restore(snapshot, cfg.connectors(d.to().name()), ConnectorBackup.RestoreOptions.defaults())) {
+        out.add(Map.of("connector", o.connector(), "restored", o.restored(), "detail", o.detail()));
+        event("  connector %s %s in %s: %s", o.connector(), o.restored() ? "started" : "NOT started", d.to().name(), o.detail());
+      }
+    } catch (RuntimeException e) {
+      out.add(Map.of("error", String.valueOf(e.getMessage())));
+      event("  connectors NOT taken over in %s: %s; run 'streamdr connectors restore --from-checkpoint %s --region %s'", d.to().name(),
+          e.getMessage(), d.from().name(), d.to().name());
+    }
+    return out;
+  }
+
+  private void recordRun(JobScheduler.Run run) {
+    Tags tags = Tags.of("job", run.job(), "kind", run.kind());
+    Counter.builder(JOB_RUNS).tags(tags.and("outcome", run.ok() ? "ok" : "failed")).register(registry).increment();
+    Timer.builder(JOB_DURATION).tags(tags).register(registry).record(run.took());
+    if (run.ok()) {
+      meters.value(JOB_LAST_SUCCESS, Tags.of("job", run.job()), StreamDrMeters.epochSeconds(run.finishedAt()));
+    }
+    event("job %s %s for slot %s (attempt %d, %d ms): %s", run.job(), run.ok() ? "done" : "FAILED", run.slot(), run.attempt(),
+        run.took().toMillis(), run.detail());
+  }
+
+  private Region otherRegion() {
+    return cfg.topology().regions().stream().filter(r -> !r.equals(router.active())).findFirst().orElseThrow();
+  }
+
+  /** The probes of a region, built once and recorded as metrics. */
+  private List<HealthProbe> probesOf(Region region) {
+    return probes.computeIfAbsent(region.name(), name -> {
+      AgentConfig.Failover f = agent.failover();
+      // a probe answers within its interval, but never gives a cluster less than 2 s (nor more than 10 s) to answer
+      Duration timeout = f.interval().compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2)
+          : f.interval().compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : f.interval();
+      List<HealthProbe> list = new ArrayList<>();
+      KafkaHealthProbe kafka = new KafkaHealthProbe(name, region.kafkaClientConfig(), f.expectedBrokers(), List.of(), timeout, clock);
+      closeables.add(kafka);
+      list.add(meters.probe(name + "/kafka", kafka));
+      for (String group : f.lagGroups()) {
+        ConsumerLagProbe lag = new ConsumerLagProbe(group + " in " + name, region.kafkaClientConfig(), group, timeout, clock);
+        closeables.add(lag);
+        list.add(meters.probe(name + "/lag/" + group, lag));
+      }
+      f.flinkJob().ifPresent(job -> region.flinkRestUrl().ifPresent(url -> list.add(meters.probe(name + "/flink",
+          FlinkJobHealthProbe.withDefaultThresholds(RestClient.builder(url.toString()).build(), () -> new JobRef(job))))));
+      if (!f.connectors().isEmpty() && region.connectRestUrl().isPresent()) {
+        list.add(meters.probe(name + "/connectors", new ConnectorHealthProbe(cfg.connectors(name), f.connectors(), clock)));
+      }
+      return List.copyOf(list);
+    });
+  }
+
+  private void health(HttpExchange x) throws IOException {
+    Map<String, Object> body = new LinkedHashMap<>();
+    boolean healthy = true;
+    List<Map<String, Object>> list = new ArrayList<>();
+    String prefix = router.active().name() + "/";
+    for (Map.Entry<String, Optional<HealthSignal>> e : meters.lastSignals().entrySet()) {
+      Map<String, Object> p = new LinkedHashMap<>();
+      p.put("probe", e.getKey());
+      p.put("status", e.getValue().map(s -> s.status().name()).orElse("UNKNOWN"));
+      e.getValue().ifPresent(s -> {
+        p.put("detail", s.detail());
+        p.put("at", s.at().toString());
+      });
+      boolean ok = e.getValue().map(HealthSignal::healthy).orElse(false);
+      if (e.getKey().startsWith(prefix) && !ok) {
+        healthy = false;
+      }
+      list.add(p);
+    }
+    body.put("status", healthy ? "HEALTHY" : "UNHEALTHY");
+    body.put("owner", owner);
+    body.put("activeRegion", router.active().name());
+    body.put("epoch", router.epoch());
+    body.put("failoverMode", agent.failover().mode().name().toLowerCase(java.util.Locale.ROOT));
+    body.put("decision", monitor.decision().map(d -> Map.of("action", d.action().name(), "trigger", d.trigger(), "to", d.to().name(),
+        "at", d.decidedAt().toString())).orElse(null));
+    body.put("probes", list);
+    List<Map<String, Object>> js = new ArrayList<>();
+    for (JobScheduler.Job j : scheduler.jobs()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("job", j.name());
+      m.put("kind", j.kind());
+      m.put("cron", j.schedule().toString());
+      m.put("next", j.schedule().nextAfter(clock.instant()).map(Instant::toString).orElse(null));
+      m.put("running", scheduler.running().filter(j.name()::equals).isPresent());
+      m.put("last", scheduler.lastRun(j.name()).orElse(null));
+      js.add(m);
+    }
+    body.put("jobs", js);
+    respond(x, healthy ? 200 : 503, "application/json", Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(body));
+  }
+
+  private static void respond(HttpExchange x, int status, String type, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    x.getResponseHeaders().set("Content-Type", type);
+    x.sendResponseHeaders(status, bytes.length);
+    try (OutputStream o = x.getResponseBody()) {
+      o.write(bytes);
+    }
+  }
+
+  private synchronized void event(String format, Object... args) {
+    out.printf("%s %s%n", clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), format.formatted(args));
+    out.flush();
+  }
+
+  /** The metrics registry, for tests and embedding. */
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  @Override
+  public void close() {
+    event("agent %s stopping%s", owner, scheduler.running().map(j -> "; letting job " + j + " finish (up to " + grace + ")").orElse(""));
+    closing = true;
+    ticker.shutdown();
+    try {
+      ticker.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    monitor.close();
+    watcher.shutdownNow();
+    jobs.shutdown();
+    try {
+      if (!jobs.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        event("a job was still running after %s; it was interrupted and its slot is taken over once its lease expires"
+            + " (a backup resumes under the same id)", grace);
+        jobs.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (server != null) {
+      server.stop(0);
+    }
+    for (AutoCloseable c : closeables) {
+      try {
+        c.close();
+      } catch (Exception ignored) {
+        // closing
+      }
+    }
+    if (store instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception ignored) {
+        // closing
+      }
+    }
+    event("agent %s stopped", owner);
+  }
+}

@@ -1,0 +1,145 @@
+package io.streamdr.cli.agent;
+
+import io.streamdr.cli.config.AgentConfig;
+import io.streamdr.cli.config.StreamDrConfig;
+import io.streamdr.connect.ConnectorBackup;
+import io.streamdr.connect.ConnectorSnapshot;
+import io.streamdr.core.backup.BackupTarget;
+import io.streamdr.core.region.RegionRouter;
+import io.streamdr.core.savepoint.JobRef;
+import io.streamdr.core.savepoint.Savepoint;
+import io.streamdr.core.savepoint.SavepointOptions;
+import io.streamdr.kafka.backup.BackupCatalog;
+import io.streamdr.kafka.backup.BackupManifest;
+import io.streamdr.kafka.backup.RetentionPolicy;
+import io.streamdr.kafka.backup.TopicBackup;
+import io.streamdr.kafka.metrics.KafkaMeters;
+import io.streamdr.kafka.pipeline.PipelineCheckpoint;
+import io.streamdr.kafka.pipeline.PipelineCheckpointer;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+
+/** The work of each kind of scheduled job, from the configuration. */
+final class AgentJobs {
+  private final StreamDrConfig cfg;
+  private final BackupTarget backups;
+  private final RegionRouter router;
+  private final KafkaMeters meters;
+  private final Clock clock;
+
+  AgentJobs(StreamDrConfig cfg, BackupTarget backups, RegionRouter router, KafkaMeters meters, Clock clock) {
+    this.cfg = cfg;
+    this.backups = backups;
+    this.router = router;
+    this.meters = meters;
+    this.clock = clock;
+  }
+
+  JobScheduler.Job job(AgentConfig.Job job) {
+    AgentConfig.Task task = job.task();
+    JobScheduler.Work work;
+    if (task instanceof AgentConfig.Backup b) {
+      work = slot -> backup(job.name(), b, slot);
+    } else if (task instanceof AgentConfig.Prune p) {
+      work = slot -> prune(p);
+    } else if (task instanceof AgentConfig.Checkpoint c) {
+      work = slot -> checkpoint(c);
+    } else if (task instanceof AgentConfig.Connectors c) {
+      work = slot -> connectors(job.name(), c, slot);
+    } else {
+      AgentConfig.Savepoint s = (AgentConfig.Savepoint) task;
+      work = slot -> savepoint(s);
+    }
+    return new JobScheduler.Job(job.name(), job.task().kind(), CronSchedule.parse(job.cron()), job.lease(), work);
+  }
+
+  private String region(Optional<String> configured) {
+    return configured.map(r -> cfg.region(r).name()).orElseGet(() -> router.active().name());
+  }
+
+  /**
+   * A full backup, or an incremental continuing the newest backup of the same topics from the same cluster (a full
+   * one if there is none yet, or the cluster changed after a failover). The id is the job and its slot, so a run
+   * interrupted by a crash resumes the same backup when the slot is taken over.
+   */
+  String backup(String jobName, AgentConfig.Backup b, JobScheduler.Slot slot) throws Exception {
+    String region = region(b.region());
+    Map<String, Object> client = cfg.region(region).kafkaClientConfig();
+    String id = jobName + "-" + slot.stamp();
+    BackupCatalog catalog = new BackupCatalog(backups);
+    Optional<BackupManifest> existing = catalog.list().stream().filter(m -> m.id().equals(id)).findFirst();
+    if (existing.isPresent()) {
+      return "backup %s was already complete (%d records)".formatted(id, existing.get().records());
+    }
+    TopicBackup.Builder builder = TopicBackup.builder(client, backups).topics(b.topics()).groups(b.groups()).clock(clock);
+    b.pattern().ifPresent(p -> builder.topicPattern(Pattern.compile(p)));
+    TopicBackup backup = builder.build();
+    String note = "";
+    BackupManifest m;
+    if (b.incremental()) {
+      String cluster;
+      try (Admin admin = Admin.create(client)) {
+        cluster = admin.describeCluster().clusterId().get(60, TimeUnit.SECONDS);
+      }
+      var topics = new HashSet<>(b.topics());
+      Optional<BackupManifest> parent = catalog.list().stream()
+          .filter(x -> cluster.equals(x.sourceClusterId()))
+          .filter(x -> topics.equals(new HashSet<>(x.topics().stream().map(BackupManifest.TopicEntry::name).toList())))
+          .max(Comparator.comparing(BackupManifest::completedAt));
+      if (parent.isPresent()) {
+        m = backup.incremental(id, parent.get().id());
+        note = ", continuing " + parent.get().id();
+      } else {
+        m = backup.full(id);
+        note = ", full: no earlier backup of " + b.topics() + " from " + region + "'s cluster " + cluster + " to continue";
+      }
+    } else {
+      m = backup.full(id);
+    }
+    meters.backupCompleted(jobName, m);
+    return "backup %s (%s) of %s: %d records, %d bytes%s".formatted(m.id(), m.type().name().toLowerCase(java.util.Locale.ROOT), region,
+        m.records(), m.bytes(), note);
+  }
+
+  String prune(AgentConfig.Prune p) {
+    BackupCatalog.PruneResult r = new BackupCatalog(backups).prune(new RetentionPolicy(p.incrementalMaxAge(), p.fullMaxAge()),
+        clock.instant(), false);
+    return "deleted %d backup(s) %s, kept %d".formatted(r.deleted().size(), r.deleted(), r.kept().size());
+  }
+
+  String checkpoint(AgentConfig.Checkpoint c) {
+    String region = region(c.region());
+    PipelineCheckpointer.Builder b = PipelineCheckpointer.builder(backups, region).clock(clock);
+    if (c.connectors()) {
+      b.connectors(cfg.connectors(region));
+    }
+    c.job().ifPresent(job -> b.job(cfg.savepoints(region), () -> new JobRef(job)));
+    if (!c.groups().isEmpty()) {
+      b.groups(cfg.region(region).kafkaClientConfig(), c.groups());
+    }
+    PipelineCheckpoint taken = b.build().capture();
+    return "checkpoint of %s at %s: %d connector(s), %d group(s)%s".formatted(region, taken.takenAt(), taken.connectors().size(),
+        taken.groups().size(), taken.job().map(j -> ", job recovery point " + j.id()).orElse(""));
+  }
+
+  String connectors(String jobName, AgentConfig.Connectors c, JobScheduler.Slot slot) {
+    String region = region(c.region());
+    ConnectorSnapshot s = ConnectorBackup.builder(cfg.connectors(region), backups, region).clock(clock).build()
+        .backup(jobName + "-" + slot.stamp());
+    return "connector snapshot %s of %s: %d connector(s)".formatted(s.id(), region, s.connectors().size());
+  }
+
+  String savepoint(AgentConfig.Savepoint s) {
+    String region = region(s.region());
+    SavepointOptions.Builder options = SavepointOptions.builder();
+    s.targetDir().ifPresent(options::targetDirectory);
+    Savepoint sp = cfg.savepoints(region).take(new JobRef(s.job()), options.build(), s.timeout());
+    return "savepoint of job %s in %s: %s".formatted(s.job(), region, sp.location().orElse(sp.id()));
+  }
+}

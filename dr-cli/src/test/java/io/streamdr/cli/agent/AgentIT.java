@@ -1,0 +1,221 @@
+package io.streamdr.cli.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.streamdr.cli.StreamDr;
+import io.streamdr.core.internal.Json;
+import io.streamdr.testing.ChildJvm;
+import io.streamdr.testkit.EmbeddedKafkaCluster;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code streamdr agent} as a real process against real clusters: scraped, its primary stopped, stopped with SIGTERM.
+ * Each test has its own primary cluster, as the first stops it.
+ */
+class AgentIT {
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  @TempDir Path dir;
+  private Process agent;
+  private final List<String> lines = new CopyOnWriteArrayList<>();
+
+  @AfterEach
+  void stop() throws Exception {
+    if (agent != null && agent.isAlive()) {
+      agent.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private String config(String east, String west, String mode) throws Exception {
+    Path f = dir.resolve("streamdr.yaml");
+    Files.writeString(f, """
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: "%s"}
+          - {name: us-west-2, bootstrap: "%s"}
+        replication: identity
+        activeRegion: {store: file, path: "%s"}
+        backups: {directory: "%s"}
+        agent:
+          port: 0
+          owner: agent-it
+          failover: {mode: %s, interval: 1s, unreachableFor: 3s}
+          jobs:
+            - {name: orders-backup, cron: "* * * * *", backup: {topics: [orders], type: incremental}}
+            - {name: prune, cron: "* * * * *", prune: {}}
+        """.formatted(east, west, dir.resolve("active-region.json"), dir.resolve("backups"), mode));
+    return f.toString();
+  }
+
+  private int start(String config) throws Exception {
+    agent = ChildJvm.start(StreamDr.class, "agent", "-c", config, "--grace", "30s");
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          lines.add(line);
+        }
+      } catch (java.io.IOException ignored) {
+        // the process ended
+      }
+    }, "agent-stdout");
+    reader.setDaemon(true);
+    reader.start();
+    await("the agent's start line", Duration.ofSeconds(60), () -> lines.stream().anyMatch(l -> l.contains(" started: ")));
+    Matcher m = Pattern.compile("on port (\\d+)").matcher(lines.stream().filter(l -> l.contains(" started: ")).findFirst().orElseThrow());
+    assertThat(m.find()).isTrue();
+    return Integer.parseInt(m.group(1));
+  }
+
+  private static HttpResponse<String> get(int port, String path) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private void await(String what, Duration deadline, BooleanSupplier condition) throws InterruptedException {
+    Instant end = Instant.now().plus(deadline);
+    while (!condition.getAsBoolean()) {
+      if (Instant.now().isAfter(end)) {
+        throw new AssertionError("Timed out after " + deadline + " waiting for " + what + "; the agent printed:\n"
+            + String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
+      }
+      Thread.sleep(100); // polling interval of the wait, not a synchronization
+    }
+  }
+
+  private static double metric(String scrape, String name, String labels) {
+    for (String line : scrape.lines().toList()) {
+      if ((line.startsWith(name + "{") || line.startsWith(name + " ")) && containsAll(line, labels)) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return Double.NaN;
+  }
+
+  private static boolean containsAll(String line, String labels) {
+    for (String l : labels.split(",")) {
+      if (!l.isBlank() && !line.contains(l.trim())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private String scrape(int port) {
+    try {
+      HttpResponse<String> r = get(port, "/metrics");
+      assertThat(r.statusCode()).isEqualTo(200);
+      return r.body();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void auto_mode_backs_up_on_schedule_fails_over_when_the_primary_stops_and_exports_it_all() throws Exception {
+    try (EmbeddedKafkaCluster east = EmbeddedKafkaCluster.builder().name("us-east-1").build();
+         EmbeddedKafkaCluster west = EmbeddedKafkaCluster.builder().name("us-west-2").build()) {
+      east.start();
+      west.start();
+      east.createTopic("orders", 2);
+      east.produce("orders", Map.of("k1", "v1", "k2", "v2", "k3", "v3"));
+      int port = start(config(east.bootstrapServers(), west.bootstrapServers(), "auto"));
+
+      await("the scheduled backup", Duration.ofSeconds(60), () -> metric(scrape(port), "streamdr_agent_job_runs_total",
+          "job=\"orders-backup\",outcome=\"ok\"") == 1.0);
+      String before = scrape(port);
+      assertThat(metric(before, "streamdr_backup_records_total", "set=\"orders-backup\"")).isEqualTo(3.0);
+      assertThat(metric(before, "streamdr_region_active", "region=\"us-east-1\"")).isEqualTo(1.0);
+      assertThat(metric(before, "streamdr_probe_status", "probe=\"us-east-1/kafka\"")).isEqualTo(0.0);
+      HttpResponse<String> health = get(port, "/health");
+      assertThat(health.statusCode()).isEqualTo(200);
+      JsonNode h = Json.MAPPER.readTree(health.body());
+      assertThat(h.path("activeRegion").asText()).isEqualTo("us-east-1");
+      assertThat(h.path("jobs").get(0).path("last").path("outcome").asText()).isEqualTo("ok");
+
+      east.stop();
+
+      await("the failover in the metrics", Duration.ofSeconds(60), () -> metric(scrape(port), "streamdr_failover_decisions_total",
+          "action=\"switched\",trigger=\"primary-unreachable\"") == 1.0);
+      String after = scrape(port);
+      assertThat(metric(after, "streamdr_region_active", "region=\"us-west-2\"")).isEqualTo(1.0);
+      assertThat(metric(after, "streamdr_probe_status", "probe=\"us-east-1/kafka\"")).isEqualTo(2.0);
+      assertThat(metric(after, "streamdr_alerts_total", "severity=\"CRITICAL\"")).isGreaterThanOrEqualTo(1.0);
+      assertThat(Files.readString(dir.resolve("active-region.json"))).contains("us-west-2");
+      await("the failover's report", Duration.ofSeconds(10), () -> lines.stream().anyMatch(l -> l.contains("failover switched")));
+      try (var reports = Files.list(dir.resolve("backups/agent/reports"))) {
+        JsonNode report = Json.MAPPER.readTree(reports.findFirst().orElseThrow().toFile());
+        assertThat(report.path("to").asText()).isEqualTo("us-west-2");
+        assertThat(report.path("detectionToSwitchMillis").asLong()).isGreaterThanOrEqualTo(3000);
+      }
+      assertThat(lines).anyMatch(l -> l.contains("alert CRITICAL: Failed over from us-east-1 to us-west-2"));
+      dashboardQueriesOnlyExportedMetrics(scrape(port));
+
+      agent.toHandle().destroy(); // SIGTERM (Process.destroy would also close the pipe the stop line comes through)
+      assertThat(agent.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      await("the stop line", Duration.ofSeconds(5), () -> lines.stream().anyMatch(l -> l.contains("agent agent-it stopped")));
+    }
+  }
+
+  @Test
+  void alert_mode_raises_the_alert_with_the_command_and_leaves_the_active_region() throws Exception {
+    try (EmbeddedKafkaCluster east = EmbeddedKafkaCluster.builder().name("us-east-1").build();
+         EmbeddedKafkaCluster west = EmbeddedKafkaCluster.builder().name("us-west-2").build()) {
+      east.start();
+      west.start();
+      int port = start(config(east.bootstrapServers(), west.bootstrapServers(), "alert"));
+      await("the probe's first signal", Duration.ofSeconds(30), () -> metric(scrape(port), "streamdr_probe_status",
+          "probe=\"us-east-1/kafka\"") == 0.0);
+
+      east.stop();
+
+      await("the advice", Duration.ofSeconds(60), () -> metric(scrape(port), "streamdr_failover_decisions_total",
+          "action=\"advised\"") == 1.0);
+      String after = scrape(port);
+      assertThat(metric(after, "streamdr_region_active", "region=\"us-east-1\"")).isEqualTo(1.0);
+      assertThat(lines).anyMatch(l -> l.contains("alert CRITICAL") && l.contains("run 'streamdr failover --to us-west-2'"));
+      assertThat(Files.readString(dir.resolve("active-region.json"))).contains("us-east-1").doesNotContain("us-west-2");
+      HttpResponse<String> health = get(port, "/health");
+      assertThat(health.statusCode()).isEqualTo(503);
+      assertThat(Json.MAPPER.readTree(health.body()).path("decision").path("action").asText()).isEqualTo("ADVISED");
+    }
+  }
+
+  /** Every metric the Grafana dashboard queries is one the agent exports. */
+  private static void dashboardQueriesOnlyExportedMetrics(String scrape) throws Exception {
+    JsonNode dashboard = Json.MAPPER.readTree(Path.of("..", "docs", "grafana", "streamdr-dashboard.json").toFile());
+    Set<String> queried = new TreeSet<>();
+    Matcher m = Pattern.compile("streamdr_[a-z_]+").matcher("");
+    dashboard.findValues("expr").forEach(e -> {
+      m.reset(e.asText());
+      while (m.find()) {
+        queried.add(m.group());
+      }
+    });
+    Set<String> exported = new TreeSet<>();
+    scrape.lines().filter(l -> l.startsWith("streamdr_")).forEach(l -> exported.add(l.split("[{ ]")[0]));
+    assertThat(queried).hasSizeGreaterThan(10);
+    assertThat(exported).containsAll(queried);
+  }
+}
