@@ -32,6 +32,7 @@ import io.streamdr.flink.FlinkJobHealthProbe;
 import io.streamdr.kafka.health.ConsumerLagProbe;
 import io.streamdr.kafka.health.KafkaHealthProbe;
 import io.streamdr.kafka.metrics.KafkaMeters;
+import io.streamdr.kafka.replication.MirrorMakerReplicationProbe;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -281,30 +282,42 @@ public final class Agent implements AutoCloseable {
       if (!f.connectors().isEmpty() && region.connectRestUrl().isPresent()) {
         list.add(meters.probe(name + "/connectors", new ConnectorHealthProbe(cfg.connectors(name), f.connectors(), clock)));
       }
+      if (!f.replicated().isEmpty()) {
+        Region other = cfg.topology().regions().stream().filter(r -> !r.equals(region)).findFirst().orElseThrow();
+        MirrorMakerReplicationProbe replication = new MirrorMakerReplicationProbe(name, region.kafkaClientConfig(), other.kafkaClientConfig(),
+            cfg.naming(name), f.replicated(), timeout, clock);
+        closeables.add(replication);
+        list.add(meters.probe(name + "/replication", replication));
+      }
       return List.copyOf(list);
     });
   }
 
+  /**
+   * The probes' last states as JSON. The status is the worst of the active region's probes: 200 while it is HEALTHY or
+   * DEGRADED (serving, something to look at), 503 when it is FAILED or UNKNOWN.
+   */
   private void health(HttpExchange x) throws IOException {
     Map<String, Object> body = new LinkedHashMap<>();
-    boolean healthy = true;
+    HealthSignal.Status worst = HealthSignal.Status.HEALTHY;
     List<Map<String, Object>> list = new ArrayList<>();
     String prefix = router.active().name() + "/";
     for (Map.Entry<String, Optional<HealthSignal>> e : meters.lastSignals().entrySet()) {
       Map<String, Object> p = new LinkedHashMap<>();
+      HealthSignal.Status status = e.getValue().map(HealthSignal::status).orElse(HealthSignal.Status.UNKNOWN);
       p.put("probe", e.getKey());
-      p.put("status", e.getValue().map(s -> s.status().name()).orElse("UNKNOWN"));
+      p.put("status", status.name());
       e.getValue().ifPresent(s -> {
         p.put("detail", s.detail());
         p.put("at", s.at().toString());
       });
-      boolean ok = e.getValue().map(HealthSignal::healthy).orElse(false);
-      if (e.getKey().startsWith(prefix) && !ok) {
-        healthy = false;
+      if (e.getKey().startsWith(prefix) && status.ordinal() > worst.ordinal()) {
+        worst = status;
       }
       list.add(p);
     }
-    body.put("status", healthy ? "HEALTHY" : "UNHEALTHY");
+    boolean serving = worst == HealthSignal.Status.HEALTHY || worst == HealthSignal.Status.DEGRADED;
+    body.put("status", worst.name());
     body.put("owner", owner);
     body.put("activeRegion", router.active().name());
     body.put("epoch", router.epoch());
@@ -324,7 +337,7 @@ public final class Agent implements AutoCloseable {
       js.add(m);
     }
     body.put("jobs", js);
-    respond(x, healthy ? 200 : 503, "application/json", Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(body));
+    respond(x, serving ? 200 : 503, "application/json", Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(body));
   }
 
   private static void respond(HttpExchange x, int status, String type, String body) throws IOException {

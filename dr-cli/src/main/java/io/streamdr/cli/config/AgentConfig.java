@@ -28,6 +28,7 @@ import java.util.Set;
  *     lagGroups: [orders-app]      # consumer lag of these groups in the active region
  *     flinkJob: 5f8a…              # failures of this Flink job
  *     connectors: [pg-source]      # connector and task states
+ *     replicatedTopics: [raw-business-events]   # replication lag to the other region, in records and seconds
  *     pipeline: true               # mode auto: after switching, start the connectors from the newest pipeline checkpoint
  *   webhooks: [https://hooks.example.com/streamdr]
  *   jobs:                          # cron in UTC: minute hour day-of-month month day-of-week
@@ -64,11 +65,12 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
    * @param lagGroups       groups whose lag is probed
    * @param flinkJob        the Flink job whose failures are probed
    * @param connectors      the connectors whose states are probed
+   * @param replicated      topics whose replication to the other region is measured (records and seconds behind)
    * @param pipeline        in mode auto, whether to take over the connectors from the newest pipeline checkpoint
    */
   public record Failover(Mode mode, Duration interval, Duration unreachableFor, double minBrokerHealth, int expectedBrokers,
       int maxJobFailures, long maxConsumerLag, Duration sustainFor, List<String> lagGroups, Optional<String> flinkJob,
-      List<String> connectors, boolean pipeline) {}
+      List<String> connectors, List<String> replicated, boolean pipeline) {}
 
   /** What a scheduled job does. */
   public sealed interface Task permits Backup, Prune, Checkpoint, Connectors, Savepoint {
@@ -209,7 +211,7 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
     String at = "agent.failover";
     if (!f.isMissingNode()) {
       r.allowed(f, at, Set.of("mode", "interval", "unreachableFor", "minBrokerHealth", "expectedBrokers", "maxJobFailures",
-          "maxConsumerLag", "sustainFor", "lagGroups", "flinkJob", "connectors", "pipeline"));
+          "maxConsumerLag", "sustainFor", "lagGroups", "flinkJob", "connectors", "replicatedTopics", "pipeline"));
     }
     String mode = f.has("mode") ? r.string(f.get("mode"), at + ".mode") : "alert";
     if (!Set.of("auto", "alert", "off").contains(mode)) {
@@ -226,7 +228,7 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
         f.has("maxConsumerLag") ? (long) number(r, f.get("maxConsumerLag"), at + ".maxConsumerLag") : 10_000,
         duration(r, f, at, "sustainFor", Duration.ofSeconds(30)), strings(r, f.path("lagGroups"), at + ".lagGroups"),
         optional(r, f, at, "flinkJob"), strings(r, f.path("connectors"), at + ".connectors"),
-        f.has("pipeline") && bool(r, f.get("pipeline"), at + ".pipeline"));
+        strings(r, f.path("replicatedTopics"), at + ".replicatedTopics"), f.has("pipeline") && bool(r, f.get("pipeline"), at + ".pipeline"));
   }
 
   private static Optional<String> region(StreamDrConfig.Reader r, JsonNode n, String at, java.util.function.Predicate<String> isRegion) {

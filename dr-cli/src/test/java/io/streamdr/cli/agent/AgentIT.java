@@ -61,7 +61,7 @@ class AgentIT {
         agent:
           port: 0
           owner: agent-it
-          failover: {mode: %s, interval: 1s, unreachableFor: 3s}
+          failover: {mode: %s, interval: 1s, unreachableFor: 3s, replicatedTopics: [orders]}
           jobs:
             - {name: orders-backup, cron: "* * * * *", backup: {topics: [orders], type: incremental}}
             - {name: prune, cron: "* * * * *", prune: {}}
@@ -148,10 +148,13 @@ class AgentIT {
       assertThat(metric(before, "streamdr_backup_records_total", "set=\"orders-backup\"")).isEqualTo(3.0);
       assertThat(metric(before, "streamdr_region_active", "region=\"us-east-1\"")).isEqualTo(1.0);
       assertThat(metric(before, "streamdr_probe_status", "probe=\"us-east-1/kafka\"")).isEqualTo(0.0);
+      // nothing replicates orders to us-west-2 here: all three records are behind
+      assertThat(metric(before, "streamdr_probe_replication_lag_records", "probe=\"us-east-1/replication\"")).isEqualTo(3.0);
       HttpResponse<String> health = get(port, "/health");
       assertThat(health.statusCode()).isEqualTo(200);
       JsonNode h = Json.MAPPER.readTree(health.body());
       assertThat(h.path("activeRegion").asText()).isEqualTo("us-east-1");
+      assertThat(h.path("status").asText()).as("orders is not replicated to us-west-2 at all").isEqualTo("DEGRADED");
       assertThat(h.path("jobs").get(0).path("last").path("outcome").asText()).isEqualTo("ok");
 
       east.stop();

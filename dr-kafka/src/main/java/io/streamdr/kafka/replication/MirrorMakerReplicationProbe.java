@@ -118,16 +118,16 @@ public final class MirrorMakerReplicationProbe implements HealthProbe, AutoClose
         List<PartitionInfo> parts = source.partitionsFor(topic, timeout);
         String remote = naming.targetTopic(topic);
         List<PartitionInfo> remoteParts = target.partitionsFor(remote, timeout);
-        if (remoteParts == null || remoteParts.isEmpty()) {
-          missing.add(topic);
-          continue;
+        boolean absent = remoteParts == null || remoteParts.isEmpty();
+        if (absent) {
+          missing.add(topic); // and every record of it is behind
         }
         List<TopicPartition> src = parts.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
         List<TopicPartition> dst = src.stream().map(tp -> new TopicPartition(remote, tp.partition())).toList();
         Map<TopicPartition, Long> srcBegin = source.beginningOffsets(src, timeout);
         Map<TopicPartition, Long> srcEnd = source.endOffsets(src, timeout);
-        Map<TopicPartition, Long> dstBegin = target.beginningOffsets(dst, timeout);
-        Map<TopicPartition, Long> dstEnd = target.endOffsets(dst, timeout);
+        Map<TopicPartition, Long> dstBegin = absent ? Map.of() : target.beginningOffsets(dst, timeout);
+        Map<TopicPartition, Long> dstEnd = absent ? Map.of() : target.endOffsets(dst, timeout);
         for (int i = 0; i < src.size(); i++) {
           TopicPartition s = src.get(i);
           TopicPartition d = dst.get(i);

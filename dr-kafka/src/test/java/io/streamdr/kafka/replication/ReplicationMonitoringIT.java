@@ -47,6 +47,9 @@ class ReplicationMonitoringIT {
       HealthSignal missing = probe.probe();
       assertThat(missing.status()).isEqualTo(HealthSignal.Status.DEGRADED);
       assertThat(missing.detail()).contains("not replicated at all: [ledger]");
+      assertThat(missing.metrics()).as("a topic missing from the other region has all its records behind")
+          .containsEntry(Metrics.REPLICATION_LAG_RECORDS, 300.0);
+      assertThat(missing.metrics().get(Metrics.REPLICATION_LAG_SECONDS)).isGreaterThanOrEqualTo(0.0);
 
       commit("ledger", "auditors"); // a group for MirrorMaker to checkpoint
       try (EmbeddedMirrorMaker mm = EmbeddedMirrorMaker.builder(EAST, "us-east-1", WEST, "us-west-2").topics("ledger").build()) {
