@@ -107,7 +107,7 @@ public final class Agent implements AutoCloseable {
     this.store = cfg.activeRegionStore();
     this.router = new DefaultRegionRouter(cfg.topology(), store, clock);
     meters.router(router, cfg.topology());
-    registry.gauge(UP, 1);
+    io.micrometer.core.instrument.Gauge.builder(UP, () -> 1).strongReference(true).description("1 while the agent runs").register(registry);
     AgentConfig.Failover f = agent.failover();
     FailoverPolicy policy = FailoverPolicy.defaults().toBuilder().unreachableFor(f.unreachableFor()).minBrokerHealth(f.minBrokerHealth())
         .maxJobFailures(f.maxJobFailures()).maxConsumerLag(f.maxConsumerLag()).sustainFor(f.sustainFor()).build();
