@@ -38,18 +38,25 @@ import org.junit.jupiter.api.io.TempDir;
 class AgentIT {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   @TempDir Path dir;
+  private final List<Process> started = new CopyOnWriteArrayList<>();
   private Process agent;
-  private final List<String> lines = new CopyOnWriteArrayList<>();
+  private List<String> lines = new CopyOnWriteArrayList<>();
 
   @AfterEach
   void stop() throws Exception {
-    if (agent != null && agent.isAlive()) {
-      agent.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    for (Process p : started) {
+      if (p.isAlive()) {
+        p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      }
     }
   }
 
   private String config(String east, String west, String mode) throws Exception {
-    Path f = dir.resolve("streamdr.yaml");
+    return config(east, west, mode, "agent-it");
+  }
+
+  private String config(String east, String west, String mode, String owner) throws Exception {
+    Path f = dir.resolve(owner + ".yaml");
     Files.writeString(f, """
         primary: us-east-1
         regions:
@@ -60,17 +67,21 @@ class AgentIT {
         backups: {directory: "%s"}
         agent:
           port: 0
-          owner: agent-it
+          owner: %s
           failover: {mode: %s, interval: 1s, unreachableFor: 3s, replicatedTopics: [orders]}
           jobs:
             - {name: orders-backup, cron: "* * * * *", backup: {topics: [orders], type: incremental}}
             - {name: prune, cron: "* * * * *", prune: {}}
-        """.formatted(east, west, dir.resolve("active-region.json"), dir.resolve("backups"), mode));
+        """.formatted(east, west, dir.resolve("active-region.json"), dir.resolve("backups"), owner, mode));
     return f.toString();
   }
 
   private int start(String config) throws Exception {
     agent = ChildJvm.start(StreamDr.class, "agent", "-c", config, "--grace", "30s");
+    started.add(agent);
+    lines = new CopyOnWriteArrayList<>();
+    List<String> lines = this.lines;
+    Process agent = this.agent;
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line; (line = r.readLine()) != null; ) {
@@ -202,6 +213,61 @@ class AgentIT {
       HttpResponse<String> health = get(port, "/health");
       assertThat(health.statusCode()).isEqualTo(503);
       assertThat(Json.MAPPER.readTree(health.body()).path("decision").path("action").asText()).isEqualTo("ADVISED");
+    }
+  }
+
+  @Test
+  void two_agents_on_one_store_and_one_backup_target_fail_over_once_and_run_each_slot_once() throws Exception {
+    try (EmbeddedKafkaCluster east = EmbeddedKafkaCluster.builder().name("us-east-1").build();
+         EmbeddedKafkaCluster west = EmbeddedKafkaCluster.builder().name("us-west-2").build()) {
+      east.start();
+      west.start();
+      east.createTopic("orders", 2);
+      east.produce("orders", Map.of("k1", "v1"));
+      int a = start(config(east.bootstrapServers(), west.bootstrapServers(), "auto", "agent-a"));
+      List<String> linesA = lines;
+      int b = start(config(east.bootstrapServers(), west.bootstrapServers(), "auto", "agent-b"));
+      List<String> linesB = lines;
+      await("the backup of the first slot by one of them", Duration.ofSeconds(60), () -> zeroIfAbsent(metric(scrape(a),
+          "streamdr_agent_job_runs_total", "job=\"orders-backup\"")) + zeroIfAbsent(metric(scrape(b), "streamdr_agent_job_runs_total",
+          "job=\"orders-backup\"")) >= 1.0);
+
+      east.stop();
+
+      await("a failover", Duration.ofSeconds(60), () -> Files.exists(dir.resolve("active-region.json"))
+          && read(dir.resolve("active-region.json")).contains("us-west-2"));
+      await("both agents following us-west-2", Duration.ofSeconds(30), () -> metric(scrape(a), "streamdr_region_active",
+          "region=\"us-west-2\"") == 1.0 && metric(scrape(b), "streamdr_region_active", "region=\"us-west-2\"") == 1.0);
+      double switched = zeroIfAbsent(metric(scrape(a), "streamdr_failover_decisions_total", "action=\"switched\""))
+          + zeroIfAbsent(metric(scrape(b), "streamdr_failover_decisions_total", "action=\"switched\""));
+      assertThat(switched).as("switches made by the two agents").isEqualTo(1.0);
+      assertThat(Json.MAPPER.readTree(dir.resolve("active-region.json").toFile()).path("epoch").asLong()).isEqualTo(2);
+
+      Path runs = dir.resolve("backups/agent/jobs/orders-backup/runs");
+      List<Path> slots;
+      try (var list = Files.list(runs)) {
+        slots = list.toList();
+      }
+      assertThat(slots).isNotEmpty().allSatisfy(slot -> {
+        assertThat(slot.resolve("attempt-1.json")).exists();
+        assertThat(slot.resolve("attempt-2.json")).doesNotExist();
+        assertThat(slot.resolve("done.json")).exists();
+      });
+      long ranA = linesA.stream().filter(l -> l.contains("job orders-backup done")).count();
+      long ranB = linesB.stream().filter(l -> l.contains("job orders-backup done")).count();
+      assertThat(ranA + ranB).as("backup runs by both agents, one per slot").isEqualTo(slots.size());
+    }
+  }
+
+  private static double zeroIfAbsent(double v) {
+    return Double.isNaN(v) ? 0 : v;
+  }
+
+  private static String read(Path p) {
+    try {
+      return Files.readString(p);
+    } catch (java.io.IOException e) {
+      return "";
     }
   }
 
