@@ -54,14 +54,14 @@ final class BackupCommand implements Callable<Integer> {
     if (pattern != null) {
       b.topicPattern(Pattern.compile(pattern));
     }
-    TopicBackup backup = b.build();
     PrintWriter out = spec.commandLine().getOut();
     BackupManifest m;
     try (Progress progress = Progress.spinner(spec.commandLine().getErr(), "backup of "
         + (pattern == null ? topics : topics + " and /" + pattern + "/") + " from " + source.name())) {
+      TopicBackup backup = b.progress(progress.counts()).build();
       m = parent != null ? backup.incremental(id != null ? id : parent + "-incr-" + System.currentTimeMillis(), parent)
           : id != null ? backup.full(id) : backup.full();
-      progress.done(m.records() + " records");
+      progress.done("%,d records".formatted(m.records()));
     }
     if (json) {
       out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(m));

@@ -100,8 +100,8 @@ final class RestoreCommand implements Callable<Integer> {
     }
     RestoreReport r;
     try (Progress progress = Progress.spinner(spec.commandLine().getErr(), "restore of " + backup + " into " + target.name())) {
-      r = b.build().run();
-      progress.done(r.produced() + " records written");
+      r = b.progress(progress.counts()).build().run();
+      progress.done("%,d records written".formatted(r.produced()));
     }
     if (json) {
       out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r));

@@ -5,6 +5,7 @@ import io.streamdr.cli.config.StreamDrConfig;
 import io.streamdr.connect.ConnectorBackup;
 import io.streamdr.connect.ConnectorSnapshot;
 import io.streamdr.core.backup.BackupTarget;
+import io.streamdr.core.progress.ProgressListener;
 import io.streamdr.core.region.RegionRouter;
 import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.core.savepoint.Savepoint;
@@ -22,6 +23,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 
@@ -31,13 +33,16 @@ final class AgentJobs {
   private final BackupTarget backups;
   private final RegionRouter router;
   private final KafkaMeters meters;
+  private final Function<String, ProgressListener> progressOf;
   private final Clock clock;
 
-  AgentJobs(StreamDrConfig cfg, BackupTarget backups, RegionRouter router, KafkaMeters meters, Clock clock) {
+  AgentJobs(StreamDrConfig cfg, BackupTarget backups, RegionRouter router, KafkaMeters meters,
+      Function<String, ProgressListener> progress, Clock clock) {
     this.cfg = cfg;
     this.backups = backups;
     this.router = router;
     this.meters = meters;
+    this.progressOf = progress;
     this.clock = clock;
   }
 
@@ -77,7 +82,8 @@ final class AgentJobs {
     if (existing.isPresent()) {
       return "backup %s was already complete (%d records)".formatted(id, existing.get().records());
     }
-    TopicBackup.Builder builder = TopicBackup.builder(client, backups).topics(b.topics()).groups(b.groups()).clock(clock);
+    TopicBackup.Builder builder = TopicBackup.builder(client, backups).topics(b.topics()).groups(b.groups()).clock(clock)
+        .progress(progressOf.apply(jobName));
     b.pattern().ifPresent(p -> builder.topicPattern(Pattern.compile(p)));
     TopicBackup backup = builder.build();
     String note = "";

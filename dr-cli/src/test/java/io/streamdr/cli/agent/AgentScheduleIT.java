@@ -58,7 +58,8 @@ class AgentScheduleIT {
     StreamDrConfig cfg = StreamDrConfig.load(file, Map.of());
     MutableClock clock = new MutableClock(MIDNIGHT);
     DefaultRegionRouter router = new DefaultRegionRouter(cfg.topology(), cfg.activeRegionStore(), clock);
-    AgentJobs work = new AgentJobs(cfg, cfg.backups(), router, new KafkaMeters(new SimpleMeterRegistry(), clock), clock);
+    AgentJobs work = new AgentJobs(cfg, cfg.backups(), router, new KafkaMeters(new SimpleMeterRegistry(), clock),
+        job -> io.streamdr.core.progress.ProgressListener.NONE, clock);
     List<JobScheduler.Run> runs = new ArrayList<>();
     JobScheduler agent = new JobScheduler(cfg.agent().jobs().stream().map(work::job).toList(), cfg.backups(), "agent-a", clock, runs::add);
     Map<String, String> written = new LinkedHashMap<>();

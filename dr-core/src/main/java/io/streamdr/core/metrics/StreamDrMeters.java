@@ -145,6 +145,26 @@ public final class StreamDrMeters {
     }
   }
 
+  /**
+   * A progress listener for a long operation that sets {@code streamdr.progress.records}, {@code .total.records},
+   * {@code .bytes} and {@code .partitions.done}, tagged {@code operation} and {@code set} (a bounded name, such as the
+   * agent's job): what a dashboard shows of a backup while it runs.
+   */
+  public io.streamdr.core.progress.ProgressListener progress(String operation, String set) {
+    Tags tags = Tags.of("operation", operation, "set", set);
+    return p -> {
+      value(PROGRESS_RECORDS, tags, p.records());
+      value(PROGRESS_TOTAL_RECORDS, tags, p.totalRecords());
+      value(PROGRESS_BYTES, tags, p.bytes());
+      value(PROGRESS_PARTITIONS_DONE, tags, p.partitionsDone());
+    };
+  }
+
+  public static final String PROGRESS_RECORDS = "streamdr.progress.records";
+  public static final String PROGRESS_TOTAL_RECORDS = "streamdr.progress.total.records";
+  public static final String PROGRESS_BYTES = "streamdr.progress.bytes";
+  public static final String PROGRESS_PARTITIONS_DONE = "streamdr.progress.partitions.done";
+
   /** Sets a gauge that holds the last value given to it. */
   public void value(String name, Tags tags, double value) {
     String id = name + tags;

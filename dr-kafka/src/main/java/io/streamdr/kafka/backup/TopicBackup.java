@@ -11,6 +11,8 @@ import io.streamdr.core.backup.BackupObject;
 import io.streamdr.core.backup.BackupOutputStream;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.internal.Checks;
+import io.streamdr.core.progress.ProgressListener;
+import io.streamdr.core.progress.ProgressTracker;
 import io.streamdr.core.internal.Json;
 import io.streamdr.kafka.internal.Consumers;
 import java.io.IOException;
@@ -91,6 +93,7 @@ public final class TopicBackup {
   private final Duration stallTimeout;
   private final int threads;
   private final Clock clock;
+  private final ProgressListener progress;
 
   private TopicBackup(Builder b) {
     this.clientConfig = Map.copyOf(b.clientConfig);
@@ -104,6 +107,7 @@ public final class TopicBackup {
     this.stallTimeout = b.stallTimeout;
     this.threads = b.threads;
     this.clock = b.clock;
+    this.progress = b.progress;
   }
 
   /**
@@ -160,7 +164,27 @@ public final class TopicBackup {
           end.put(tp, r.getValue()[1]);
         }
       }
-      copy(backupId, consumer, next, end, done);
+      long total = 0;
+      long held = 0;
+      int complete = 0;
+      for (BackupPlan.TopicPlan t : plan.topics()) {
+        for (Map.Entry<Integer, long[]> r : t.ranges().entrySet()) {
+          TopicPartition tp = new TopicPartition(t.name(), r.getKey());
+          total += r.getValue()[1] - r.getValue()[0];
+          held += done.get(tp).stream().mapToLong(SegmentStats::records).sum();
+          complete += next.get(tp) >= end.get(tp) ? 1 : 0;
+        }
+      }
+      ProgressTracker tracker = new ProgressTracker("backup", backupId, progress, total, next.size());
+      tracker.add(held, 0); // what a resumed backup already holds
+      for (int i = 0; i < complete; i++) {
+        tracker.partitionDone();
+      }
+      try {
+        copy(backupId, consumer, next, end, done, tracker);
+      } finally {
+        tracker.finish();
+      }
       BackupManifest manifest = manifest(plan, done, clock.instant());
       target.put(BackupManifest.key(backupId), manifest.toJson());
       LOG.info("Backup {} ({}) complete: {} records, {} bytes in {} topic(s)", backupId, type, manifest.records(),
@@ -382,7 +406,7 @@ public final class TopicBackup {
   }
 
   private void copy(String backupId, KafkaConsumer<ByteBuffer, ByteBuffer> consumer, Map<TopicPartition, Long> next,
-      Map<TopicPartition, Long> end, Map<TopicPartition, List<SegmentStats>> done) {
+      Map<TopicPartition, Long> end, Map<TopicPartition, List<SegmentStats>> done, ProgressTracker tracker) {
     List<TopicPartition> todo = new ArrayList<>();
     next.forEach((tp, n) -> {
       if (n < end.get(tp)) {
@@ -418,7 +442,13 @@ public final class TopicBackup {
             n--;
           }
           if (n > 0) {
-            owner.get(tp).write(tp, records.subList(0, n));
+            List<ConsumerRecord<ByteBuffer, ByteBuffer>> kept = records.subList(0, n);
+            owner.get(tp).write(tp, kept);
+            long bytes = 0;
+            for (ConsumerRecord<ByteBuffer, ByteBuffer> r : kept) {
+              bytes += (r.key() == null ? 0 : r.key().remaining()) + (r.value() == null ? 0 : r.value().remaining());
+            }
+            tracker.add(n, bytes);
           }
         }
         if (!batch.isEmpty()) {
@@ -430,6 +460,7 @@ public final class TopicBackup {
             owner.get(tp).close(tp);
             consumer.pause(List.of(tp));
             it.remove();
+            tracker.partitionDone();
           }
         }
         if (System.nanoTime() - lastProgress > stallTimeout.toNanos()) {
@@ -691,6 +722,7 @@ public final class TopicBackup {
     private int threads = Runtime.getRuntime().availableProcessors();
     private Duration stallTimeout = Duration.ofMinutes(2);
     private Clock clock = Clock.systemUTC();
+    private ProgressListener progress = ProgressListener.NONE;
 
     private Builder(Map<String, Object> clientConfig, BackupTarget target) {
       this.clientConfig = new HashMap<>(Checks.requireNonNull(clientConfig, "client config"));
@@ -741,6 +773,12 @@ public final class TopicBackup {
     /** Threads that serialize, compress and hash segments, each owning some partitions (default: one per core). */
     public Builder threads(int threads) {
       this.threads = Math.max(1, threads);
+      return this;
+    }
+
+    /** Told how the backup advances: records and bytes read, partitions done (see {@link ProgressListener}). */
+    public Builder progress(ProgressListener listener) {
+      this.progress = Checks.requireNonNull(listener, "progress listener");
       return this;
     }
 

@@ -8,6 +8,8 @@ import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.internal.Checks;
+import io.streamdr.core.progress.ProgressListener;
+import io.streamdr.core.progress.ProgressTracker;
 import io.streamdr.core.internal.Json;
 import io.streamdr.kafka.internal.Bootstrap;
 import java.io.IOException;
@@ -85,6 +87,7 @@ public final class TopicRestore {
   private final int parallelism;
   private final boolean append;
   private final boolean pipelined;
+  private final ProgressListener progress;
 
   private TopicRestore(Builder b) {
     this.source = b.source;
@@ -99,6 +102,7 @@ public final class TopicRestore {
     this.parallelism = b.parallelism;
     this.append = b.append;
     this.pipelined = b.pipelined;
+    this.progress = b.progress;
   }
 
   /**
@@ -200,7 +204,14 @@ public final class TopicRestore {
     if (append && (targets.state() == null || !targets.state().baseOffsets().keySet().containsAll(bases.keySet()))) {
       source.put(targets.stateKey(), Json.MAPPER.writeValueAsBytes(new RestoreState(targets.restoreId(), bases, false)));
     }
-    List<Produced> produced = produceAll(chain, plan);
+    ProgressTracker tracker = new ProgressTracker("restore", backupId, progress,
+        plan.partitions().stream().mapToLong(RestorePlan.PartitionPlan::toWrite).sum(), plan.partitions().size());
+    List<Produced> produced;
+    try {
+      produced = produceAll(chain, plan, tracker);
+    } finally {
+      tracker.finish();
+    }
     List<RestoreReport.PartitionRestore> results = new ArrayList<>();
     Map<String, Map<String, Long>> groupTargets = new TreeMap<>();
     for (Produced p : produced) {
@@ -517,7 +528,7 @@ public final class TopicRestore {
    * each partition's segments are verified just before it is produced. The first failure stops the others where they
    * are (each resumable); it is thrown once every partition has stopped and the producer has flushed.
    */
-  private List<Produced> produceAll(BackupChain chain, RestorePlan plan) {
+  private List<Produced> produceAll(BackupChain chain, RestorePlan plan, ProgressTracker tracker) {
     java.util.concurrent.ExecutorService producers = java.util.concurrent.Executors.newFixedThreadPool(
         Math.max(1, Math.min(parallelism, plan.partitions().size())), daemon("streamdr-restore-produce"));
     AtomicReference<SendFailure> sendFailure = new AtomicReference<>();
@@ -534,7 +545,9 @@ public final class TopicRestore {
             if (stop.get()) {
               return null;
             }
-            return produce(producer, chain, task, groupOffsets(chain.last(), task.sourceTopic(), task.partition()), sendFailure, stop);
+            Produced p = produce(producer, chain, task, groupOffsets(chain.last(), task.sourceTopic(), task.partition()), sendFailure, stop, tracker);
+            tracker.partitionDone();
+            return p;
           } catch (RuntimeException e) {
             stop.set(true);
             throw e;
@@ -598,7 +611,8 @@ public final class TopicRestore {
    * {@code stop} is set (another partition failed); what it sent stays, and a new run resumes after it.
    */
   private Produced produce(KafkaProducer<byte[], byte[]> producer, BackupChain chain, RestorePlan.PartitionPlan task,
-      Map<String, Long> groupSource, AtomicReference<SendFailure> sendFailure, java.util.concurrent.atomic.AtomicBoolean stop) {
+      Map<String, Long> groupSource, AtomicReference<SendFailure> sendFailure, java.util.concurrent.atomic.AtomicBoolean stop,
+      ProgressTracker tracker) {
     String topic = task.sourceTopic();
     int partition = task.partition();
     String target = task.targetTopic();
@@ -625,6 +639,7 @@ public final class TopicRestore {
             }
           });
           produced++;
+          tracker.add(1, (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length));
         }
         index++;
       }
@@ -708,6 +723,7 @@ public final class TopicRestore {
     private int parallelism = DEFAULT_PARALLELISM;
     private boolean append;
     private boolean pipelined;
+    private ProgressListener progress = ProgressListener.NONE;
 
     private Builder(BackupTarget source, Map<String, Object> clientConfig, String backupId) {
       this.source = Checks.requireNonNull(source, "source");
@@ -774,6 +790,12 @@ public final class TopicRestore {
     /** Whether to commit stored consumer group offsets on the target (default true). */
     public Builder restoreGroups(boolean restore) {
       this.restoreGroups = restore;
+      return this;
+    }
+
+    /** Told how the restore advances: records and bytes produced of those to write, partitions done. */
+    public Builder progress(ProgressListener listener) {
+      this.progress = Checks.requireNonNull(listener, "progress listener");
       return this;
     }
 

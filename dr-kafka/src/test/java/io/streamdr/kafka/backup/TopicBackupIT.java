@@ -479,6 +479,34 @@ class TopicBackupIT {
   }
 
   @Test
+  void backup_and_restore_report_their_progress_with_counts_ending_with_everything_done() throws Exception {
+    FileSystemBackupTarget fs = new FileSystemBackupTarget(dir);
+    String topic = newTopic(2, Map.of());
+    produceValues(topic, 0, 0, 3000, 0);
+    produceValues(topic, 1, 3000, 6000, 0);
+    List<io.streamdr.core.progress.Progress> backedUp = new java.util.concurrent.CopyOnWriteArrayList<>();
+    BackupManifest m = backup(fs, topic).progress(backedUp::add).build().full("progress");
+    List<io.streamdr.core.progress.Progress> restored = new java.util.concurrent.CopyOnWriteArrayList<>();
+    restore(fs, "progress").progress(restored::add).build().run();
+
+    for (List<io.streamdr.core.progress.Progress> reports : List.of(backedUp, restored)) {
+      assertThat(reports).isNotEmpty();
+      assertThat(reports).extracting(io.streamdr.core.progress.Progress::records).isSorted();
+      assertThat(reports).filteredOn(io.streamdr.core.progress.Progress::done).singleElement().satisfies(last -> {
+        assertThat(last).isEqualTo(reports.get(reports.size() - 1));
+        assertThat(last.records()).isEqualTo(6000);
+        assertThat(last.totalRecords()).isEqualTo(6000);
+        assertThat(last.partitionsDone()).isEqualTo(2);
+        assertThat(last.partitions()).isEqualTo(2);
+        assertThat(last.bytes()).isGreaterThan(6000);
+      });
+    }
+    assertThat(backedUp.get(0).operation()).isEqualTo("backup");
+    assertThat(restored.get(0).operation()).isEqualTo("restore");
+    assertThat(m.records()).isEqualTo(6000);
+  }
+
+  @Test
   void partitions_are_produced_at_the_same_time() throws Exception {
     FileSystemBackupTarget fs = new FileSystemBackupTarget(dir);
     TwoPartitions backedUp = backUpTwoPartitions(fs, 2000, 16 * 1024, "p");
