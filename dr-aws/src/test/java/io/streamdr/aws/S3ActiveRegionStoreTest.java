@@ -100,7 +100,12 @@ class S3ActiveRegionStoreTest extends ActiveRegionStoreContract {
     server = new MockWebServer();
     server.setDispatcher(FAKE);
     server.start();
-    s3 = S3Client.builder().endpointOverride(URI.create(server.url("/").toString())).region(Region.US_EAST_1)
+    s3 = client(server);
+  }
+
+  /** An S3 client of the fake: path-style, plain (not chunked) bodies, checksums only where S3 requires them. */
+  static S3Client client(MockWebServer server) {
+    return S3Client.builder().endpointOverride(URI.create(server.url("/").toString())).region(Region.US_EAST_1)
         .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIATEST", "s3-secret")))
         .forcePathStyle(true).requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
         .serviceConfiguration(software.amazon.awssdk.services.s3.S3Configuration.builder().chunkedEncodingEnabled(false).build())

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamdr.cli.StreamDr;
+import io.streamdr.cli.TwoRegionConfig;
 import io.streamdr.core.internal.Json;
 import io.streamdr.testing.ChildJvm;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
@@ -56,15 +57,7 @@ class AgentIT {
   }
 
   private String config(String east, String west, String mode, String owner) throws Exception {
-    Path f = dir.resolve(owner + ".yaml");
-    Files.writeString(f, """
-        primary: us-east-1
-        regions:
-          - {name: us-east-1, bootstrap: "%s"}
-          - {name: us-west-2, bootstrap: "%s"}
-        replication: identity
-        activeRegion: {store: file, path: "%s"}
-        backups: {directory: "%s"}
+    return TwoRegionConfig.write(dir, owner + ".yaml", east, west, """
         agent:
           port: 0
           owner: %s
@@ -72,8 +65,7 @@ class AgentIT {
           jobs:
             - {name: orders-backup, cron: "* * * * *", backup: {topics: [orders], type: incremental}}
             - {name: prune, cron: "* * * * *", prune: {}}
-        """.formatted(east, west, dir.resolve("active-region.json"), dir.resolve("backups"), owner, mode));
-    return f.toString();
+        """.formatted(owner, mode));
   }
 
   private int start(String config) throws Exception {

@@ -3,6 +3,7 @@ package io.streamdr.cli.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.streamdr.cli.TwoRegionConfig;
 import io.streamdr.cli.config.StreamDrConfig;
 import io.streamdr.core.region.DefaultRegionRouter;
 import io.streamdr.kafka.backup.BackupCatalog;
@@ -11,7 +12,6 @@ import io.streamdr.kafka.backup.TopicRestore;
 import io.streamdr.kafka.metrics.KafkaMeters;
 import io.streamdr.testing.MutableClock;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,21 +40,13 @@ class AgentScheduleIT {
   @Test
   void a_day_of_incrementals_and_a_daily_full_chain_correctly_and_retention_prunes_what_no_kept_backup_needs() throws Exception {
     EAST.createTopic("orders", 2);
-    Path file = dir.resolve("streamdr.yaml");
-    Files.writeString(file, """
-        primary: us-east-1
-        regions:
-          - {name: us-east-1, bootstrap: "%s"}
-          - {name: us-west-2, bootstrap: "%s"}
-        replication: identity
-        activeRegion: {store: file, path: "%s"}
-        backups: {directory: "%s"}
+    Path file = Path.of(TwoRegionConfig.write(dir, "streamdr.yaml", EAST.bootstrapServers(), WEST.bootstrapServers(), """
         agent:
           jobs:
             - {name: incremental, cron: "0 0,6,12,18 * * *", backup: {topics: [orders], type: incremental}}
             - {name: full, cron: "0 2 * * *", backup: {topics: [orders], type: full}}
             - {name: prune, cron: "30 23 * * *", prune: {incrementalMaxAge: 12h, fullMaxAge: 12h}}
-        """.formatted(EAST.bootstrapServers(), WEST.bootstrapServers(), dir.resolve("active-region.json"), dir.resolve("backups")));
+        """));
     StreamDrConfig cfg = StreamDrConfig.load(file, Map.of());
     MutableClock clock = new MutableClock(MIDNIGHT);
     DefaultRegionRouter router = new DefaultRegionRouter(cfg.topology(), cfg.activeRegionStore(), clock);
