@@ -120,7 +120,7 @@ public final class Agent implements AutoCloseable {
     AlertSink all = meters.alerts(a -> sinks.forEach(s -> s.send(a)));
     this.monitor = FailoverMonitor.builder(router, policy, () -> probesOf(router.active()), this::otherRegion).alerts(all)
         .alertOnly(f.mode() == AgentConfig.Mode.ALERT).executor(watcher).interval(f.interval()).clock(clock).build();
-    AgentJobs work = new AgentJobs(cfg, backups, router, kafkaMeters, job -> meters.progress("backup", job), clock);
+    AgentJobs work = new AgentJobs(cfg, backups, router, kafkaMeters, job -> meters.progress("backup", job), meters::drill, clock);
     this.scheduler = new JobScheduler(agent.jobs().stream().map(work::job).toList(), backups, owner, clock, this::recordRun);
   }
 

@@ -6,7 +6,14 @@ import io.streamdr.connect.ConnectorBackup;
 import io.streamdr.connect.ConnectorSnapshot;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.progress.ProgressListener;
-import io.streamdr.core.region.RegionRouter;
+import io.streamdr.cli.PlannedFailoverDrill;
+import io.streamdr.core.backup.BackupKey;
+import io.streamdr.core.region.DefaultRegionRouter;
+import io.streamdr.core.runbook.HtmlReport;
+import io.streamdr.core.runbook.RecoveryObjectives;
+import io.streamdr.core.runbook.RunbookReport;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.core.savepoint.Savepoint;
 import io.streamdr.core.savepoint.SavepointOptions;
@@ -31,13 +38,16 @@ import org.apache.kafka.clients.admin.Admin;
 final class AgentJobs {
   private final StreamDrConfig cfg;
   private final BackupTarget backups;
-  private final RegionRouter router;
+  private final DefaultRegionRouter router;
   private final KafkaMeters meters;
   private final Function<String, ProgressListener> progressOf;
   private final Clock clock;
 
-  AgentJobs(StreamDrConfig cfg, BackupTarget backups, RegionRouter router, KafkaMeters meters,
-      Function<String, ProgressListener> progress, Clock clock) {
+  private final java.util.function.BiConsumer<String, RunbookReport> drills;
+
+  AgentJobs(StreamDrConfig cfg, BackupTarget backups, DefaultRegionRouter router, KafkaMeters meters,
+      Function<String, ProgressListener> progress, java.util.function.BiConsumer<String, RunbookReport> drills, Clock clock) {
+    this.drills = drills;
     this.cfg = cfg;
     this.backups = backups;
     this.router = router;
@@ -57,6 +67,8 @@ final class AgentJobs {
       work = slot -> checkpoint(c);
     } else if (task instanceof AgentConfig.Connectors c) {
       work = slot -> connectors(job.name(), c, slot);
+    } else if (task instanceof AgentConfig.Drill d) {
+      work = slot -> drill(job.name(), d, slot);
     } else {
       AgentConfig.Savepoint s = (AgentConfig.Savepoint) task;
       work = slot -> savepoint(s);
@@ -139,6 +151,38 @@ final class AgentJobs {
     ConnectorSnapshot s = ConnectorBackup.builder(cfg.connectors(region), backups, region).clock(clock).build()
         .backup(jobName + "-" + slot.stamp());
     return "connector snapshot %s of %s: %d connector(s)".formatted(s.id(), region, s.connectors().size());
+  }
+
+  /**
+   * The planned failover drill of {@code streamdr drill -c}, against the real clusters: only from the primary (a drill
+   * must never fail back a real failover). Its reports are kept beside the backups, under
+   * {@code agent/reports/<job>-<slot>/}, and its RTO and RPO exported.
+   */
+  String drill(String jobName, AgentConfig.Drill d, JobScheduler.Slot slot) throws Exception {
+    String primary = cfg.topology().primary();
+    router.refresh();
+    if (!router.active().name().equals(primary)) {
+      throw new IllegalStateException("the active region is %s, not the primary %s: a planned drill starts from the primary and would fail"
+          .formatted(router.active().name(), primary) + " back a real failover; it runs again at its next slot");
+    }
+    List<String> steps = new java.util.ArrayList<>();
+    List<RunbookReport> reports = new PlannedFailoverDrill(cfg.topology(), router, cfg.clusters(), d.topics(), cfg.naming(primary),
+        RecoveryObjectives.defaults(), steps::add).run(false);
+    String prefix = jobName + "-" + slot.stamp();
+    List<String> names = List.of("failover", "failback");
+    for (int i = 0; i < reports.size(); i++) {
+      backups.put(BackupKey.of("agent", "reports", prefix, names.get(i) + ".json"), reports.get(i).toJson().getBytes(StandardCharsets.UTF_8));
+      drills.accept(jobName + "-" + names.get(i), reports.get(i));
+    }
+    backups.put(BackupKey.of("agent", "reports", prefix, "drill-report.html"),
+        HtmlReport.render("Planned failover drill " + prefix, reports).getBytes(StandardCharsets.UTF_8));
+    boolean met = reports.size() == 2 && reports.stream().allMatch(r -> r.succeeded() && r.objectivesMet());
+    String summary = reports.stream().map(r -> "%s %s in %s".formatted(r.name(), r.succeeded() ? "succeeded" : "FAILED",
+        RunbookReport.human(r.rto()))).collect(java.util.stream.Collectors.joining(", "));
+    if (!met) {
+      throw new IllegalStateException("drill missed its objectives or failed: " + summary + "; reports in agent/reports/" + prefix);
+    }
+    return summary + "; every objective met; reports in agent/reports/" + prefix;
   }
 
   String savepoint(AgentConfig.Savepoint s) {

@@ -38,6 +38,7 @@ import java.util.Set;
  *     - {name: checkpoint, cron: "* * * * *", checkpoint: {groups: [orders-app]}}
  *     - {name: connectors, cron: "0 *&#47;6 * * *", connectors: {}}
  *     - {name: savepoint, cron: "0 *&#47;6 * * *", savepoint: {job: 5f8a…, targetDir: "s3://dr/savepoints"}}
+ *     - {name: game-day, cron: "0 10 * * 3", drill: {topics: [orders]}}
  * }</pre>
  *
  * @param port     the HTTP port of /metrics and /health (0 picks a free one, printed at start)
@@ -73,7 +74,7 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
       List<String> connectors, List<String> replicated, boolean pipeline) {}
 
   /** What a scheduled job does. */
-  public sealed interface Task permits Backup, Prune, Checkpoint, Connectors, Savepoint {
+  public sealed interface Task permits Backup, Prune, Checkpoint, Connectors, Savepoint, Drill {
     /** The kind, as written in the file and exported as a metric tag. */
     String kind();
   }
@@ -114,6 +115,13 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
     }
   }
 
+  /** A planned game-day drill against the real clusters: fail over to the secondary, verify {@code topics}, fail back. */
+  public record Drill(List<String> topics) implements Task {
+    public String kind() {
+      return "drill";
+    }
+  }
+
   /**
    * One scheduled job.
    *
@@ -124,7 +132,7 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
    */
   public record Job(String name, String cron, Duration lease, Task task) {}
 
-  private static final Set<String> KINDS = Set.of("backup", "prune", "checkpoint", "connectors", "savepoint");
+  private static final Set<String> KINDS = Set.of("backup", "prune", "checkpoint", "connectors", "savepoint", "drill");
 
   static AgentConfig read(StreamDrConfig.Reader r, JsonNode n, java.util.function.Predicate<String> isRegion) {
     r.allowed(n, "agent", Set.of("port", "owner", "failover", "webhooks", "jobs"));
@@ -195,6 +203,14 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
         case "connectors" -> {
           r.allowed(t, tat, Set.of("region"));
           yield new Connectors(region(r, t, tat, isRegion));
+        }
+        case "drill" -> {
+          r.allowed(t, tat, Set.of("topics"));
+          List<String> topics = strings(r, t.path("topics"), tat + ".topics");
+          if (topics.isEmpty()) {
+            throw r.error(tat + ".topics", "names the primary's topics the drill verifies in the secondary, e.g. [orders]");
+          }
+          yield new Drill(topics);
         }
         default -> {
           r.allowed(t, tat, Set.of("region", "job", "targetDir", "timeout"));

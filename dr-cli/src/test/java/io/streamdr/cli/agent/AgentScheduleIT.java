@@ -12,6 +12,7 @@ import io.streamdr.kafka.backup.TopicRestore;
 import io.streamdr.kafka.metrics.KafkaMeters;
 import io.streamdr.testing.MutableClock;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,7 +52,7 @@ class AgentScheduleIT {
     MutableClock clock = new MutableClock(MIDNIGHT);
     DefaultRegionRouter router = new DefaultRegionRouter(cfg.topology(), cfg.activeRegionStore(), clock);
     AgentJobs work = new AgentJobs(cfg, cfg.backups(), router, new KafkaMeters(new SimpleMeterRegistry(), clock),
-        job -> io.streamdr.core.progress.ProgressListener.NONE, clock);
+        job -> io.streamdr.core.progress.ProgressListener.NONE, (drill, report) -> { }, clock);
     List<JobScheduler.Run> runs = new ArrayList<>();
     JobScheduler agent = new JobScheduler(cfg.agent().jobs().stream().map(work::job).toList(), cfg.backups(), "agent-a", clock, runs::add);
     Map<String, String> written = new LinkedHashMap<>();
@@ -94,6 +95,60 @@ class AgentScheduleIT {
     Map<String, String> restored = readAll(WEST, "orders");
     assertThat(restored).hasSize(18 * 5);
     restored.forEach((k, v) -> assertThat(written).containsEntry(k, v));
+  }
+
+  @Test
+  void a_game_day_drill_on_its_cron_fails_over_verifies_fails_back_and_keeps_its_reports_and_metrics() throws Exception {
+    // the same records in both regions, as replication would have left them (identity naming)
+    for (EmbeddedKafkaCluster cluster : List.of(EAST, WEST)) {
+      cluster.createTopic("ledger", 1);
+      try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(cluster.clientConfig(),
+          new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer())) {
+        for (int i = 0; i < 20; i++) {
+          producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("ledger", 0, 1L + i, "k" + i, "v" + i));
+        }
+      }
+    }
+    Path file = Path.of(TwoRegionConfig.write(dir, "streamdr.yaml", EAST.bootstrapServers(), WEST.bootstrapServers(), """
+        agent:
+          jobs:
+            - {name: game-day, cron: "0 10 * * 3", drill: {topics: [ledger]}}
+        """));
+    StreamDrConfig cfg = StreamDrConfig.load(file, Map.of());
+    MutableClock clock = new MutableClock(Instant.parse("2026-12-02T09:59:00Z")); // a Wednesday
+    DefaultRegionRouter router = new DefaultRegionRouter(cfg.topology(), cfg.activeRegionStore(), clock);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    io.streamdr.core.metrics.StreamDrMeters meters = new io.streamdr.core.metrics.StreamDrMeters(registry);
+    AgentJobs work = new AgentJobs(cfg, cfg.backups(), router, new KafkaMeters(registry, clock),
+        job -> io.streamdr.core.progress.ProgressListener.NONE, meters::drill, clock);
+    List<JobScheduler.Run> runs = new ArrayList<>();
+    JobScheduler agent = new JobScheduler(cfg.agent().jobs().stream().map(work::job).toList(), cfg.backups(), "agent-a", clock, runs::add);
+    agent.runDue();
+    assertThat(runs).isEmpty();
+
+    clock.set(Instant.parse("2026-12-02T10:00:00Z"));
+    agent.runDue();
+
+    assertThat(runs).singleElement().satisfies(r -> assertThat(r.ok()).as(r.detail()).isTrue());
+    assertThat(runs.get(0).detail()).contains("every objective met");
+    assertThat(router.active().name()).isEqualTo("us-east-1");
+    assertThat(router.epoch()).as("switched there and back").isEqualTo(3);
+    Path reports = dir.resolve("backups/agent/reports/game-day-20261202T1000Z");
+    assertThat(reports.resolve("failover.json")).exists();
+    assertThat(reports.resolve("failback.json")).exists();
+    assertThat(Files.readString(reports.resolve("drill-report.html"))).contains("<svg").contains("ledger");
+    assertThat(registry.get("streamdr.drill.rto").tags("drill", "game-day-failover").gauge().value()).isPositive();
+    assertThat(registry.get("streamdr.drill.objective.met").tags("drill", "game-day-failback").gauges()).isNotEmpty()
+        .allSatisfy(g -> assertThat(g.value()).isEqualTo(1.0));
+
+    // a week later the active region is the secondary (a real failover): the drill refuses and switches nothing
+    router.failover(cfg.topology().region("us-west-2"), "a real outage");
+    clock.set(Instant.parse("2026-12-09T10:00:00Z"));
+    agent.runDue();
+    assertThat(runs).hasSize(2);
+    assertThat(runs.get(1).ok()).isFalse();
+    assertThat(runs.get(1).detail()).contains("not the primary").contains("would fail back a real failover");
+    assertThat(router.active().name()).isEqualTo("us-west-2");
   }
 
   private static Map<String, String> readAll(EmbeddedKafkaCluster cluster, String topic) {
