@@ -72,6 +72,52 @@ class ConnectFlinkCommandsIT {
   }
 
   @Test
+  void the_agent_takes_savepoints_keeps_the_newest_copies_them_and_snapshots_and_checkpoints_the_connectors() throws Exception {
+    Path file = dir.resolve("agent.yaml");
+    String job = FLINK.submitFailOnDemandJob(dir.resolve("never.marker")).toString();
+    new FlinkRestSavepointClient(RestClient.builder(FLINK.restUrl().toString()).build()).awaitRunning(new JobRef(job), Duration.ofSeconds(60));
+    fileSource("agent-lines", "a\nb\nc\n", Map.of());
+    Files.writeString(file, Files.readString(Path.of(config(true))) + """
+        agent:
+          jobs:
+            - {name: savepoints, cron: "0 * * * *", savepoint: {job: "%s", targetDir: "%s", keep: 2}}
+            - {name: snapshot, cron: "0 * * * *", connectors: {}}
+            - {name: pipeline, cron: "0 * * * *", checkpoint: {job: "%s"}}
+        """.formatted(job, dir.resolve("sp").toUri(), job));
+    io.streamdr.cli.config.StreamDrConfig cfg = io.streamdr.cli.config.StreamDrConfig.load(file, Map.of());
+    io.streamdr.testing.MutableClock clock = new io.streamdr.testing.MutableClock(java.time.Instant.parse("2026-12-01T00:00:00Z"));
+    io.streamdr.core.region.DefaultRegionRouter router = new io.streamdr.core.region.DefaultRegionRouter(cfg.topology(), cfg.activeRegionStore(), clock);
+    io.streamdr.cli.agent.AgentJobs work = new io.streamdr.cli.agent.AgentJobs(cfg, cfg.backups(), router,
+        new io.streamdr.kafka.metrics.KafkaMeters(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), clock),
+        name -> io.streamdr.core.progress.ProgressListener.NONE, (name, report) -> { }, clock);
+    java.util.List<io.streamdr.cli.agent.JobScheduler.Run> runs = new java.util.ArrayList<>();
+    io.streamdr.cli.agent.JobScheduler agent = new io.streamdr.cli.agent.JobScheduler(cfg.agent().jobs().stream().map(work::job).toList(),
+        cfg.backups(), "agent-a", clock, runs::add);
+
+    for (int hour = 0; hour < 3; hour++) {
+      clock.set(java.time.Instant.parse("2026-12-01T00:00:00Z").plus(Duration.ofHours(hour)));
+      agent.runDue();
+    }
+
+    assertThat(runs).hasSize(9).allSatisfy(r -> assertThat(r.ok()).as(r.job() + ": " + r.detail()).isTrue());
+    assertThat(runs.stream().filter(r -> r.job().equals("savepoints")).map(io.streamdr.cli.agent.JobScheduler.Run::detail))
+        .last().asString().contains("2 kept, 1 disposed").contains("copied to savepoints/" + job);
+    try (var sp = Files.list(dir.resolve("sp"))) {
+      assertThat(sp.toList()).as("the savepoint directories left after retention").hasSize(2);
+    }
+    try (var copies = Files.list(dir.resolve("backups/savepoints/" + job))) {
+      assertThat(copies.toList()).as("the copies of the savepoints kept, the disposed one's deleted with it").hasSize(2);
+    }
+    assertThat(runs.stream().filter(r -> r.job().equals("snapshot")).findFirst().orElseThrow().detail()).contains("connector snapshot snapshot-20261201T0000Z");
+    assertThat(io.streamdr.connect.ConnectorBackup.read(cfg.backups(), "snapshot-20261201T0200Z").connectors())
+        .extracting(io.streamdr.connect.ConnectorSnapshot.Entry::name).contains("agent-lines");
+    assertThat(io.streamdr.kafka.pipeline.PipelineCheckpointer.latest(cfg.backups(), "us-east-1")).hasValueSatisfying(c -> {
+      assertThat(c.connector("agent-lines")).isPresent();
+      assertThat(c.job()).isPresent();
+    });
+  }
+
+  @Test
   void savepoint_takes_and_lists_recovery_points_of_a_running_job() throws Exception {
     String cfg = config(true);
     Path marker = dir.resolve("absent.marker"); // the job fails only while this file exists

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * Takes savepoints of a job periodically (the DR guide's every 6 hours by default) and keeps a retention of at most
  * {@code maxCount} savepoints no older than {@code maxAge}. Retention never deletes the newest completed savepoint,
  * and forgets a savepoint only after its disposal succeeded (a failed disposal is retried at the next run).
- * Optionally copies each savepoint directory (for {@code file:} locations) into a {@link BackupTarget}.
+ * Optionally copies each savepoint directory (for {@code file:} locations) into a {@link BackupTarget}, under
+ * {@code savepoints/<job>/<directory>/}; a disposed savepoint's copy is deleted with it.
  *
  * <p>A savepoint that fails is recorded and reported; nothing falls back to an older checkpoint. Runs on the
  * injected executor; {@link #runOnce()} can be called directly. Thread-safe.
@@ -127,6 +128,9 @@ public final class SavepointScheduler implements AutoCloseable {
     for (Savepoint sp : expired(at)) {
       try {
         disposer.dispose(sp);
+        if (copyTo != null) {
+          removeCopy(sp);
+        }
         kept.remove(sp);
         disposed.add(sp);
       } catch (RuntimeException e) {
@@ -153,6 +157,20 @@ public final class SavepointScheduler implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /** The prefix of a savepoint's copy in the backup target, if its location is a {@code file:} directory. */
+  private static Optional<String> copyPrefix(Savepoint sp) {
+    URI uri = URI.create(sp.location().orElseThrow());
+    if (!"file".equals(uri.getScheme())) {
+      return Optional.empty();
+    }
+    return Optional.of(BackupKey.of("savepoints", sp.job().id(), Path.of(uri).getFileName().toString()).value() + "/");
+  }
+
+  /** Deletes the copy of a disposed savepoint, so the backups keep what retention keeps. */
+  private void removeCopy(Savepoint sp) {
+    copyPrefix(sp).ifPresent(prefix -> copyTo.list(prefix).forEach(o -> copyTo.delete(o.key())));
   }
 
   private void copy(Savepoint sp) {

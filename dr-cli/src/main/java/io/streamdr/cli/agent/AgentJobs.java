@@ -15,6 +15,10 @@ import io.streamdr.core.runbook.RunbookReport;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import io.streamdr.core.savepoint.JobRef;
+import io.streamdr.core.savepoint.SavepointClient;
+import io.streamdr.flink.FlinkRestSavepointClient;
+import io.streamdr.flink.SavepointScheduler;
+import java.util.Map;
 import io.streamdr.core.savepoint.Savepoint;
 import io.streamdr.core.savepoint.SavepointOptions;
 import io.streamdr.kafka.backup.BackupCatalog;
@@ -27,15 +31,14 @@ import io.streamdr.kafka.pipeline.PipelineCheckpointer;
 import java.time.Clock;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 
-/** The work of each kind of scheduled job, from the configuration. */
-final class AgentJobs {
+/** The work of each kind of scheduled job of the {@code agent:} section, for {@link JobScheduler}. */
+public final class AgentJobs {
   private final StreamDrConfig cfg;
   private final BackupTarget backups;
   private final DefaultRegionRouter router;
@@ -45,7 +48,12 @@ final class AgentJobs {
 
   private final java.util.function.BiConsumer<String, RunbookReport> drills;
 
-  AgentJobs(StreamDrConfig cfg, BackupTarget backups, DefaultRegionRouter router, KafkaMeters meters,
+  /**
+   * @param router   the agent's router: jobs without a region work on its active region, drills switch it
+   * @param progress a progress listener per backup job
+   * @param drills   told of each drill report, by name ({@code <job>-failover}, {@code <job>-failback})
+   */
+  public AgentJobs(StreamDrConfig cfg, BackupTarget backups, DefaultRegionRouter router, KafkaMeters meters,
       Function<String, ProgressListener> progress, java.util.function.BiConsumer<String, RunbookReport> drills, Clock clock) {
     this.drills = drills;
     this.cfg = cfg;
@@ -56,7 +64,8 @@ final class AgentJobs {
     this.clock = clock;
   }
 
-  JobScheduler.Job job(AgentConfig.Job job) {
+  /** The job as the scheduler runs it. */
+  public JobScheduler.Job job(AgentConfig.Job job) {
     AgentConfig.Task task = job.task();
     JobScheduler.Work work;
     if (task instanceof AgentConfig.Backup b) {
@@ -71,7 +80,7 @@ final class AgentJobs {
       work = slot -> drill(job.name(), d, slot);
     } else {
       AgentConfig.Savepoint s = (AgentConfig.Savepoint) task;
-      work = slot -> savepoint(s);
+      work = slot -> savepoint(job.name(), s);
     }
     return new JobScheduler.Job(job.name(), job.task().kind(), CronSchedule.parse(job.cron()), job.lease(), work);
   }
@@ -185,11 +194,37 @@ final class AgentJobs {
     return summary + "; every objective met; reports in agent/reports/" + prefix;
   }
 
-  String savepoint(AgentConfig.Savepoint s) {
+  private final Map<String, SavepointScheduler> savepoints = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * A savepoint through the job's {@link SavepointScheduler} (one per job and region, kept for the agent's life): taken,
+   * copied into the backups when its location is a {@code file:} path, and the savepoints past {@code keep} or
+   * {@code maxAge} disposed, never the newest.
+   */
+  String savepoint(String jobName, AgentConfig.Savepoint s) {
     String region = region(s.region());
-    SavepointOptions.Builder options = SavepointOptions.builder();
-    s.targetDir().ifPresent(options::targetDirectory);
-    Savepoint sp = cfg.savepoints(region).take(new JobRef(s.job()), options.build(), s.timeout());
-    return "savepoint of job %s in %s: %s".formatted(s.job(), region, sp.location().orElse(sp.id()));
+    SavepointScheduler scheduler = savepoints.computeIfAbsent(jobName + "@" + region, k -> {
+      SavepointClient client = cfg.savepoints(region);
+      SavepointScheduler.Disposer disposer = client instanceof FlinkRestSavepointClient flink
+          ? sp -> flink.dispose(sp.location().orElseThrow(), s.timeout())
+          : sp -> { }; // a Confluent Cloud statement's recovery points are offsets, nothing to delete
+      SavepointOptions.Builder options = SavepointOptions.builder();
+      s.targetDir().ifPresent(options::targetDirectory);
+      SavepointScheduler.Builder b = SavepointScheduler.builder(client, () -> new JobRef(s.job()), disposer).options(options.build())
+          .maxCount(s.keep()).maxAge(s.maxAge()).awaitTimeout(s.timeout()).clock(clock);
+      if (s.copy()) {
+        b.copyTo(backups);
+      }
+      return b.build();
+    });
+    SavepointScheduler.Run run = scheduler.runOnce();
+    if (run.failure().isPresent()) {
+      throw new IllegalStateException("savepoint of job %s in %s failed: %s".formatted(s.job(), region, run.failure().get()));
+    }
+    Savepoint sp = run.taken().orElseThrow();
+    return "savepoint of job %s in %s: %s%s; %d kept, %d disposed%s".formatted(s.job(), region, sp.location().orElse(sp.id()),
+        s.copy() && sp.location().filter(l -> l.startsWith("file:")).isPresent() ? " (copied to savepoints/" + s.job() + "/ in the backups)" : "",
+        scheduler.catalog().size(), run.disposed().size(),
+        run.disposalFailures().isEmpty() ? "" : "; disposal failed for " + run.disposalFailures());
   }
 }

@@ -108,8 +108,12 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
     }
   }
 
-  /** Take a savepoint of a Flink job. */
-  public record Savepoint(Optional<String> region, String job, Optional<String> targetDir, Duration timeout) implements Task {
+  /**
+   * Take a savepoint of a Flink job, keep at most {@code keep} no older than {@code maxAge} (older ones disposed), and
+   * copy each ({@code file:} locations) into the backups.
+   */
+  public record Savepoint(Optional<String> region, String job, Optional<String> targetDir, Duration timeout, int keep, Duration maxAge,
+      boolean copy) implements Task {
     public String kind() {
       return "savepoint";
     }
@@ -213,9 +217,10 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
           yield new Drill(topics);
         }
         default -> {
-          r.allowed(t, tat, Set.of("region", "job", "targetDir", "timeout"));
+          r.allowed(t, tat, Set.of("region", "job", "targetDir", "timeout", "keep", "maxAge", "copy"));
           yield new Savepoint(region(r, t, tat, isRegion), r.required(t, tat, "job"), optional(r, t, tat, "targetDir"),
-              duration(r, t, tat, "timeout", Duration.ofMinutes(10)));
+              duration(r, t, tat, "timeout", Duration.ofMinutes(10)), t.has("keep") ? integer(r, t.get("keep"), tat + ".keep", 1, 10_000) : 28,
+              duration(r, t, tat, "maxAge", Duration.ofDays(7)), !t.has("copy") || bool(r, t.get("copy"), tat + ".copy"));
         }
       };
       jobs.add(new Job(name, cron, duration(r, job, at, "lease", Duration.ofHours(1)), task));
