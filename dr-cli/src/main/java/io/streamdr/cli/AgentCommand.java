@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "agent", mixinStandardHelpOptions = true, header = "Run the failover loop, the scheduled jobs and /metrics as one service.",
+@Command(name = "agent", mixinStandardHelpOptions = true, header = "Run failover, scheduled backups and /metrics as a service.",
     description = {"Run in the foreground until stopped (SIGTERM or Ctrl-C): watch the active region and fail over (mode auto)",
         "or alert (mode alert) on the DR guide's triggers, run the configured backup, prune, checkpoint, connector and savepoint",
         "jobs on their cron schedules (UTC; a slot missed while no agent ran is run once at start), and serve /metrics",

@@ -27,10 +27,10 @@ public final class Takeover {
   }
 
   /** What fencing and aligning did. */
-  record Aligned(ConnectorSnapshot snapshot, String detail) {}
+  public record Aligned(ConnectorSnapshot snapshot, String detail) {}
 
   /** A Debezium replication slot in a PostgreSQL database. */
-  record Slot(String name, String url, String user, String passwordEnv) {
+  public record Slot(String name, String url, String user, String passwordEnv) {
     @Override
     public String toString() {
       return "Slot[" + name + " at " + url + "]"; // the password stays in the environment
@@ -40,7 +40,7 @@ public final class Takeover {
      * Ends the connection still holding the slot, and moves the offsets of every connector reading it up to its
      * confirmed LSN where they are older.
      */
-    Aligned fenceAndAlign(ConnectorSnapshot snapshot) {
+    public Aligned fenceAndAlign(ConnectorSnapshot snapshot) {
       PGSimpleDataSource db = new PGSimpleDataSource();
       db.setURL(url);
       if (user != null) {

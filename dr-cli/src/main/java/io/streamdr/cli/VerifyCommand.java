@@ -68,6 +68,7 @@ final class VerifyCommand implements Callable<Integer> {
     IntegrityReport report;
     try (Progress progress = Progress.spinner(spec.commandLine().getErr(), "comparison of " + (backup != null ? "backup " + backup
         : from.name()) + " with " + to.name())) {
+      verifier.progress(progress.counts());
       if (backup != null) {
         report = verifier.verifyBackup(cfg.backups(), backup, to.name(), io.streamdr.core.verify.ReplicationNaming.identity());
       } else {

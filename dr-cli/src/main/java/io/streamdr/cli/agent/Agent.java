@@ -22,6 +22,7 @@ import io.streamdr.core.failover.WebhookAlertSink;
 import io.streamdr.core.health.HealthProbe;
 import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.Secret;
 import io.streamdr.core.internal.Json;
 import io.streamdr.core.metrics.StreamDrMeters;
 import io.streamdr.core.region.ActiveRegionStore;
@@ -215,17 +216,25 @@ public final class Agent implements AutoCloseable {
     report.put("switchedAt", d.switchedAt());
     report.put("detectionToSwitchMillis", d.detectionToSwitch().toMillis());
     report.put("owner", owner);
-    if (d.action() == FailoverMonitor.Action.SWITCHED && agent.failover().pipeline()) {
-      report.put("connectors", takeOver(d));
-    }
     String key = "agent/reports/failover-" + d.decidedAt().toEpochMilli() + ".json";
+    boolean takeOver = d.action() == FailoverMonitor.Action.SWITCHED && agent.failover().pipeline();
+    if (takeOver) {
+      report.put("connectors", "being taken over"); // what a stop in the middle of it leaves on record
+    }
+    writeReport(key, report);
+    event("failover %s (%s): %s -> %s at epoch %d, %d ms from detection; report %s", d.action().name().toLowerCase(java.util.Locale.ROOT),
+        d.trigger(), d.from().name(), d.to().name(), d.epoch(), d.detectionToSwitch().toMillis(), key);
+    if (takeOver) {
+      report.put("connectors", takeOver(d));
+      writeReport(key, report);
+    }
+  }
+
+  private void writeReport(String key, Map<String, Object> report) {
     try {
-      backups.put(BackupKey.of("agent", "reports", "failover-" + d.decidedAt().toEpochMilli() + ".json"),
-          Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(report));
-      event("failover %s (%s): %s -> %s at epoch %d, %d ms from detection; report %s", d.action().name().toLowerCase(java.util.Locale.ROOT),
-          d.trigger(), d.from().name(), d.to().name(), d.epoch(), d.detectionToSwitch().toMillis(), key);
+      backups.put(new BackupKey(key), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(report));
     } catch (IOException | RuntimeException e) {
-      event("failover %s, but its report could not be written to %s: %s", d.action(), key, e.getMessage());
+      event("the failover's report could not be written to %s: %s", key, e.getMessage());
     }
   }
 
@@ -233,8 +242,17 @@ public final class Agent implements AutoCloseable {
   private List<Map<String, Object>> takeOver(FailoverMonitor.Decision d) {
     List<Map<String, Object>> out = new ArrayList<>();
     try {
+      AgentConfig.Failover f = agent.failover();
       ConnectorSnapshot snapshot = Takeover.fromCheckpoint(cfg, d.from().name());
-      for (ConnectorBackup.Outcome o : ConnectorBackup.restore(snapshot, cfg.connectors(d.to().name()), ConnectorBackup.RestoreOptions.defaults())) {
+      if (f.slot().isPresent()) {
+        AgentConfig.Slot s = f.slot().get();
+        Takeover.Aligned aligned = new Takeover.Slot(s.name(), s.databaseUrl(), s.user().orElse(null), s.passwordEnv()).fenceAndAlign(snapshot);
+        event("  %s", aligned.detail());
+        snapshot = aligned.snapshot();
+      }
+      ConnectorBackup.RestoreOptions.Builder options = ConnectorBackup.RestoreOptions.builder();
+      f.secrets().forEach((key, env) -> options.secret(key, Secret.fromEnv(env)));
+      for (ConnectorBackup.Outcome o : ConnectorBackup.restore(snapshot, cfg.connectors(d.to().name()), options.build())) {
         out.add(Map.of("connector", o.connector(), "restored", o.restored(), "detail", o.detail()));
         event("  connector %s %s in %s: %s", o.connector(), o.restored() ? "started" : "NOT started", d.to().name(), o.detail());
       }

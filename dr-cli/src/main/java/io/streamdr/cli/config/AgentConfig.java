@@ -30,6 +30,8 @@ import java.util.Set;
  *     connectors: [pg-source]      # connector and task states
  *     replicatedTopics: [raw-business-events]   # replication lag to the other region, in records and seconds
  *     pipeline: true               # mode auto: after switching, start the connectors from the newest pipeline checkpoint
+ *     slot: {name: dbz_slot, databaseUrl: "jdbc:postgresql://db:5432/app", databaseUser: debezium}   # fenced first
+ *     secrets: {database.password: PG_PASSWORD}   # redacted settings, from the environment
  *   webhooks: [https://hooks.example.com/streamdr]
  *   jobs:                          # cron in UTC: minute hour day-of-month month day-of-week
  *     - {name: incremental, cron: "0 0,6,12,18 * * *", backup: {topics: [orders], type: incremental}}
@@ -68,10 +70,20 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
    * @param connectors      the connectors whose states are probed
    * @param replicated      topics whose replication to the other region is measured (records and seconds behind)
    * @param pipeline        in mode auto, whether to take over the connectors from the newest pipeline checkpoint
+   * @param slot            Debezium's replication slot, fenced and aligned to before the takeover (see
+   *                        {@code streamdr failover --pipeline --slot})
+   * @param secrets         redacted connector settings and the environment variables that hold them
    */
   public record Failover(Mode mode, Duration interval, Duration unreachableFor, double minBrokerHealth, int expectedBrokers,
       int maxJobFailures, long maxConsumerLag, Duration sustainFor, List<String> lagGroups, Optional<String> flinkJob,
-      List<String> connectors, List<String> replicated, boolean pipeline) {}
+      List<String> connectors, List<String> replicated, boolean pipeline, Optional<Slot> slot, java.util.Map<String, String> secrets) {}
+
+  /**
+   * A replication slot in a PostgreSQL database.
+   *
+   * @param passwordEnv the environment variable holding {@code user}'s password
+   */
+  public record Slot(String name, String databaseUrl, Optional<String> user, String passwordEnv) {}
 
   /** What a scheduled job does. */
   public sealed interface Task permits Backup, Prune, Checkpoint, Connectors, Savepoint, Drill {
@@ -232,7 +244,7 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
     String at = "agent.failover";
     if (!f.isMissingNode()) {
       r.allowed(f, at, Set.of("mode", "interval", "unreachableFor", "minBrokerHealth", "expectedBrokers", "maxJobFailures",
-          "maxConsumerLag", "sustainFor", "lagGroups", "flinkJob", "connectors", "replicatedTopics", "pipeline"));
+          "maxConsumerLag", "sustainFor", "lagGroups", "flinkJob", "connectors", "replicatedTopics", "pipeline", "slot", "secrets"));
     }
     String mode = f.has("mode") ? r.string(f.get("mode"), at + ".mode") : "alert";
     if (!Set.of("auto", "alert", "off").contains(mode)) {
@@ -249,7 +261,33 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
         f.has("maxConsumerLag") ? (long) number(r, f.get("maxConsumerLag"), at + ".maxConsumerLag") : 10_000,
         duration(r, f, at, "sustainFor", Duration.ofSeconds(30)), strings(r, f.path("lagGroups"), at + ".lagGroups"),
         optional(r, f, at, "flinkJob"), strings(r, f.path("connectors"), at + ".connectors"),
-        strings(r, f.path("replicatedTopics"), at + ".replicatedTopics"), f.has("pipeline") && bool(r, f.get("pipeline"), at + ".pipeline"));
+        strings(r, f.path("replicatedTopics"), at + ".replicatedTopics"), f.has("pipeline") && bool(r, f.get("pipeline"), at + ".pipeline"),
+        slot(r, f.path("slot"), at + ".slot"), secrets(r, f.path("secrets"), at + ".secrets"));
+  }
+
+  private static Optional<Slot> slot(StreamDrConfig.Reader r, JsonNode n, String at) {
+    if (n.isMissingNode()) {
+      return Optional.empty();
+    }
+    r.allowed(n, at, Set.of("name", "databaseUrl", "databaseUser", "passwordEnv"));
+    String url = r.required(n, at, "databaseUrl");
+    if (!url.startsWith("jdbc:postgresql:")) {
+      throw r.error(at + ".databaseUrl", "must be a PostgreSQL JDBC URL such as jdbc:postgresql://db:5432/app");
+    }
+    return Optional.of(new Slot(r.required(n, at, "name"), url, optional(r, n, at, "databaseUser"),
+        n.has("passwordEnv") ? r.required(n, at, "passwordEnv") : "PGPASSWORD"));
+  }
+
+  private static java.util.Map<String, String> secrets(StreamDrConfig.Reader r, JsonNode n, String at) {
+    if (n.isMissingNode()) {
+      return java.util.Map.of();
+    }
+    if (!n.isObject()) {
+      throw r.error(at, "must map each redacted connector setting to the environment variable holding it, e.g. {database.password: PG_PASSWORD}");
+    }
+    java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+    n.fields().forEachRemaining(e -> out.put(e.getKey(), r.string(e.getValue(), at + "." + e.getKey())));
+    return java.util.Map.copyOf(out);
   }
 
   private static Optional<String> region(StreamDrConfig.Reader r, JsonNode n, String at, java.util.function.Predicate<String> isRegion) {

@@ -188,10 +188,18 @@ class AgentIT {
   @Test
   void alert_mode_raises_the_alert_with_the_command_and_leaves_the_active_region() throws Exception {
     try (EmbeddedKafkaCluster east = EmbeddedKafkaCluster.builder().name("us-east-1").build();
-         EmbeddedKafkaCluster west = EmbeddedKafkaCluster.builder().name("us-west-2").build()) {
+         EmbeddedKafkaCluster west = EmbeddedKafkaCluster.builder().name("us-west-2").build();
+         okhttp3.mockwebserver.MockWebServer hook = new okhttp3.mockwebserver.MockWebServer()) {
       east.start();
       west.start();
-      int port = start(config(east.bootstrapServers(), west.bootstrapServers(), "alert"));
+      hook.start();
+      for (int i = 0; i < 10; i++) {
+        hook.enqueue(new okhttp3.mockwebserver.MockResponse().setResponseCode(204));
+      }
+      String config = config(east.bootstrapServers(), west.bootstrapServers(), "alert");
+      Files.writeString(Path.of(config), Files.readString(Path.of(config)).replace("  owner: agent-it\n",
+          "  owner: agent-it\n  webhooks: [\"" + hook.url("/hooks/streamdr") + "\"]\n"));
+      int port = start(config);
       await("the probe's first signal", Duration.ofSeconds(30), () -> metric(scrape(port), "streamdr_probe_status",
           "probe=\"us-east-1/kafka\"") == 0.0);
 
@@ -206,6 +214,18 @@ class AgentIT {
       HttpResponse<String> health = get(port, "/health");
       assertThat(health.statusCode()).isEqualTo(503);
       assertThat(Json.MAPPER.readTree(health.body()).path("decision").path("action").asText()).isEqualTo("ADVISED");
+      java.util.List<JsonNode> posted = new java.util.ArrayList<>();
+      for (okhttp3.mockwebserver.RecordedRequest r; (r = hook.takeRequest(5, TimeUnit.SECONDS)) != null; ) {
+        assertThat(r.getPath()).isEqualTo("/hooks/streamdr");
+        posted.add(Json.MAPPER.readTree(r.getBody().readUtf8()));
+        if (posted.stream().anyMatch(p -> p.path("severity").asText().equals("CRITICAL"))) {
+          break;
+        }
+      }
+      assertThat(posted).anySatisfy(p -> {
+        assertThat(p.path("severity").asText()).isEqualTo("CRITICAL");
+        assertThat(p.path("title").asText()).contains("streamdr failover --to us-west-2");
+      });
     }
   }
 
@@ -248,6 +268,54 @@ class AgentIT {
       long ranA = runsTold(linesA);
       long ranB = runsTold(linesB);
       assertThat(ranA + ranB).as("backup runs by both agents, one per slot").isEqualTo(slots.size());
+    }
+  }
+
+  @Test
+  void auto_mode_with_pipeline_starts_the_connectors_of_the_newest_checkpoint_in_the_secondary() throws Exception {
+    try (EmbeddedKafkaCluster east = EmbeddedKafkaCluster.builder().name("us-east-1").build();
+         EmbeddedKafkaCluster west = EmbeddedKafkaCluster.builder().name("us-west-2").build()) {
+      east.start();
+      west.start();
+      try (io.streamdr.testkit.EmbeddedConnect westConnect = io.streamdr.testkit.EmbeddedConnect.on(west, "connect-west")) {
+        westConnect.start();
+        io.streamdr.connect.ConnectRestAdmin admin = new io.streamdr.connect.ConnectRestAdmin(
+            io.streamdr.core.http.RestClient.builder(westConnect.restUrl().toString()).build());
+        // us-east-1's checkpoint holds a running file source connector (captured here from a Connect cluster that
+        // then forgets it, as us-east-1's would be gone)
+        Path source = dir.resolve("lines.txt");
+        Files.writeString(source, "a\nb\n");
+        admin.apply(io.streamdr.core.connect.ConnectorSpec.of("lines-source", Map.of("connector.class",
+            "org.apache.kafka.connect.file.FileStreamSourceConnector", "tasks.max", "1", "file", source.toString(), "topic", "lines",
+            "topic.creation.default.replication.factor", "1", "topic.creation.default.partitions", "1")));
+        await("the connector running", Duration.ofSeconds(60), () -> admin.describe("lines-source").state()
+            == io.streamdr.core.connect.ConnectorState.RUNNING);
+        io.streamdr.kafka.pipeline.PipelineCheckpointer.builder(new io.streamdr.core.backup.FileSystemBackupTarget(dir.resolve("backups")),
+            "us-east-1").connectors(admin).build().capture();
+        admin.delete("lines-source");
+        await("the connector gone", Duration.ofSeconds(30), () -> !admin.connectors().contains("lines-source"));
+
+        String config = TwoRegionConfig.write(dir, "pipeline.yaml", east.bootstrapServers(), west.bootstrapServers(), """
+            agent:
+              port: 0
+              owner: agent-pipeline
+              failover: {mode: auto, interval: 1s, unreachableFor: 3s, pipeline: true}
+            """);
+        Files.writeString(Path.of(config), Files.readString(Path.of(config)).replace("- {name: us-west-2, bootstrap: \"" + west.bootstrapServers() + "\"}",
+            "- {name: us-west-2, bootstrap: \"" + west.bootstrapServers() + "\", connect: \"" + westConnect.restUrl() + "\"}"));
+        start(config);
+
+        east.stop();
+
+        await("the takeover", Duration.ofSeconds(90), () -> lines.stream().anyMatch(l -> l.contains("connector lines-source started in us-west-2")));
+        await("the connector running in us-west-2", Duration.ofSeconds(60), () -> admin.connectors().contains("lines-source")
+            && admin.describe("lines-source").state() == io.streamdr.core.connect.ConnectorState.RUNNING);
+        try (var reports = Files.list(dir.resolve("backups/agent/reports"))) {
+          JsonNode report = Json.MAPPER.readTree(reports.findFirst().orElseThrow().toFile());
+          assertThat(report.path("connectors").get(0).path("connector").asText()).isEqualTo("lines-source");
+          assertThat(report.path("connectors").get(0).path("restored").asBoolean()).isTrue();
+        }
+      }
     }
   }
 

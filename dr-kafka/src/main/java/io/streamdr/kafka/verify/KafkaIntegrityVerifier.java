@@ -17,6 +17,8 @@ import io.streamdr.kafka.internal.Bootstrap;
 import io.streamdr.kafka.internal.Consumers;
 import java.time.Clock;
 import java.time.Duration;
+import io.streamdr.core.progress.ProgressListener;
+import io.streamdr.core.progress.ProgressTracker;
 import io.streamdr.core.verify.ReplicationNaming;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,11 +64,21 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 public final class KafkaIntegrityVerifier implements IntegrityVerifier {
   private final Map<String, Map<String, Object>> clusters;
   private final Clock clock;
+  private ProgressListener progress = ProgressListener.NONE;
 
   /** @param clusters client configuration (bootstrap servers, security) per cluster name, e.g. per region */
   public KafkaIntegrityVerifier(Map<String, Map<String, Object>> clusters, Clock clock) {
     this.clusters = Map.copyOf(Checks.requireNonNull(clusters, "clusters"));
     this.clock = Checks.requireNonNull(clock, "clock");
+  }
+
+  /**
+   * Tells {@code listener} how the verifications of this verifier advance: records and bytes read from the compared
+   * source (the target, when verifying a backup), partitions done. Returns this.
+   */
+  public KafkaIntegrityVerifier progress(ProgressListener listener) {
+    this.progress = io.streamdr.core.internal.Checks.requireNonNull(listener, "progress listener");
+    return this;
   }
 
   public KafkaIntegrityVerifier(Map<String, Map<String, Object>> clusters) {
@@ -132,6 +144,8 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     String cut = request.cutoff()
         .map(c -> "source records stamped up to %s (the cut-off); target records past them must be the source's later records, in order".formatted(c))
         .orElse("source end offsets read at %s, when verification started; target records past them must be records the source received since, in order".formatted(started));
+    sourceSide.track(new ProgressTracker("verify", request.source() + " -> " + request.target(), progress, sourceSide.records(),
+        sourceSide.partitions()));
     return execute(request.source(), request.target(), cut, started, tasks, List.of(sourceSide, targetSide));
   }
 
@@ -290,6 +304,8 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     String cut = sameCluster
         ? "backup %s's end offsets (its cut at %s); records the source cluster received after them are beyond the cut".formatted(backupId, last.startedAt())
         : "backup %s's cut at %s; target records past the backup's must be stamped after it".formatted(backupId, last.startedAt());
+    targetSide.track(new ProgressTracker("verify", "backup " + backupId + " -> " + cluster, progress, targetSide.records(),
+        targetSide.partitions()));
     return execute("backup " + backupId, cluster, cut, started, tasks, List.of(targetSide));
   }
 
@@ -537,9 +553,24 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     private final Set<TopicPartition> keyed = new java.util.HashSet<>();
     private final Map<TopicPartition, BlockingQueue<List<RecordFingerprint>>> queues = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Future<?> done;
+    private ProgressTracker tracker;
 
     SideReader(Map<String, Object> config) {
       this.config = config;
+    }
+
+    /** Counts what this side reads into {@code tracker}. */
+    void track(ProgressTracker tracker) {
+      this.tracker = tracker;
+    }
+
+    /** Offsets in the ranges added: the records to read, or an upper bound of them. */
+    long records() {
+      return ranges.values().stream().mapToLong(r -> Math.max(0, r[1] - r[0])).sum();
+    }
+
+    int partitions() {
+      return ranges.size();
     }
 
     void add(TopicPartition tp, long start, long end, boolean keyed) {
@@ -577,6 +608,10 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
           pending.put(tp, List.of()); // nothing to read: only the end batch
         }
       });
+      ProgressTracker counted = tracker == null ? new ProgressTracker("verify", "", ProgressListener.NONE, 0, 0) : tracker;
+      for (int i = 0; i < ranges.size() - open.size(); i++) {
+        counted.partitionDone(); // empty ranges
+      }
       KafkaConsumer<byte[], byte[]> c = consumer(config);
       try {
         c.assign(open);
@@ -608,12 +643,15 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
             List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
             List<RecordFingerprint> batch = new ArrayList<>(list.size());
             boolean withKey = keyed.contains(tp);
+            long bytes = 0;
             for (ConsumerRecord<byte[], byte[]> r : list) {
               if (r.offset() >= end) {
                 break;
               }
               batch.add(fingerprinter.fingerprint(r.offset(), r.key(), r.value(), Consumers.headers(r), r.timestamp(), withKey));
+              bytes += (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
             }
+            counted.add(batch.size(), bytes);
             if (!batch.isEmpty() && !queues.get(tp).offer(batch)) {
               pending.put(tp, batch);
               c.pause(List.of(tp));
@@ -624,6 +662,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
             TopicPartition tp = it.next();
             if (!pending.containsKey(tp) && c.position(tp) >= ranges.get(tp)[1]) {
               it.remove();
+              counted.partitionDone();
               pending.put(tp, List.of()); // the end batch, handed over with the others
               c.pause(List.of(tp));
             }
@@ -631,6 +670,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
         }
       } finally {
         Consumers.closeNow(c);
+        counted.finish();
       }
     }
   }

@@ -170,8 +170,17 @@ class KafkaIntegrityVerifierIT extends IntegrityVerifierContract {
     for (var ack : acks) {
       ack.get(); // every record acknowledged on both sides: the only difference is the one altered value
     }
-    IntegrityReport report = verifier().verify(VerificationRequest.builder("us-east-1", "us-west-2").topics("wide").build());
+    List<io.streamdr.core.progress.Progress> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+    IntegrityReport report = ((KafkaIntegrityVerifier) verifier()).progress(progress::add).verify(VerificationRequest.builder("us-east-1", "us-west-2")
+        .topics("wide").build());
     assertThat(report.partitions()).hasSize(8);
+    assertThat(progress).filteredOn(io.streamdr.core.progress.Progress::done).singleElement().satisfies(last -> {
+      assertThat(last.operation()).isEqualTo("verify");
+      assertThat(last.records()).isEqualTo(4000);
+      assertThat(last.totalRecords()).isEqualTo(4000);
+      assertThat(last.partitionsDone()).isEqualTo(8);
+      assertThat(last.partitions()).isEqualTo(8);
+    });
     assertThat(report.discrepancies()).singleElement().satisfies(d -> {
       assertThat(d.kind()).isEqualTo(Discrepancy.Kind.ALTERED);
       assertThat(d.partition()).isEqualTo(2221 % 8);
