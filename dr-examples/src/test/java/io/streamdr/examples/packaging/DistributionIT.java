@@ -37,6 +37,7 @@ class DistributionIT {
     assertThat(Files.getPosixFilePermissions(home.resolve("bin/streamdr"))).contains(PosixFilePermission.OWNER_EXECUTE);
     assertThat(home.resolve("conf/log4j2.xml")).isRegularFile();
     assertThat(home.resolve("conf/streamdr.example.yaml")).content().contains("primary: us-east-1");
+    assertThat(home.resolve("conf/streamdr-agent.service")).content().contains("ExecStart=/opt/streamdr/bin/streamdr agent");
     assertThat(home.resolve("LICENSE")).content().contains("Apache License");
     Set<String> lib = jars(home.resolve("lib"));
     Set<String> drill = jars(home.resolve("lib/drill"));
