@@ -246,7 +246,8 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
       r.allowed(f, at, Set.of("mode", "interval", "unreachableFor", "minBrokerHealth", "expectedBrokers", "maxJobFailures",
           "maxConsumerLag", "sustainFor", "lagGroups", "flinkJob", "connectors", "replicatedTopics", "pipeline", "slot", "secrets"));
     }
-    String mode = f.has("mode") ? r.string(f.get("mode"), at + ".mode") : "alert";
+    // YAML 1.1 reads an unquoted off as the boolean false
+    String mode = !f.has("mode") ? "alert" : f.get("mode").isBoolean() && !f.get("mode").asBoolean() ? "off" : r.string(f.get("mode"), at + ".mode");
     if (!Set.of("auto", "alert", "off").contains(mode)) {
       throw r.error(at + ".mode", "must be 'auto' (fail over), 'alert' (only alert; a person runs streamdr failover) or 'off', was '" + mode + "'");
     }

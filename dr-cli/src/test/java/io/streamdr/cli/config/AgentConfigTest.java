@@ -41,6 +41,12 @@ class AgentConfigTest {
   }
 
   @Test
+  void an_unquoted_off_is_the_mode_off_though_yaml_reads_it_as_false() throws Exception {
+    assertThat(load("agent: {failover: {mode: off}}\n").agent().failover().mode()).isEqualTo(AgentConfig.Mode.OFF);
+    assertThat(load("agent: {failover: {mode: \"off\"}}\n").agent().failover().mode()).isEqualTo(AgentConfig.Mode.OFF);
+  }
+
+  @Test
   void jobs_are_read_with_their_kind_and_defaults() throws Exception {
     AgentConfig a = load("""
         agent:

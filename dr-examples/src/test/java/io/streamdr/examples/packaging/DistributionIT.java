@@ -60,6 +60,46 @@ class DistributionIT {
   }
 
   @Test
+  void bin_streamdr_agent_serves_metrics_from_lib_alone_and_stops_on_sigterm() throws Exception {
+    Path config = dir.resolve("agent.yaml");
+    Files.writeString(config, """
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: "localhost:1"}
+          - {name: us-west-2, bootstrap: "localhost:2"}
+        activeRegion: {store: file, path: "%s"}
+        backups: {directory: "%s"}
+        agent:
+          port: 0
+          owner: packaged
+          failover: {mode: "off"}
+          jobs:
+            - {name: prune, cron: "0 3 * * *", prune: {}}
+        """.formatted(dir.resolve("active.json"), dir.resolve("agent-backups")));
+    Path out = Files.createTempFile(dir, "agent", ".txt");
+    ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/streamdr").toString(), "agent", "-c", config.toString());
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    Process agent = pb.redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!Files.readString(out).contains(" started: ") && agent.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(100); // polling the output file, not a synchronization
+      }
+      java.util.regex.Matcher port = java.util.regex.Pattern.compile("on port (\\d+)").matcher(Files.readString(out));
+      assertThat(port.find()).as(Files.readString(out)).isTrue();
+      var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://localhost:" + port.group(1) + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.body()).contains("streamdr_agent_up 1.0").contains("streamdr_region_active{region=\"us-east-1\"} 1.0");
+      agent.toHandle().destroy(); // SIGTERM, through bin/streamdr's exec
+      assertThat(agent.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(Files.readString(out)).contains("agent packaged stopped");
+    } finally {
+      agent.destroyForcibly();
+    }
+  }
+
+  @Test
   void bin_streamdr_runs_the_demo_on_the_embedded_stack_from_lib_drill() throws Exception {
     Result demo = streamdr("demo", "--timeout", "90s");
     assertThat(demo.code).as(demo.out + demo.err).isZero();
