@@ -175,13 +175,7 @@ public record BackupManifest(String format, int version, String id, Type type, S
       throw new BackupCorruptedException(key.value(), "Manifest of backup %s is not a valid manifest (%s); the backup is damaged — restore from another backup"
           .formatted(backupId, why), e);
     }
-    if (!FORMAT.equals(m.format())) {
-      throw new BackupCorruptedException(key.value(), "'%s' is not a topic backup manifest (format '%s')".formatted(key, m.format()));
-    }
-    if (m.version() > VERSION) {
-      throw new BackupCorruptedException(key.value(), "Backup %s has format version %d; this StreamDR reads up to %d — upgrade StreamDR"
-          .formatted(backupId, m.version(), VERSION));
-    }
+    // the checksum first: a damaged format or version field must read as damage, not as another format or a newer one
     if (m.version() >= 2 || m.checksum() != null) {
       String text = new String(bytes, StandardCharsets.UTF_8);
       Matcher found = CHECKSUM.matcher(text);
@@ -194,6 +188,13 @@ public record BackupManifest(String format, int version, String id, Type type, S
         throw new BackupCorruptedException(key.value(), "Manifest of backup %s was changed after it was written (its SHA-256 is %s, it records %s); the backup is damaged — restore from another backup"
             .formatted(backupId, actual, found.group(1)));
       }
+    }
+    if (!FORMAT.equals(m.format())) {
+      throw new BackupCorruptedException(key.value(), "'%s' is not a topic backup manifest (format '%s')".formatted(key, m.format()));
+    }
+    if (m.version() > VERSION) {
+      throw new BackupCorruptedException(key.value(), "Backup %s has format version %d; this StreamDR reads up to %d — upgrade StreamDR"
+          .formatted(backupId, m.version(), VERSION));
     }
     return m;
   }
