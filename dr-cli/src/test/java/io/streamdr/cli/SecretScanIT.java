@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The secret scan: sentinel secrets in the configuration (through the environment) and in a connector's settings;
- * the commands run as separate processes with every log at INFO and StreamDR at DEBUG; their standard output and
+ * the commands run as separate processes with every log at INFO and StreamDR at DEBUG (their own log configuration); their standard output and
  * error, every file they wrote (backups, snapshots, checkpoints, the active-region record, reports) scanned for the
  * sentinels: none may appear.
  */
@@ -104,6 +104,14 @@ class SecretScanIT {
     return new Ran(List.of(args), p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
   }
 
+  private static String read(Path f) {
+    try {
+      return new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   @Test
   void no_secret_appears_in_any_output_log_error_or_file_of_the_commands() throws Exception {
     EAST.createTopic("orders", 2);
@@ -122,21 +130,21 @@ class SecretScanIT {
     String cfg = config().toString();
 
     List<Ran> runs = new ArrayList<>();
-    runs.add(streamdr("-v", "backup", "-c", cfg, "--topics", "orders", "--id", "scan-1"));
-    runs.add(streamdr("-v", "backups", "list", "-c", cfg, "--json"));
-    runs.add(streamdr("-v", "backups", "verify", "scan-1", "-c", cfg));
-    runs.add(streamdr("-v", "restore", "-c", cfg, "--backup", "scan-1", "--region", "us-west-2"));
-    runs.add(streamdr("-v", "verify", "-c", cfg, "--topics", "orders", "--source", "us-east-1", "--target", "us-west-2", "--json"));
-    runs.add(streamdr("-v", "connectors", "backup", "-c", cfg, "--region", "us-east-1", "--id", "scan-snapshot"));
-    runs.add(streamdr("-v", "connectors", "list", "-c", cfg, "--region", "us-east-1", "--json"));
-    runs.add(streamdr("-v", "connectors", "restore", "scan-snapshot", "-c", cfg, "--region", "us-east-1", "--dry-run",
+    runs.add(streamdr("backup", "-c", cfg, "--topics", "orders", "--id", "scan-1"));
+    runs.add(streamdr("backups", "list", "-c", cfg, "--json"));
+    runs.add(streamdr("backups", "verify", "scan-1", "-c", cfg));
+    runs.add(streamdr("restore", "-c", cfg, "--backup", "scan-1", "--region", "us-west-2"));
+    runs.add(streamdr("verify", "-c", cfg, "--topics", "orders", "--source", "us-east-1", "--target", "us-west-2", "--json"));
+    runs.add(streamdr("connectors", "backup", "-c", cfg, "--region", "us-east-1", "--id", "scan-snapshot"));
+    runs.add(streamdr("connectors", "list", "-c", cfg, "--region", "us-east-1", "--json"));
+    runs.add(streamdr("connectors", "restore", "scan-snapshot", "-c", cfg, "--region", "us-east-1", "--dry-run",
         "--secret", "connection.password=CONNECTOR_PASSWORD"));
-    runs.add(streamdr("-v", "checkpoint", "-c", cfg, "--region", "us-east-1", "--json"));
-    runs.add(streamdr("-v", "failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--dry-run"));
-    runs.add(streamdr("-v", "failover", "-c", cfg, "--to", "us-west-2", "--reason", "secret scan"));
-    runs.add(streamdr("-v", "connectors", "list", "-c", cfg, "--region", "us-west-2")); // Confluent Cloud, unreachable: an error
-    runs.add(streamdr("-v", "failback", "-c", cfg));
-    runs.add(streamdr("-v", "drill", "-c", cfg, "--topics", "orders", "--dry-run", "--report-dir", dir.resolve("report").toString()));
+    runs.add(streamdr("checkpoint", "-c", cfg, "--region", "us-east-1", "--json"));
+    runs.add(streamdr("failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--dry-run"));
+    runs.add(streamdr("failover", "-c", cfg, "--to", "us-west-2", "--reason", "secret scan"));
+    runs.add(streamdr("connectors", "list", "-c", cfg, "--region", "us-west-2")); // Confluent Cloud, unreachable: an error
+    runs.add(streamdr("failback", "-c", cfg));
+    runs.add(streamdr("drill", "-c", cfg, "--topics", "orders", "--dry-run", "--report-dir", dir.resolve("report").toString()));
 
     assertThat(runs.get(0).code()).as(runs.get(0).err()).isZero();
     assertThat(runs.get(3).code()).as(runs.get(3).err()).isZero();
@@ -157,8 +165,15 @@ class SecretScanIT {
     }
     assertThat(files).as("files the commands wrote").anyMatch(f -> f.toString().contains("scan-snapshot"))
         .anyMatch(f -> f.toString().contains("pipeline")).anyMatch(f -> f.toString().endsWith("active-region.json"));
+    // the control: asked to keep secrets, a snapshot holds the connector's, so the scan can see one where it is
+    Ran control = streamdr("connectors", "backup", "-c", cfg, "--region", "us-east-1", "--id", "control", "--keep-secrets");
+    assertThat(control.code()).as(control.err()).isZero();
+    try (Stream<Path> walk = Files.walk(dir.resolve("backups"))) {
+      assertThat(walk.filter(f -> f.toString().contains("control")).filter(Files::isRegularFile).map(SecretScanIT::read))
+          .anyMatch(c -> c.contains(CONNECTOR_SECRET));
+    }
     for (Path f : files) {
-      String content = new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1);
+      String content = read(f);
       for (String sentinel : SENTINELS) {
         assertThat(content).as("file %s", dir.relativize(f)).doesNotContain(sentinel);
       }
