@@ -150,7 +150,7 @@ public final class BackupBenchmark {
     void run() throws Exception;
   }
 
-  private static double secondsOf(Body body) throws Exception {
+  static double secondsOf(Body body) throws Exception {
     long t0 = System.nanoTime();
     body.run();
     return (System.nanoTime() - t0) / 1e9;
@@ -256,11 +256,11 @@ public final class BackupBenchmark {
     }
   }
 
-  private static String java() {
+  static String java() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
-  private static Path which(String command) {
+  static Path which(String command) {
     for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
       Path p = Path.of(dir, command);
       if (Files.isExecutable(p)) {
@@ -270,7 +270,7 @@ public final class BackupBenchmark {
     return null;
   }
 
-  private static void run(List<String> command, Path stdout) throws Exception {
+  static void run(List<String> command, Path stdout) throws Exception {
     Process p = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
       throw new IllegalStateException(command.get(0) + " failed with exit code " + p.exitValue());
@@ -288,7 +288,7 @@ public final class BackupBenchmark {
         Files.readString(out).trim());
   }
 
-  private static void quiet(Runnable r) {
+  static void quiet(Runnable r) {
     java.io.PrintStream original = System.out;
     System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
     try {

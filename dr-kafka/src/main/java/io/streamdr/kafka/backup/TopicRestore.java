@@ -179,6 +179,7 @@ public final class TopicRestore {
     List<BackupManifest.TopicEntry> selected = select(chain);
     if (!pipelined) {
       verifyAll(chain, selected);
+      LOG.debug("Restore of {}: every segment verified after {} ms", backupId, (System.nanoTime() - started) / 1_000_000);
     }
     return onTarget("restoring", admin -> restore(admin, chain, selected, started));
   }
@@ -197,7 +198,9 @@ public final class TopicRestore {
           p.sourceTopic(), p.targetTopic(), p.partition(), 0, p.held(), 0)).toList(), Map.of(), true,
           Duration.ofNanos(System.nanoTime() - started));
     }
+    LOG.debug("Restore of {}: targets judged after {} ms", backupId, (System.nanoTime() - started) / 1_000_000);
     ensureTopics(admin, selected, targets.existing());
+    LOG.debug("Restore of {}: target topics ready after {} ms", backupId, (System.nanoTime() - started) / 1_000_000);
     Map<String, Long> bases = new TreeMap<>(targets.from());
     plan.partitions().stream().filter(p -> p.state() == RestorePlan.TargetState.NEW_TOPIC)
         .forEach(p -> bases.put(p.targetTopic() + "-" + p.partition(), 0L)); // a topic this restore creates starts at 0
@@ -219,6 +222,7 @@ public final class TopicRestore {
       p.groupOffsets().forEach((group, offset) -> groupTargets.computeIfAbsent(group, k -> new TreeMap<>())
           .put(p.result().targetTopic() + "-" + p.result().partition(), offset));
     }
+    LOG.debug("Restore of {}: produced and flushed after {} ms", backupId, (System.nanoTime() - started) / 1_000_000);
     if (restoreGroups) {
       commitGroups(admin, groupTargets);
     }
@@ -488,6 +492,7 @@ public final class TopicRestore {
       }
     });
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    long pauseMillis = 5; // a topic is usually ready within tens of milliseconds: ask again soon, then less often
     while (true) {
       try {
         admin.listOffsets(request).all().get(10, TimeUnit.SECONDS);
@@ -497,8 +502,8 @@ public final class TopicRestore {
           throw new DrException("topic", created.get(0).name(), "Created topics %s did not become available within 60 s"
               .formatted(created.stream().map(NewTopic::name).toList()), e, true);
         }
-        Thread.onSpinWait();
-        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(pauseMillis).toNanos());
+        pauseMillis = Math.min(100, pauseMillis * 2);
       }
     }
   }
