@@ -76,7 +76,19 @@ class ConnectFlinkCommandsIT {
     Path file = dir.resolve("agent.yaml");
     String job = FLINK.submitFailOnDemandJob(dir.resolve("never.marker")).toString();
     new FlinkRestSavepointClient(RestClient.builder(FLINK.restUrl().toString()).build()).awaitRunning(new JobRef(job), Duration.ofSeconds(60));
-    fileSource("agent-lines", "a\nb\nc\n", Map.of());
+    ConnectRestAdmin connect = fileSource("agent-lines", "a\nb\nc\n", Map.of());
+    try {
+      agentJobs(file, job);
+    } finally {
+      connect.delete("agent-lines"); // the other tests count the connectors of this Connect cluster
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (connect.connectors().contains("agent-lines") && System.nanoTime() < deadline) {
+        Thread.sleep(100); // polling the connector list, not a synchronization
+      }
+    }
+  }
+
+  private void agentJobs(Path file, String job) throws Exception {
     Files.writeString(file, Files.readString(Path.of(config(true))) + """
         agent:
           jobs:

@@ -92,6 +92,7 @@ public final class Agent implements AutoCloseable {
   private final ExecutorService jobs = Executors.newSingleThreadExecutor(r -> daemon(r, "streamdr-agent-jobs"));
   private final AtomicReference<Future<?>> running = new AtomicReference<>();
   private final AtomicReference<FailoverMonitor.Decision> handled = new AtomicReference<>();
+  private final AtomicReference<FailoverMonitor.Decision> lastDecision = new AtomicReference<>();
   private final String owner;
   private HttpServer server;
   private volatile boolean closing;
@@ -116,7 +117,9 @@ public final class Agent implements AutoCloseable {
     sinks.add(a -> event("alert %s: %s %s", a.severity(), a.title(), a.details()));
     for (URI hook : agent.webhooks()) {
       String base = hook.getScheme() + "://" + hook.getAuthority();
-      sinks.add(new WebhookAlertSink(RestClient.builder(base).build(), hook.getRawPath() == null || hook.getRawPath().isEmpty() ? "/" : hook.getRawPath()));
+      String path = (hook.getRawPath() == null || hook.getRawPath().isEmpty() ? "/" : hook.getRawPath())
+          + (hook.getRawQuery() == null ? "" : "?" + hook.getRawQuery());
+      sinks.add(new WebhookAlertSink(RestClient.builder(base).build(), path));
     }
     AlertSink all = meters.alerts(a -> sinks.forEach(s -> s.send(a)));
     this.monitor = FailoverMonitor.builder(router, policy, () -> probesOf(router.active()), this::otherRegion).alerts(all)
@@ -179,10 +182,6 @@ public final class Agent implements AutoCloseable {
         event("failed back to %s: watching it again", router.active().name());
         handled.set(null);
         monitor.reset();
-      } else if (d != null && d.action() == FailoverMonitor.Action.ADVISED && !router.active().equals(d.from())) {
-        event("the advised failover was made (active region %s); watching it", router.active().name());
-        handled.set(null);
-        monitor.reset();
       }
       Future<?> f = running.get();
       if (f == null || f.isDone()) {
@@ -203,6 +202,7 @@ public final class Agent implements AutoCloseable {
     if (!handled.compareAndSet(null, d)) {
       return;
     }
+    lastDecision.set(d);
     meters.failoverDecision(d);
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("trigger", d.trigger());
@@ -227,6 +227,11 @@ public final class Agent implements AutoCloseable {
     if (takeOver) {
       report.put("connectors", takeOver(d));
       writeReport(key, report);
+    }
+    if (d.action() == FailoverMonitor.Action.ADVISED) {
+      // nothing changed: keep watching, and advise again if the breach holds for another threshold
+      monitor.reset();
+      handled.set(null);
     }
   }
 
@@ -340,8 +345,8 @@ public final class Agent implements AutoCloseable {
     body.put("activeRegion", router.active().name());
     body.put("epoch", router.epoch());
     body.put("failoverMode", agent.failover().mode().name().toLowerCase(java.util.Locale.ROOT));
-    body.put("decision", monitor.decision().map(d -> Map.of("action", d.action().name(), "trigger", d.trigger(), "to", d.to().name(),
-        "at", d.decidedAt().toString())).orElse(null));
+    body.put("decision", Optional.ofNullable(lastDecision.get()).map(d -> Map.of("action", d.action().name(), "trigger", d.trigger(),
+        "to", d.to().name(), "at", d.decidedAt().toString())).orElse(null));
     body.put("probes", list);
     List<Map<String, Object>> js = new ArrayList<>();
     for (JobScheduler.Job j : scheduler.jobs()) {

@@ -33,7 +33,9 @@ public final class WebhookAlertSink implements AlertSink {
     try {
       rest.execute(RestRequest.post(path).json(body).idempotent(true).build());
     } catch (DrException e) {
-      LOG.error("Could not deliver alert '{}' to {}{}: {}", alert.title(), rest.baseUrl(), path, e.getMessage());
+      // a webhook's path is often its secret (Slack, Teams, PagerDuty put the token there): never logged
+      LOG.error("Could not deliver alert '{}' to the webhook at {} (its path is not shown): {}", alert.title(), rest.baseUrl(),
+          String.valueOf(e.getMessage()).replace(path, "/<path>"));
     }
   }
 }
