@@ -147,8 +147,8 @@ public final class Agent implements AutoCloseable {
     router.refresh();
     probesOf(router.active()); // probes registered before the first scrape
     server = HttpServer.create(new InetSocketAddress(agent.port()), 16);
-    server.createContext("/metrics", x -> respond(x, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
-    server.createContext("/health", this::health);
+    server.createContext("/metrics", answering(x -> respond(x, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape())));
+    server.createContext("/health", answering(this::health));
     server.setExecutor(Executors.newFixedThreadPool(2, r -> daemon(r, "streamdr-agent-http")));
     server.start();
     int port = server.getAddress().getPort();
@@ -361,6 +361,20 @@ public final class Agent implements AutoCloseable {
     }
     body.put("jobs", js);
     respond(x, serving ? 200 : 503, "application/json", Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(body));
+  }
+
+  /** The handler, answering 500 with the cause when it fails (the JDK's server would otherwise leave the caller waiting). */
+  private com.sun.net.httpserver.HttpHandler answering(com.sun.net.httpserver.HttpHandler handler) {
+    return x -> {
+      try {
+        handler.handle(x);
+      } catch (IOException e) {
+        throw e;
+      } catch (RuntimeException | Error e) {
+        event("%s failed: %s", x.getRequestURI().getPath(), e);
+        respond(x, 500, "text/plain; charset=utf-8", x.getRequestURI().getPath() + " failed: " + e + "\n");
+      }
+    };
   }
 
   private static void respond(HttpExchange x, int status, String type, String body) throws IOException {

@@ -61,7 +61,18 @@ class DistributionIT {
 
   @Test
   void bin_streamdr_agent_serves_metrics_from_lib_alone_and_stops_on_sigterm() throws Exception {
-    Path config = dir.resolve("agent.yaml");
+    agentServesMetricsAndStops(List.of(home.resolve("bin/streamdr").toString()), "lib");
+  }
+
+  @Test
+  void the_drill_jar_runs_the_agent_too() throws Exception {
+    // streamdr.jar carries the embedded stack, whose dependencies must not break the agent's (Prometheus client versions)
+    agentServesMetricsAndStops(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        Path.of("target", "streamdr.jar").toAbsolutePath().toString()), "jar");
+  }
+
+  private static void agentServesMetricsAndStops(List<String> launcher, String name) throws Exception {
+    Path config = dir.resolve("agent-" + name + ".yaml");
     Files.writeString(config, """
         primary: us-east-1
         regions:
@@ -75,21 +86,24 @@ class DistributionIT {
           failover: {mode: "off"}
           jobs:
             - {name: prune, cron: "0 3 * * *", prune: {}}
-        """.formatted(dir.resolve("active.json"), dir.resolve("agent-backups")));
+        """.formatted(dir.resolve("active-" + name + ".json"), dir.resolve("agent-backups-" + name)));
     Path out = Files.createTempFile(dir, "agent", ".txt");
-    ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/streamdr").toString(), "agent", "-c", config.toString());
+    List<String> cmd = new java.util.ArrayList<>(launcher);
+    cmd.addAll(List.of("agent", "-c", config.toString()));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-    Process agent = pb.redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    Path err = Files.createTempFile(dir, "agent-err", ".txt");
+    Process agent = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (!Files.readString(out).contains(" started: ") && agent.isAlive() && System.nanoTime() < deadline) {
         Thread.sleep(100); // polling the output file, not a synchronization
       }
       java.util.regex.Matcher port = java.util.regex.Pattern.compile("on port (\\d+)").matcher(Files.readString(out));
-      assertThat(port.find()).as(Files.readString(out)).isTrue();
+      assertThat(port.find()).as(Files.readString(out) + Files.readString(err)).isTrue();
       var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-          java.net.URI.create("http://localhost:" + port.group(1) + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-      assertThat(response.statusCode()).isEqualTo(200);
+          java.net.URI.create("http://localhost:" + port.group(1) + "/metrics")).timeout(java.time.Duration.ofSeconds(30)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
       assertThat(response.body()).contains("streamdr_agent_up 1.0").contains("streamdr_region_active{region=\"us-east-1\"} 1.0");
       agent.toHandle().destroy(); // SIGTERM, through bin/streamdr's exec
       assertThat(agent.waitFor(60, TimeUnit.SECONDS)).isTrue();
