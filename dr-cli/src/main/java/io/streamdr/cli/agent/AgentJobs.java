@@ -98,8 +98,8 @@ public final class AgentJobs {
     String region = region(b.region());
     Map<String, Object> client = cfg.region(region).kafkaClientConfig();
     String id = jobName + "-" + slot.stamp();
-    BackupCatalog catalog = new BackupCatalog(backups);
-    Optional<BackupManifest> existing = catalog.list().stream().filter(m -> m.id().equals(id)).findFirst();
+    List<BackupManifest> all = new BackupCatalog(backups).list(); // every manifest read once, for both questions below
+    Optional<BackupManifest> existing = all.stream().filter(m -> m.id().equals(id)).findFirst();
     if (existing.isPresent()) {
       return "backup %s was already complete (%d records)".formatted(id, existing.get().records());
     }
@@ -115,7 +115,7 @@ public final class AgentJobs {
         cluster = admin.describeCluster().clusterId().get(60, TimeUnit.SECONDS);
       }
       var topics = new HashSet<>(b.topics());
-      Optional<BackupManifest> parent = catalog.list().stream()
+      Optional<BackupManifest> parent = all.stream()
           .filter(x -> cluster.equals(x.sourceClusterId()))
           .filter(x -> topics.equals(new HashSet<>(x.topics().stream().map(BackupManifest.TopicEntry::name).toList())))
           .max(Comparator.comparing(BackupManifest::completedAt));

@@ -76,6 +76,8 @@ public final class JobScheduler {
   private final Listener listener;
   private final Map<String, Instant> knownSince = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile String current;
+  /** Per job, the newest slot known to be done: asked of the target once, not every second (an S3 LIST each time). */
+  private final Map<String, Instant> doneUpTo = new java.util.concurrent.ConcurrentHashMap<>();
 
   public JobScheduler(List<Job> jobs, BackupTarget target, String owner, Clock clock, Listener listener) {
     this.jobs = List.copyOf(jobs);
@@ -108,8 +110,15 @@ public final class JobScheduler {
   Optional<Slot> due(Job job) {
     Instant now = clock.instant();
     Instant since = knownSince.computeIfAbsent(job.name(), n -> knownSince(job, now));
-    return job.schedule().latestAtOrBefore(now).filter(t -> !t.isBefore(since)).map(t -> new Slot(job.name(), t))
-        .filter(slot -> !target.exists(done(slot)));
+    return job.schedule().latestAtOrBefore(now).filter(t -> !t.isBefore(since))
+        .filter(t -> !t.equals(doneUpTo.get(job.name()))).map(t -> new Slot(job.name(), t))
+        .filter(slot -> {
+          if (target.exists(done(slot))) {
+            doneUpTo.put(job.name(), slot.at());
+            return false;
+          }
+          return true;
+        });
   }
 
   /** When the job was first seen by any agent of this target; recorded on first sight. */
@@ -171,6 +180,7 @@ public final class JobScheduler {
     body.put("outcome", ok ? "ok" : "failed");
     body.put("detail", detail);
     target.put(done(claim.slot()), json(body));
+    doneUpTo.put(job.name(), claim.slot().at());
     if (ok) {
       LOG.info("Job {} for slot {} done in {} ms: {}", job.name(), claim.slot().at(), run.took().toMillis(), detail);
     } else {
