@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.Date;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.HttpUrl;
@@ -29,7 +30,9 @@ import org.slf4j.LoggerFactory;
 /**
  * JSON over HTTP for the Flink, Connect, Confluent Cloud and Schema Registry adapters: okhttp plus Jackson, a
  * deadline per call spanning all attempts, retries with backoff and jitter only where they are safe (see
- * {@link RetryPolicy}), and credentials that never appear in logs, exceptions or {@code toString}.
+ * {@link RetryPolicy}), redirects followed only where the method's meaning survives and only on the configured host
+ * (a POST answered 302 is an error, not a GET), and credentials that never appear in logs, exceptions or
+ * {@code toString}.
  *
  * <p>Thread-safe; share one per endpoint. Calls block until they succeed, fail or reach their deadline.
  *
@@ -42,6 +45,7 @@ public final class RestClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RestClient.class);
   private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
   private static final int EXCERPT = 300;
+  private static final int MAX_REDIRECTS = 5;
 
   private final HttpUrl baseUrl;
   private final String safeBaseUrl;
@@ -65,11 +69,14 @@ public final class RestClient implements AutoCloseable {
     this.retry = b.retry;
     this.sleeper = b.sleeper;
     this.ownsHttp = b.http == null;
-    this.http = b.http != null ? b.http : new OkHttpClient.Builder()
+    OkHttpClient.Builder http = b.http != null ? b.http.newBuilder() : new OkHttpClient.Builder()
         .connectTimeout(Duration.ofSeconds(10))
         .readTimeout(Duration.ZERO) // the call timeout bounds each call as a whole
-        .writeTimeout(Duration.ZERO)
+        .writeTimeout(Duration.ZERO);
+    this.http = http
         .retryOnConnectionFailure(false) // retries are ours, and only for idempotent calls
+        .followRedirects(false) // redirects are ours too: okhttp would re-send a POST answered 302 as a GET
+        .followSslRedirects(false)
         .build();
   }
 
@@ -117,18 +124,16 @@ public final class RestClient implements AutoCloseable {
   public RestResponse execute(RestRequest request) {
     Duration deadline = request.timeout().orElse(callTimeout);
     long deadlineAt = System.nanoTime() + deadline.toNanos();
-    HttpUrl url = url(request);
+    HttpUrl requested = url(request);
     String safeUrl = safeBaseUrl + request.path();
     for (int attempt = 1; ; attempt++) {
       long remaining = deadlineAt - System.nanoTime();
       if (remaining <= 0) {
         throw timeout(request, safeUrl, deadline, attempt - 1);
       }
-      Call call = http.newCall(build(request, url));
-      call.timeout().timeout(remaining, TimeUnit.NANOSECONDS);
       long started = System.nanoTime();
       Duration wait;
-      try (Response response = call.execute()) {
+      try (Response response = send(request, requested, safeUrl, deadlineAt, deadline, attempt)) {
         ResponseBody body = response.body();
         String raw = body == null ? "" : body.string();
         int status = response.code();
@@ -191,9 +196,79 @@ public final class RestClient implements AutoCloseable {
     return withQuery.build();
   }
 
-  private Request build(RestRequest request, HttpUrl url) {
+  /** One attempt: the request, then the redirects it is answered with that are safe to follow. */
+  private Response send(RestRequest request, HttpUrl url, String safeUrl, long deadlineAt, Duration deadline,
+      int attempt) throws IOException {
+    String method = request.method();
+    for (int redirects = 0; ; redirects++) {
+      long remaining = deadlineAt - System.nanoTime();
+      if (remaining <= 0) {
+        throw timeout(request, safeUrl, deadline, attempt);
+      }
+      Call call = http.newCall(build(request, method, url));
+      call.timeout().timeout(remaining, TimeUnit.NANOSECONDS);
+      Response response = call.execute();
+      Redirect redirect = redirect(request, method, url, response, safeUrl);
+      if (redirect == null) {
+        return response;
+      }
+      response.close();
+      String safeTarget = Redaction.safeUrl(redirect.url().toString());
+      if (redirects == MAX_REDIRECTS) {
+        throw new RemoteServiceException(request.method(), safeUrl, response.code(), "",
+            "%s %s was redirected more than %d redirects deep (last to %s); check the endpoint's address"
+                .formatted(request.method(), safeUrl, MAX_REDIRECTS, safeTarget), null, false);
+      }
+      LOG.debug("{} {} redirected ({}) to {}", method, safeUrl, response.code(), safeTarget);
+      url = redirect.url();
+      method = redirect.method();
+    }
+  }
+
+  private record Redirect(HttpUrl url, String method) {}
+
+  /**
+   * The next hop of a redirect, or null if the response is not one to follow. Followed: 303 (as a GET), 301 and 302
+   * for GET and HEAD, 307 and 308 with the same method and body; only on the same host (an upgrade to https
+   * included), so credentials never go to a server the user did not configure. Anything else is a clear error.
+   */
+  private Redirect redirect(RestRequest request, String method, HttpUrl url, Response response, String safeUrl) {
+    int status = response.code();
+    if (!Set.of(301, 302, 303, 307, 308).contains(status) || request.acceptedStatuses().contains(status)) {
+      return null;
+    }
+    String location = response.header("Location");
+    HttpUrl target = location == null ? null : url.resolve(location);
+    if (target == null) {
+      response.close();
+      throw new RemoteServiceException(request.method(), safeUrl, status, "",
+          "%s %s answered %d without a usable Location header; check the endpoint's address".formatted(
+              request.method(), safeUrl, status), null, false);
+    }
+    String safeTarget = Redaction.safeUrl(target.toString());
+    boolean sameServer = target.host().equalsIgnoreCase(url.host())
+        && (target.port() == url.port() || (target.isHttps() && !url.isHttps()));
+    String problem = null;
+    if (!sameServer) {
+      problem = "StreamDR does not follow a redirect to another host, which would receive the credentials";
+    } else if ((status == 301 || status == 302) && !method.equals("GET") && !method.equals("HEAD")) {
+      problem = "a %s is not re-sent to a new address as a GET".formatted(method);
+    }
+    if (problem != null) {
+      response.close();
+      throw new RemoteServiceException(request.method(), safeUrl, status, "",
+          "%s %s was redirected (%d) to %s; %s: configure the endpoint as the address it redirects to".formatted(
+              request.method(), safeUrl, status, safeTarget, problem), null, false);
+    }
+    return new Redirect(target, status == 303 && !method.equals("HEAD") ? "GET" : method);
+  }
+
+  private Request build(RestRequest request, String method, HttpUrl url) {
     Request.Builder b = new Request.Builder().url(url).header("Accept", "application/json");
     auth.apply(b);
+    if (!method.equals(request.method())) {
+      return b.method(method, null).build();
+    }
     RequestBody body = request.rawBody().orElse(null);
     if (body == null && request.jsonBody().isPresent()) {
       try {
@@ -206,7 +281,7 @@ public final class RestClient implements AutoCloseable {
     if (body == null && (request.method().equals("POST") || request.method().equals("PUT") || request.method().equals("PATCH"))) {
       body = RequestBody.create(new byte[0], null);
     }
-    return b.method(request.method(), body).build();
+    return b.method(method, body).build();
   }
 
   private JsonNode parse(RestRequest request, String safeUrl, int status, String raw) {

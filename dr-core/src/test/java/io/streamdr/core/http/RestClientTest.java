@@ -197,4 +197,90 @@ class RestClientTest {
   void a_bad_base_url_is_refused_by_name() {
     assertThatThrownBy(() -> RestClient.builder("ftp:/nowhere").build()).hasMessageContaining("not an http(s) URL");
   }
+
+  @Test
+  void a_post_answered_with_302_is_not_resent_as_a_get() throws Exception {
+    server.enqueue(new MockResponse().setResponseCode(302).setHeader("Location", "/api/elsewhere"));
+    server.enqueue(json(200, "{\"ok\":1}"));
+    assertThatThrownBy(() -> client.post("/jobs/j1/savepoints", Map.of("cancel-job", false)))
+        .isInstanceOf(RemoteServiceException.class)
+        .hasMessageContaining("POST " + server.url("/api/jobs/j1/savepoints").toString().replaceAll("/$", ""))
+        .hasMessageContaining("redirected (302) to " + server.url("/api/elsewhere"))
+        .hasMessageContaining("configure the endpoint");
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void a_get_follows_a_redirect_on_the_same_host_and_keeps_its_credentials() throws Exception {
+    server.enqueue(new MockResponse().setResponseCode(301).setHeader("Location", "/api/v2/overview"));
+    server.enqueue(json(200, "{\"ok\":1}"));
+    assertThat(client.get("/overview").path("ok").asInt()).isEqualTo(1);
+    server.takeRequest(5, TimeUnit.SECONDS);
+    RecordedRequest followed = server.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(followed.getPath()).isEqualTo("/api/v2/overview");
+    assertThat(followed.getHeader("Authorization")).startsWith("Basic ");
+  }
+
+  @Test
+  void a_307_on_a_post_is_followed_with_the_same_method_and_body() throws Exception {
+    server.enqueue(new MockResponse().setResponseCode(307).setHeader("Location", "/api/leader/connectors"));
+    server.enqueue(json(201, "{\"name\":\"c1\"}"));
+    assertThat(client.post("/connectors", Map.of("name", "c1")).path("name").asText()).isEqualTo("c1");
+    server.takeRequest(5, TimeUnit.SECONDS);
+    RecordedRequest followed = server.takeRequest(5, TimeUnit.SECONDS);
+    assertThat(followed.getMethod()).isEqualTo("POST");
+    assertThat(followed.getPath()).isEqualTo("/api/leader/connectors");
+    assertThat(followed.getBody().readUtf8()).isEqualTo("{\"name\":\"c1\"}");
+  }
+
+  @Test
+  void a_redirect_to_another_host_is_refused_and_the_credentials_stay_home() throws Exception {
+    try (MockWebServer other = new MockWebServer()) {
+      other.start();
+      String elsewhere = "http://user:" + PASSWORD + "@127.0.0.2:" + other.getPort() + "/steal";
+      server.enqueue(new MockResponse().setResponseCode(302).setHeader("Location", elsewhere));
+      assertThatThrownBy(() -> client.get("/overview"))
+          .isInstanceOf(RemoteServiceException.class)
+          .hasMessageContaining("redirected (302) to http://127.0.0.2:" + other.getPort() + "/steal")
+          .hasMessageContaining("another host")
+          .hasMessageNotContaining(PASSWORD);
+      assertThat(other.getRequestCount()).isZero();
+    }
+  }
+
+  @Test
+  void a_redirect_loop_ends_after_five_hops_with_a_clear_error() {
+    for (int i = 0; i < 10; i++) {
+      server.enqueue(new MockResponse().setResponseCode(302).setHeader("Location", "/api/loop" + i));
+    }
+    assertThatThrownBy(() -> client.get("/loop"))
+        .isInstanceOf(RemoteServiceException.class).hasMessageContaining("more than 5 redirects");
+    assertThat(server.getRequestCount()).isEqualTo(6);
+  }
+
+  @Test
+  void a_body_cut_off_mid_way_is_retried_for_a_get() {
+    server.enqueue(json(200, "{\"jobs\":[" + "{\"id\":\"a\"},".repeat(2_000) + "{}]}")
+        .setSocketPolicy(SocketPolicy.DISCONNECT_DURING_RESPONSE_BODY));
+    server.enqueue(json(200, "{\"jobs\":[]}"));
+    assertThat(client.get("/jobs").path("jobs").isArray()).isTrue();
+    assertThat(sleeps).hasSize(1);
+  }
+
+  @Test
+  void a_body_cut_off_on_a_post_fails_saying_it_may_have_been_applied() {
+    server.enqueue(json(200, "{\"request-id\":\"" + "x".repeat(20_000) + "\"}")
+        .setSocketPolicy(SocketPolicy.DISCONNECT_DURING_RESPONSE_BODY));
+    assertThatThrownBy(() -> client.post("/jobs/j1/savepoints", Map.of()))
+        .isInstanceOf(RemoteServiceException.class).hasMessageContaining("may have been applied");
+    assertThat(server.getRequestCount()).isEqualTo(1);
+  }
+
+  @Test
+  void truncated_json_with_a_complete_response_is_a_clear_error() {
+    server.enqueue(json(200, "{\"jobs\":[{\"id\":"));
+    assertThatThrownBy(() -> client.get("/jobs"))
+        .isInstanceOf(RemoteServiceException.class)
+        .hasMessageContaining("not valid JSON").hasMessageContaining("/api/jobs");
+  }
 }
