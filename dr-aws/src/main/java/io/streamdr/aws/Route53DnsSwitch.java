@@ -14,6 +14,8 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.route53.Route53Client;
 import software.amazon.awssdk.services.route53.model.Change;
@@ -143,6 +145,14 @@ public final class Route53DnsSwitch {
     if (e instanceof software.amazon.awssdk.services.route53.model.NoSuchHostedZoneException) {
       return new io.streamdr.core.NotFoundException("hosted-zone", hostedZoneId,
           "Route 53 hosted zone %s does not exist; check the zone id".formatted(hostedZoneId));
+    }
+    if (e instanceof ApiCallTimeoutException || e instanceof ApiCallAttemptTimeoutException) {
+      var config = route53.serviceClientConfiguration().overrideConfiguration();
+      Duration limit = (e instanceof ApiCallTimeoutException ? config.apiCallTimeout() : config.apiCallAttemptTimeout())
+          .orElse(Duration.ZERO);
+      return new DrTimeoutException("dns-record", recordName, limit,
+          "Could not %s %s within the Route 53 client's call timeout of %s; Route 53 may be slow or unreachable"
+              .formatted(what, where, limit));
     }
     if (e instanceof software.amazon.awssdk.awscore.exception.AwsServiceException a) {
       String code = a.awsErrorDetails() == null ? "" : a.awsErrorDetails().errorCode();

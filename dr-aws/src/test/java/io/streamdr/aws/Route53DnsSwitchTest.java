@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.InvalidRequestException;
+import io.streamdr.core.RemoteServiceException;
 import io.streamdr.core.region.Region;
 import io.streamdr.core.region.RegionSwitch;
 import java.net.URI;
@@ -146,5 +147,56 @@ class Route53DnsSwitchTest {
   void a_region_without_a_dns_value_is_refused_by_name() {
     assertThatThrownBy(() -> dns.switchTo(Region.of("eu-west-1", "eu:9092"))).isInstanceOf(InvalidRequestException.class)
         .hasMessageContaining("eu-west-1");
+  }
+
+  private static final String WHERE = "Route 53 zone Z1D633PJN98FT9 record kafka.streaming.example.com.";
+
+  private void error(int code, String errorCode) {
+    xml(code, "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"" + NS + "\"><Error><Type>Receiver</Type><Code>" + errorCode
+        + "</Code><Message>try again</Message></Error><RequestId>r1</RequestId></ErrorResponse>");
+  }
+
+  @Test
+  void a_5xx_storm_longer_than_the_sdk_retries_fails_naming_the_zone_and_the_record() {
+    for (int i = 0; i < 6; i++) {
+      error(503, "ServiceUnavailable");
+    }
+    assertThatThrownBy(() -> dns.switchTo(WEST))
+        .isInstanceOfSatisfying(RemoteServiceException.class, e -> assertThat(e.statusCode()).isEqualTo(503))
+        .hasMessageContaining(WHERE).hasMessageContaining("ServiceUnavailable")
+        .hasMessageNotContaining("route53-secret-key");
+    assertThat(server.getRequestCount()).as("the SDK's default retries: one attempt and three retries").isEqualTo(4);
+  }
+
+  @Test
+  void throttling_is_retried_by_the_sdk() {
+    error(400, "Throttling");
+    current("kafka.us-west-2.example.com");
+    assertThat(dns.switchTo(WEST).changed()).isFalse();
+    assertThat(server.getRequestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void malformed_xml_fails_naming_the_zone_and_the_record() {
+    xml(200, "<?xml version=\"1.0\"?><ListResourceRecordSetsResponse xmlns=\"" + NS + "\"><ResourceRecordSets><Resou");
+    assertThatThrownBy(() -> dns.switchTo(WEST)).isInstanceOf(RemoteServiceException.class).hasMessageContaining(WHERE);
+  }
+
+  @Test
+  void a_body_slower_than_the_clients_call_timeout_is_a_timeout_naming_the_record() {
+    try (Route53Client slowCalls = Route53Client.builder().endpointOverride(URI.create(server.url("/").toString()))
+        .region(software.amazon.awssdk.regions.Region.AWS_GLOBAL)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIATESTKEY", "route53-secret-key")))
+        .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofMillis(800)))
+        .build()) {
+      Route53DnsSwitch slow = new Route53DnsSwitch(slowCalls, "Z1D633PJN98FT9", "kafka.streaming.example.com", RRType.CNAME,
+          60, Map.of("us-west-2", "kafka.us-west-2.example.com"), Duration.ofSeconds(30), d -> { });
+      for (int i = 0; i < 3; i++) {
+        server.enqueue(new MockResponse().setResponseCode(200).setHeader("Content-Type", "text/xml")
+            .setBody("<?xml version=\"1.0\"?>" + " ".repeat(4_000)).throttleBody(64, 1, TimeUnit.SECONDS));
+      }
+      assertThatThrownBy(() -> slow.switchTo(WEST)).isInstanceOf(DrTimeoutException.class)
+          .hasMessageContaining(WHERE).hasMessageContaining("PT0.8S");
+    }
   }
 }
