@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -36,6 +37,8 @@ public final class EmbeddedKafkaCluster extends EmbeddedComponent {
   private final String name;
   private final int brokers;
   private final Map<String, String> brokerProperties;
+  private final boolean behindFaultProxies;
+  private final Map<Integer, FaultProxy> faultProxies = new TreeMap<>();
   private KafkaClusterTestKit kit;
   private String bootstrap;
   private final Set<Integer> stoppedBrokers = new TreeSet<>();
@@ -45,6 +48,7 @@ public final class EmbeddedKafkaCluster extends EmbeddedComponent {
     this.name = b.name;
     this.brokers = b.brokers;
     this.brokerProperties = Map.copyOf(b.properties);
+    this.behindFaultProxies = b.behindFaultProxies;
   }
 
   public static Builder builder() {
@@ -64,11 +68,20 @@ public final class EmbeddedKafkaCluster extends EmbeddedComponent {
   @Override
   protected void doStart() throws Exception {
     long t0 = System.nanoTime();
-    TestKitNodes nodes = new TestKitNodes.Builder()
+    Map<Integer, Integer> proxyPorts = new TreeMap<>();
+    Map<Integer, Map<String, String>> perBroker = new HashMap<>();
+    if (behindFaultProxies) { // the test kit numbers brokers from 0
+      for (int id = 0; id < brokers; id++) {
+        proxyPorts.put(id, FaultProxy.freePort());
+      }
+    }
+    TestKitNodes.Builder nodesBuilder = new TestKitNodes.Builder()
         .setCombined(brokers == 1)
         .setNumBrokerNodes(brokers)
-        .setNumControllerNodes(1)
-        .build();
+        .setNumControllerNodes(1);
+    String listener = nodesBuilder.build().brokerListenerName().value();
+    proxyPorts.forEach((id, port) -> perBroker.put(id, Map.of("advertised.listeners", listener + "://127.0.0.1:" + port)));
+    TestKitNodes nodes = nodesBuilder.setPerServerProperties(perBroker).build();
     KafkaClusterTestKit.Builder b = new KafkaClusterTestKit.Builder(nodes);
     String rf = String.valueOf(Math.min(brokers, 3));
     b.setConfigProp("offsets.topic.replication.factor", rf);
@@ -84,8 +97,15 @@ public final class EmbeddedKafkaCluster extends EmbeddedComponent {
     kit = b.build();
     kit.format();
     kit.startup();
+    for (var entry : proxyPorts.entrySet()) { // every connection to a broker, inter-broker ones included, goes through its proxy
+      int brokerPort = kit.brokers().get(entry.getKey()).boundPort(org.apache.kafka.common.network.ListenerName.normalised(listener));
+      faultProxies.put(entry.getKey(), FaultProxy.on(name + "-broker-" + entry.getKey(), entry.getValue(),
+          new java.net.InetSocketAddress("localhost", brokerPort)));
+    }
     kit.waitForReadyBrokers();
-    bootstrap = kit.bootstrapServers();
+    bootstrap = behindFaultProxies
+        ? String.join(",", faultProxies.values().stream().map(FaultProxy::address).toList())
+        : kit.bootstrapServers();
     LOG.info("Kafka cluster '{}' ({} broker(s), id {}) up at {} in {} ms", name, brokers, nodes.clusterId(), bootstrap,
         (System.nanoTime() - t0) / 1_000_000);
   }
@@ -95,6 +115,24 @@ public final class EmbeddedKafkaCluster extends EmbeddedComponent {
     if (kit != null) {
       kit.close(); // also deletes the cluster's data directories
     }
+    faultProxies.values().forEach(FaultProxy::close);
+  }
+
+  /**
+   * The fault proxy in front of each broker, by broker id, when built {@link Builder#behindFaultProxies()}: a fault
+   * set on all of them is a network fault between every client and the cluster.
+   */
+  public Map<Integer, FaultProxy> faultProxies() {
+    requireStarted();
+    if (!behindFaultProxies) {
+      throw new IllegalStateException(name() + " was not built behindFaultProxies()");
+    }
+    return java.util.Collections.unmodifiableMap(faultProxies);
+  }
+
+  /** Applies a fault to the proxy of every broker, e.g. {@code network(FaultProxy::blackHole)}. */
+  public void network(java.util.function.Consumer<FaultProxy> fault) {
+    faultProxies().values().forEach(fault);
   }
 
   /** How many brokers the cluster has (stopped ones included). */
@@ -291,6 +329,7 @@ public final class EmbeddedKafkaCluster extends EmbeddedComponent {
     private String name = "kafka";
     private int brokers = 1;
     private final Map<String, String> properties = new HashMap<>();
+    private boolean behindFaultProxies;
 
     private Builder() {}
 
@@ -304,6 +343,15 @@ public final class EmbeddedKafkaCluster extends EmbeddedComponent {
         throw new IllegalArgumentException("A cluster needs at least one broker, got " + brokers);
       }
       this.brokers = brokers;
+      return this;
+    }
+
+    /**
+     * Puts a {@link FaultProxy} in front of every broker, which advertises the proxy's address: every client, and
+     * every broker replicating from another, connects through it, so {@link #network} faults cannot be gone around.
+     */
+    public Builder behindFaultProxies() {
+      this.behindFaultProxies = true;
       return this;
     }
 

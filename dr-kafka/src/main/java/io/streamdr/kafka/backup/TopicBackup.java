@@ -270,14 +270,18 @@ public final class TopicBackup {
       target.put(BackupPlan.key(backupId), Json.MAPPER.writeValueAsBytes(plan));
       return plan;
     } catch (ExecutionException e) {
-      throw new DrException("cluster", String.valueOf(clientConfig.get("bootstrap.servers")),
-          "Could not read topic metadata for backup %s: %s".formatted(backupId, e.getCause().getMessage()), e.getCause(), true);
+      String servers = String.valueOf(clientConfig.get("bootstrap.servers"));
+      throw new DrException("cluster", servers,
+          "Could not read topic metadata from the cluster at %s for backup %s: %s; check that its brokers are up and reachable, then run the same backup again"
+              .formatted(servers, backupId, e.getCause().getMessage()), e.getCause(), true);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new DrException("Interrupted while planning backup " + backupId, e);
     } catch (java.util.concurrent.TimeoutException e) {
-      throw new DrTimeoutException("cluster", String.valueOf(clientConfig.get("bootstrap.servers")), Duration.ofSeconds(60),
-          "Kafka did not answer metadata requests for backup %s within 60 s".formatted(backupId));
+      String servers = String.valueOf(clientConfig.get("bootstrap.servers"));
+      throw new DrTimeoutException("cluster", servers, Duration.ofSeconds(60),
+          "The cluster at %s did not answer metadata requests for backup %s within 60 s; check that its brokers are up and reachable"
+              .formatted(servers, backupId));
     } catch (IOException e) {
       throw new BackupIoException(BackupPlan.key(backupId), "write", e);
     }
@@ -465,8 +469,8 @@ public final class TopicBackup {
         }
         if (System.nanoTime() - lastProgress > stallTimeout.toNanos()) {
           throw new DrTimeoutException("backup", backupId, stallTimeout,
-              "Backup %s made no progress for %s on partitions %s; check the cluster, then run the same backup again to resume"
-                  .formatted(backupId, stallTimeout, remaining));
+              "Backup %s made no progress for %s on partitions %s; check the cluster at %s, then run the same backup again to resume"
+                  .formatted(backupId, stallTimeout, remaining, clientConfig.get("bootstrap.servers")));
         }
       }
       for (Worker w : workers) {

@@ -105,12 +105,14 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
          Admin sourceAdmin = Admin.create(source); Admin targetAdmin = Admin.create(target)) {
       for (String topic : request.topics()) {
         String targetTopic = request.naming().targetTopic(topic);
-        List<TopicPartition> sps = partitions(sc, topic, request.source());
-        List<TopicPartition> tps = partitions(tc, targetTopic, request.target());
-        Map<TopicPartition, Long> sourceStart = sc.beginningOffsets(sps, Duration.ofSeconds(60));
-        Map<TopicPartition, Long> sourceEnd = cut(sc, sps, request);
-        Map<TopicPartition, Long> targetEnd = tc.endOffsets(tps, Duration.ofSeconds(60));
-        Map<TopicPartition, Long> targetStart = tc.beginningOffsets(tps, Duration.ofSeconds(60));
+        String sn = request.source();
+        String tn = request.target();
+        List<TopicPartition> sps = ask(sn, source, () -> partitions(sc, topic, sn, apiTimeout(source)));
+        List<TopicPartition> tps = ask(tn, target, () -> partitions(tc, targetTopic, tn, apiTimeout(target)));
+        Map<TopicPartition, Long> sourceStart = ask(sn, source, () -> sc.beginningOffsets(sps, apiTimeout(source)));
+        Map<TopicPartition, Long> sourceEnd = ask(sn, source, () -> cut(sc, sps, request, apiTimeout(source)));
+        Map<TopicPartition, Long> targetEnd = ask(tn, target, () -> tc.endOffsets(tps, apiTimeout(target)));
+        Map<TopicPartition, Long> targetStart = ask(tn, target, () -> tc.beginningOffsets(tps, apiTimeout(target)));
         Map<String, Map<Integer, Long>> sourceGroups = groups(sourceAdmin, request.groups(), topic);
         Map<String, Map<Integer, Long>> targetGroups = groups(targetAdmin, request.groups(), targetTopic);
         Comparison comparison = request.comparison() != Comparison.AUTO ? request.comparison()
@@ -185,7 +187,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     Iterator<RecordFingerprint> open() {
       consumer = consumer(config);
       consumer.assign(List.of(tp));
-      long end = consumer.endOffsets(List.of(tp), Duration.ofSeconds(60)).get(tp);
+      long end = consumer.endOffsets(List.of(tp), apiTimeout(config)).get(tp);
       consumer.seek(tp, from);
       Fingerprinter fingerprinter = new Fingerprinter();
       return new Iterator<>() {
@@ -270,12 +272,12 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     try (KafkaConsumer<byte[], byte[]> tc = consumer(target); Admin admin = Admin.create(target)) {
       for (io.streamdr.kafka.backup.BackupManifest.TopicEntry topic : last.topics()) {
         String targetTopic = naming.targetTopic(topic.name());
-        List<TopicPartition> tps = partitions(tc, targetTopic, cluster);
+        List<TopicPartition> tps = ask(cluster, target, () -> partitions(tc, targetTopic, cluster, apiTimeout(target)));
         String policy = topic.configs() == null ? null : topic.configs().get("cleanup.policy");
         Comparison comparison = (policy != null && policy.contains("compact")) || compacted(admin, targetTopic)
             ? Comparison.LATEST_PER_KEY : Comparison.RECORDS;
-        Map<TopicPartition, Long> targetStart = tc.beginningOffsets(tps, Duration.ofSeconds(60));
-        Map<TopicPartition, Long> targetEnd = tc.endOffsets(tps, Duration.ofSeconds(60));
+        Map<TopicPartition, Long> targetStart = ask(cluster, target, () -> tc.beginningOffsets(tps, apiTimeout(target)));
+        Map<TopicPartition, Long> targetEnd = ask(cluster, target, () -> tc.endOffsets(tps, apiTimeout(target)));
         for (io.streamdr.kafka.backup.BackupManifest.PartitionEntry p : topic.partitions()) {
           List<io.streamdr.kafka.backup.BackupManifest.SegmentEntry> segments = new ArrayList<>();
           chain.forEach(m -> m.topic(topic.name()).flatMap(t -> t.partitions().stream()
@@ -484,10 +486,30 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
-  private static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> c, String topic, String cluster) {
-    var infos = c.partitionsFor(topic, Duration.ofSeconds(30));
+  /** How long one metadata or offsets call may take: the client's {@code default.api.timeout.ms}, else 60 s. */
+  private static Duration apiTimeout(Map<String, Object> config) {
+    Object ms = config.get(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG);
+    return ms == null ? Duration.ofSeconds(60) : Duration.ofMillis(Long.parseLong(String.valueOf(ms)));
+  }
+
+  /** Runs one call to a cluster, turning Kafka's errors into ones that name the cluster, its address and what to do. */
+  private static <T> T ask(String cluster, Map<String, Object> config, java.util.function.Supplier<T> call) {
+    Object servers = config.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
+    try {
+      return call.get();
+    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+      throw new io.streamdr.core.DrTimeoutException("cluster", cluster, apiTimeout(config),
+          "Cluster '%s' at %s did not answer within %s (%s); check that its brokers are up and reachable, then verify again"
+              .formatted(cluster, servers, apiTimeout(config), e.getMessage()));
+    } catch (org.apache.kafka.common.KafkaException e) {
+      throw new DrException("cluster", cluster, "Could not read from cluster '%s' at %s: %s".formatted(cluster, servers, e.getMessage()), e, true);
+    }
+  }
+
+  private static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> c, String topic, String cluster, Duration timeout) {
+    var infos = c.partitionsFor(topic, timeout);
     if (infos == null || infos.isEmpty()) {
-      if (cluster != null && c.listTopics(Duration.ofSeconds(30)).containsKey(topic)) {
+      if (cluster != null && c.listTopics(timeout).containsKey(topic)) {
         return List.of();
       }
       throw new NotFoundException("topic", topic, "Topic '%s' does not exist in cluster '%s'".formatted(topic, cluster));
@@ -496,8 +518,9 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
   }
 
   /** Source end offsets: the LSO now, or the first offset after the cut-off timestamp. */
-  private static Map<TopicPartition, Long> cut(KafkaConsumer<byte[], byte[]> c, List<TopicPartition> tps, VerificationRequest request) {
-    Map<TopicPartition, Long> end = c.endOffsets(tps, Duration.ofSeconds(60));
+  private static Map<TopicPartition, Long> cut(KafkaConsumer<byte[], byte[]> c, List<TopicPartition> tps, VerificationRequest request,
+      Duration timeout) {
+    Map<TopicPartition, Long> end = c.endOffsets(tps, timeout);
     if (request.cutoff().isEmpty()) {
       return end;
     }
