@@ -116,7 +116,8 @@ final class FailoverCommand {
     boolean json;
 
     @Option(names = "--pipeline", description = "After the switch, take over the connectors of the region left from its newest"
-        + " pipeline checkpoint (streamdr checkpoint), with the options below; without it, only the active region is switched.")
+        + " pipeline checkpoint (streamdr checkpoint), with the options below; without it, only the active region is switched."
+        + " Run it again to complete one that stopped after the switch.")
     boolean pipeline;
 
     @Mixin TakeoverOptions takeover;
@@ -133,52 +134,91 @@ final class FailoverCommand {
       StreamDrConfig cfg = config.load();
       String target = cfg.region(to).name();
       ActiveRegionStore store = cfg.activeRegionStore();
-      String left;
+      ActiveRegion now;
       try {
-        left = store.read().map(ActiveRegion::region).orElse(cfg.topology().primary());
+        now = store.read().orElse(null);
       } finally {
         if (store instanceof AutoCloseable c) {
           c.close();
         }
       }
-      if (left.equals(target)) {
-        throw new IllegalStateException(target + " is already the active region; a pipeline failover takes over from the region"
-            + " active before it (run 'streamdr connectors restore --from-checkpoint REGION --region " + target + "' to repeat the takeover)");
-      }
-      ConnectorSnapshot snapshot = Takeover.fromCheckpoint(cfg, left); // before switching: without a checkpoint, nothing to take over
+      String left = now == null ? cfg.topology().primary() : now.region();
+      long epochNow = now == null ? 1 : now.epoch();
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter human = json ? spec.commandLine().getErr() : out;
+      Takeover.Journal interrupted = null;
+      if (left.equals(target)) {
+        Takeover.Journal journal = Takeover.Journal.read(cfg.backups(), target).filter(j -> j.epoch() == epochNow).orElse(null);
+        if (journal == null) {
+          throw new IllegalStateException(target + " is already the active region; a pipeline failover takes over from the region"
+              + " active before it (run 'streamdr connectors restore --from-checkpoint REGION --region " + target + "' to repeat the takeover)");
+        }
+        if (journal.completed()) {
+          human.printf("The pipeline failover %s -> %s at epoch %d completed at %s; nothing to do.%n", journal.from(), target,
+              journal.epoch(), journal.completedAt());
+          human.flush();
+          if (json) {
+            out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(new PipelineOutcome(
+                new Outcome(journal.from(), target, epochNow, false, dryRun, reason), journal.from(), null, List.of())));
+            out.flush();
+          }
+          return 0;
+        }
+        interrupted = journal;
+        left = journal.from();
+      }
+      ConnectorSnapshot snapshot = Takeover.fromCheckpoint(cfg, left); // before switching: without a checkpoint, nothing to take over
       java.time.Duration age = java.time.Duration.between(snapshot.createdAt(), java.time.Instant.now());
       if (dryRun) {
-        human.printf("Dry run of a pipeline failover %s -> %s:%n  1. switch the active region in the store to %s%n"
-            + "  2. restore %d connector(s) of %s's pipeline checkpoint taken %s ago (%s) into %s's Connect:%n", left, target, target,
+        human.printf("Dry run of a pipeline failover %s -> %s:%n  1. %s%n"
+            + "  2. restore %d connector(s) of %s's pipeline checkpoint taken %s ago (%s) into %s's Connect:%n", left, target,
+            interrupted == null ? "switch the active region in the store to " + target
+                : "(done at epoch " + interrupted.epoch() + " by the run that did not complete)",
             takeover.chosen(snapshot).size(), left, age.toSeconds() + " s", snapshot.createdAt(), target);
         takeover.describe(takeover.chosen(snapshot), human);
         human.println("Nothing was changed.");
         human.flush();
         if (json) {
           out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(
-              new PipelineOutcome(new Outcome(left, target, epoch(cfg) + 1, false, true, reason), left, snapshot.createdAt(), List.of())));
+              new PipelineOutcome(new Outcome(left, target, interrupted == null ? epochNow + 1 : epochNow, false, true, reason), left,
+                  snapshot.createdAt(), List.of())));
           out.flush();
         }
         return 0;
       }
-      int switched = switchTo(cfg, human, to, reason, false, false); // FencedException (exit 3) if another router switched first
-      if (switched != 0) {
-        return switched;
+      Takeover.Journal journal;
+      if (interrupted == null) {
+        // the journal first: a run killed after the switch finds it and completes the takeover
+        journal = new Takeover.Journal(left, target, epochNow + 1, snapshot.id(), java.time.Instant.now(), null).write(cfg.backups());
+        int switched = switchTo(cfg, human, to, reason, false, false); // FencedException (exit 3) if another router switched first
+        if (switched != 0) {
+          return switched;
+        }
+      } else {
+        journal = interrupted;
+        human.printf("Completing the pipeline failover %s -> %s that stopped after the switch at epoch %d (started %s)%n", left, target,
+            journal.epoch(), journal.startedAt());
       }
       long epoch = epoch(cfg);
       human.printf("Taking over %s's connectors from its pipeline checkpoint taken %d s before now (%s)%n", left, age.toSeconds(), snapshot.createdAt());
       ConnectorSnapshot aligned = takeover.align(snapshot, human);
-      List<ConnectorBackup.Outcome> outcomes = takeover.restore(cfg, aligned, target, spec.commandLine().getErr());
+      List<ConnectorBackup.Outcome> outcomes = takeover.restore(cfg, aligned, target, spec.commandLine().getErr(), interrupted != null);
+      boolean all = outcomes.stream().allMatch(ConnectorBackup.Outcome::restored);
+      if (all) {
+        journal.complete(java.time.Instant.now()).write(cfg.backups());
+      }
       if (json) {
         out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(new PipelineOutcome(
-            new Outcome(left, target, epoch, true, false, reason), left, snapshot.createdAt(), outcomes)));
+            new Outcome(left, target, epoch, interrupted == null, false, reason), left, snapshot.createdAt(), outcomes)));
       } else {
         TakeoverOptions.print(outcomes, out);
       }
+      if (!all) {
+        human.printf("Not every connector was taken over; fix what the lines above name, then run the same failover again to complete it.%n");
+      }
       out.flush();
-      return outcomes.stream().allMatch(ConnectorBackup.Outcome::restored) ? 0 : 1;
+      human.flush();
+      return all ? 0 : 1;
     }
   }
 

@@ -26,6 +26,58 @@ public final class Takeover {
     return new ConnectorSnapshot("checkpoint-" + c.takenAt(), c.takenAt(), name, entries);
   }
 
+  /**
+   * What a pipeline failover set out to do and whether it finished, kept in the backups (beside the checkpoints,
+   * where the secondary can read it): written before the switch, completed after the takeover, so a failover killed
+   * between the two is completed by running it again.
+   *
+   * @param from        the region whose connectors are taken over
+   * @param to          the region taking over
+   * @param epoch       the active-region epoch the switch makes
+   * @param checkpoint  the pipeline checkpoint taken over
+   * @param startedAt   when the failover began
+   * @param completedAt when every connector was restored; null until then
+   */
+  public record Journal(String from, String to, long epoch, String checkpoint, java.time.Instant startedAt,
+      java.time.Instant completedAt) {
+
+    static io.streamdr.core.backup.BackupKey key(String to) {
+      return io.streamdr.core.backup.BackupKey.of("pipeline-takeovers", to + ".json");
+    }
+
+    /** The journal of the newest pipeline failover into {@code to}, if any. */
+    public static java.util.Optional<Journal> read(io.streamdr.core.backup.BackupTarget backups, String to) {
+      if (!backups.exists(key(to))) {
+        return java.util.Optional.empty();
+      }
+      try {
+        return java.util.Optional.of(io.streamdr.core.internal.Json.MAPPER.readValue(backups.readAll(key(to)), Journal.class));
+      } catch (java.io.IOException e) {
+        throw new io.streamdr.core.BackupCorruptedException(key(to).toString(),
+            "The pipeline failover journal " + key(to) + " is not readable JSON: " + e.getMessage()
+                + "; delete it to start the failover afresh");
+      }
+    }
+
+    /** Writes (or replaces) this journal. */
+    public Journal write(io.streamdr.core.backup.BackupTarget backups) {
+      try {
+        backups.put(key(to), io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+      return this;
+    }
+
+    public boolean completed() {
+      return completedAt != null;
+    }
+
+    public Journal complete(java.time.Instant at) {
+      return new Journal(from, to, epoch, checkpoint, startedAt, at);
+    }
+  }
+
   /** What fencing and aligning did. */
   public record Aligned(ConnectorSnapshot snapshot, String detail) {}
 

@@ -77,7 +77,14 @@ final class TakeoverOptions {
 
   /** Restores the chosen connectors of {@code snapshot} into {@code region}'s Connect cluster, with a spinner on {@code err}. */
   List<ConnectorBackup.Outcome> restore(StreamDrConfig cfg, ConnectorSnapshot snapshot, String region, PrintWriter err) {
-    ConnectorBackup.RestoreOptions.Builder options = ConnectorBackup.RestoreOptions.builder().connectors(Set.copyOf(only)).timeout(timeout);
+    return restore(cfg, snapshot, region, err, false);
+  }
+
+  /** @param completeInterrupted whether this completes a takeover that was interrupted (connectors it created are its own) */
+  List<ConnectorBackup.Outcome> restore(StreamDrConfig cfg, ConnectorSnapshot snapshot, String region, PrintWriter err,
+      boolean completeInterrupted) {
+    ConnectorBackup.RestoreOptions.Builder options = ConnectorBackup.RestoreOptions.builder().connectors(Set.copyOf(only)).timeout(timeout)
+        .completeInterrupted(completeInterrupted);
     overrides.forEach(options::override);
     secrets.forEach((key, env) -> options.secret(key, Secret.fromEnv(Environment.get(), env)));
     try (Progress progress = Progress.spinner(err, "restore of " + chosen(snapshot).size() + " connectors into " + region)) {

@@ -13,6 +13,7 @@ import io.streamdr.testkit.EmbeddedKafkaCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -269,10 +270,100 @@ class ConnectFlinkCommandsIT {
     assertThat(failover[2]).contains("Switched the active region us-east-1 -> us-west-2").contains("slot streamdr_cli_slot not in use")
         .contains("offsets at or past the slot's confirmed LSN");
     String[] again = StreamDrCliTest.run("failover", "-c", cfg, "--to", "us-west-2", "--pipeline");
-    assertThat(again[0]).isEqualTo("2");
-    assertThat(again[2]).contains("us-west-2 is already the active region").contains("connectors restore --from-checkpoint");
+    assertThat(again[0]).as(again[2]).isEqualTo("0");
+    assertThat(again[1]).contains("The pipeline failover us-east-1 -> us-west-2 at epoch 2 completed at").contains("nothing to do");
     assertThat(admin.describe("cdc").config()).containsEntry("database.password", "hunter2");
     assertThat(admin.offsets("cdc")).isEqualTo(offsets);
     admin.delete("cdc");
+  }
+
+  @Test
+  void a_pipeline_failover_killed_after_the_switch_is_completed_by_running_it_again() throws Exception {
+    try (io.streamdr.testkit.FaultProxy westConnect = io.streamdr.testkit.FaultProxy.to("us-west-2 connect", CONNECT.restUrl().toString())) {
+      Path f = dir.resolve("killed.yaml");
+      Files.writeString(f, """
+          primary: us-east-1
+          regions:
+            - {name: us-east-1, bootstrap: "%s", connect: "%s"}
+            - {name: us-west-2, bootstrap: "%s", connect: "%s"}
+          backups: {directory: "%s"}
+          activeRegion: {store: file, path: "%s"}
+          """.formatted(KAFKA.bootstrapServers(), CONNECT.restUrl(), KAFKA.bootstrapServers(),
+          westConnect.url(CONNECT.restUrl().toString()), dir.resolve("killed-backups"), dir.resolve("killed-region.json")));
+      String cfg = f.toString();
+      ConnectRestAdmin admin = fileSource("killed-cdc", "a\nb\nc\n", Map.of());
+      admin.awaitState("killed-cdc", i -> i.fullyRunning() && !admin.offsets("killed-cdc").isEmpty(), Duration.ofSeconds(60));
+      var offsets = admin.offsets("killed-cdc");
+      String[] taken = StreamDrCliTest.run("checkpoint", "-c", cfg, "--region", "us-east-1");
+      assertThat(taken[0]).as(taken[2]).isEqualTo("0");
+      admin.delete("killed-cdc"); // us-east-1's Connect is gone; the same worker plays us-west-2's, behind the proxy
+
+      // the failover switches, then hangs on us-west-2's Connect (a black hole) and is killed there
+      westConnect.blackHole();
+      List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+          "-cp", System.getProperty("java.class.path"), StreamDr.class.getName(),
+          "failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--connectors", "killed-cdc"));
+      Process failover = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      try {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(dir.resolve("killed-region.json"))
+            && Files.readString(dir.resolve("killed-region.json")).contains("us-west-2"));
+        assertThat(failover.isAlive()).as("still taking over when killed").isTrue();
+      } finally {
+        failover.destroyForcibly(); // SIGKILL: nothing after the switch ran
+        assertThat(failover.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      }
+      westConnect.heal();
+      assertThat(admin.connectors()).doesNotContain("killed-cdc");
+
+      var strict = new com.fasterxml.jackson.databind.ObjectMapper()
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+      String[] rerun = StreamDrCliTest.run("failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--connectors", "killed-cdc", "--json");
+      assertThat(rerun[0]).as(rerun[1] + rerun[2]).isEqualTo("0");
+      assertThat(rerun[2]).contains("Completing the pipeline failover us-east-1 -> us-west-2 that stopped after the switch at epoch 2");
+      var outcome = strict.readTree(rerun[1]);
+      assertThat(outcome.path("failover").path("switched").asBoolean()).as("switched by the killed run, not again").isFalse();
+      assertThat(outcome.path("failover").path("epoch").asLong()).isEqualTo(2);
+      assertThat(outcome.path("connectors").get(0).path("restored").asBoolean()).isTrue();
+      assertThat(admin.describe("killed-cdc").state().name()).isEqualTo("RUNNING");
+      assertThat(admin.offsets("killed-cdc")).isEqualTo(offsets);
+
+      String[] third = StreamDrCliTest.run("failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--connectors", "killed-cdc");
+      assertThat(third[0]).as(third[2]).isEqualTo("0");
+      assertThat(third[1]).contains("completed at").contains("nothing to do");
+      admin.delete("killed-cdc");
+    }
+  }
+
+  @Test
+  void an_agent_restarted_after_a_switch_completes_the_takeover_its_predecessor_journaled() throws Exception {
+    Path file = dir.resolve("takeover-agent.yaml");
+    Files.writeString(file, Files.readString(Path.of(config(true))) + """
+        agent:
+          port: 0
+          failover: {mode: auto, interval: 1s, pipeline: true}
+        """);
+    ConnectRestAdmin admin = fileSource("agent-cdc", "a\nb\n", Map.of());
+    admin.awaitState("agent-cdc", i -> i.fullyRunning() && !admin.offsets("agent-cdc").isEmpty(), Duration.ofSeconds(60));
+    var offsets = admin.offsets("agent-cdc");
+    String cfgPath = file.toString();
+    assertThat(StreamDrCliTest.run("checkpoint", "-c", cfgPath, "--region", "us-east-1")[0]).isEqualTo("0");
+    admin.delete("agent-cdc");
+    // what an agent that died right after its switch leaves: the journal written before the switch, and the switch
+    io.streamdr.cli.config.StreamDrConfig cfg = io.streamdr.cli.config.StreamDrConfig.load(file, Map.of());
+    new Takeover.Journal("us-east-1", "us-west-2", 2, "newest", java.time.Instant.now(), null).write(cfg.backups());
+    assertThat(StreamDrCliTest.run("failover", "-c", cfgPath, "--to", "us-west-2")[0]).isEqualTo("0");
+
+    java.io.StringWriter events = new java.io.StringWriter();
+    try (io.streamdr.cli.agent.Agent agent = new io.streamdr.cli.agent.Agent(cfg, java.time.Clock.systemUTC(),
+        new java.io.PrintWriter(events, true), Duration.ofSeconds(5))) {
+      agent.start();
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
+          Takeover.Journal.read(cfg.backups(), "us-west-2").map(Takeover.Journal::completed).orElse(false));
+    }
+    assertThat(events.toString()).contains("completing the pipeline failover us-east-1 -> us-west-2 that stopped after the switch at epoch 2")
+        .contains("connector agent-cdc started in us-west-2");
+    assertThat(admin.describe("agent-cdc").state().name()).isEqualTo("RUNNING");
+    assertThat(admin.offsets("agent-cdc")).isEqualTo(offsets);
+    admin.delete("agent-cdc");
   }
 }

@@ -192,8 +192,8 @@ public final class ConnectorBackup {
       }
       String name = options.rename().apply(e.name());
       try {
-        restoreOne(e, name, into, options);
-        outcomes.add(new Outcome(e.name(), name, true, "restored " + e.offsets().offsets().size() + " offset partition(s), now " + into.describe(name).state()));
+        String done = restoreOne(e, name, into, options);
+        outcomes.add(new Outcome(e.name(), name, true, done + ", now " + into.describe(name).state()));
       } catch (DrException ex) {
         LOG.warn("Restore of connector '{}' as '{}' failed: {}", e.name(), name, ex.getMessage());
         outcomes.add(new Outcome(e.name(), name, false, ex.getMessage()));
@@ -202,10 +202,24 @@ public final class ConnectorBackup {
     return outcomes;
   }
 
-  private static void restoreOne(ConnectorSnapshot.Entry e, String name, ConnectorAdmin into, RestoreOptions options) {
+  /** Restores one connector; returns what it did. */
+  private static String restoreOne(ConnectorSnapshot.Entry e, String name, ConnectorAdmin into, RestoreOptions options) {
+    String restored = "restored " + e.offsets().offsets().size() + " offset partition(s)";
     if (into.connectors().contains(name)) {
-      throw new io.streamdr.core.ConflictException("connector", name,
-          "Connector '%s' already exists in the target cluster; delete it or restore under another name".formatted(name));
+      ConnectorState found = into.describe(name).state();
+      if (!options.completeInterrupted()) {
+        throw new io.streamdr.core.ConflictException("connector", name,
+            "Connector '%s' already exists in the target cluster; delete it or restore under another name".formatted(name));
+      }
+      if (found == ConnectorState.RUNNING || found == ConnectorState.PAUSED) {
+        return "already " + found + " from the interrupted run, left as it is";
+      }
+      if (found != ConnectorState.STOPPED) {
+        throw new io.streamdr.core.ConflictException("connector", name,
+            "Connector '%s' is %s in the target cluster; restart or delete it, then run the restore again".formatted(name, found));
+      }
+      startFromOffsets(e, name, into, options);
+      return restored + " into the STOPPED connector the interrupted run created";
     }
     Map<String, String> config = new LinkedHashMap<>(e.config());
     config.putAll(options.overrides());
@@ -225,6 +239,12 @@ public final class ConnectorBackup {
     }
     into.apply(new ConnectorSpec(name, config, java.util.Optional.of(ConnectorState.STOPPED)));
     into.awaitState(name, i -> i.state() == ConnectorState.STOPPED, options.timeout());
+    startFromOffsets(e, name, into, options);
+    return restored;
+  }
+
+  /** Sets a STOPPED connector's offsets to the backed-up ones and brings it to its backed-up state. */
+  private static void startFromOffsets(ConnectorSnapshot.Entry e, String name, ConnectorAdmin into, RestoreOptions options) {
     if (!e.offsets().isEmpty()) {
       into.alterOffsets(name, e.offsets());
     }
@@ -289,6 +309,7 @@ public final class ConnectorBackup {
     private final Map<String, String> overrides;
     private final Map<String, Secret> secrets;
     private final Duration timeout;
+    private final boolean completeInterrupted;
 
     private RestoreOptions(Builder b) {
       this.connectors = Set.copyOf(b.connectors);
@@ -296,6 +317,7 @@ public final class ConnectorBackup {
       this.overrides = Map.copyOf(b.overrides);
       this.secrets = Map.copyOf(b.secrets);
       this.timeout = b.timeout;
+      this.completeInterrupted = b.completeInterrupted;
     }
 
     public static RestoreOptions defaults() {
@@ -326,6 +348,11 @@ public final class ConnectorBackup {
       return timeout;
     }
 
+    /** Whether a connector found STOPPED or running in the target is taken as this restore's own, interrupted, work. */
+    public boolean completeInterrupted() {
+      return completeInterrupted;
+    }
+
     /** Builder for {@link RestoreOptions}. */
     public static final class Builder {
       private Set<String> connectors = Set.of();
@@ -333,6 +360,7 @@ public final class ConnectorBackup {
       private final Map<String, String> overrides = new LinkedHashMap<>();
       private final Map<String, Secret> secrets = new LinkedHashMap<>();
       private Duration timeout = Duration.ofMinutes(2);
+      private boolean completeInterrupted;
 
       /** Restore only these connectors (default: all in the snapshot). */
       public Builder connectors(Set<String> names) {
@@ -360,6 +388,16 @@ public final class ConnectorBackup {
 
       public Builder timeout(Duration timeout) {
         this.timeout = Checks.requirePositive(timeout, "timeout");
+        return this;
+      }
+
+      /**
+       * Completes an earlier run of the same restore that was interrupted (a crash, a kill): a connector already in
+       * the target that is STOPPED gets its offsets set and is resumed; one already RUNNING or PAUSED is left as it
+       * is. Without it (the default), a connector already in the target is a conflict and is not touched.
+       */
+      public Builder completeInterrupted(boolean complete) {
+        this.completeInterrupted = complete;
         return this;
       }
 

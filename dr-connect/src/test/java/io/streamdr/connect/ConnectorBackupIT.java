@@ -114,4 +114,54 @@ class ConnectorBackupIT {
       assertThat(b.offsets("accounts-cdc").isEmpty()).isFalse();
     }
   }
+
+  @Test
+  void a_restore_interrupted_after_creating_the_connector_is_completed_without_gap_or_repeat() {
+    PG.execute("create table invoices (id int primary key, owner text)");
+    java.util.function.IntConsumer insertInvoice = id -> PG.execute("insert into invoices (id, owner) values (" + id + ", 'o')");
+    java.util.stream.IntStream.range(1, 6).forEach(insertInvoice);
+    try (RestClient restA = RestClient.builder(CONNECT_A.restUrl().toString()).build();
+         RestClient restB = RestClient.builder(CONNECT_B.restUrl().toString()).build()) {
+      ConnectRestAdmin a = new ConnectRestAdmin(restA);
+      ConnectRestAdmin b = new ConnectRestAdmin(restB);
+      PG.registerDebezium(CONNECT_A, "invoices-cdc", PG.debeziumConfig("invoices_slot", "inv", "public.invoices"), Duration.ofSeconds(90));
+      java.util.stream.IntStream.range(6, 11).forEach(insertInvoice);
+      java.util.function.IntFunction<List<Integer>> captured = atLeast -> KAFKA.read("inv.public.invoices", atLeast, Duration.ofSeconds(60))
+          .stream().map(r -> {
+            Matcher m = ID.matcher(r.value());
+            return m.find() ? Integer.parseInt(m.group(1)) : -1;
+          }).toList();
+      assertThat(captured.apply(10)).hasSize(10);
+      FileSystemBackupTarget target = new FileSystemBackupTarget(dir);
+      ConnectorBackup.builder(a, target, CONNECT_A.restUrl().toString()).stopFirst(true).build().backup("interrupted");
+      a.delete("invoices-cdc");
+      ConnectorSnapshot read = ConnectorBackup.read(target, "interrupted");
+
+      // the interrupted restore got as far as creating the connector STOPPED, without its offsets
+      Map<String, String> config = new java.util.HashMap<>(read.connector("invoices-cdc").config());
+      config.put("database.password", EmbeddedPostgres.PASSWORD);
+      b.apply(new io.streamdr.core.connect.ConnectorSpec("invoices-cdc", config,
+          java.util.Optional.of(io.streamdr.core.connect.ConnectorState.STOPPED)));
+      b.awaitState("invoices-cdc", i -> i.state() == io.streamdr.core.connect.ConnectorState.STOPPED, Duration.ofSeconds(30));
+      java.util.stream.IntStream.range(11, 16).forEach(insertInvoice);
+
+      ConnectorBackup.RestoreOptions.Builder options = ConnectorBackup.RestoreOptions.builder()
+          .secret("database.password", Secret.of(EmbeddedPostgres.PASSWORD));
+      assertThat(ConnectorBackup.restore(read, b, options.build())).singleElement().satisfies(o -> {
+        assertThat(o.restored()).isFalse();
+        assertThat(o.detail()).contains("already exists");
+      });
+      assertThat(ConnectorBackup.restore(read, b, options.completeInterrupted(true).build())).singleElement().satisfies(o -> {
+        assertThat(o.restored()).as(o.detail()).isTrue();
+        assertThat(o.detail()).contains("into the STOPPED connector the interrupted run created");
+      });
+      b.awaitState("invoices-cdc", ConnectorInfo::fullyRunning, Duration.ofSeconds(60));
+      java.util.stream.IntStream.range(16, 21).forEach(insertInvoice);
+      assertThat(captured.apply(20)).as("every row exactly once, in order")
+          .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 20).boxed().toList());
+      assertThat(ConnectorBackup.restore(read, b, options.build())).singleElement()
+          .satisfies(o -> assertThat(o.detail()).contains("already RUNNING from the interrupted run, left as it is"));
+      b.delete("invoices-cdc");
+    }
+  }
 }

@@ -123,7 +123,8 @@ public final class Agent implements AutoCloseable {
     }
     AlertSink all = meters.alerts(a -> sinks.forEach(s -> s.send(a)));
     this.monitor = FailoverMonitor.builder(router, policy, () -> probesOf(router.active()), this::otherRegion).alerts(all)
-        .alertOnly(f.mode() == AgentConfig.Mode.ALERT).executor(watcher).interval(f.interval()).clock(clock).build();
+        .alertOnly(f.mode() == AgentConfig.Mode.ALERT).executor(watcher).interval(f.interval()).clock(clock)
+        .beforeSwitch(this::journal).build();
     AgentJobs work = new AgentJobs(cfg, backups, router, kafkaMeters, job -> meters.progress("backup", job), meters::drill, clock);
     this.scheduler = new JobScheduler(agent.jobs().stream().map(work::job).toList(), backups, owner, clock, this::recordRun);
   }
@@ -142,9 +143,32 @@ public final class Agent implements AutoCloseable {
     }
   }
 
+  /** Before the monitor switches, records the takeover that follows, so that a restarted agent completes it. */
+  private void journal(FailoverMonitor.PlannedSwitch planned) {
+    if (!agent.failover().pipeline()) {
+      return;
+    }
+    String checkpoint;
+    try {
+      checkpoint = Takeover.fromCheckpoint(cfg, planned.from().name()).id();
+    } catch (RuntimeException e) {
+      checkpoint = "none: " + e.getMessage();
+    }
+    new Takeover.Journal(planned.from().name(), planned.to().name(), planned.epoch(), checkpoint, clock.instant(), null).write(backups);
+  }
+
   /** Starts watching, scheduling and serving; returns the HTTP port. */
   public int start() throws IOException {
     router.refresh();
+    if (agent.failover().pipeline() && agent.failover().mode() == AgentConfig.Mode.AUTO) {
+      Takeover.Journal.read(backups, router.active().name())
+          .filter(j -> j.epoch() == router.epoch() && !j.completed())
+          .ifPresent(j -> daemon(() -> {
+            event("completing the pipeline failover %s -> %s that stopped after the switch at epoch %d (started %s)", j.from(), j.to(),
+                j.epoch(), j.startedAt());
+            takeOver(j, true);
+          }, "streamdr-agent-takeover").start());
+    }
     probesOf(router.active()); // probes registered before the first scrape
     server = HttpServer.create(new InetSocketAddress(agent.port()), 16);
     server.createContext("/metrics", answering(x -> respond(x, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape())));
@@ -225,7 +249,9 @@ public final class Agent implements AutoCloseable {
     event("failover %s (%s): %s -> %s at epoch %d, %d ms from detection; report %s", d.action().name().toLowerCase(java.util.Locale.ROOT),
         d.trigger(), d.from().name(), d.to().name(), d.epoch(), d.detectionToSwitch().toMillis(), key);
     if (takeOver) {
-      report.put("connectors", takeOver(d));
+      Takeover.Journal journal = Takeover.Journal.read(backups, d.to().name()).filter(j -> j.epoch() == d.epoch())
+          .orElseGet(() -> new Takeover.Journal(d.from().name(), d.to().name(), d.epoch(), "newest", d.switchedAt(), null));
+      report.put("connectors", takeOver(journal, false));
       writeReport(key, report);
     }
     if (d.action() == FailoverMonitor.Action.ADVISED) {
@@ -243,28 +269,40 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  /** Starts the connectors of the region left in the region switched to, from the left region's newest checkpoint. */
-  private List<Map<String, Object>> takeOver(FailoverMonitor.Decision d) {
+  /**
+   * Starts the connectors of the region left in the region switched to, from the left region's newest checkpoint;
+   * marks the journal complete when every connector started.
+   *
+   * @param completeInterrupted whether this completes a takeover an earlier agent began and did not finish
+   */
+  private List<Map<String, Object>> takeOver(Takeover.Journal journal, boolean completeInterrupted) {
     List<Map<String, Object>> out = new ArrayList<>();
+    String from = journal.from();
+    String to = journal.to();
     try {
       AgentConfig.Failover f = agent.failover();
-      ConnectorSnapshot snapshot = Takeover.fromCheckpoint(cfg, d.from().name());
+      ConnectorSnapshot snapshot = Takeover.fromCheckpoint(cfg, from);
       if (f.slot().isPresent()) {
         AgentConfig.Slot s = f.slot().get();
         Takeover.Aligned aligned = new Takeover.Slot(s.name(), s.databaseUrl(), s.user().orElse(null), s.passwordEnv()).fenceAndAlign(snapshot);
         event("  %s", aligned.detail());
         snapshot = aligned.snapshot();
       }
-      ConnectorBackup.RestoreOptions.Builder options = ConnectorBackup.RestoreOptions.builder();
+      ConnectorBackup.RestoreOptions.Builder options = ConnectorBackup.RestoreOptions.builder().completeInterrupted(completeInterrupted);
       f.secrets().forEach((key, env) -> options.secret(key, Secret.fromEnv(env)));
-      for (ConnectorBackup.Outcome o : ConnectorBackup.restore(snapshot, cfg.connectors(d.to().name()), options.build())) {
+      boolean all = true;
+      for (ConnectorBackup.Outcome o : ConnectorBackup.restore(snapshot, cfg.connectors(to), options.build())) {
         out.add(Map.of("connector", o.connector(), "restored", o.restored(), "detail", o.detail()));
-        event("  connector %s %s in %s: %s", o.connector(), o.restored() ? "started" : "NOT started", d.to().name(), o.detail());
+        event("  connector %s %s in %s: %s", o.connector(), o.restored() ? "started" : "NOT started", to, o.detail());
+        all &= o.restored();
+      }
+      if (all) {
+        journal.complete(clock.instant()).write(backups);
       }
     } catch (RuntimeException e) {
       out.add(Map.of("error", String.valueOf(e.getMessage())));
-      event("  connectors NOT taken over in %s: %s; run 'streamdr connectors restore --from-checkpoint %s --region %s'", d.to().name(),
-          e.getMessage(), d.from().name(), d.to().name());
+      event("  connectors NOT taken over in %s: %s; restart the agent or run 'streamdr failover --pipeline --to %s' to complete it", to,
+          e.getMessage(), to);
     }
     return out;
   }

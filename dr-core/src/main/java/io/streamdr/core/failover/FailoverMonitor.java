@@ -68,6 +68,7 @@ public final class FailoverMonitor implements AutoCloseable {
   private final ScheduledExecutorService executor;
   private final Duration interval;
   private final boolean alertOnly;
+  private final java.util.function.Consumer<PlannedSwitch> beforeSwitch;
   private final Map<String, Instant> since = new HashMap<>();
   private Instant detectedAt;
   private Decision decision;
@@ -83,7 +84,18 @@ public final class FailoverMonitor implements AutoCloseable {
     this.executor = b.executor;
     this.interval = b.interval;
     this.alertOnly = b.alertOnly;
+    this.beforeSwitch = b.beforeSwitch;
   }
+
+  /**
+   * A switch the monitor is about to make, for {@link Builder#beforeSwitch}.
+   *
+   * @param from   the region active now
+   * @param to     the region to switch to
+   * @param epoch  the epoch the switch will make, if no other router switches first
+   * @param reason the reason recorded with the switch
+   */
+  public record PlannedSwitch(Region from, Region to, long epoch, String reason) {}
 
   /**
    * @param router the router to switch
@@ -164,6 +176,11 @@ public final class FailoverMonitor implements AutoCloseable {
     }
     boolean ours = true;
     try {
+      beforeSwitch.accept(new PlannedSwitch(from, to, router.epoch() + 1, reason));
+    } catch (RuntimeException e) { // the switch matters more than what is recorded before it
+      LOG.error("Before the failover {} -> {}: {}", from.name(), to.name(), e.getMessage(), e);
+    }
+    try {
       router.failover(to, reason);
     } catch (FencedException e) {
       ours = false; // another router switched first; this one already follows it
@@ -213,6 +230,7 @@ public final class FailoverMonitor implements AutoCloseable {
     private ScheduledExecutorService executor;
     private Duration interval = Duration.ofSeconds(10);
     private boolean alertOnly;
+    private java.util.function.Consumer<PlannedSwitch> beforeSwitch = planned -> { };
 
     private Builder(RegionRouter router, FailoverPolicy policy, Supplier<List<HealthProbe>> probes, Supplier<Region> target) {
       this.router = Checks.requireNonNull(router, "router");
@@ -242,6 +260,16 @@ public final class FailoverMonitor implements AutoCloseable {
      */
     public Builder alertOnly(boolean alertOnly) {
       this.alertOnly = alertOnly;
+      return this;
+    }
+
+    /**
+     * Runs just before each switch the monitor makes (not for an advised one), e.g. to record the runbook steps that
+     * follow the switch so that they can be completed if the process dies right after it. A failure is logged; the
+     * switch goes ahead.
+     */
+    public Builder beforeSwitch(java.util.function.Consumer<PlannedSwitch> listener) {
+      this.beforeSwitch = Checks.requireNonNull(listener, "beforeSwitch listener");
       return this;
     }
 

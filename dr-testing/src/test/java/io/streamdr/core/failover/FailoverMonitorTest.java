@@ -130,4 +130,33 @@ class FailoverMonitorTest {
     assertThat(alerts).extracting(AlertSink.Alert::severity).containsExactly("WARNING", "CRITICAL");
     assertThat(alerts.get(1).title()).contains("advised").contains("streamdr failover --to us-west-2");
   }
+
+  @Test
+  void before_switching_it_says_what_it_is_about_to_do_and_a_failing_listener_does_not_stop_the_switch() {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    FailoverMonitor m = FailoverMonitor.builder(router, FailoverPolicy.defaults(), () -> List.of(kafka), () -> WEST).clock(clock)
+        .alerts(alerts::add).beforeSwitch(p -> {
+          seen.add("%s -> %s at epoch %d, active %s".formatted(p.from().name(), p.to().name(), p.epoch(), router.active().name()));
+          throw new IllegalStateException("the journal's storage is down");
+        }).build();
+    metrics.set(Map.of(Metrics.KAFKA_REACHABLE, 0.0));
+    m.evaluateOnce();
+    clock.advance(Duration.ofMinutes(2));
+    FailoverMonitor.Decision d = m.evaluateOnce().orElseThrow();
+    assertThat(seen).containsExactly("us-east-1 -> us-west-2 at epoch 2, active us-east-1");
+    assertThat(d.epoch()).isEqualTo(2);
+    assertThat(router.active()).isEqualTo(WEST);
+  }
+
+  @Test
+  void an_advised_failover_calls_no_before_switch_listener() {
+    List<FailoverMonitor.PlannedSwitch> seen = new CopyOnWriteArrayList<>();
+    FailoverMonitor m = FailoverMonitor.builder(router, FailoverPolicy.defaults(), () -> List.of(kafka), () -> WEST).clock(clock)
+        .alerts(alerts::add).alertOnly(true).beforeSwitch(seen::add).build();
+    metrics.set(Map.of(Metrics.KAFKA_REACHABLE, 0.0));
+    m.evaluateOnce();
+    clock.advance(Duration.ofMinutes(2));
+    assertThat(m.evaluateOnce().orElseThrow().action()).isEqualTo(FailoverMonitor.Action.ADVISED);
+    assertThat(seen).isEmpty();
+  }
 }
