@@ -257,7 +257,7 @@ class ConnectFlinkCommandsIT {
     assertThat(dir.resolve("active-region.json")).as("a dry run switches nothing").doesNotExist();
     assertThat(admin.connectors()).doesNotContain("cdc");
 
-    String[] failover = StreamDrCliTest.runWithEnv(Map.of("CDC_DB_PASSWORD", "hunter2", "PGPASSWORD", io.streamdr.testkit.EmbeddedPostgres.PASSWORD),
+    String[] failover = StreamDrCliTest.runWithEnv(Map.of("CDC_DB_PASSWORD", "hunter2", "PGPASSWORD", POSTGRES.password()),
         "failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--connectors", "cdc", "--json",
         "--secret", "database.password=CDC_DB_PASSWORD", "--slot", "streamdr_cli_slot", "--database-url", POSTGRES.jdbcUrl(),
         "--database-user", "postgres");
@@ -365,5 +365,41 @@ class ConnectFlinkCommandsIT {
     assertThat(admin.describe("agent-cdc").state().name()).isEqualTo("RUNNING");
     assertThat(admin.offsets("agent-cdc")).isEqualTo(offsets);
     admin.delete("agent-cdc");
+  }
+
+  @Test
+  void the_connector_and_savepoint_clients_ride_out_latency_and_resets_and_fail_within_their_deadline_in_a_black_hole() throws Exception {
+    String job = FLINK.submitFailOnDemandJob(dir.resolve("never-net.marker")).toString();
+    ConnectRestAdmin direct = new ConnectRestAdmin(RestClient.builder(CONNECT.restUrl().toString()).build());
+    Map<String, String> endpoints = new java.util.LinkedHashMap<>();
+    endpoints.put("connect", CONNECT.restUrl().toString());
+    endpoints.put("flink", FLINK.restUrl().toString());
+    for (var endpoint : endpoints.entrySet()) {
+      try (io.streamdr.testkit.FaultProxy proxy = io.streamdr.testkit.FaultProxy.to(endpoint.getKey(), endpoint.getValue());
+           RestClient rest = RestClient.builder(proxy.url(endpoint.getValue())).callTimeout(Duration.ofSeconds(3)).build()) {
+        java.util.function.Supplier<Object> call = endpoint.getKey().equals("connect") ? () -> new ConnectRestAdmin(rest).connectors()
+            : () -> new FlinkRestSavepointClient(rest).state(new JobRef(job));
+        java.util.function.Supplier<Object> expected = endpoint.getKey().equals("connect") ? direct::connectors : () -> "RUNNING";
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> call.get().equals(expected.get()));
+
+        proxy.latency(Duration.ofMillis(100));
+        assertThat(call.get()).as("%s through 100 ms of latency", endpoint.getKey()).isEqualTo(expected.get());
+        proxy.heal();
+        proxy.resetConnections(); // the pooled connection is dead: the GET is retried on a new one
+        assertThat(call.get()).as("%s after its connections were reset", endpoint.getKey()).isEqualTo(expected.get());
+
+        proxy.blackHole();
+        long t0 = System.nanoTime();
+        Throwable error = org.assertj.core.api.Assertions.catchThrowable(call::get);
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        assertThat(error).as(endpoint.getKey()).isInstanceOf(io.streamdr.core.DrTimeoutException.class)
+            .hasMessageContaining(proxy.address()).hasMessageContaining("PT3S");
+        assertThat(took).as("%s fails at its 3 s deadline", endpoint.getKey()).isLessThan(Duration.ofSeconds(10));
+        System.out.printf("[NETWORK] %s client: latency and a reset ridden out; a black hole failed after %d ms: %s%n",
+            endpoint.getKey(), took.toMillis(), error.getMessage());
+      }
+    }
+    RestClient.builder(FLINK.restUrl().toString()).build().execute(io.streamdr.core.http.RestRequest.patch("/jobs/" + job)
+        .query("mode", "cancel").build());
   }
 }

@@ -45,7 +45,11 @@ class SecretScanIT {
   private static final String TRUSTSTORE_SECRET = "SENTINEL-truststore-41d8e2";
   private static final String CONNECTOR_SECRET = "SENTINEL-connector-b62a05";
   private static final String CLOUD_SECRET = "SENTINEL-cloud-e90f17";
-  private static final List<String> SENTINELS = List.of(JAAS_SECRET, TRUSTSTORE_SECRET, CONNECTOR_SECRET, CLOUD_SECRET);
+  private static final String S3_SECRET = "SENTINEL-s3-5ac1d3";
+  private static final List<String> SENTINELS = List.of(JAAS_SECRET, TRUSTSTORE_SECRET, CONNECTOR_SECRET, CLOUD_SECRET, S3_SECRET);
+  @RegisterExtension
+  @Order(4)
+  static final io.streamdr.testkit.EmbeddedS3 S3 = io.streamdr.testkit.EmbeddedS3.withCredentials("scan-access", S3_SECRET);
 
   @TempDir Path dir;
 
@@ -88,6 +92,15 @@ class SecretScanIT {
   private record Ran(List<String> args, int code, String out, String err) {}
 
   private Ran streamdr(String... args) throws Exception {
+    Process p = process(args);
+    Path out = dir.resolve("out-" + p.pid() + ".txt");
+    Path err = dir.resolve("err-" + p.pid() + ".txt");
+    assertThat(p.waitFor(3, TimeUnit.MINUTES)).as("streamdr %s finished", List.of(args)).isTrue();
+    return new Ran(List.of(args), p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  /** Starts {@code streamdr args} with the sentinels in its environment; its output goes to out-PID.txt and err-PID.txt. */
+  private Process process(String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
         "-Dlog4j2.configurationFile=" + logConfig().toUri(), "-cp", System.getProperty("java.class.path"), StreamDr.class.getName()));
     cmd.addAll(List.of(args));
@@ -97,11 +110,15 @@ class SecretScanIT {
     pb.environment().put("EAST_TRUSTSTORE_PASSWORD", TRUSTSTORE_SECRET);
     pb.environment().put("CC_SECRET", CLOUD_SECRET);
     pb.environment().put("CONNECTOR_PASSWORD", CONNECTOR_SECRET);
-    Path out = Files.createTempFile(dir, "out", ".txt");
-    Path err = Files.createTempFile(dir, "err", ".txt");
+    pb.environment().put("AWS_ACCESS_KEY_ID", "scan-access");
+    pb.environment().put("AWS_SECRET_ACCESS_KEY", S3_SECRET);
+    pb.environment().put("AWS_REGION", "us-east-1");
+    Path out = Files.createTempFile(dir, "launch", ".txt");
+    Path err = Files.createTempFile(dir, "launch", ".txt");
     Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    assertThat(p.waitFor(3, TimeUnit.MINUTES)).as("streamdr %s finished", List.of(args)).isTrue();
-    return new Ran(List.of(args), p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    Files.move(out, dir.resolve("out-" + p.pid() + ".txt"));
+    Files.move(err, dir.resolve("err-" + p.pid() + ".txt"));
+    return p;
   }
 
   private static String read(Path f) {
@@ -161,7 +178,7 @@ class SecretScanIT {
     List<Path> files;
     try (Stream<Path> walk = Files.walk(dir)) {
       files = walk.filter(Files::isRegularFile).filter(f -> !f.equals(dir.resolve("streamdr.yaml")) && !f.equals(lines)
-          && !f.getFileName().toString().startsWith("out") && !f.getFileName().toString().startsWith("err")).toList();
+          && !f.getFileName().toString().startsWith("out-") && !f.getFileName().toString().startsWith("err-")).toList();
     }
     assertThat(files).as("files the commands wrote").anyMatch(f -> f.toString().contains("scan-snapshot"))
         .anyMatch(f -> f.toString().contains("pipeline")).anyMatch(f -> f.toString().endsWith("active-region.json"));
@@ -177,6 +194,71 @@ class SecretScanIT {
       for (String sentinel : SENTINELS) {
         assertThat(content).as("file %s", dir.relativize(f)).doesNotContain(sentinel);
       }
+    }
+  }
+
+  @Test
+  void the_agent_and_an_s3_target_leak_no_secret_in_output_metrics_health_objects_or_requests() throws Exception {
+    EAST.createTopic("payments", 1);
+    EAST.produce("payments", Map.of("p1", "v1", "p2", "v2"));
+    S3.createBucket("scan-backups");
+    try (io.streamdr.testkit.FaultProxy s3 = io.streamdr.testkit.FaultProxy.to("s3", S3.endpoint().toString()).record()) {
+      Path f = dir.resolve("agent.yaml");
+      Files.writeString(f, Files.readString(config()).replaceFirst("backups: \\{directory: \"[^\"]*\"}",
+          "backups: {s3: {bucket: scan-backups, prefix: scan/, endpoint: \"" + s3.url(S3.endpoint().toString()) + "\"}}") + """
+          agent:
+            port: 0
+            failover: {mode: alert, interval: 1s}
+            jobs:
+              - {name: scan-backup, cron: "* * * * *", backup: {topics: [payments], type: full}}
+          """);
+      assertThat(Files.readString(f)).contains("s3: {bucket: scan-backups");
+      String cfg = f.toString();
+      Ran backup = streamdr("backup", "-c", cfg, "--topics", "payments", "--id", "scan-s3");
+      assertThat(backup.code()).as(backup.err()).isZero();
+      Ran verified = streamdr("backups", "verify", "scan-s3", "-c", cfg);
+      assertThat(verified.code()).as(verified.err()).isZero();
+
+      Process agent = process("agent", "-c", cfg, "--grace", "10s");
+      Path agentOut = dir.resolve("out-" + agent.pid() + ".txt");
+      String metrics;
+      String health;
+      try {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(200))
+            .until(() -> Files.readString(agentOut).contains("job scan-backup done"));
+        java.util.regex.Matcher port = java.util.regex.Pattern.compile("on port (\\d+)").matcher(Files.readString(agentOut));
+        assertThat(port.find()).isTrue();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + port.group(1) + "/metrics")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        health = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + port.group(1) + "/health")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      } finally {
+        agent.toHandle().destroy(); // SIGTERM: the agent's own shutdown
+        assertThat(agent.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      }
+      assertThat(metrics).contains("streamdr_agent_up");
+      Map<String, String> scanned = new LinkedHashMap<>();
+      scanned.put("backup's output", backup.out() + backup.err());
+      scanned.put("verify's output", verified.out() + verified.err());
+      scanned.put("the agent's standard output", Files.readString(agentOut));
+      scanned.put("the agent's standard error (logs)", Files.readString(dir.resolve("err-" + agent.pid() + ".txt")));
+      scanned.put("/metrics", metrics);
+      scanned.put("/health", health);
+      scanned.put("the HTTP traffic to and from S3", s3.recorded());
+      for (var o : S3.client().listObjectsV2Paginator(b -> b.bucket("scan-backups")).contents()) {
+        scanned.put("s3://scan-backups/" + o.key(), new String(S3.client().getObjectAsBytes(b -> b.bucket("scan-backups").key(o.key()))
+            .asByteArray(), StandardCharsets.ISO_8859_1));
+      }
+      assertThat(scanned.keySet()).as("objects the backup and the agent wrote")
+          .anyMatch(k -> k.contains("scan-s3")).anyMatch(k -> k.contains("scan-backup"));
+      assertThat(s3.recorded()).as("the requests went through the recording proxy").contains("PUT /scan-backups/scan/");
+      assertThat(s3.recorded()).as("signed, so the scan sees the request headers").contains("AWS4-HMAC-SHA256 Credential=scan-access/");
+      scanned.forEach((where, content) -> {
+        for (String sentinel : SENTINELS) {
+          assertThat(content).as(where).doesNotContain(sentinel);
+        }
+      });
     }
   }
 }

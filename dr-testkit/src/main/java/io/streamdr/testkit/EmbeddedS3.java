@@ -23,12 +23,25 @@ public final class EmbeddedS3 extends EmbeddedComponent {
   public static final String ACCESS_KEY = "streamdr-access";
   /** Secret key of the embedded server (test infrastructure only). */
   public static final String SECRET_KEY = "streamdr-secret";
+  private final String accessKey;
+  private final String secretKey;
   private Path dir;
   private S3Proxy proxy;
   private S3Client client;
 
+  private EmbeddedS3(String accessKey, String secretKey) {
+    this.accessKey = accessKey;
+    this.secretKey = secretKey;
+  }
+
+  /** A server accepting {@link #ACCESS_KEY} and {@link #SECRET_KEY}. */
   public static EmbeddedS3 create() {
-    return new EmbeddedS3();
+    return new EmbeddedS3(ACCESS_KEY, SECRET_KEY);
+  }
+
+  /** A server accepting these credentials (a sentinel secret key, for a secret scan). */
+  public static EmbeddedS3 withCredentials(String accessKey, String secretKey) {
+    return new EmbeddedS3(accessKey, secretKey);
   }
 
   @Override
@@ -43,7 +56,7 @@ public final class EmbeddedS3 extends EmbeddedComponent {
     proxy = S3Proxy.builder()
         .blobStore(new FilesystemNio2BlobStore(dir.toString()))
         .endpoint(URI.create("http://127.0.0.1:0"))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
         .stopTimeout(0)
         .build();
     proxy.start();
@@ -57,7 +70,7 @@ public final class EmbeddedS3 extends EmbeddedComponent {
     client = S3Client.builder()
         .endpointOverride(endpoint())
         .region(Region.US_EAST_1)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
         .forcePathStyle(true)
         .build();
     LOG.info("S3-compatible server at {} in {} ms", endpoint(), (System.nanoTime() - t0) / 1_000_000);

@@ -36,6 +36,8 @@ public final class FaultProxy implements AutoCloseable {
   private final int port;
   private volatile long latencyNanos;
   private volatile long bytesPerSecond;
+  private final java.io.ByteArrayOutputStream traffic = new java.io.ByteArrayOutputStream();
+  private volatile boolean recording;
 
   private FaultProxy(String name, int port, InetSocketAddress target) {
     this.name = name;
@@ -46,6 +48,7 @@ public final class FaultProxy implements AutoCloseable {
       throw new UncheckedIOException("Could not start the network reactor of fault proxy '" + name + "'", e);
     }
     Throttler throttle = this::delayNanos;
+    org.netcrusher.core.filter.TransformFilter tap = this::tap;
     this.crusher = TcpCrusherBuilder.builder()
         .withReactor(reactor)
         .withBindAddress("127.0.0.1", port)
@@ -54,6 +57,8 @@ public final class FaultProxy implements AutoCloseable {
         .withTcpNoDelay(true)
         .withIncomingThrottlerFactory(address -> throttle)
         .withOutgoingThrottlerFactory(address -> throttle)
+        .withIncomingTransformFilterFactory(address -> tap)
+        .withOutgoingTransformFilterFactory(address -> tap)
         .buildAndOpen();
     LOG.info("Fault proxy '{}' on 127.0.0.1:{} forwarding to {}", name, port, target);
   }
@@ -90,6 +95,29 @@ public final class FaultProxy implements AutoCloseable {
       delay += chunk.remaining() * 1_000_000_000L / rate;
     }
     return delay;
+  }
+
+  private void tap(ByteBuffer chunk) {
+    if (recording) {
+      byte[] bytes = new byte[chunk.remaining()];
+      chunk.duplicate().get(bytes);
+      synchronized (traffic) {
+        traffic.write(bytes, 0, bytes.length);
+      }
+    }
+  }
+
+  /** Records every byte that passes through, both ways, from now on (to scan requests for secrets, say). */
+  public FaultProxy record() {
+    recording = true;
+    return this;
+  }
+
+  /** What {@link #record()} captured so far, as ISO-8859-1 text (bytes kept one to one). */
+  public String recorded() {
+    synchronized (traffic) {
+      return traffic.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
   }
 
   /** The proxy's address, {@code 127.0.0.1:port}. */

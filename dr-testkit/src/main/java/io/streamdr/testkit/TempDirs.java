@@ -9,10 +9,11 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /** Temporary directories that are removed with everything inside. */
-final class TempDirs {
+public final class TempDirs {
   private TempDirs() {}
 
-  static Path create(String prefix) {
+  /** A new directory {@code streamdr-<prefix>…} in the system's temporary directory. */
+  public static Path create(String prefix) {
     try {
       return Files.createTempDirectory("streamdr-" + prefix);
     } catch (IOException e) {
@@ -20,7 +21,8 @@ final class TempDirs {
     }
   }
 
-  static void delete(Path dir) {
+  /** Removes {@code dir} and everything in it; a missing directory is fine. */
+  public static void delete(Path dir) {
     if (dir == null || !Files.exists(dir)) {
       return;
     }

@@ -107,14 +107,14 @@ public final class RegionFailureDrill {
     // read once: the primary's endpoints are gone once the outage is injected
     io.streamdr.core.region.RegionTopology topology = stack.topology();
     DefaultRegionRouter router = new DefaultRegionRouter(topology, new InMemoryActiveRegionStore());
-    Path backupDir = Files.createTempDirectory("streamdr-region-drill-backups");
+    Path backupDir = io.streamdr.testkit.TempDirs.create("region-drill-backups"); // removed when the drill ends
     FileSystemBackupTarget backups = new FileSystemBackupTarget(backupDir);
     ConnectRestAdmin eastConnect = new ConnectRestAdmin(RestClient.builder(stack.primary().connect().restUrl().toString()).build());
     ConnectRestAdmin westConnect = new ConnectRestAdmin(RestClient.builder(stack.secondary().connect().restUrl().toString()).build());
     FlinkRestSavepointClient eastFlink = new FlinkRestSavepointClient(RestClient.builder(stack.primary().flink().restUrl().toString()).build());
     ReplicationSlotCheck slot = new ReplicationSlotCheck(stack.postgres().dataSource(), EmbeddedRegionPair.SLOT);
     PipelineCheckpointer checkpointer = PipelineCheckpointer.builder(backups, PRIMARY)
-        .connectors(eastConnect).keepSecrets(true) // the embedded database's password; production supplies it at the takeover
+        .connectors(eastConnect) // secrets redacted in the checkpoint; the takeover supplies the database's password
         .job(eastFlink, () -> new JobRef(stack.primary().flink().runningJob("routing").orElseThrow().toHexString()))
         .groups(east, List.of(RoutingJob.GROUP_ID, GROUP))
         .fact("replication slot confirmed LSN", () -> slot.status().flatMap(ReplicationSlotCheck.SlotStatus::confirmedFlushLsn).orElse("none"))
@@ -199,7 +199,8 @@ public final class RegionFailureDrill {
             resumedAt.set(carried >= DebeziumPostgresOffsets.lsn(confirmed) ? "the checkpoint's LSN " + DebeziumPostgresOffsets.lsnText(carried)
                 : "the slot's confirmed LSN %s (the checkpoint's %s is older)".formatted(confirmed, DebeziumPostgresOffsets.lsnText(carried)));
             var outcomes = ConnectorBackup.restore(new ConnectorSnapshot("pipeline-" + c.takenAt().toEpochMilli(), c.takenAt(), PRIMARY, entries),
-                westConnect, ConnectorBackup.RestoreOptions.defaults());
+                westConnect, ConnectorBackup.RestoreOptions.builder()
+                    .secret("database.password", io.streamdr.core.http.Secret.of(stack.postgres().password())).build());
             outcomes.stream().filter(o -> !o.restored()).findFirst().ifPresent(o -> {
               throw new IllegalStateException("connector " + o.connector() + " not restored in " + SECONDARY + ": " + o.detail());
             });
@@ -330,6 +331,7 @@ public final class RegionFailureDrill {
               .formatted(m.consumerDuplicates, m.routedTwice))
           .withNote("alerts raised: " + alerts.stream().map(AlertSink.Alert::title).toList());
     } finally {
+      io.streamdr.testkit.TempDirs.delete(backupDir);
       if (stack.primary().kafka().isDown()) {
         stack.primary().kafka().restart();
       }

@@ -95,7 +95,7 @@ class NetworkFaultsIT {
       await().atMost(Duration.ofSeconds(60)).until(() -> traffic.acked.size() >= beforeLimit + 200);
       EAST.network(FaultProxy::heal);
 
-      int resets = 10;
+      int resets = Integer.getInteger("streamdr.network.resets", 10); // -Plong-faults: 100
       for (int i = 0; i < resets; i++) {
         int before = traffic.acked.size();
         await().atMost(Duration.ofSeconds(60)).until(() -> traffic.acked.size() >= before + 30);
