@@ -123,7 +123,8 @@ final class FailoverCommand {
     @Mixin TakeoverOptions takeover;
 
     /** A pipeline failover's outcome, as --json prints it. */
-    record PipelineOutcome(Outcome failover, String checkpointOf, java.time.Instant checkpointTakenAt, List<ConnectorBackup.Outcome> connectors) {}
+    record PipelineOutcome(Outcome failover, String checkpointOf, java.time.Instant checkpointTakenAt, List<ConnectorBackup.Outcome> connectors,
+        Takeover.JobOutcome flinkJob) {}
 
     @Override
     public Integer call() throws Exception {
@@ -159,7 +160,7 @@ final class FailoverCommand {
           human.flush();
           if (json) {
             out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(new PipelineOutcome(
-                new Outcome(journal.from(), target, epochNow, false, dryRun, reason), journal.from(), null, List.of())));
+                new Outcome(journal.from(), target, epochNow, false, dryRun, reason), journal.from(), null, List.of(), null)));
             out.flush();
           }
           return 0;
@@ -167,7 +168,10 @@ final class FailoverCommand {
         interrupted = journal;
         left = journal.from();
       }
-      ConnectorSnapshot snapshot = Takeover.fromCheckpoint(cfg, left); // before switching: without a checkpoint, nothing to take over
+      // before switching: without a checkpoint, nothing to take over
+      io.streamdr.kafka.pipeline.PipelineCheckpoint checkpoint = Takeover.checkpoint(cfg, left);
+      ConnectorSnapshot snapshot = Takeover.snapshot(checkpoint);
+      java.util.Optional<io.streamdr.cli.config.StreamDrConfig.FlinkJob> flinkJob = cfg.flinkJob(target);
       java.time.Duration age = java.time.Duration.between(snapshot.createdAt(), java.time.Instant.now());
       if (dryRun) {
         human.printf("Dry run of a pipeline failover %s -> %s:%n  1. %s%n"
@@ -176,12 +180,17 @@ final class FailoverCommand {
                 : "(done at epoch " + interrupted.epoch() + " by the run that did not complete)",
             takeover.chosen(snapshot).size(), left, age.toSeconds() + " s", snapshot.createdAt(), target);
         takeover.describe(takeover.chosen(snapshot), human);
+        flinkJob.ifPresent(j -> human.printf("  3. start Flink job %s (%s%s%s) in %s's Flink at %s, %s%n", j.spec().name(),
+            j.spec().jarFile().map(Object::toString).orElseGet(() -> "jar " + j.spec().jarId().orElse("?")),
+            j.spec().entryClass().map(c -> ", " + c).orElse(""), j.spec().arguments().isEmpty() ? "" : " " + String.join(" ", j.spec().arguments()),
+            target, cfg.flinkUrl(target), !j.fromRecoveryPoint() ? "without state"
+                : "from the checkpoint's recovery point " + checkpoint.job().flatMap(p -> p.location()).orElse("(none: it would fail)")));
         human.println("Nothing was changed.");
         human.flush();
         if (json) {
           out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(
               new PipelineOutcome(new Outcome(left, target, interrupted == null ? epochNow + 1 : epochNow, false, true, reason), left,
-                  snapshot.createdAt(), List.of())));
+                  snapshot.createdAt(), List.of(), null)));
           out.flush();
         }
         return 0;
@@ -189,7 +198,7 @@ final class FailoverCommand {
       Takeover.Journal journal;
       if (interrupted == null) {
         // the journal first: a run killed after the switch finds it and completes the takeover
-        journal = new Takeover.Journal(left, target, epochNow + 1, snapshot.id(), java.time.Instant.now(), null).write(cfg.backups());
+        journal = Takeover.Journal.begin(left, target, epochNow + 1, snapshot.id(), java.time.Instant.now()).write(cfg.backups());
         int switched = switchTo(cfg, human, to, reason, false, false); // FencedException (exit 3) if another router switched first
         if (switched != 0) {
           return switched;
@@ -204,17 +213,31 @@ final class FailoverCommand {
       ConnectorSnapshot aligned = takeover.align(snapshot, human);
       List<ConnectorBackup.Outcome> outcomes = takeover.restore(cfg, aligned, target, spec.commandLine().getErr(), interrupted != null);
       boolean all = outcomes.stream().allMatch(ConnectorBackup.Outcome::restored);
+      Takeover.JobOutcome job = null;
+      if (flinkJob.isPresent()) {
+        human.printf("Starting Flink job %s in %s%n", flinkJob.get().spec().name(), target);
+        human.flush();
+        job = Takeover.startJob(cfg, target, checkpoint, journal.flinkJob(), takeover.timeout());
+        if (job.started()) {
+          journal = journal.withFlinkJob(job.startedAs()).write(cfg.backups());
+        }
+        all &= job.started();
+      }
       if (all) {
         journal.complete(java.time.Instant.now()).write(cfg.backups());
       }
       if (json) {
         out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(new PipelineOutcome(
-            new Outcome(left, target, epoch, interrupted == null, false, reason), left, snapshot.createdAt(), outcomes)));
+            new Outcome(left, target, epoch, interrupted == null, false, reason), left, snapshot.createdAt(), outcomes, job)));
       } else {
         TakeoverOptions.print(outcomes, out);
+        if (job != null) {
+          out.printf("  %s Flink job %s%s: %s%n", job.started() ? "✔" : "✘", job.job(), job.startedAs() == null ? "" : " as " + job.startedAs(),
+              job.detail());
+        }
       }
       if (!all) {
-        human.printf("Not every connector was taken over; fix what the lines above name, then run the same failover again to complete it.%n");
+        human.printf("Not everything was taken over; fix what the lines above name, then run the same failover again to complete it.%n");
       }
       out.flush();
       human.flush();

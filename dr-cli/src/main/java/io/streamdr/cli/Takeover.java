@@ -16,11 +16,21 @@ import org.postgresql.ds.PGSimpleDataSource;
 public final class Takeover {
   private Takeover() {}
 
+  /** {@code region}'s newest pipeline checkpoint. */
+  public static PipelineCheckpoint checkpoint(StreamDrConfig cfg, String region) {
+    String name = cfg.region(region).name();
+    return PipelineCheckpointer.latest(cfg.backups(), name).orElseThrow(() -> new NotFoundException("pipeline checkpoint", name,
+        "No pipeline checkpoint of %s in the backups; take them with 'streamdr checkpoint --region %s --every 30s'".formatted(name, name)));
+  }
+
   /** The connectors of {@code region}'s newest pipeline checkpoint, as a snapshot to restore. */
   public static ConnectorSnapshot fromCheckpoint(StreamDrConfig cfg, String region) {
-    String name = cfg.region(region).name();
-    PipelineCheckpoint c = PipelineCheckpointer.latest(cfg.backups(), name).orElseThrow(() -> new NotFoundException("pipeline checkpoint", name,
-        "No pipeline checkpoint of %s in the backups; take them with 'streamdr checkpoint --region %s --every 30s'".formatted(name, name)));
+    return snapshot(checkpoint(cfg, region));
+  }
+
+  /** The connectors of a pipeline checkpoint, as a snapshot to restore. */
+  public static ConnectorSnapshot snapshot(PipelineCheckpoint c) {
+    String name = c.region();
     List<ConnectorSnapshot.Entry> entries = c.connectors().stream()
         .map(x -> new ConnectorSnapshot.Entry(x.name(), x.config(), x.state(), x.offsets())).toList();
     return new ConnectorSnapshot("checkpoint-" + c.takenAt(), c.takenAt(), name, entries);
@@ -36,10 +46,16 @@ public final class Takeover {
    * @param epoch       the active-region epoch the switch makes
    * @param checkpoint  the pipeline checkpoint taken over
    * @param startedAt   when the failover began
-   * @param completedAt when every connector was restored; null until then
+   * @param completedAt when every connector (and the Flink job, if configured) was started; null until then
+   * @param flinkJob    the id of the Flink job the takeover started, once it did
    */
   public record Journal(String from, String to, long epoch, String checkpoint, java.time.Instant startedAt,
-      java.time.Instant completedAt) {
+      java.time.Instant completedAt, String flinkJob) {
+
+    /** A journal of a failover that begins now: nothing done yet. */
+    public static Journal begin(String from, String to, long epoch, String checkpoint, java.time.Instant at) {
+      return new Journal(from, to, epoch, checkpoint, at, null, null);
+    }
 
     static io.streamdr.core.backup.BackupKey key(String to) {
       return io.streamdr.core.backup.BackupKey.of("pipeline-takeovers", to + ".json");
@@ -74,7 +90,55 @@ public final class Takeover {
     }
 
     public Journal complete(java.time.Instant at) {
-      return new Journal(from, to, epoch, checkpoint, startedAt, at);
+      return new Journal(from, to, epoch, checkpoint, startedAt, at, flinkJob);
+    }
+
+    public Journal withFlinkJob(String job) {
+      return new Journal(from, to, epoch, checkpoint, startedAt, completedAt, job);
+    }
+  }
+
+  /** What starting a region's Flink job did. */
+  public record JobOutcome(String job, String startedAs, String from, boolean started, String detail) {}
+
+  /**
+   * Starts the Flink job {@code to} runs when it takes over ({@code regions[].flinkJob}): without state, or from the
+   * checkpoint's recovery point, then waits until all its tasks run. A job {@code already} started by an interrupted
+   * run and still running is left as it is.
+   */
+  public static JobOutcome startJob(StreamDrConfig cfg, String to, PipelineCheckpoint checkpoint, String already, java.time.Duration timeout) {
+    StreamDrConfig.FlinkJob job = cfg.flinkJob(to).orElseThrow();
+    String name = job.spec().name();
+    io.streamdr.flink.FlinkRestSavepointClient flink = cfg.flinkRest(to);
+    if (already != null) {
+      try {
+        String state = flink.state(new io.streamdr.core.savepoint.JobRef(already));
+        if (java.util.Set.of("RUNNING", "CREATED", "INITIALIZING", "RESTARTING").contains(state)) {
+          return new JobOutcome(name, already, "the interrupted run", true, "already " + state + " from the interrupted run, left as it is");
+        }
+      } catch (NotFoundException e) {
+        // the interrupted run's job is gone: start it again
+      }
+    }
+    String from = "no state";
+    try {
+      io.streamdr.core.savepoint.JobRef started;
+      if (job.fromRecoveryPoint()) {
+        PipelineCheckpoint.JobPoint point = checkpoint.job().filter(p -> p.location().isPresent()).orElseThrow(() -> new InvalidRequestException(
+            "pipeline checkpoint", checkpoint.region(), ("The pipeline checkpoint of %s taken %s names no Flink recovery point with a location;"
+            + " take checkpoints with 'streamdr checkpoint --job JOB', or set fromRecoveryPoint: false for %s's flinkJob").formatted(
+                checkpoint.region(), checkpoint.takenAt(), to)));
+        from = point.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + point.location().get();
+        started = flink.restore(job.spec(), new io.streamdr.core.savepoint.Savepoint(new io.streamdr.core.savepoint.JobRef(point.job()),
+            point.id(), point.kind(), io.streamdr.core.savepoint.SavepointState.COMPLETED, point.location(), java.util.Optional.empty(),
+            point.completedAt().orElse(checkpoint.takenAt()), point.completedAt()));
+      } else {
+        started = flink.start(job.spec());
+      }
+      flink.awaitRunning(started, timeout);
+      return new JobOutcome(name, started.id(), from, true, "started from " + from + ", all tasks RUNNING");
+    } catch (io.streamdr.core.DrException e) {
+      return new JobOutcome(name, null, from, false, e.getMessage());
     }
   }
 

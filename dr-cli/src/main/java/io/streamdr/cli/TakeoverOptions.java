@@ -26,8 +26,12 @@ final class TakeoverOptions {
   @Option(names = "--secret", paramLabel = "KEY=ENV_VAR", description = "Supply a redacted setting from an environment variable.")
   Map<String, String> secrets = new LinkedHashMap<>();
 
-  @Option(names = "--timeout", defaultValue = "2m", description = "How long each connector may take to stop and run, e.g. 30s, 2m (default ${DEFAULT-VALUE}).")
+  @Option(names = "--timeout", defaultValue = "2m", description = "How long each connector (and the Flink job) may take to stop and run, e.g. 30s, 2m (default ${DEFAULT-VALUE}).")
   Duration timeout;
+
+  Duration timeout() {
+    return timeout;
+  }
 
   @Option(names = "--slot", description = "With --database-url: the replication slot Debezium resumes from. It is fenced (the"
       + " connection still holding it ended) and offsets older than its confirmed LSN are moved up to it.")

@@ -350,7 +350,7 @@ class ConnectFlinkCommandsIT {
     admin.delete("agent-cdc");
     // what an agent that died right after its switch leaves: the journal written before the switch, and the switch
     io.streamdr.cli.config.StreamDrConfig cfg = io.streamdr.cli.config.StreamDrConfig.load(file, Map.of());
-    new Takeover.Journal("us-east-1", "us-west-2", 2, "newest", java.time.Instant.now(), null).write(cfg.backups());
+    Takeover.Journal.begin("us-east-1", "us-west-2", 2, "newest", java.time.Instant.now()).write(cfg.backups());
     assertThat(StreamDrCliTest.run("failover", "-c", cfgPath, "--to", "us-west-2")[0]).isEqualTo("0");
 
     java.io.StringWriter events = new java.io.StringWriter();
@@ -401,5 +401,63 @@ class ConnectFlinkCommandsIT {
     }
     RestClient.builder(FLINK.restUrl().toString()).build().execute(io.streamdr.core.http.RestRequest.patch("/jobs/" + job)
         .query("mode", "cancel").build());
+  }
+
+  @Test
+  void a_pipeline_failover_starts_the_flink_job_the_region_names_and_a_rerun_leaves_it_running() throws Exception {
+    Path jar = EmbeddedFlink.writeRoutingJobJar(dir);
+    KAFKA.createTopic("raw-takeover", 1);
+    Path f = dir.resolve("flink-takeover.yaml");
+    Files.writeString(f, """
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: "%s", connect: "%s"}
+          - name: us-west-2
+            bootstrap: "%s"
+            connect: "%s"
+            flink: "%s"
+            flinkJob: {name: routing-takeover, jar: "%s", entryClass: %s, args: ["%s", raw-takeover], parallelism: 1}
+        backups: {directory: "%s"}
+        activeRegion: {store: file, path: "%s"}
+        """.formatted(KAFKA.bootstrapServers(), CONNECT.restUrl(), KAFKA.bootstrapServers(), CONNECT.restUrl(), FLINK.restUrl(), jar,
+        io.streamdr.testkit.flink.RoutingJob.class.getName(), KAFKA.bootstrapServers(), dir.resolve("flink-backups"),
+        dir.resolve("flink-region.json")));
+    String cfg = f.toString();
+    ConnectRestAdmin admin = fileSource("flink-cdc", "x\ny\n", Map.of());
+    admin.awaitState("flink-cdc", i -> i.fullyRunning() && !admin.offsets("flink-cdc").isEmpty(), Duration.ofSeconds(60));
+    assertThat(StreamDrCliTest.run("checkpoint", "-c", cfg, "--region", "us-east-1")[0]).isEqualTo("0");
+    admin.delete("flink-cdc");
+
+    String[] dry = StreamDrCliTest.run("failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--connectors", "flink-cdc", "--dry-run");
+    assertThat(dry[0]).as(dry[2]).isEqualTo("0");
+    assertThat(dry[1]).contains("3. start Flink job routing-takeover (" + jar + ", " + io.streamdr.testkit.flink.RoutingJob.class.getName())
+        .contains("in us-west-2's Flink at " + FLINK.restUrl()).contains("without state");
+
+    var strict = new com.fasterxml.jackson.databind.ObjectMapper()
+        .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    String[] failover = StreamDrCliTest.run("failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--connectors", "flink-cdc", "--json");
+    assertThat(failover[0]).as(failover[1] + failover[2]).isEqualTo("0");
+    var job = strict.readTree(failover[1]).path("flinkJob");
+    assertThat(job.path("started").asBoolean()).as(job.toString()).isTrue();
+    assertThat(job.path("detail").asText()).contains("started from no state, all tasks RUNNING");
+    String id = job.path("startedAs").asText();
+    assertThat(flink(id)).isEqualTo("RUNNING");
+    assertThat(admin.describe("flink-cdc").state().name()).isEqualTo("RUNNING");
+
+    // as if the run had stopped after starting the job: the rerun leaves the job it started running
+    io.streamdr.cli.config.StreamDrConfig loaded = io.streamdr.cli.config.StreamDrConfig.load(f, Map.of());
+    Takeover.Journal journal = Takeover.Journal.read(loaded.backups(), "us-west-2").orElseThrow();
+    assertThat(journal.flinkJob()).isEqualTo(id);
+    new Takeover.Journal(journal.from(), journal.to(), journal.epoch(), journal.checkpoint(), journal.startedAt(), null, id)
+        .write(loaded.backups());
+    String[] rerun = StreamDrCliTest.run("failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--connectors", "flink-cdc");
+    assertThat(rerun[0]).as(rerun[1] + rerun[2]).isEqualTo("0");
+    assertThat(rerun[1]).contains("✔ Flink job routing-takeover as " + id + ": already RUNNING from the interrupted run, left as it is")
+        .contains("already RUNNING from the interrupted run, left as it is");
+    assertThat(flink(id)).isEqualTo("RUNNING");
+
+    RestClient.builder(FLINK.restUrl().toString()).build().execute(io.streamdr.core.http.RestRequest.patch("/jobs/" + id)
+        .query("mode", "cancel").build());
+    admin.delete("flink-cdc");
   }
 }

@@ -303,22 +303,38 @@ public final class FlinkRestSavepointClient implements SavepointClient {
       throw new InvalidRequestException("savepoint", from.id(),
           "Savepoint %s holds Confluent Cloud offsets, not Flink state; restore it with ConfluentCloudStatementClient".formatted(from.id()));
     }
+    JobRef job = run(spec, from.location().get());
+    LOG.info("Restored job '{}' as {} from {}", spec.name(), job, from.location().get());
+    return job;
+  }
+
+  /**
+   * Starts a job without state ({@code POST /jars/:id/run}, uploading {@link JobSpec#jarFile()} first if it names no
+   * jar id): what a region taking over runs when its job rebuilds its state from the topics it reads.
+   */
+  public JobRef start(JobSpec spec) {
+    JobRef job = run(Checks.requireNonNull(spec, "spec"), null);
+    LOG.info("Started job '{}' as {}", spec.name(), job);
+    return job;
+  }
+
+  private JobRef run(JobSpec spec, String savepointPath) {
     String jarId = spec.jarId().orElseGet(() -> upload(spec.jarFile().orElseThrow(() -> new InvalidRequestException("job", spec.name(),
         "JobSpec '%s' names neither a jar id nor a jar file; set jarId(...) or jarFile(...)".formatted(spec.name())))));
     Map<String, Object> body = new LinkedHashMap<>();
     spec.entryClass().ifPresent(c -> body.put("entryClass", c));
     body.put("programArgsList", spec.arguments());
     spec.parallelism().ifPresent(p -> body.put("parallelism", p));
-    body.put("savepointPath", from.location().get());
-    body.put("allowNonRestoredState", spec.allowNonRestoredState());
-    body.put("restoreMode", spec.restoreMode().name());
+    if (savepointPath != null) {
+      body.put("savepointPath", savepointPath);
+      body.put("allowNonRestoredState", spec.allowNonRestoredState());
+      body.put("restoreMode", spec.restoreMode().name());
+    }
     RestResponse r = rest.execute(RestRequest.post("/jars/" + jarId + "/run").json(body).accept(404).build());
     if (r.status() == 404) {
       throw new NotFoundException("jar", jarId, "Jar %s is not uploaded to %s; upload it or set JobSpec.jarFile".formatted(jarId, rest.baseUrl()));
     }
-    JobRef job = new JobRef(r.body().path("jobid").asText());
-    LOG.info("Restored job '{}' as {} from {}", spec.name(), job, from.location().get());
-    return job;
+    return new JobRef(r.body().path("jobid").asText());
   }
 
   /** Uploads a jar ({@code POST /jars/upload}) and returns its id. */

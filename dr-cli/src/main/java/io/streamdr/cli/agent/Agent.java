@@ -154,7 +154,7 @@ public final class Agent implements AutoCloseable {
     } catch (RuntimeException e) {
       checkpoint = "none: " + e.getMessage();
     }
-    new Takeover.Journal(planned.from().name(), planned.to().name(), planned.epoch(), checkpoint, clock.instant(), null).write(backups);
+    Takeover.Journal.begin(planned.from().name(), planned.to().name(), planned.epoch(), checkpoint, clock.instant()).write(backups);
   }
 
   /** Starts watching, scheduling and serving; returns the HTTP port. */
@@ -250,7 +250,7 @@ public final class Agent implements AutoCloseable {
         d.trigger(), d.from().name(), d.to().name(), d.epoch(), d.detectionToSwitch().toMillis(), key);
     if (takeOver) {
       Takeover.Journal journal = Takeover.Journal.read(backups, d.to().name()).filter(j -> j.epoch() == d.epoch())
-          .orElseGet(() -> new Takeover.Journal(d.from().name(), d.to().name(), d.epoch(), "newest", d.switchedAt(), null));
+          .orElseGet(() -> Takeover.Journal.begin(d.from().name(), d.to().name(), d.epoch(), "newest", d.switchedAt()));
       report.put("connectors", takeOver(journal, false));
       writeReport(key, report);
     }
@@ -295,6 +295,15 @@ public final class Agent implements AutoCloseable {
         out.add(Map.of("connector", o.connector(), "restored", o.restored(), "detail", o.detail()));
         event("  connector %s %s in %s: %s", o.connector(), o.restored() ? "started" : "NOT started", to, o.detail());
         all &= o.restored();
+      }
+      if (cfg.flinkJob(to).isPresent()) {
+        Takeover.JobOutcome job = Takeover.startJob(cfg, to, Takeover.checkpoint(cfg, from), journal.flinkJob(), Duration.ofMinutes(2));
+        out.add(Map.of("flinkJob", job.job(), "started", job.started(), "detail", job.detail()));
+        event("  Flink job %s %s in %s: %s", job.job(), job.started() ? "started" : "NOT started", to, job.detail());
+        if (job.started()) {
+          journal = journal.withFlinkJob(job.startedAs()).write(backups);
+        }
+        all &= job.started();
       }
       if (all) {
         journal.complete(clock.instant()).write(backups);

@@ -52,6 +52,13 @@ import java.util.regex.Pattern;
  *     connect: http://east-connect:8083  # Kafka Connect REST, for connectors (optional)
  *   - name: us-west-2
  *     bootstrap: west-kafka:9092
+ *     flink: http://west-flink:8081
+ *     flinkJob:                          # started by 'failover --pipeline' when this region takes over (optional)
+ *       jar: /opt/jobs/routing.jar       # or jarId: an uploaded jar's id
+ *       entryClass: com.example.RoutingJob
+ *       args: [--bootstrap, west-kafka:9092]
+ *       parallelism: 2
+ *       fromRecoveryPoint: false         # true: restore the checkpoint's savepoint (readable by this region's Flink)
  * replication: prefixed                  # MirrorMaker 2's <region>.<topic>; or identity (cluster links)
  * activeRegion:
  *   store: file                          # or kafka (a compacted topic, home in one region, copied to the others)
@@ -74,11 +81,13 @@ public final class StreamDrConfig {
   private final Map<String, String> s3;
   private final Map<String, CloudRegion> cloud;
   private final AgentConfig agent;
+  private final Map<String, FlinkJob> flinkJobs;
   private BackupTarget backups; // one per configuration: an S3 target holds a client
 
   private StreamDrConfig(Path file, RegionTopology topology, String replication, Map<String, String> activeRegion,
-      Path backupDirectory, Map<String, String> s3, Map<String, CloudRegion> cloud, AgentConfig agent) {
+      Path backupDirectory, Map<String, String> s3, Map<String, CloudRegion> cloud, AgentConfig agent, Map<String, FlinkJob> flinkJobs) {
     this.file = file;
+    this.flinkJobs = flinkJobs;
     this.agent = agent;
     this.topology = topology;
     this.replication = replication;
@@ -119,10 +128,11 @@ public final class StreamDrConfig {
     }
     List<Region> regions = new ArrayList<>();
     Map<String, CloudRegion> cloud = new LinkedHashMap<>();
+    Map<String, FlinkJob> flinkJobs = new LinkedHashMap<>();
     for (int i = 0; i < regionsNode.size(); i++) {
       String at = "regions[" + i + "]";
       JsonNode n = regionsNode.get(i);
-      r.allowed(n, at, Set.of("name", "bootstrap", "properties", "flink", "connect", "confluentCloud"));
+      r.allowed(n, at, Set.of("name", "bootstrap", "properties", "flink", "connect", "confluentCloud", "flinkJob"));
       Map<String, String> props = new LinkedHashMap<>();
       JsonNode p = n.path("properties");
       if (!p.isMissingNode()) {
@@ -142,6 +152,12 @@ public final class StreamDrConfig {
         region = region.withConnectRest(r.url(n.get("connect"), at + ".connect"));
       }
       regions.add(region);
+      if (n.has("flinkJob")) {
+        if (!n.has("flink")) {
+          throw r.error(at + ".flinkJob", "needs the region's Flink REST endpoint in '" + at + ".flink'");
+        }
+        flinkJobs.put(region.name(), FlinkJob.read(r, n.get("flinkJob"), at + ".flinkJob", file));
+      }
       if (n.has("confluentCloud")) {
         cloud.put(region.name(), CloudRegion.read(r, n.get("confluentCloud"), at + ".confluentCloud", n.has("flink"), n.has("connect")));
       }
@@ -204,7 +220,78 @@ public final class StreamDrConfig {
     Set<String> names = new java.util.HashSet<>();
     regions.forEach(x -> names.add(x.name()));
     AgentConfig agent = root.has("agent") ? AgentConfig.read(r, root.get("agent"), names::contains) : null;
-    return new StreamDrConfig(file, topology, replication, Map.copyOf(active), backups, s3, Map.copyOf(cloud), agent);
+    return new StreamDrConfig(file, topology, replication, Map.copyOf(active), backups, s3, Map.copyOf(cloud), agent,
+        Map.copyOf(flinkJobs));
+  }
+
+  /**
+   * The Flink job a region starts when it takes over ({@code regions[].flinkJob}).
+   *
+   * @param spec              the job: its jar (a file, uploaded, or an uploaded jar's id), entry class, arguments
+   * @param fromRecoveryPoint whether it restores the pipeline checkpoint's savepoint or retained checkpoint (whose
+   *                          path this region's Flink must be able to read); otherwise it starts without state
+   */
+  public record FlinkJob(io.streamdr.core.savepoint.JobSpec spec, boolean fromRecoveryPoint) {
+    static FlinkJob read(Reader r, JsonNode n, String at, Path configFile) {
+      if (!n.isObject()) {
+        throw r.error(at, "must be a mapping with 'jar' (or 'jarId'), 'entryClass' and 'args'");
+      }
+      r.allowed(n, at, Set.of("name", "jar", "jarId", "entryClass", "args", "parallelism", "fromRecoveryPoint", "allowNonRestoredState"));
+      if (n.has("jar") == n.has("jarId")) {
+        throw r.error(at, "needs exactly one of 'jar' (a jar file to upload) or 'jarId' (a jar already uploaded)");
+      }
+      var b = io.streamdr.core.savepoint.JobSpec.builder(n.has("name") ? r.string(n.get("name"), at + ".name") : "takeover");
+      if (n.has("jar")) {
+        Path jar = Path.of(r.string(n.get("jar"), at + ".jar"));
+        Path resolved = jar.isAbsolute() || configFile.getParent() == null ? jar : configFile.getParent().resolve(jar);
+        if (!Files.isRegularFile(resolved)) {
+          throw r.error(at + ".jar", "no jar file at " + resolved);
+        }
+        b.jarFile(resolved);
+      } else {
+        b.jarId(r.string(n.get("jarId"), at + ".jarId"));
+      }
+      if (n.has("entryClass")) {
+        b.entryClass(r.string(n.get("entryClass"), at + ".entryClass"));
+      }
+      JsonNode args = n.path("args");
+      if (!args.isMissingNode()) {
+        if (!args.isArray()) {
+          throw r.error(at + ".args", "must be a list of the job's arguments, e.g. [--bootstrap, west-kafka:9092]");
+        }
+        List<String> list = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+          list.add(r.string(args.get(i), at + ".args[" + i + "]"));
+        }
+        b.arguments(list);
+      }
+      if (n.has("parallelism")) {
+        if (!n.get("parallelism").canConvertToInt() || n.get("parallelism").asInt() < 1) {
+          throw r.error(at + ".parallelism", "must be a whole number of at least 1");
+        }
+        b.parallelism(n.get("parallelism").asInt());
+      }
+      boolean allow = n.has("allowNonRestoredState") && flag(r, n.get("allowNonRestoredState"), at + ".allowNonRestoredState");
+      b.allowNonRestoredState(allow);
+      return new FlinkJob(b.build(), n.has("fromRecoveryPoint") && flag(r, n.get("fromRecoveryPoint"), at + ".fromRecoveryPoint"));
+    }
+
+    private static boolean flag(Reader r, JsonNode v, String at) {
+      if (!v.isBoolean()) {
+        throw r.error(at, "must be true or false");
+      }
+      return v.asBoolean();
+    }
+  }
+
+  /** The Flink job {@code region} starts when it takes over, if {@code regions[].flinkJob} says one. */
+  public java.util.Optional<FlinkJob> flinkJob(String region) {
+    return java.util.Optional.ofNullable(flinkJobs.get(region(region).name()));
+  }
+
+  /** The Flink REST client of a region ({@code regions[].flink}). */
+  public FlinkRestSavepointClient flinkRest(String regionName) {
+    return new FlinkRestSavepointClient(RestClient.builder(flinkUrl(regionName).toString()).build());
   }
 
   /** The {@code agent:} section. @throws InvalidRequestException if the file has none */

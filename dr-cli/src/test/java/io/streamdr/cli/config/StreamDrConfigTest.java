@@ -83,6 +83,53 @@ class StreamDrConfigTest {
   }
 
   @Test
+  void a_regions_flink_job_is_read_with_its_jar_resolved_beside_the_file_and_every_mistake_named_by_key() throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("routing.jar"), "not really a jar");
+    String region = "{name: us-west-2, bootstrap: west:9092, flink: \"http://west-flink:8081\", flinkJob: %s}";
+    Path ok = write("""
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: east:9092}
+          - %s
+        """.formatted(region.formatted("{name: routing, jar: routing.jar, entryClass: com.example.Routing, args: [--in, raw], parallelism: 2,"
+        + " fromRecoveryPoint: true, allowNonRestoredState: true}")));
+    StreamDrConfig cfg = StreamDrConfig.load(ok, Map.of());
+    StreamDrConfig.FlinkJob job = cfg.flinkJob("us-west-2").orElseThrow();
+    assertThat(job.spec().jarFile()).hasValue(dir.resolve("routing.jar"));
+    assertThat(job.spec().entryClass()).hasValue("com.example.Routing");
+    assertThat(job.spec().arguments()).containsExactly("--in", "raw");
+    assertThat(job.spec().parallelism()).hasValue(2);
+    assertThat(job.spec().allowNonRestoredState()).isTrue();
+    assertThat(job.fromRecoveryPoint()).isTrue();
+    assertThat(cfg.flinkJob("us-east-1")).isEmpty();
+
+    Map<String, String> mistakes = new java.util.LinkedHashMap<>();
+    mistakes.put("{jar: routing.jar, jarId: abc}", "'regions[1].flinkJob' needs exactly one of 'jar'");
+    mistakes.put("{jar: missing.jar}", "'regions[1].flinkJob.jar' no jar file at " + dir.resolve("missing.jar"));
+    mistakes.put("{jarId: abc, parallelism: 0}", "'regions[1].flinkJob.parallelism' must be a whole number of at least 1");
+    mistakes.put("{jarId: abc, args: --in}", "'regions[1].flinkJob.args' must be a list");
+    mistakes.put("{jarId: abc, fromRecoveryPoint: yes please}", "'regions[1].flinkJob.fromRecoveryPoint' must be true or false");
+    mistakes.put("{jarId: abc, mainClass: x}", "'regions[1].flinkJob.mainClass'");
+    for (var m : mistakes.entrySet()) {
+      Path bad = write("""
+          primary: us-east-1
+          regions:
+            - {name: us-east-1, bootstrap: east:9092}
+            - %s
+          """.formatted(region.formatted(m.getKey())));
+      assertThatThrownBy(() -> StreamDrConfig.load(bad, Map.of())).as(m.getKey()).hasMessageContaining(m.getValue());
+    }
+    Path noFlink = write("""
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: east:9092}
+          - {name: us-west-2, bootstrap: west:9092, flinkJob: {jarId: abc}}
+        """);
+    assertThatThrownBy(() -> StreamDrConfig.load(noFlink, Map.of()))
+        .hasMessageContaining("'regions[1].flinkJob' needs the region's Flink REST endpoint in 'regions[1].flink'");
+  }
+
+  @Test
   void backups_name_exactly_one_place_and_an_s3_endpoint_must_be_a_url() throws Exception {
     Path both = write("""
         primary: us-east-1
@@ -123,7 +170,7 @@ class StreamDrConfigTest {
           - {name: us-west-2, bootstrap: west:9092}
         """);
     assertThatThrownBy(() -> StreamDrConfig.load(f, Map.of())).hasMessageContaining("'regions[0].bootstarp' is not a known key")
-        .hasMessageContaining("[bootstrap, confluentCloud, connect, flink, name, properties]");
+        .hasMessageContaining("[bootstrap, confluentCloud, connect, flink, flinkJob, name, properties]");
   }
 
   @Test
