@@ -9,6 +9,7 @@ import io.streamdr.connect.ConnectorBackup;
 import io.streamdr.connect.ConnectorSnapshot;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -124,7 +125,7 @@ final class FailoverCommand {
 
     /** A pipeline failover's outcome, as --json prints it. */
     record PipelineOutcome(Outcome failover, String checkpointOf, java.time.Instant checkpointTakenAt, List<ConnectorBackup.Outcome> connectors,
-        Takeover.JobOutcome flinkJob) {}
+        Takeover.JobOutcome flinkJob, Takeover.MirrorsOutcome mirrors, Object dns) {}
 
     @Override
     public Integer call() throws Exception {
@@ -160,7 +161,7 @@ final class FailoverCommand {
           human.flush();
           if (json) {
             out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(new PipelineOutcome(
-                new Outcome(journal.from(), target, epochNow, false, dryRun, reason), journal.from(), null, List.of(), null)));
+                new Outcome(journal.from(), target, epochNow, false, dryRun, reason), journal.from(), null, List.of(), null, null, null)));
             out.flush();
           }
           return 0;
@@ -174,31 +175,51 @@ final class FailoverCommand {
       java.util.Optional<io.streamdr.cli.config.StreamDrConfig.FlinkJob> flinkJob = cfg.flinkJob(target);
       java.time.Duration age = java.time.Duration.between(snapshot.createdAt(), java.time.Instant.now());
       if (dryRun) {
-        human.printf("Dry run of a pipeline failover %s -> %s:%n  1. %s%n"
-            + "  2. restore %d connector(s) of %s's pipeline checkpoint taken %s ago (%s) into %s's Connect:%n", left, target,
-            interrupted == null ? "switch the active region in the store to " + target
-                : "(done at epoch " + interrupted.epoch() + " by the run that did not complete)",
+        int[] step = {0};
+        human.printf("Dry run of a pipeline failover %s -> %s:%n", left, target);
+        cfg.clusterLink(target).ifPresent(c -> human.printf("  %d. %s the mirror topics %s of cluster link %s on %s at %s%n", ++step[0],
+            c.promote() ? "promote" : "fail over", c.topics(), c.link(), c.cluster(), c.endpoint()));
+        human.printf("  %d. %s%n", ++step[0], interrupted == null ? "switch the active region in the store to " + target
+            : "(switched at epoch " + interrupted.epoch() + " by the run that did not complete)");
+        human.printf("  %d. restore %d connector(s) of %s's pipeline checkpoint taken %s ago (%s) into %s's Connect:%n", ++step[0],
             takeover.chosen(snapshot).size(), left, age.toSeconds() + " s", snapshot.createdAt(), target);
         takeover.describe(takeover.chosen(snapshot), human);
-        flinkJob.ifPresent(j -> human.printf("  3. start Flink job %s (%s%s%s) in %s's Flink at %s, %s%n", j.spec().name(),
+        flinkJob.ifPresent(j -> human.printf("  %d. start Flink job %s (%s%s%s) in %s's Flink at %s, %s%n", ++step[0], j.spec().name(),
             j.spec().jarFile().map(Object::toString).orElseGet(() -> "jar " + j.spec().jarId().orElse("?")),
             j.spec().entryClass().map(c -> ", " + c).orElse(""), j.spec().arguments().isEmpty() ? "" : " " + String.join(" ", j.spec().arguments()),
             target, cfg.flinkUrl(target), !j.fromRecoveryPoint() ? "without state"
                 : "from the checkpoint's recovery point " + checkpoint.job().flatMap(p -> p.location()).orElse("(none: it would fail)")));
+        cfg.dns().ifPresent(d -> human.printf("  %d. point %s (%s) at %s in %s%n", ++step[0], d.record(), d.type(),
+            d.values().getOrDefault(target, "(no value for " + target + ": it would fail)"), d.where()));
         human.println("Nothing was changed.");
         human.flush();
         if (json) {
           out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(
               new PipelineOutcome(new Outcome(left, target, interrupted == null ? epochNow + 1 : epochNow, false, true, reason), left,
-                  snapshot.createdAt(), List.of(), null)));
+                  snapshot.createdAt(), List.of(), null, null, null)));
           out.flush();
         }
         return 0;
       }
       Takeover.Journal journal;
+      Takeover.MirrorsOutcome mirrors = null;
       if (interrupted == null) {
         // the journal first: a run killed after the switch finds it and completes the takeover
         journal = Takeover.Journal.begin(left, target, epochNow + 1, snapshot.id(), java.time.Instant.now()).write(cfg.backups());
+        if (cfg.clusterLink(target).isPresent()) { // writable before producers follow the switch
+          mirrors = Takeover.makeMirrorsWritable(cfg, target);
+          human.printf("  %s mirror topics: %s%n", mirrors.ok() ? "✔" : "✘", mirrors.detail());
+          if (!mirrors.ok()) {
+            human.printf("Not switched: the mirror topics above are not writable in %s; fix what they name, then run the same failover again.%n", target);
+            human.flush();
+            if (json) {
+              out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(new PipelineOutcome(
+                  new Outcome(left, target, epochNow, false, false, reason), left, snapshot.createdAt(), List.of(), null, mirrors, null)));
+              out.flush();
+            }
+            return 1;
+          }
+        }
         int switched = switchTo(cfg, human, to, reason, false, false); // FencedException (exit 3) if another router switched first
         if (switched != 0) {
           return switched;
@@ -207,6 +228,10 @@ final class FailoverCommand {
         journal = interrupted;
         human.printf("Completing the pipeline failover %s -> %s that stopped after the switch at epoch %d (started %s)%n", left, target,
             journal.epoch(), journal.startedAt());
+        if (cfg.clusterLink(target).isPresent()) {
+          mirrors = Takeover.makeMirrorsWritable(cfg, target);
+          human.printf("  %s mirror topics: %s%n", mirrors.ok() ? "✔" : "✘", mirrors.detail());
+        }
       }
       long epoch = epoch(cfg);
       human.printf("Taking over %s's connectors from its pipeline checkpoint taken %d s before now (%s)%n", left, age.toSeconds(), snapshot.createdAt());
@@ -223,12 +248,28 @@ final class FailoverCommand {
         }
         all &= job.started();
       }
+      if (mirrors != null) {
+        all &= mirrors.ok();
+      }
+      io.streamdr.aws.Route53DnsSwitch.Result dns = null;
+      String dnsError = null;
+      if (cfg.dns().isPresent()) {
+        try {
+          dns = Takeover.pointDns(cfg, target);
+          human.printf("  ✔ DNS %s -> %s%s%n", dns.recordName(), dns.value(), dns.changed() ? " (INSYNC after " + dns.took().toMillis() + " ms)" : " (already)");
+        } catch (io.streamdr.core.DrException e) {
+          dnsError = e.getMessage();
+          human.printf("  ✘ DNS: %s%n", dnsError);
+          all = false;
+        }
+      }
       if (all) {
         journal.complete(java.time.Instant.now()).write(cfg.backups());
       }
       if (json) {
         out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(new PipelineOutcome(
-            new Outcome(left, target, epoch, interrupted == null, false, reason), left, snapshot.createdAt(), outcomes, job)));
+            new Outcome(left, target, epoch, interrupted == null, false, reason), left, snapshot.createdAt(), outcomes, job, mirrors,
+            dns == null ? (dnsError == null ? null : Map.of("error", dnsError)) : dns)));
       } else {
         TakeoverOptions.print(outcomes, out);
         if (job != null) {

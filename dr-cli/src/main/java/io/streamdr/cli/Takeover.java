@@ -142,6 +142,53 @@ public final class Takeover {
     }
   }
 
+  /** What making a region's mirror topics writable did. */
+  public record MirrorsOutcome(String link, List<String> madeWritable, List<String> alreadyWritable, List<String> failed) {
+    public boolean ok() {
+      return failed.isEmpty();
+    }
+
+    public String detail() {
+      return "%s: %d made writable %s, %d already writable %s%s".formatted(link, madeWritable.size(), madeWritable,
+          alreadyWritable.size(), alreadyWritable, failed.isEmpty() ? "" : ", FAILED: " + failed);
+    }
+  }
+
+  /**
+   * Makes the mirror topics of {@code region}'s cluster link writable ({@code regions[].clusterLink}): fails them over
+   * (or promotes them, in mode promote). Mirrors already stopped are left; so running it again is safe.
+   */
+  public static MirrorsOutcome makeMirrorsWritable(StreamDrConfig cfg, String region) {
+    io.streamdr.cli.config.ClusterLinkConfig c = cfg.clusterLink(region).orElseThrow();
+    io.streamdr.kafka.replication.ClusterLinkClient client = c.client();
+    List<String> pending = new ArrayList<>();
+    List<String> already = new ArrayList<>();
+    for (String topic : c.topics()) {
+      String status = client.mirror(c.link(), topic).status();
+      (status.equals("STOPPED") || status.equals("PENDING_STOPPED") ? already : pending).add(topic);
+    }
+    List<String> made = new ArrayList<>();
+    List<String> failed = new ArrayList<>();
+    if (!pending.isEmpty()) {
+      for (var o : c.promote() ? client.promote(c.link(), pending, false) : client.failover(c.link(), pending, false)) {
+        if (o.succeeded()) {
+          made.add(o.topic());
+        } else {
+          failed.add(o.topic() + " (" + o.errorCode() + " " + o.errorMessage() + ")");
+        }
+      }
+    }
+    return new MirrorsOutcome(c.link(), made, already, failed);
+  }
+
+  /** Points the {@code dns:} record at {@code region}'s value and waits until Route 53 has it INSYNC. */
+  public static io.streamdr.aws.Route53DnsSwitch.Result pointDns(StreamDrConfig cfg, String region) {
+    io.streamdr.cli.config.DnsConfig dns = cfg.dns().orElseThrow();
+    try (var route53 = dns.client()) {
+      return dns.dnsSwitch(route53).switchTo(cfg.region(region));
+    }
+  }
+
   /** What fencing and aligning did. */
   public record Aligned(ConnectorSnapshot snapshot, String detail) {}
 

@@ -460,4 +460,139 @@ class ConnectFlinkCommandsIT {
         .query("mode", "cancel").build());
     admin.delete("flink-cdc");
   }
+
+  /** Confluent's cluster-link REST API for one mirror topic, failed over on request. */
+  private static okhttp3.mockwebserver.Dispatcher clusterLink(java.util.concurrent.atomic.AtomicReference<String> status,
+      List<String> calls) {
+    return new okhttp3.mockwebserver.Dispatcher() {
+      @Override
+      public okhttp3.mockwebserver.MockResponse dispatch(okhttp3.mockwebserver.RecordedRequest r) {
+        calls.add(r.getMethod() + " " + r.getPath());
+        okhttp3.mockwebserver.MockResponse json = new okhttp3.mockwebserver.MockResponse().setHeader("Content-Type", "application/json");
+        if (r.getMethod().equals("GET") && r.getPath().endsWith("/links/east-to-west/mirrors/orders")) {
+          return json.setBody("{\"link_name\":\"east-to-west\",\"mirror_topic_name\":\"orders\",\"source_topic_name\":\"orders\","
+              + "\"mirror_status\":\"" + status.get() + "\",\"num_partitions\":1,\"mirror_lags\":[]}");
+        }
+        if (r.getMethod().equals("POST") && r.getPath().startsWith("/kafka/v3/clusters/lkc-west/links/east-to-west/mirrors:failover")) {
+          status.set("STOPPED");
+          return json.setBody("{\"data\":[{\"mirror_topic_name\":\"orders\",\"error_code\":null,\"error_message\":null}]}");
+        }
+        return json.setResponseCode(404).setBody("{\"error_code\":404,\"message\":\"not found\"}");
+      }
+    };
+  }
+
+  /** Route 53's record-set API for one record, failing with 500 while {@code failing} holds. */
+  private static okhttp3.mockwebserver.Dispatcher route53(java.util.concurrent.atomic.AtomicReference<String> value,
+      java.util.concurrent.atomic.AtomicBoolean failing, List<String> calls) {
+    String ns = "https://route53.amazonaws.com/doc/2013-04-01/";
+    return new okhttp3.mockwebserver.Dispatcher() {
+      @Override
+      public okhttp3.mockwebserver.MockResponse dispatch(okhttp3.mockwebserver.RecordedRequest r) {
+        calls.add(r.getMethod() + " " + r.getPath());
+        okhttp3.mockwebserver.MockResponse xml = new okhttp3.mockwebserver.MockResponse().setHeader("Content-Type", "text/xml");
+        if (failing.get()) {
+          return xml.setResponseCode(500).setBody("<?xml version=\"1.0\"?><ErrorResponse xmlns=\"" + ns + "\"><Error><Type>Receiver</Type>"
+              + "<Code>InternalFailure</Code><Message>down</Message></Error><RequestId>r1</RequestId></ErrorResponse>");
+        }
+        if (r.getMethod().equals("GET") && r.getPath().contains("/rrset")) {
+          return xml.setBody("<?xml version=\"1.0\"?><ListResourceRecordSetsResponse xmlns=\"" + ns + "\"><ResourceRecordSets>"
+              + "<ResourceRecordSet><Name>kafka.streaming.example.com.</Name><Type>CNAME</Type><TTL>60</TTL><ResourceRecords>"
+              + "<ResourceRecord><Value>" + value.get() + "</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>"
+              + "</ResourceRecordSets><IsTruncated>false</IsTruncated><MaxItems>1</MaxItems></ListResourceRecordSetsResponse>");
+        }
+        if (r.getMethod().equals("POST") && r.getPath().contains("/rrset")) {
+          String body = r.getBody().readUtf8();
+          value.set(body.replaceAll("(?s).*<Value>([^<]+)</Value>.*", "$1"));
+          return xml.setBody("<?xml version=\"1.0\"?><ChangeResourceRecordSetsResponse xmlns=\"" + ns + "\"><ChangeInfo>"
+              + "<Id>/change/C1</Id><Status>PENDING</Status><SubmittedAt>2026-12-01T00:00:00.000Z</SubmittedAt></ChangeInfo>"
+              + "</ChangeResourceRecordSetsResponse>");
+        }
+        if (r.getMethod().equals("GET") && r.getPath().contains("/change/")) {
+          return xml.setBody("<?xml version=\"1.0\"?><GetChangeResponse xmlns=\"" + ns + "\"><ChangeInfo><Id>/change/C1</Id>"
+              + "<Status>INSYNC</Status><SubmittedAt>2026-12-01T00:00:00.000Z</SubmittedAt></ChangeInfo></GetChangeResponse>");
+        }
+        return xml.setResponseCode(404);
+      }
+    };
+  }
+
+  @Test
+  void a_pipeline_failover_makes_the_mirror_topics_writable_first_points_dns_last_and_a_rerun_completes_a_failed_dns_step()
+      throws Exception {
+    var status = new java.util.concurrent.atomic.AtomicReference<>("ACTIVE");
+    var record = new java.util.concurrent.atomic.AtomicReference<>("kafka.us-east-1.example.com");
+    var dnsDown = new java.util.concurrent.atomic.AtomicBoolean(true);
+    List<String> linkCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> dnsCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    System.setProperty("aws.accessKeyId", "AKIATEST");
+    System.setProperty("aws.secretAccessKey", "route53-test-secret");
+    try (okhttp3.mockwebserver.MockWebServer links = new okhttp3.mockwebserver.MockWebServer();
+         okhttp3.mockwebserver.MockWebServer dns = new okhttp3.mockwebserver.MockWebServer()) {
+      links.setDispatcher(clusterLink(status, linkCalls));
+      dns.setDispatcher(route53(record, dnsDown, dnsCalls));
+      links.start();
+      dns.start();
+      Path f = dir.resolve("links.yaml");
+      Files.writeString(f, """
+          primary: us-east-1
+          regions:
+            - {name: us-east-1, bootstrap: "%s", connect: "%s"}
+            - name: us-west-2
+              bootstrap: "%s"
+              connect: "%s"
+              clusterLink: {endpoint: "%s", cluster: lkc-west, link: east-to-west, topics: [orders], apiKey: CLKEY, apiSecret: "${CL_SECRET}"}
+          dns:
+            hostedZone: Z1D633PJN98FT9
+            record: kafka.streaming.example.com
+            values: {us-east-1: kafka.us-east-1.example.com, us-west-2: kafka.us-west-2.example.com}
+            endpoint: "%s"
+            timeout: 10s
+          backups: {directory: "%s"}
+          activeRegion: {store: file, path: "%s"}
+          """.formatted(KAFKA.bootstrapServers(), CONNECT.restUrl(), KAFKA.bootstrapServers(), CONNECT.restUrl(), links.url("/"),
+          dns.url("/"), dir.resolve("links-backups"), dir.resolve("links-region.json")));
+      String cfg = f.toString();
+      Map<String, String> env = Map.of("CL_SECRET", "cluster-link-secret");
+      ConnectRestAdmin admin = fileSource("links-cdc", "x\n", Map.of());
+      admin.awaitState("links-cdc", i -> i.fullyRunning() && !admin.offsets("links-cdc").isEmpty(), Duration.ofSeconds(60));
+      assertThat(StreamDrCliTest.runWithEnv(env, "checkpoint", "-c", cfg, "--region", "us-east-1")[0]).isEqualTo("0");
+      admin.delete("links-cdc");
+
+      String[] dry = StreamDrCliTest.runWithEnv(env, "failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--connectors", "links-cdc",
+          "--dry-run");
+      assertThat(dry[0]).as(dry[2]).isEqualTo("0");
+      assertThat(dry[1]).contains("1. fail over the mirror topics [orders] of cluster link east-to-west on lkc-west at " + links.url("/"))
+          .contains("2. switch the active region in the store to us-west-2").contains("3. restore 1 connector(s)")
+          .contains("4. point kafka.streaming.example.com (CNAME) at kafka.us-west-2.example.com in Route 53 zone Z1D633PJN98FT9 at " + dns.url("/"))
+          .doesNotContain("cluster-link-secret");
+      assertThat(linkCalls).as("a dry run calls nothing").isEmpty();
+
+      var strict = new com.fasterxml.jackson.databind.ObjectMapper()
+          .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+      String[] first = StreamDrCliTest.runWithEnv(env, "failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--connectors", "links-cdc",
+          "--json");
+      assertThat(first[0]).as("the DNS step failed: " + first[2]).isEqualTo("1");
+      var outcome = strict.readTree(first[1]);
+      assertThat(outcome.path("mirrors").path("madeWritable").get(0).asText()).isEqualTo("orders");
+      assertThat(outcome.path("dns").path("error").asText()).contains("Route 53 zone Z1D633PJN98FT9 record kafka.streaming.example.com.");
+      assertThat(first[2]).contains("✘ DNS").contains("run the same failover again").doesNotContain("route53-test-secret");
+      assertThat(linkCalls.get(0)).startsWith("GET /kafka/v3/clusters/lkc-west/links/east-to-west/mirrors/orders");
+      assertThat(linkCalls.get(1)).startsWith("POST /kafka/v3/clusters/lkc-west/links/east-to-west/mirrors:failover");
+      assertThat(admin.describe("links-cdc").state().name()).isEqualTo("RUNNING");
+
+      dnsDown.set(false);
+      String[] rerun = StreamDrCliTest.runWithEnv(env, "failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--connectors", "links-cdc");
+      assertThat(rerun[0]).as(rerun[1] + rerun[2]).isEqualTo("0");
+      assertThat(rerun[1]).contains("Completing the pipeline failover us-east-1 -> us-west-2")
+          .contains("east-to-west: 0 made writable [], 1 already writable [orders]")
+          .contains("✔ DNS kafka.streaming.example.com. -> kafka.us-west-2.example.com (INSYNC after");
+      assertThat(record.get()).isEqualTo("kafka.us-west-2.example.com");
+      assertThat(linkCalls).filteredOn(c -> c.startsWith("POST")).as("failed over once").hasSize(1);
+      admin.delete("links-cdc");
+    } finally {
+      System.clearProperty("aws.accessKeyId");
+      System.clearProperty("aws.secretAccessKey");
+    }
+  }
 }

@@ -281,6 +281,13 @@ public final class Agent implements AutoCloseable {
     String to = journal.to();
     try {
       AgentConfig.Failover f = agent.failover();
+      boolean all = true;
+      if (cfg.clusterLink(to).isPresent()) { // the switch is made: producers are waiting for writable topics
+        Takeover.MirrorsOutcome mirrors = Takeover.makeMirrorsWritable(cfg, to);
+        out.add(Map.of("mirrors", mirrors.link(), "writable", mirrors.ok(), "detail", mirrors.detail()));
+        event("  mirror topics %s", mirrors.detail());
+        all &= mirrors.ok();
+      }
       ConnectorSnapshot snapshot = Takeover.fromCheckpoint(cfg, from);
       if (f.slot().isPresent()) {
         AgentConfig.Slot s = f.slot().get();
@@ -290,7 +297,6 @@ public final class Agent implements AutoCloseable {
       }
       ConnectorBackup.RestoreOptions.Builder options = ConnectorBackup.RestoreOptions.builder().completeInterrupted(completeInterrupted);
       f.secrets().forEach((key, env) -> options.secret(key, Secret.fromEnv(env)));
-      boolean all = true;
       for (ConnectorBackup.Outcome o : ConnectorBackup.restore(snapshot, cfg.connectors(to), options.build())) {
         out.add(Map.of("connector", o.connector(), "restored", o.restored(), "detail", o.detail()));
         event("  connector %s %s in %s: %s", o.connector(), o.restored() ? "started" : "NOT started", to, o.detail());
@@ -304,6 +310,17 @@ public final class Agent implements AutoCloseable {
           journal = journal.withFlinkJob(job.startedAs()).write(backups);
         }
         all &= job.started();
+      }
+      if (cfg.dns().isPresent()) {
+        try {
+          var dns = Takeover.pointDns(cfg, to);
+          out.add(Map.of("dns", dns.recordName(), "value", dns.value(), "changed", dns.changed()));
+          event("  DNS %s -> %s%s", dns.recordName(), dns.value(), dns.changed() ? "" : " (already)");
+        } catch (RuntimeException e) {
+          out.add(Map.of("dns", "failed", "detail", String.valueOf(e.getMessage())));
+          event("  DNS NOT switched: %s", e.getMessage());
+          all = false;
+        }
       }
       if (all) {
         journal.complete(clock.instant()).write(backups);

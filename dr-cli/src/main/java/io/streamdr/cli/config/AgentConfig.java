@@ -303,7 +303,8 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
     return n.has(key) ? Optional.of(r.required(n, at, key)) : Optional.empty();
   }
 
-  private static Duration duration(StreamDrConfig.Reader r, JsonNode n, String at, String key, Duration fallback) {
+  /** {@code n.key} as a duration such as 30s or 5m, or {@code fallback} when the key is absent. */
+  static Duration duration(StreamDrConfig.Reader r, JsonNode n, String at, String key, Duration fallback) {
     if (!n.has(key)) {
       return fallback;
     }

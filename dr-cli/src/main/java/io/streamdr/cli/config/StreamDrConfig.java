@@ -82,12 +82,17 @@ public final class StreamDrConfig {
   private final Map<String, CloudRegion> cloud;
   private final AgentConfig agent;
   private final Map<String, FlinkJob> flinkJobs;
+  private final Map<String, ClusterLinkConfig> clusterLinks;
+  private final DnsConfig dns;
   private BackupTarget backups; // one per configuration: an S3 target holds a client
 
   private StreamDrConfig(Path file, RegionTopology topology, String replication, Map<String, String> activeRegion,
-      Path backupDirectory, Map<String, String> s3, Map<String, CloudRegion> cloud, AgentConfig agent, Map<String, FlinkJob> flinkJobs) {
+      Path backupDirectory, Map<String, String> s3, Map<String, CloudRegion> cloud, AgentConfig agent, Map<String, FlinkJob> flinkJobs,
+      Map<String, ClusterLinkConfig> clusterLinks, DnsConfig dns) {
     this.file = file;
     this.flinkJobs = flinkJobs;
+    this.clusterLinks = clusterLinks;
+    this.dns = dns;
     this.agent = agent;
     this.topology = topology;
     this.replication = replication;
@@ -121,7 +126,7 @@ public final class StreamDrConfig {
     if (root == null || !root.isObject()) {
       throw r.error("", "the file must be a YAML mapping with 'regions' and 'primary'");
     }
-    r.allowed(root, "", Set.of("regions", "primary", "replication", "activeRegion", "backups", "agent"));
+    r.allowed(root, "", Set.of("regions", "primary", "replication", "activeRegion", "backups", "agent", "dns"));
     JsonNode regionsNode = root.path("regions");
     if (!regionsNode.isArray() || regionsNode.size() < 2) {
       throw r.error("regions", "list at least two regions, each with 'name' and 'bootstrap'");
@@ -129,10 +134,11 @@ public final class StreamDrConfig {
     List<Region> regions = new ArrayList<>();
     Map<String, CloudRegion> cloud = new LinkedHashMap<>();
     Map<String, FlinkJob> flinkJobs = new LinkedHashMap<>();
+    Map<String, ClusterLinkConfig> clusterLinks = new LinkedHashMap<>();
     for (int i = 0; i < regionsNode.size(); i++) {
       String at = "regions[" + i + "]";
       JsonNode n = regionsNode.get(i);
-      r.allowed(n, at, Set.of("name", "bootstrap", "properties", "flink", "connect", "confluentCloud", "flinkJob"));
+      r.allowed(n, at, Set.of("name", "bootstrap", "properties", "flink", "connect", "confluentCloud", "flinkJob", "clusterLink"));
       Map<String, String> props = new LinkedHashMap<>();
       JsonNode p = n.path("properties");
       if (!p.isMissingNode()) {
@@ -152,6 +158,9 @@ public final class StreamDrConfig {
         region = region.withConnectRest(r.url(n.get("connect"), at + ".connect"));
       }
       regions.add(region);
+      if (n.has("clusterLink")) {
+        clusterLinks.put(region.name(), ClusterLinkConfig.read(r, n.get("clusterLink"), at + ".clusterLink"));
+      }
       if (n.has("flinkJob")) {
         if (!n.has("flink")) {
           throw r.error(at + ".flinkJob", "needs the region's Flink REST endpoint in '" + at + ".flink'");
@@ -220,8 +229,9 @@ public final class StreamDrConfig {
     Set<String> names = new java.util.HashSet<>();
     regions.forEach(x -> names.add(x.name()));
     AgentConfig agent = root.has("agent") ? AgentConfig.read(r, root.get("agent"), names::contains) : null;
+    DnsConfig dns = root.has("dns") ? DnsConfig.read(r, root.get("dns"), "dns", names::contains) : null;
     return new StreamDrConfig(file, topology, replication, Map.copyOf(active), backups, s3, Map.copyOf(cloud), agent,
-        Map.copyOf(flinkJobs));
+        Map.copyOf(flinkJobs), Map.copyOf(clusterLinks), dns);
   }
 
   /**
@@ -287,6 +297,16 @@ public final class StreamDrConfig {
   /** The Flink job {@code region} starts when it takes over, if {@code regions[].flinkJob} says one. */
   public java.util.Optional<FlinkJob> flinkJob(String region) {
     return java.util.Optional.ofNullable(flinkJobs.get(region(region).name()));
+  }
+
+  /** The cluster link mirroring the other region's topics into {@code region}'s cluster ({@code regions[].clusterLink}). */
+  public java.util.Optional<ClusterLinkConfig> clusterLink(String region) {
+    return java.util.Optional.ofNullable(clusterLinks.get(region(region).name()));
+  }
+
+  /** The DNS record switched with the active region ({@code dns:}), if configured. */
+  public java.util.Optional<DnsConfig> dns() {
+    return java.util.Optional.ofNullable(dns);
   }
 
   /** The Flink REST client of a region ({@code regions[].flink}). */

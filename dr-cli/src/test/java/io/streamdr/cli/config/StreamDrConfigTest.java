@@ -170,7 +170,7 @@ class StreamDrConfigTest {
           - {name: us-west-2, bootstrap: west:9092}
         """);
     assertThatThrownBy(() -> StreamDrConfig.load(f, Map.of())).hasMessageContaining("'regions[0].bootstarp' is not a known key")
-        .hasMessageContaining("[bootstrap, confluentCloud, connect, flink, flinkJob, name, properties]");
+        .hasMessageContaining("[bootstrap, clusterLink, confluentCloud, connect, flink, flinkJob, name, properties]");
   }
 
   @Test
@@ -219,9 +219,50 @@ class StreamDrConfigTest {
         .replace("/var/lib/streamdr/active-region.json", dir.resolve("active-region.json").toString())
         .replace("/var/backups/streamdr", dir.resolve("backups").toString());
     Map<String, String> env = Map.of("EAST_JAAS", "jaas", "CC_KEY", "k", "CC_SECRET", "s", "CC_ORG", "o", "FLINK_KEY", "fk",
-        "FLINK_SECRET", "fs");
+        "FLINK_SECRET", "fs", "CL_KEY", "clk", "CL_SECRET", "cls");
     StreamDrConfig cfg = StreamDrConfig.load(write(yaml), env);
     assertThat(cfg.topology().primary()).isEqualTo("us-east-1");
     assertThat(cfg.region("us-west-2").bootstrapServers()).isEqualTo("pkc-west.us-west-2.aws.confluent.cloud:9092");
+    assertThat(cfg.clusterLink("us-west-2")).hasValueSatisfying(c -> {
+      assertThat(c.topics()).containsExactly("orders", "raw-business-events");
+      assertThat(c.promote()).isFalse();
+      assertThat(c.toString()).doesNotContain("cls");
+    });
+    assertThat(cfg.dns()).hasValueSatisfying(d -> assertThat(d.values()).containsEntry("us-west-2", "pkc-west.us-west-2.aws.confluent.cloud"));
+    assertThat(cfg.flinkJob("us-east-1")).hasValueSatisfying(j -> assertThat(j.spec().jarId()).hasValue("7c1b0a52_routing.jar"));
+  }
+
+  @Test
+  void dns_and_cluster_link_mistakes_are_named_by_key() throws Exception {
+    Map<String, String> mistakes = new java.util.LinkedHashMap<>();
+    mistakes.put("dns: {hostedZone: Z1, record: r.example.com, values: {eu-west-1: x}}", "'dns.values.eu-west-1' is not one of the regions");
+    mistakes.put("dns: {hostedZone: Z1, record: r.example.com, type: MX, values: {us-east-1: x}}", "'dns.type' must be CNAME");
+    mistakes.put("dns: {record: r.example.com, values: {us-east-1: x}}", "'dns.hostedZone' is required");
+    mistakes.put("dns: {hostedZone: Z1, record: r.example.com}", "'dns.values' must map each region");
+    for (var m : mistakes.entrySet()) {
+      Path bad = write("""
+          primary: us-east-1
+          regions:
+            - {name: us-east-1, bootstrap: east:9092}
+            - {name: us-west-2, bootstrap: west:9092}
+          %s
+          """.formatted(m.getKey()));
+      assertThatThrownBy(() -> StreamDrConfig.load(bad, Map.of())).as(m.getKey()).hasMessageContaining(m.getValue());
+    }
+    Map<String, String> links = new java.util.LinkedHashMap<>();
+    links.put("{endpoint: \"https://w:443\", cluster: c, link: l, apiKey: k, apiSecret: s}", "'regions[1].clusterLink.topics' must list");
+    links.put("{endpoint: w, cluster: c, link: l, topics: [t], apiKey: k, apiSecret: s}", "'regions[1].clusterLink.endpoint' must be an http(s) URL");
+    links.put("{endpoint: \"https://w:443\", cluster: c, link: l, topics: [t], apiKey: k}", "'regions[1].clusterLink.apiSecret' is required");
+    links.put("{endpoint: \"https://w:443\", cluster: c, link: l, topics: [t], apiKey: k, apiSecret: s, mode: now}",
+        "'regions[1].clusterLink.mode' must be 'failover'");
+    for (var m : links.entrySet()) {
+      Path bad = write("""
+          primary: us-east-1
+          regions:
+            - {name: us-east-1, bootstrap: east:9092}
+            - {name: us-west-2, bootstrap: west:9092, clusterLink: %s}
+          """.formatted(m.getKey()));
+      assertThatThrownBy(() -> StreamDrConfig.load(bad, Map.of())).as(m.getKey()).hasMessageContaining(m.getValue());
+    }
   }
 }
