@@ -34,10 +34,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedKafkaCluster extends EmbeddedComponent {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaCluster.class);
+  /** The listener other regions use when the cluster is built {@link Builder#remoteThroughFaultProxies()}. */
+  private static final String REMOTE = "REMOTE";
   private final String name;
   private final int brokers;
   private final Map<String, String> brokerProperties;
   private final boolean behindFaultProxies;
+  private final boolean remoteThroughFaultProxies;
+  private String remoteBootstrap;
   private final Map<Integer, FaultProxy> faultProxies = new TreeMap<>();
   private KafkaClusterTestKit kit;
   private String bootstrap;
@@ -49,6 +53,7 @@ public final class EmbeddedKafkaCluster extends EmbeddedComponent {
     this.brokers = b.brokers;
     this.brokerProperties = Map.copyOf(b.properties);
     this.behindFaultProxies = b.behindFaultProxies;
+    this.remoteThroughFaultProxies = b.remoteThroughFaultProxies;
   }
 
   public static Builder builder() {
@@ -69,18 +74,29 @@ public final class EmbeddedKafkaCluster extends EmbeddedComponent {
   protected void doStart() throws Exception {
     long t0 = System.nanoTime();
     Map<Integer, Integer> proxyPorts = new TreeMap<>();
+    Map<Integer, Integer> remotePorts = new TreeMap<>();
     Map<Integer, Map<String, String>> perBroker = new HashMap<>();
-    if (behindFaultProxies) { // the test kit numbers brokers from 0
+    if (behindFaultProxies || remoteThroughFaultProxies) { // the test kit numbers brokers from 0
       for (int id = 0; id < brokers; id++) {
         proxyPorts.put(id, FaultProxy.freePort());
+        if (remoteThroughFaultProxies) {
+          remotePorts.put(id, FaultProxy.freePort());
+        }
       }
     }
     TestKitNodes.Builder nodesBuilder = new TestKitNodes.Builder()
         .setCombined(brokers == 1)
         .setNumBrokerNodes(brokers)
         .setNumControllerNodes(1);
-    String listener = nodesBuilder.build().brokerListenerName().value();
-    proxyPorts.forEach((id, port) -> perBroker.put(id, Map.of("advertised.listeners", listener + "://127.0.0.1:" + port)));
+    TestKitNodes defaults = nodesBuilder.build();
+    String listener = defaults.brokerListenerName().value();
+    String controller = defaults.controllerListenerName().value();
+    proxyPorts.forEach((id, port) -> perBroker.put(id, remoteThroughFaultProxies
+        // local clients on the usual listener; other regions on REMOTE, advertised through the proxy (port 0: the bound one)
+        ? Map.of("listeners", listener + "://localhost:0," + REMOTE + "://localhost:" + remotePorts.get(id)
+                + (brokers == 1 ? "," + controller + "://localhost:0" : ""),
+            "advertised.listeners", listener + "://localhost:0," + REMOTE + "://127.0.0.1:" + port)
+        : Map.of("advertised.listeners", listener + "://127.0.0.1:" + port)));
     TestKitNodes nodes = nodesBuilder.setPerServerProperties(perBroker).build();
     KafkaClusterTestKit.Builder b = new KafkaClusterTestKit.Builder(nodes);
     String rf = String.valueOf(Math.min(brokers, 3));
@@ -93,19 +109,23 @@ public final class EmbeddedKafkaCluster extends EmbeddedComponent {
     b.setConfigProp("group.initial.rebalance.delay.ms", "0");
     b.setConfigProp("auto.create.topics.enable", "false");
     b.setConfigProp("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
+    if (remoteThroughFaultProxies) {
+      b.setConfigProp("listener.security.protocol.map", listener + ":PLAINTEXT," + controller + ":PLAINTEXT," + REMOTE + ":PLAINTEXT");
+    }
     brokerProperties.forEach(b::setConfigProp);
     kit = b.build();
     kit.format();
     kit.startup();
-    for (var entry : proxyPorts.entrySet()) { // every connection to a broker, inter-broker ones included, goes through its proxy
-      int brokerPort = kit.brokers().get(entry.getKey()).boundPort(org.apache.kafka.common.network.ListenerName.normalised(listener));
+    for (var entry : proxyPorts.entrySet()) {
+      int brokerPort = remoteThroughFaultProxies ? remotePorts.get(entry.getKey())
+          : kit.brokers().get(entry.getKey()).boundPort(org.apache.kafka.common.network.ListenerName.normalised(listener));
       faultProxies.put(entry.getKey(), FaultProxy.on(name + "-broker-" + entry.getKey(), entry.getValue(),
           new java.net.InetSocketAddress("localhost", brokerPort)));
     }
     kit.waitForReadyBrokers();
-    bootstrap = behindFaultProxies
-        ? String.join(",", faultProxies.values().stream().map(FaultProxy::address).toList())
-        : kit.bootstrapServers();
+    String proxied = String.join(",", faultProxies.values().stream().map(FaultProxy::address).toList());
+    bootstrap = behindFaultProxies ? proxied : kit.bootstrapServers();
+    remoteBootstrap = remoteThroughFaultProxies ? proxied : bootstrap;
     LOG.info("Kafka cluster '{}' ({} broker(s), id {}) up at {} in {} ms", name, brokers, nodes.clusterId(), bootstrap,
         (System.nanoTime() - t0) / 1_000_000);
   }
@@ -119,13 +139,14 @@ public final class EmbeddedKafkaCluster extends EmbeddedComponent {
   }
 
   /**
-   * The fault proxy in front of each broker, by broker id, when built {@link Builder#behindFaultProxies()}: a fault
-   * set on all of them is a network fault between every client and the cluster.
+   * The fault proxy in front of each broker, by broker id, when built {@link Builder#behindFaultProxies()} (a fault on
+   * all of them is one between every client and the cluster) or {@link Builder#remoteThroughFaultProxies()} (between
+   * the other regions and this one).
    */
   public Map<Integer, FaultProxy> faultProxies() {
     requireStarted();
-    if (!behindFaultProxies) {
-      throw new IllegalStateException(name() + " was not built behindFaultProxies()");
+    if (!behindFaultProxies && !remoteThroughFaultProxies) {
+      throw new IllegalStateException(name() + " was built without fault proxies; use behindFaultProxies() or remoteThroughFaultProxies()");
     }
     return java.util.Collections.unmodifiableMap(faultProxies);
   }
@@ -138,6 +159,15 @@ public final class EmbeddedKafkaCluster extends EmbeddedComponent {
   /** How many brokers the cluster has (stopped ones included). */
   public int brokerCount() {
     return brokers;
+  }
+
+  /**
+   * Where another region's clients (MirrorMaker 2, a monitor elsewhere) connect: through the fault proxies when built
+   * {@link Builder#remoteThroughFaultProxies()}, else {@link #bootstrapServers()}.
+   */
+  public String remoteBootstrapServers() {
+    requireStarted();
+    return remoteBootstrap;
   }
 
   /** Bootstrap servers (loopback), stable for the cluster's lifetime. */
@@ -330,6 +360,7 @@ public final class EmbeddedKafkaCluster extends EmbeddedComponent {
     private int brokers = 1;
     private final Map<String, String> properties = new HashMap<>();
     private boolean behindFaultProxies;
+    private boolean remoteThroughFaultProxies;
 
     private Builder() {}
 
@@ -352,6 +383,16 @@ public final class EmbeddedKafkaCluster extends EmbeddedComponent {
      */
     public Builder behindFaultProxies() {
       this.behindFaultProxies = true;
+      return this;
+    }
+
+    /**
+     * Gives every broker a second listener for other regions, advertised through a {@link FaultProxy}: local clients
+     * ({@link #bootstrapServers()}) connect directly, other regions ({@link #remoteBootstrapServers()}, e.g.
+     * MirrorMaker 2) through the proxies, so {@link #network} faults cut one region off from another while each stays up.
+     */
+    public Builder remoteThroughFaultProxies() {
+      this.remoteThroughFaultProxies = true;
       return this;
     }
 
