@@ -1,5 +1,6 @@
 package io.streamdr.kafka.health;
 
+import io.streamdr.core.DrException;
 import io.streamdr.core.failover.Metrics;
 import io.streamdr.core.health.HealthProbe;
 import io.streamdr.core.health.HealthSignal;
@@ -57,21 +58,37 @@ public final class ConsumerLagProbe implements HealthProbe, AutoCloseable {
     return admin;
   }
 
-  /** Lag per partition of the group's committed offsets (end offset minus committed, never negative). */
-  public Map<TopicPartition, Long> lag() throws Exception {
-    Map<TopicPartition, OffsetAndMetadata> committed = admin().listConsumerGroupOffsets(group)
-        .partitionsToOffsetAndMetadata().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    Map<TopicPartition, OffsetSpec> query = new HashMap<>();
-    committed.forEach((tp, o) -> {
-      if (o != null) {
-        query.put(tp, OffsetSpec.latest());
-      }
-    });
-    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = query.isEmpty() ? Map.of()
-        : admin().listOffsets(query).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    Map<TopicPartition, Long> lag = new LinkedHashMap<>();
-    ends.forEach((tp, end) -> lag.put(tp, Math.max(0, end.offset() - committed.get(tp).offset())));
-    return lag;
+  /**
+   * Lag per partition of the group's committed offsets (end offset minus committed, never negative).
+   *
+   * @throws io.streamdr.core.DrTimeoutException if the cluster does not answer within the probe's timeout
+   * @throws DrException                         if it answers with an error (naming the group and the cluster)
+   */
+  public Map<TopicPartition, Long> lag() {
+    try {
+      Map<TopicPartition, OffsetAndMetadata> committed = admin().listConsumerGroupOffsets(group)
+          .partitionsToOffsetAndMetadata().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      Map<TopicPartition, OffsetSpec> query = new HashMap<>();
+      committed.forEach((tp, o) -> {
+        if (o != null) {
+          query.put(tp, OffsetSpec.latest());
+        }
+      });
+      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = query.isEmpty() ? Map.of()
+          : admin().listOffsets(query).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      Map<TopicPartition, Long> lag = new LinkedHashMap<>();
+      ends.forEach((tp, end) -> lag.put(tp, Math.max(0, end.offset() - committed.get(tp).offset())));
+      return lag;
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new io.streamdr.core.DrTimeoutException("consumer group", group, timeout,
+          "The lag of group '%s' on %s is unknown: the cluster did not answer within %s".formatted(group, name, timeout));
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new DrException("consumer group", group, "The lag of group '%s' on %s is unknown: %s".formatted(group, name,
+          e.getCause().getMessage()), e.getCause(), true);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DrException("consumer group", group, "Interrupted while reading the lag of group '%s' on %s".formatted(group, name), e, true);
+    }
   }
 
   @Override
@@ -90,13 +107,11 @@ public final class ConsumerLagProbe implements HealthProbe, AutoCloseable {
       return new HealthSignal(component, Status.HEALTHY, "Group '%s' on %s lags %d records (most on topic '%s': %d)"
           .formatted(group, name, total, worst.getKey(), worst.getValue()), Map.of(Metrics.CONSUMER_LAG, (double) total),
           clock.instant());
-    } catch (Exception e) {
-      if (e instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
-      }
+    } catch (RuntimeException e) {
       close();
       return new HealthSignal(component, Status.UNKNOWN, "Lag of group '%s' on %s unknown: the cluster did not answer within %s (%s)"
-          .formatted(group, name, timeout, e.getClass().getSimpleName()), Map.of(), clock.instant());
+          .formatted(group, name, timeout, e.getCause() == null ? e.getClass().getSimpleName() : e.getCause().getClass().getSimpleName()),
+          Map.of(), clock.instant());
     }
   }
 
