@@ -169,6 +169,11 @@ final class FailoverCommand {
         interrupted = journal;
         left = journal.from();
       }
+      if (cfg.dns().isPresent() && !cfg.dns().get().values().containsKey(target)) { // found now, not after the switch
+        throw new io.streamdr.core.InvalidRequestException("config key", "dns.values",
+            "%s: 'dns.values' has no value for %s, where the record would point after this failover; add it, e.g. %s: kafka.%s.example.com"
+                .formatted(cfg.file(), target, target, target));
+      }
       // before switching: without a checkpoint, nothing to take over
       io.streamdr.kafka.pipeline.PipelineCheckpoint checkpoint = Takeover.checkpoint(cfg, left);
       ConnectorSnapshot snapshot = Takeover.snapshot(checkpoint);

@@ -559,6 +559,12 @@ class ConnectFlinkCommandsIT {
       assertThat(StreamDrCliTest.runWithEnv(env, "checkpoint", "-c", cfg, "--region", "us-east-1")[0]).isEqualTo("0");
       admin.delete("links-cdc");
 
+      Path noValue = dir.resolve("links-no-value.yaml");
+      Files.writeString(noValue, Files.readString(f).replace(", us-west-2: kafka.us-west-2.example.com", ""));
+      String[] refused = StreamDrCliTest.runWithEnv(env, "failover", "-c", noValue.toString(), "--to", "us-west-2", "--pipeline");
+      assertThat(refused[0]).isEqualTo("2");
+      assertThat(refused[2]).contains("'dns.values' has no value for us-west-2");
+      assertThat(dir.resolve("links-region.json")).as("refused before switching").doesNotExist();
       String[] dry = StreamDrCliTest.runWithEnv(env, "failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--connectors", "links-cdc",
           "--dry-run");
       assertThat(dry[0]).as(dry[2]).isEqualTo("0");
