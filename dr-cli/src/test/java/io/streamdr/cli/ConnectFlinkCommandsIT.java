@@ -336,12 +336,40 @@ class ConnectFlinkCommandsIT {
 
   @Test
   void an_agent_restarted_after_a_switch_completes_the_takeover_its_predecessor_journaled() throws Exception {
+    var status = new java.util.concurrent.atomic.AtomicReference<>("ACTIVE");
+    var record = new java.util.concurrent.atomic.AtomicReference<>("kafka.us-east-1.example.com");
+    List<String> linkCalls = new java.util.concurrent.CopyOnWriteArrayList<>();
+    okhttp3.mockwebserver.MockWebServer links = new okhttp3.mockwebserver.MockWebServer();
+    okhttp3.mockwebserver.MockWebServer dns = new okhttp3.mockwebserver.MockWebServer();
+    links.setDispatcher(clusterLink(status, linkCalls));
+    dns.setDispatcher(route53(record, new java.util.concurrent.atomic.AtomicBoolean(false), new java.util.concurrent.CopyOnWriteArrayList<>()));
+    System.setProperty("aws.accessKeyId", "AKIATEST");
+    System.setProperty("aws.secretAccessKey", "route53-test-secret");
+    try (links; dns) {
+      agentCompletesTakeover(links, dns, record, linkCalls);
+    } finally {
+      System.clearProperty("aws.accessKeyId");
+      System.clearProperty("aws.secretAccessKey");
+    }
+  }
+
+  private void agentCompletesTakeover(okhttp3.mockwebserver.MockWebServer links, okhttp3.mockwebserver.MockWebServer dns,
+      java.util.concurrent.atomic.AtomicReference<String> record, List<String> linkCalls) throws Exception {
     Path file = dir.resolve("takeover-agent.yaml");
-    Files.writeString(file, Files.readString(Path.of(config(true))) + """
+    String base = Files.readString(Path.of(config(true))).replaceFirst("(- \\{name: us-west-2, [^\n]*)}\n",
+        "$1, clusterLink: {endpoint: \"" + links.url("/") + "\", cluster: lkc-west, link: east-to-west, topics: [orders], apiKey: K,"
+            + " apiSecret: S}}\n");
+    assertThat(base).contains("clusterLink");
+    Files.writeString(file, base + """
+        dns:
+          hostedZone: Z1D633PJN98FT9
+          record: kafka.streaming.example.com
+          values: {us-east-1: kafka.us-east-1.example.com, us-west-2: kafka.us-west-2.example.com}
+          endpoint: "%s"
         agent:
           port: 0
           failover: {mode: auto, interval: 1s, pipeline: true}
-        """);
+        """.formatted(dns.url("/")));
     ConnectRestAdmin admin = fileSource("agent-cdc", "a\nb\n", Map.of());
     admin.awaitState("agent-cdc", i -> i.fullyRunning() && !admin.offsets("agent-cdc").isEmpty(), Duration.ofSeconds(60));
     var offsets = admin.offsets("agent-cdc");
@@ -361,7 +389,11 @@ class ConnectFlinkCommandsIT {
           Takeover.Journal.read(cfg.backups(), "us-west-2").map(Takeover.Journal::completed).orElse(false));
     }
     assertThat(events.toString()).contains("completing the pipeline failover us-east-1 -> us-west-2 that stopped after the switch at epoch 2")
-        .contains("connector agent-cdc started in us-west-2");
+        .contains("mirror topics east-to-west: 1 made writable [orders]")
+        .contains("connector agent-cdc started in us-west-2")
+        .contains("DNS kafka.streaming.example.com. -> kafka.us-west-2.example.com");
+    assertThat(linkCalls).anyMatch(c -> c.startsWith("POST /kafka/v3/clusters/lkc-west/links/east-to-west/mirrors:failover"));
+    assertThat(record.get()).isEqualTo("kafka.us-west-2.example.com");
     assertThat(admin.describe("agent-cdc").state().name()).isEqualTo("RUNNING");
     assertThat(admin.offsets("agent-cdc")).isEqualTo(offsets);
     admin.delete("agent-cdc");
