@@ -122,7 +122,7 @@ class NetworkFaultsIT {
   void the_monitor_rides_out_faults_shorter_than_its_threshold_and_fails_over_on_a_longer_black_hole() throws Exception {
     RegionTopology topology = topology();
     DefaultRegionRouter router = new DefaultRegionRouter(topology, new InMemoryActiveRegionStore());
-    Duration threshold = Duration.ofSeconds(3);
+    Duration threshold = Duration.ofSeconds(5);
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     try (KafkaHealthProbe probe = new KafkaHealthProbe("us-east-1", EAST.clientConfig(), 1, List.of(),
         Duration.ofMillis(500), Clock.systemUTC())) {
@@ -139,12 +139,12 @@ class NetworkFaultsIT {
       monitor.start();
       await().atMost(Duration.ofSeconds(30)).until(() -> seen.get() != null && seen.get().healthy());
 
-      // a black hole and a cut, each half the threshold: seen, ridden out, no failover
+      // a black hole and a cut, each a third of the threshold: seen, ridden out, no failover
       List<Duration> recoveries = new java.util.ArrayList<>();
       for (var fault : List.<java.util.function.Consumer<FaultProxy>>of(FaultProxy::blackHole, FaultProxy::cut)) {
         EAST.network(fault);
         await().atMost(threshold).until(() -> !seen.get().healthy());
-        await().during(threshold.dividedBy(2)).atMost(threshold).until(() -> monitor.decision().isEmpty());
+        await().during(threshold.dividedBy(3)).atMost(threshold).until(() -> monitor.decision().isEmpty());
         EAST.network(FaultProxy::heal);
         Instant healed = Instant.now();
         await().atMost(Duration.ofSeconds(30)).until(() -> seen.get().healthy());
@@ -162,7 +162,7 @@ class NetworkFaultsIT {
       assertThat(decision.trigger()).isEqualTo("primary-unreachable");
       assertThat(Duration.between(start, decision.decidedAt())).isGreaterThanOrEqualTo(threshold);
       System.out.printf("[NETWORK] monitor: black hole and cut of %d ms ridden out (healthy again %s after each healed);"
-              + " a lasting black hole failed over %d ms after it began (threshold %d ms)%n", threshold.dividedBy(2).toMillis(),
+              + " a lasting black hole failed over %d ms after it began (threshold %d ms)%n", threshold.dividedBy(3).toMillis(),
           recoveries.stream().map(d -> d.toMillis() + " ms").toList(),
           Duration.between(start, decision.decidedAt()).toMillis(), threshold.toMillis());
       monitor.close();
