@@ -56,7 +56,7 @@ class RegionPartitionIT {
       WEST.produce("cut-local", records("west-", 0, 100)); // and so does us-west-2
       assertThat(WEST.read("cut-local", 100, Duration.ofSeconds(30))).hasSize(100);
       // the replica does not move while the regions are cut off from each other: MirrorMaker cannot go around the proxy
-      await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+      await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(15))
           .until(() -> WEST.read(copy, 301, Duration.ofMillis(500)).size() == 300);
 
       EAST.network(FaultProxy::heal);
