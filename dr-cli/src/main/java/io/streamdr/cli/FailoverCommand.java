@@ -186,9 +186,14 @@ final class FailoverCommand {
             c.promote() ? "promote" : "fail over", c.topics(), c.link(), c.cluster(), c.endpoint()));
         human.printf("  %d. %s%n", ++step[0], interrupted == null ? "switch the active region in the store to " + target
             : "(switched at epoch " + interrupted.epoch() + " by the run that did not complete)");
-        human.printf("  %d. restore %d connector(s) of %s's pipeline checkpoint taken %s ago (%s) into %s's Connect:%n", ++step[0],
-            takeover.chosen(snapshot).size(), left, age.toSeconds() + " s", snapshot.createdAt(), target);
-        takeover.describe(takeover.chosen(snapshot), human);
+        if (takeover.chosen(snapshot).isEmpty()) {
+          human.printf("  %d. no connectors to restore: %s's pipeline checkpoint taken %s ago (%s) holds none%s%n", ++step[0], left,
+              age.toSeconds() + " s", snapshot.createdAt(), snapshot.connectors().isEmpty() ? "" : " of those chosen");
+        } else {
+          human.printf("  %d. restore %d connector(s) of %s's pipeline checkpoint taken %s ago (%s) into %s's Connect:%n", ++step[0],
+              takeover.chosen(snapshot).size(), left, age.toSeconds() + " s", snapshot.createdAt(), target);
+          takeover.describe(takeover.chosen(snapshot), human);
+        }
         flinkJob.ifPresent(j -> human.printf("  %d. start Flink job %s (%s%s%s) in %s's Flink at %s, %s%n", ++step[0], j.spec().name(),
             j.spec().jarFile().map(Object::toString).orElseGet(() -> "jar " + j.spec().jarId().orElse("?")),
             j.spec().entryClass().map(c -> ", " + c).orElse(""), j.spec().arguments().isEmpty() ? "" : " " + String.join(" ", j.spec().arguments()),
@@ -241,7 +246,8 @@ final class FailoverCommand {
       long epoch = epoch(cfg);
       human.printf("Taking over %s's connectors from its pipeline checkpoint taken %d s before now (%s)%n", left, age.toSeconds(), snapshot.createdAt());
       ConnectorSnapshot aligned = takeover.align(snapshot, human);
-      List<ConnectorBackup.Outcome> outcomes = takeover.restore(cfg, aligned, target, spec.commandLine().getErr(), interrupted != null);
+      List<ConnectorBackup.Outcome> outcomes = takeover.chosen(aligned).isEmpty() ? List.of() // a region without connectors needs no Connect
+          : takeover.restore(cfg, aligned, target, spec.commandLine().getErr(), interrupted != null);
       boolean all = outcomes.stream().allMatch(ConnectorBackup.Outcome::restored);
       Takeover.JobOutcome job = null;
       if (flinkJob.isPresent()) {

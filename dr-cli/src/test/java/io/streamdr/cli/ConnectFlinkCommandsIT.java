@@ -493,6 +493,59 @@ class ConnectFlinkCommandsIT {
     admin.delete("flink-cdc");
   }
 
+  @Test
+  void a_pipeline_failover_can_start_the_flink_job_from_the_checkpoints_recovery_point() throws Exception {
+    Path jar = EmbeddedFlink.writeRoutingJobJar(dir);
+    KAFKA.createTopic("raw-recovery", 1);
+    try (var admin = KAFKA.admin()) { // the routing job's sink writes these; a checkpoint waits for them
+      var existing = admin.listTopics().names().get();
+      for (String type : io.streamdr.testkit.flink.RoutingJob.TYPES) {
+        if (!existing.contains(io.streamdr.testkit.flink.RoutingJob.filteredTopic(type))) {
+          KAFKA.createTopic(io.streamdr.testkit.flink.RoutingJob.filteredTopic(type), 1);
+        }
+      }
+    }
+    io.streamdr.core.savepoint.JobSpec spec = io.streamdr.core.savepoint.JobSpec.builder("routing-east").jarFile(jar)
+        .entryClass(io.streamdr.testkit.flink.RoutingJob.class.getName()).arguments(List.of(KAFKA.bootstrapServers(), "raw-recovery"))
+        .parallelism(1).build();
+    FlinkRestSavepointClient flink = new FlinkRestSavepointClient(RestClient.builder(FLINK.restUrl().toString()).build());
+    JobRef east = flink.start(spec); // us-east-1's routing job, checkpointing every second
+    flink.awaitRunning(east, Duration.ofSeconds(60));
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !flink.list(east).isEmpty());
+    Path f = dir.resolve("recovery.yaml");
+    Files.writeString(f, """
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: "%s", flink: "%s"}
+          - name: us-west-2
+            bootstrap: "%s"
+            flink: "%s"
+            flinkJob: {name: routing-west, jar: "%s", entryClass: %s, args: ["%s", raw-recovery], fromRecoveryPoint: true}
+        backups: {directory: "%s"}
+        activeRegion: {store: file, path: "%s"}
+        """.formatted(KAFKA.bootstrapServers(), FLINK.restUrl(), KAFKA.bootstrapServers(), FLINK.restUrl(), jar,
+        io.streamdr.testkit.flink.RoutingJob.class.getName(), KAFKA.bootstrapServers(), dir.resolve("recovery-backups"),
+        dir.resolve("recovery-region.json")));
+    String cfg = f.toString();
+    String[] taken = StreamDrCliTest.run("checkpoint", "-c", cfg, "--region", "us-east-1", "--no-connectors", "--job", east.id(), "--json");
+    assertThat(taken[0]).as(taken[2]).isEqualTo("0");
+    String location = new com.fasterxml.jackson.databind.ObjectMapper().readTree(taken[1]).path("job").path("location").asText();
+    assertThat(location).as(taken[1]).isNotBlank();
+    flink.cancel(east); // us-east-1 is gone
+
+    String[] dry = StreamDrCliTest.run("failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--dry-run");
+    assertThat(dry[0]).as(dry[2]).isEqualTo("0");
+    assertThat(dry[1]).contains("from the checkpoint's recovery point " + location);
+    String[] failover = StreamDrCliTest.run("failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--json");
+    assertThat(failover[0]).as(failover[1] + failover[2]).isEqualTo("0");
+    var job = new com.fasterxml.jackson.databind.ObjectMapper().readTree(failover[1]).path("flinkJob");
+    assertThat(job.path("detail").asText()).as(job.toString()).contains("started from checkpoint " + location)
+        .contains("all tasks RUNNING");
+    String id = job.path("startedAs").asText();
+    assertThat(flink(id)).isEqualTo("RUNNING");
+    flink.cancel(new JobRef(id));
+  }
+
   /** Confluent's cluster-link REST API for one mirror topic, failed over on request. */
   private static okhttp3.mockwebserver.Dispatcher clusterLink(java.util.concurrent.atomic.AtomicReference<String> status,
       List<String> calls) {

@@ -297,7 +297,8 @@ public final class Agent implements AutoCloseable {
       }
       ConnectorBackup.RestoreOptions.Builder options = ConnectorBackup.RestoreOptions.builder().completeInterrupted(completeInterrupted);
       f.secrets().forEach((key, env) -> options.secret(key, Secret.fromEnv(env)));
-      for (ConnectorBackup.Outcome o : ConnectorBackup.restore(snapshot, cfg.connectors(to), options.build())) {
+      for (ConnectorBackup.Outcome o : snapshot.connectors().isEmpty() ? List.<ConnectorBackup.Outcome>of()
+          : ConnectorBackup.restore(snapshot, cfg.connectors(to), options.build())) {
         out.add(Map.of("connector", o.connector(), "restored", o.restored(), "detail", o.detail()));
         event("  connector %s %s in %s: %s", o.connector(), o.restored() ? "started" : "NOT started", to, o.detail());
         all &= o.restored();
