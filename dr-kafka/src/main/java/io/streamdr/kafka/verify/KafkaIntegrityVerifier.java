@@ -2,7 +2,10 @@ package io.streamdr.kafka.verify;
 
 import io.streamdr.core.DrException;
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.internal.Checks;
+import io.streamdr.core.progress.ProgressListener;
+import io.streamdr.core.progress.ProgressTracker;
 import io.streamdr.core.verify.AfterCut;
 import io.streamdr.core.verify.Comparison;
 import io.streamdr.core.verify.Discrepancy;
@@ -12,17 +15,21 @@ import io.streamdr.core.verify.IntegrityVerifier;
 import io.streamdr.core.verify.PartitionComparator;
 import io.streamdr.core.verify.PartitionResult;
 import io.streamdr.core.verify.RecordFingerprint;
+import io.streamdr.core.verify.ReplicationNaming;
 import io.streamdr.core.verify.VerificationRequest;
+import io.streamdr.kafka.backup.BackupManifest;
+import io.streamdr.kafka.backup.SegmentFormat;
+import io.streamdr.kafka.backup.TopicRestore;
 import io.streamdr.kafka.internal.Bootstrap;
 import io.streamdr.kafka.internal.Consumers;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import io.streamdr.core.progress.ProgressListener;
-import io.streamdr.core.progress.ProgressTracker;
-import io.streamdr.core.verify.ReplicationNaming;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -31,10 +38,13 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -43,6 +53,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
@@ -133,12 +144,12 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
         targetSide.add(job.tp(), job.targetStart(), job.targetEnd(), keyed);
       }
     }
-    List<java.util.function.Supplier<List<Object>>> tasks = new ArrayList<>();
+    List<Supplier<Compared>> tasks = new ArrayList<>();
     for (Job job : jobs) {
       tasks.add(() -> {
         try (RangeReader after = new RangeReader(source, job.sp(), job.sourceEnd(), job.comparison() == Comparison.LATEST_PER_KEY)) {
           return run(job, sourceSide.records(job.sp()),
-              job.targetEnd() >= 0 ? targetSide.records(job.tp()) : java.util.Collections.emptyIterator(), request,
+              job.targetEnd() >= 0 ? targetSide.records(job.tp()) : Collections.emptyIterator(), request,
               AfterCut.sourceContinues(after::open));
         }
       });
@@ -152,12 +163,12 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
   }
 
   private static boolean compacted(Admin admin, String topic) {
-    var resource = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+    var resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
     try {
       var config = admin.describeConfigs(List.of(resource)).all().get(60, TimeUnit.SECONDS).get(resource);
       var policy = config == null ? null : config.get("cleanup.policy");
       return policy != null && policy.value() != null && policy.value().contains("compact");
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+    } catch (ExecutionException | TimeoutException e) {
       throw new DrException("topic", topic, "Could not read the configuration of topic '%s' to choose how to compare it: %s; "
           .formatted(topic, e.getMessage()) + "name the comparison explicitly (--comparison records or latest-per-key)", e, true);
     } catch (InterruptedException e) {
@@ -191,7 +202,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
       consumer.seek(tp, from);
       Fingerprinter fingerprinter = new Fingerprinter();
       return new Iterator<>() {
-        private Iterator<ConsumerRecord<byte[], byte[]>> batch = java.util.Collections.emptyIterator();
+        private Iterator<ConsumerRecord<byte[], byte[]>> batch = Collections.emptyIterator();
         private ConsumerRecord<byte[], byte[]> next;
         private long idleSince = System.nanoTime();
 
@@ -249,19 +260,19 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
    * @throws io.streamdr.core.BackupCorruptedException if a segment is damaged (named, with its frame)
    * @throws NotFoundException if the backup, the cluster or a topic does not exist
    */
-  public IntegrityReport verifyBackup(io.streamdr.core.backup.BackupTarget backups, String backupId, String cluster,
+  public IntegrityReport verifyBackup(BackupTarget backups, String backupId, String cluster,
       ReplicationNaming naming) {
     Instant started = clock.instant();
     Map<String, Object> target = config(cluster);
     Bootstrap.check(target, "cluster '" + cluster + "'");
-    List<io.streamdr.kafka.backup.BackupManifest> chain = io.streamdr.kafka.backup.TopicRestore.chain(backups, backupId);
-    io.streamdr.kafka.backup.BackupManifest last = chain.get(chain.size() - 1);
-    List<java.util.function.Supplier<List<Object>>> tasks = new ArrayList<>();
+    List<BackupManifest> chain = TopicRestore.chain(backups, backupId);
+    BackupManifest last = chain.get(chain.size() - 1);
+    List<Supplier<Compared>> tasks = new ArrayList<>();
     SideReader targetSide = new SideReader(target);
     String targetClusterId;
     try (Admin admin = Admin.create(target)) {
       targetClusterId = admin.describeCluster().clusterId().get(60, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+    } catch (ExecutionException | TimeoutException e) {
       throw new DrException("cluster", cluster, "Could not reach cluster '%s' to compare backup %s with it: %s"
           .formatted(cluster, backupId, e.getMessage()), e, true);
     } catch (InterruptedException e) {
@@ -270,7 +281,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     }
     boolean sameCluster = targetClusterId.equals(last.sourceClusterId());
     try (KafkaConsumer<byte[], byte[]> tc = consumer(target); Admin admin = Admin.create(target)) {
-      for (io.streamdr.kafka.backup.BackupManifest.TopicEntry topic : last.topics()) {
+      for (BackupManifest.TopicEntry topic : last.topics()) {
         String targetTopic = naming.targetTopic(topic.name());
         List<TopicPartition> tps = ask(cluster, target, () -> partitions(tc, targetTopic, cluster, apiTimeout(target)));
         String policy = topic.configs() == null ? null : topic.configs().get("cleanup.policy");
@@ -278,8 +289,8 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
             ? Comparison.LATEST_PER_KEY : Comparison.RECORDS;
         Map<TopicPartition, Long> targetStart = ask(cluster, target, () -> tc.beginningOffsets(tps, apiTimeout(target)));
         Map<TopicPartition, Long> targetEnd = ask(cluster, target, () -> tc.endOffsets(tps, apiTimeout(target)));
-        for (io.streamdr.kafka.backup.BackupManifest.PartitionEntry p : topic.partitions()) {
-          List<io.streamdr.kafka.backup.BackupManifest.SegmentEntry> segments = new ArrayList<>();
+        for (BackupManifest.PartitionEntry p : topic.partitions()) {
+          List<BackupManifest.SegmentEntry> segments = new ArrayList<>();
           chain.forEach(m -> m.topic(topic.name()).flatMap(t -> t.partitions().stream()
               .filter(e -> e.partition() == p.partition()).findFirst()).ifPresent(e -> segments.addAll(e.segments())));
           TopicPartition tp = new TopicPartition(targetTopic, p.partition());
@@ -293,8 +304,8 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
           AfterCut afterCut = sameCluster && targetTopic.equals(topic.name()) ? AfterCut.offsetsFrom(p.endOffset())
               : AfterCut.stampedAfter(last.startedAt());
           tasks.add(() -> {
-            Iterator<RecordFingerprint> targetRecords = end >= 0 ? targetSide.records(tp) : java.util.Collections.emptyIterator();
-            return List.of(comparison == Comparison.LATEST_PER_KEY
+            Iterator<RecordFingerprint> targetRecords = end >= 0 ? targetSide.records(tp) : Collections.emptyIterator();
+            return new Compared(comparison == Comparison.LATEST_PER_KEY
                 ? PartitionComparator.compareLatestPerKey(topic.name(), targetTopic, p.partition(), new BackupRecords(backups, segments, comparison == Comparison.LATEST_PER_KEY),
                     targetRecords, afterCut)
                 : PartitionComparator.compare(topic.name(), targetTopic, p.partition(), new BackupRecords(backups, segments, comparison == Comparison.LATEST_PER_KEY),
@@ -316,7 +327,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
    * of its own, so a comparator never waits for a thread its own pool would have to give). Gathers the report.
    */
   private IntegrityReport execute(String sourceName, String targetName, String cut, Instant started,
-      List<java.util.function.Supplier<List<Object>>> tasks, List<SideReader> sides) {
+      List<Supplier<Compared>> tasks, List<SideReader> sides) {
     // comparators mostly wait for their two queues, so every partition gets one (up to 64 at once) and each reader
     // feeds all of them in one pass; readers never wait for comparators (see SideReader)
     int jobsAtOnce = Math.max(1, Math.min(64, tasks.size()));
@@ -327,18 +338,16 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     List<Discrepancy> discrepancies = new ArrayList<>();
     long oldestLag = Long.MAX_VALUE;
     try {
-      List<Future<List<Object>>> outcomes = new ArrayList<>();
+      List<Future<Compared>> outcomes = new ArrayList<>();
       for (var task : tasks) {
         outcomes.add(comparators.submit(task::get));
       }
-      for (Future<List<Object>> f : outcomes) {
-        List<Object> o = getOrThrow(f);
-        PartitionComparator.Outcome outcome = (PartitionComparator.Outcome) o.get(0);
+      for (Future<Compared> f : outcomes) {
+        Compared compared = getOrThrow(f);
+        PartitionComparator.Outcome outcome = compared.outcome();
         results.add(outcome.result());
         discrepancies.addAll(outcome.discrepancies());
-        @SuppressWarnings("unchecked")
-        List<Discrepancy> groupIssues = (List<Discrepancy>) o.get(1);
-        discrepancies.addAll(groupIssues);
+        discrepancies.addAll(compared.groupIssues());
         if (outcome.oldestLagTimestamp().isPresent()) {
           oldestLag = Math.min(oldestLag, outcome.oldestLagTimestamp().getAsLong());
         }
@@ -354,14 +363,14 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
 
   /** The records of a partition's backup segments, in order, as fingerprints; one segment open at a time. */
   private static final class BackupRecords implements Iterator<RecordFingerprint> {
-    private final io.streamdr.core.backup.BackupTarget backups;
-    private final java.util.Iterator<io.streamdr.kafka.backup.BackupManifest.SegmentEntry> segments;
+    private final BackupTarget backups;
+    private final java.util.Iterator<BackupManifest.SegmentEntry> segments;
     private final Fingerprinter fingerprinter = new Fingerprinter();
-    private io.streamdr.kafka.backup.SegmentFormat.Reader reader;
+    private SegmentFormat.Reader reader;
     private final boolean keyed;
     private RecordFingerprint next;
 
-    BackupRecords(io.streamdr.core.backup.BackupTarget backups, List<io.streamdr.kafka.backup.BackupManifest.SegmentEntry> segments,
+    BackupRecords(BackupTarget backups, List<BackupManifest.SegmentEntry> segments,
         boolean keyed) {
       this.backups = backups;
       this.segments = segments.iterator();
@@ -377,8 +386,8 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
           }
           String key = segments.next().key();
           try {
-            reader = new io.streamdr.kafka.backup.SegmentFormat.Reader(backups.open(new io.streamdr.core.backup.BackupKey(key)), key);
-          } catch (java.io.IOException e) {
+            reader = new SegmentFormat.Reader(backups.open(new io.streamdr.core.backup.BackupKey(key)), key);
+          } catch (IOException e) {
             throw new io.streamdr.core.BackupIoException(key, "open segment", e);
           }
         }
@@ -405,7 +414,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     private void closeReader() {
       try {
         reader.close();
-      } catch (java.io.IOException e) {
+      } catch (IOException e) {
         // read to its end frame already
       }
       reader = null;
@@ -425,7 +434,10 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
       long targetEnd, Map<String, Map<Integer, Long>> sourceGroups, Map<String, Map<Integer, Long>> targetGroups,
       Comparison comparison) {}
 
-  private static List<Object> run(Job job, Iterator<RecordFingerprint> sourceRecords, Iterator<RecordFingerprint> targetRecords,
+  /** One partition compared: the comparison, and what the consumer groups' positions there got wrong. */
+  private record Compared(PartitionComparator.Outcome outcome, List<Discrepancy> groupIssues) {}
+
+  private static Compared run(Job job, Iterator<RecordFingerprint> sourceRecords, Iterator<RecordFingerprint> targetRecords,
       VerificationRequest request, AfterCut afterCut) {
     Set<Long> positions = new java.util.TreeSet<>();
     job.sourceGroups().values().forEach(m -> {
@@ -435,7 +447,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
       }
     });
     if (job.comparison() == Comparison.LATEST_PER_KEY) {
-      return List.of(PartitionComparator.compareLatestPerKey(job.topic(), job.tp().topic(), job.sp().partition(), sourceRecords,
+      return new Compared(PartitionComparator.compareLatestPerKey(job.topic(), job.tp().topic(), job.sp().partition(), sourceRecords,
           targetRecords, afterCut), List.of()); // group positions point at records a cleaner may have removed
     }
     PartitionComparator.Outcome o = PartitionComparator.compare(job.topic(), job.tp().topic(), job.sp().partition(),
@@ -458,13 +470,13 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
             actual == null ? -1 : actual, 1, detail));
       }
     }
-    return List.of(o, groupIssues);
+    return new Compared(o, groupIssues);
   }
 
-  private static List<Object> getOrThrow(Future<List<Object>> f) {
+  private static Compared getOrThrow(Future<Compared> f) {
     try {
       return f.get();
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw e.getCause() instanceof DrException d ? d : new DrException("Verifying a partition failed: " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -493,7 +505,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
   }
 
   /** Runs one call to a cluster, turning Kafka's errors into ones that name the cluster, its address and what to do. */
-  private static <T> T ask(String cluster, Map<String, Object> config, java.util.function.Supplier<T> call) {
+  private static <T> T ask(String cluster, Map<String, Object> config, Supplier<T> call) {
     Object servers = config.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
     try {
       return call.get();
@@ -573,7 +585,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     private final Map<String, Object> config;
     private final Map<TopicPartition, long[]> ranges = new java.util.LinkedHashMap<>();
     /** Partitions compared by latest value per key, whose fingerprints need the key's digest. */
-    private final Set<TopicPartition> keyed = new java.util.HashSet<>();
+    private final Set<TopicPartition> keyed = new HashSet<>();
     private final Map<TopicPartition, BlockingQueue<List<RecordFingerprint>>> queues = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Future<?> done;
     private ProgressTracker tracker;
@@ -623,7 +635,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     private void read() {
       Fingerprinter fingerprinter = new Fingerprinter();
       Map<TopicPartition, List<RecordFingerprint>> pending = new HashMap<>();
-      Set<TopicPartition> open = new java.util.HashSet<>();
+      Set<TopicPartition> open = new HashSet<>();
       ranges.forEach((tp, r) -> {
         if (r[0] < r[1]) {
           open.add(tp);
@@ -639,7 +651,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
       try {
         c.assign(open);
         open.forEach(tp -> c.seek(tp, ranges.get(tp)[0]));
-        Set<TopicPartition> paused = new java.util.HashSet<>();
+        Set<TopicPartition> paused = new HashSet<>();
         long lastProgress = System.nanoTime();
         while (!open.isEmpty() || !pending.isEmpty()) {
           // hand over what waited, then resume the partitions it freed
@@ -704,7 +716,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     }
     try {
       f.get();
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw e.getCause() instanceof DrException d ? d : new DrException("Reading a partition failed: " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -715,11 +727,11 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
   /** Iterates the batches a reader thread puts in a queue, up to its empty end batch; surfaces the reader's failure. */
   private static final class QueueIterator implements Iterator<RecordFingerprint> {
     private final BlockingQueue<List<RecordFingerprint>> q;
-    private final java.util.function.Supplier<Future<?>> reader;
-    private Iterator<RecordFingerprint> current = java.util.Collections.emptyIterator();
+    private final Supplier<Future<?>> reader;
+    private Iterator<RecordFingerprint> current = Collections.emptyIterator();
     private boolean ended;
 
-    QueueIterator(BlockingQueue<List<RecordFingerprint>> q, java.util.function.Supplier<Future<?>> reader) {
+    QueueIterator(BlockingQueue<List<RecordFingerprint>> q, Supplier<Future<?>> reader) {
       this.q = q;
       this.reader = reader;
     }
