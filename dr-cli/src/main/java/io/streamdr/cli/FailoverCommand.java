@@ -9,7 +9,6 @@ import io.streamdr.connect.ConnectorBackup;
 import io.streamdr.connect.ConnectorSnapshot;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -86,7 +85,8 @@ final class FailoverCommand {
     }
   }
 
-  private static int printJson(PrintWriter out, Outcome outcome) {
+  /** Prints an outcome as the JSON document --json promises; returns 0. */
+  private static int printJson(PrintWriter out, Object outcome) {
     try {
       out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(outcome));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -125,7 +125,7 @@ final class FailoverCommand {
 
     /** A pipeline failover's outcome, as --json prints it. */
     record PipelineOutcome(Outcome failover, String checkpointOf, java.time.Instant checkpointTakenAt, List<ConnectorBackup.Outcome> connectors,
-        Takeover.JobOutcome flinkJob, Takeover.MirrorsOutcome mirrors, Object dns) {}
+        Takeover.JobOutcome flinkJob, Takeover.MirrorsOutcome mirrors, Takeover.DnsOutcome dns) {}
 
     @Override
     public Integer call() throws Exception {
@@ -160,9 +160,8 @@ final class FailoverCommand {
               journal.epoch(), journal.completedAt());
           human.flush();
           if (json) {
-            out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(new PipelineOutcome(
-                new Outcome(journal.from(), target, epochNow, false, dryRun, reason), journal.from(), null, List.of(), null, null, null)));
-            out.flush();
+            printJson(out, new PipelineOutcome(new Outcome(journal.from(), target, epochNow, false, dryRun, reason), journal.from(), null,
+                List.of(), null, null, null));
           }
           return 0;
         }
@@ -204,10 +203,8 @@ final class FailoverCommand {
         human.println("Nothing was changed.");
         human.flush();
         if (json) {
-          out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(
-              new PipelineOutcome(new Outcome(left, target, interrupted == null ? epochNow + 1 : epochNow, false, true, reason), left,
-                  snapshot.createdAt(), List.of(), null, null, null)));
-          out.flush();
+          printJson(out, new PipelineOutcome(new Outcome(left, target, interrupted == null ? epochNow + 1 : epochNow, false, true, reason),
+              left, snapshot.createdAt(), List.of(), null, null, null));
         }
         return 0;
       }
@@ -223,9 +220,8 @@ final class FailoverCommand {
             human.printf("Not switched: the mirror topics above are not writable in %s; fix what they name, then run the same failover again.%n", target);
             human.flush();
             if (json) {
-              out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(new PipelineOutcome(
-                  new Outcome(left, target, epochNow, false, false, reason), left, snapshot.createdAt(), List.of(), null, mirrors, null)));
-              out.flush();
+              printJson(out, new PipelineOutcome(new Outcome(left, target, epochNow, false, false, reason), left, snapshot.createdAt(),
+                  List.of(), null, mirrors, null));
             }
             return 1;
           }
@@ -262,25 +258,18 @@ final class FailoverCommand {
       if (mirrors != null) {
         all &= mirrors.ok();
       }
-      io.streamdr.aws.Route53DnsSwitch.Result dns = null;
-      String dnsError = null;
+      Takeover.DnsOutcome dns = null;
       if (cfg.dns().isPresent()) {
-        try {
-          dns = Takeover.pointDns(cfg, target);
-          human.printf("  ✔ DNS %s -> %s%s%n", dns.recordName(), dns.value(), dns.changed() ? " (INSYNC after " + dns.took().toMillis() + " ms)" : " (already)");
-        } catch (io.streamdr.core.DrException e) {
-          dnsError = e.getMessage();
-          human.printf("  ✘ DNS: %s%n", dnsError);
-          all = false;
-        }
+        dns = Takeover.pointDns(cfg, target);
+        human.printf("  %s DNS %s%n", dns.ok() ? "✔" : "✘", dns.detail());
+        all &= dns.ok();
       }
       if (all) {
         journal.complete(java.time.Instant.now()).write(cfg.backups());
       }
       if (json) {
-        out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(new PipelineOutcome(
-            new Outcome(left, target, epoch, interrupted == null, false, reason), left, snapshot.createdAt(), outcomes, job, mirrors,
-            dns == null ? (dnsError == null ? null : Map.of("error", dnsError)) : dns)));
+        printJson(out, new PipelineOutcome(new Outcome(left, target, epoch, interrupted == null, false, reason), left,
+            snapshot.createdAt(), outcomes, job, mirrors, dns));
       } else {
         TakeoverOptions.print(outcomes, out);
         if (job != null) {

@@ -181,11 +181,33 @@ public final class Takeover {
     return new MirrorsOutcome(c.link(), made, already, failed);
   }
 
-  /** Points the {@code dns:} record at {@code region}'s value and waits until Route 53 has it INSYNC. */
-  public static io.streamdr.aws.Route53DnsSwitch.Result pointDns(StreamDrConfig cfg, String region) {
+  /**
+   * What pointing the DNS record did.
+   *
+   * @param record   the record's name
+   * @param value    the value it points at now (null if the change failed)
+   * @param changed  whether it had to change
+   * @param tookMillis how long until Route 53 had it INSYNC
+   * @param error    why it failed, or null
+   */
+  public record DnsOutcome(String record, String value, boolean changed, long tookMillis, String error) {
+    public boolean ok() {
+      return error == null;
+    }
+
+    public String detail() {
+      return !ok() ? error : "%s -> %s%s".formatted(record, value, changed ? " (INSYNC after " + tookMillis + " ms)" : " (already)");
+    }
+  }
+
+  /** Points the {@code dns:} record at {@code region}'s value and waits until Route 53 has it INSYNC; never throws. */
+  public static DnsOutcome pointDns(StreamDrConfig cfg, String region) {
     io.streamdr.cli.config.DnsConfig dns = cfg.dns().orElseThrow();
     try (var route53 = dns.client()) {
-      return dns.dnsSwitch(route53).switchTo(cfg.region(region));
+      var r = dns.dnsSwitch(route53).switchTo(cfg.region(region));
+      return new DnsOutcome(r.recordName(), r.value(), r.changed(), r.took().toMillis(), null);
+    } catch (io.streamdr.core.DrException e) {
+      return new DnsOutcome(dns.record(), null, false, 0, e.getMessage());
     }
   }
 

@@ -55,6 +55,25 @@ class ConnectFlinkCommandsIT {
     return f.toString();
   }
 
+  /**
+   * A two-region file named {@code name}.yaml on the one embedded cluster, with its own backups ({@code name}-backups)
+   * and active-region record ({@code name}-region.json): us-east-1's region keys {@code east} (e.g. {@code connect: "…"}),
+   * us-west-2's lines {@code west}, then {@code extra} top-level sections.
+   */
+  private String twoRegions(String name, String east, List<String> west, String extra) throws Exception {
+    Path f = dir.resolve(name + ".yaml");
+    StringBuilder yaml = new StringBuilder("primary: us-east-1\nregions:\n");
+    yaml.append("  - {name: us-east-1, bootstrap: \"").append(KAFKA.bootstrapServers()).append('"')
+        .append(east.isEmpty() ? "" : ", " + east).append("}\n");
+    yaml.append("  - name: us-west-2\n    bootstrap: \"").append(KAFKA.bootstrapServers()).append("\"\n");
+    west.forEach(line -> yaml.append("    ").append(line).append('\n'));
+    yaml.append(extra);
+    yaml.append("backups: {directory: \"").append(dir.resolve(name + "-backups")).append("\"}\n");
+    yaml.append("activeRegion: {store: file, path: \"").append(dir.resolve(name + "-region.json")).append("\"}\n");
+    Files.writeString(f, yaml);
+    return f.toString();
+  }
+
   /** A file source connector named {@code name} reading {@code lines} into the topic of its name, with {@code extra} settings. */
   private ConnectRestAdmin fileSource(String name, String lines, Map<String, String> extra) throws Exception {
     ConnectRestAdmin admin = new ConnectRestAdmin(RestClient.builder(CONNECT.restUrl().toString()).build());
@@ -280,17 +299,8 @@ class ConnectFlinkCommandsIT {
   @Test
   void a_pipeline_failover_killed_after_the_switch_is_completed_by_running_it_again() throws Exception {
     try (io.streamdr.testkit.FaultProxy westConnect = io.streamdr.testkit.FaultProxy.to("us-west-2 connect", CONNECT.restUrl().toString())) {
-      Path f = dir.resolve("killed.yaml");
-      Files.writeString(f, """
-          primary: us-east-1
-          regions:
-            - {name: us-east-1, bootstrap: "%s", connect: "%s"}
-            - {name: us-west-2, bootstrap: "%s", connect: "%s"}
-          backups: {directory: "%s"}
-          activeRegion: {store: file, path: "%s"}
-          """.formatted(KAFKA.bootstrapServers(), CONNECT.restUrl(), KAFKA.bootstrapServers(),
-          westConnect.url(CONNECT.restUrl().toString()), dir.resolve("killed-backups"), dir.resolve("killed-region.json")));
-      String cfg = f.toString();
+      String cfg = twoRegions("killed", "connect: \"" + CONNECT.restUrl() + "\"",
+          List.of("connect: \"" + westConnect.url(CONNECT.restUrl().toString()) + "\""), "");
       ConnectRestAdmin admin = fileSource("killed-cdc", "a\nb\nc\n", Map.of());
       admin.awaitState("killed-cdc", i -> i.fullyRunning() && !admin.offsets("killed-cdc").isEmpty(), Duration.ofSeconds(60));
       var offsets = admin.offsets("killed-cdc");
@@ -439,22 +449,10 @@ class ConnectFlinkCommandsIT {
   void a_pipeline_failover_starts_the_flink_job_the_region_names_and_a_rerun_leaves_it_running() throws Exception {
     Path jar = EmbeddedFlink.writeRoutingJobJar(dir);
     KAFKA.createTopic("raw-takeover", 1);
-    Path f = dir.resolve("flink-takeover.yaml");
-    Files.writeString(f, """
-        primary: us-east-1
-        regions:
-          - {name: us-east-1, bootstrap: "%s", connect: "%s"}
-          - name: us-west-2
-            bootstrap: "%s"
-            connect: "%s"
-            flink: "%s"
-            flinkJob: {name: routing-takeover, jar: "%s", entryClass: %s, args: ["%s", raw-takeover], parallelism: 1}
-        backups: {directory: "%s"}
-        activeRegion: {store: file, path: "%s"}
-        """.formatted(KAFKA.bootstrapServers(), CONNECT.restUrl(), KAFKA.bootstrapServers(), CONNECT.restUrl(), FLINK.restUrl(), jar,
-        io.streamdr.testkit.flink.RoutingJob.class.getName(), KAFKA.bootstrapServers(), dir.resolve("flink-backups"),
-        dir.resolve("flink-region.json")));
-    String cfg = f.toString();
+    String cfg = twoRegions("flink", "connect: \"" + CONNECT.restUrl() + "\"", List.of("connect: \"" + CONNECT.restUrl() + "\"",
+        "flink: \"" + FLINK.restUrl() + "\"", "flinkJob: {name: routing-takeover, jar: \"" + jar + "\", entryClass: "
+            + io.streamdr.testkit.flink.RoutingJob.class.getName() + ", args: [\"" + KAFKA.bootstrapServers() + "\", raw-takeover], parallelism: 1}"), "");
+    Path f = Path.of(cfg);
     ConnectRestAdmin admin = fileSource("flink-cdc", "x\ny\n", Map.of());
     admin.awaitState("flink-cdc", i -> i.fullyRunning() && !admin.offsets("flink-cdc").isEmpty(), Duration.ofSeconds(60));
     assertThat(StreamDrCliTest.run("checkpoint", "-c", cfg, "--region", "us-east-1")[0]).isEqualTo("0");
@@ -512,21 +510,9 @@ class ConnectFlinkCommandsIT {
     JobRef east = flink.start(spec); // us-east-1's routing job, checkpointing every second
     flink.awaitRunning(east, Duration.ofSeconds(60));
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !flink.list(east).isEmpty());
-    Path f = dir.resolve("recovery.yaml");
-    Files.writeString(f, """
-        primary: us-east-1
-        regions:
-          - {name: us-east-1, bootstrap: "%s", flink: "%s"}
-          - name: us-west-2
-            bootstrap: "%s"
-            flink: "%s"
-            flinkJob: {name: routing-west, jar: "%s", entryClass: %s, args: ["%s", raw-recovery], fromRecoveryPoint: true}
-        backups: {directory: "%s"}
-        activeRegion: {store: file, path: "%s"}
-        """.formatted(KAFKA.bootstrapServers(), FLINK.restUrl(), KAFKA.bootstrapServers(), FLINK.restUrl(), jar,
-        io.streamdr.testkit.flink.RoutingJob.class.getName(), KAFKA.bootstrapServers(), dir.resolve("recovery-backups"),
-        dir.resolve("recovery-region.json")));
-    String cfg = f.toString();
+    String cfg = twoRegions("recovery", "flink: \"" + FLINK.restUrl() + "\"", List.of("flink: \"" + FLINK.restUrl() + "\"",
+        "flinkJob: {name: routing-west, jar: \"" + jar + "\", entryClass: " + io.streamdr.testkit.flink.RoutingJob.class.getName()
+            + ", args: [\"" + KAFKA.bootstrapServers() + "\", raw-recovery], fromRecoveryPoint: true}"), "");
     String[] taken = StreamDrCliTest.run("checkpoint", "-c", cfg, "--region", "us-east-1", "--no-connectors", "--job", east.id(), "--json");
     assertThat(taken[0]).as(taken[2]).isEqualTo("0");
     String location = new com.fasterxml.jackson.databind.ObjectMapper().readTree(taken[1]).path("job").path("location").asText();
@@ -618,26 +604,17 @@ class ConnectFlinkCommandsIT {
       dns.setDispatcher(route53(record, dnsDown, dnsCalls));
       links.start();
       dns.start();
-      Path f = dir.resolve("links.yaml");
-      Files.writeString(f, """
-          primary: us-east-1
-          regions:
-            - {name: us-east-1, bootstrap: "%s", connect: "%s"}
-            - name: us-west-2
-              bootstrap: "%s"
-              connect: "%s"
-              clusterLink: {endpoint: "%s", cluster: lkc-west, link: east-to-west, topics: [orders], apiKey: CLKEY, apiSecret: "${CL_SECRET}"}
+      String cfg = twoRegions("links", "connect: \"" + CONNECT.restUrl() + "\"", List.of("connect: \"" + CONNECT.restUrl() + "\"",
+          "clusterLink: {endpoint: \"" + links.url("/") + "\", cluster: lkc-west, link: east-to-west, topics: [orders], apiKey: CLKEY,"
+              + " apiSecret: \"${CL_SECRET}\"}"), """
           dns:
             hostedZone: Z1D633PJN98FT9
             record: kafka.streaming.example.com
             values: {us-east-1: kafka.us-east-1.example.com, us-west-2: kafka.us-west-2.example.com}
             endpoint: "%s"
             timeout: 10s
-          backups: {directory: "%s"}
-          activeRegion: {store: file, path: "%s"}
-          """.formatted(KAFKA.bootstrapServers(), CONNECT.restUrl(), KAFKA.bootstrapServers(), CONNECT.restUrl(), links.url("/"),
-          dns.url("/"), dir.resolve("links-backups"), dir.resolve("links-region.json")));
-      String cfg = f.toString();
+          """.formatted(dns.url("/")));
+      Path f = Path.of(cfg);
       Map<String, String> env = Map.of("CL_SECRET", "cluster-link-secret");
       ConnectRestAdmin admin = fileSource("links-cdc", "x\n", Map.of());
       admin.awaitState("links-cdc", i -> i.fullyRunning() && !admin.offsets("links-cdc").isEmpty(), Duration.ofSeconds(60));

@@ -33,6 +33,7 @@ import io.streamdr.flink.FlinkJobHealthProbe;
 import io.streamdr.kafka.health.ConsumerLagProbe;
 import io.streamdr.kafka.health.KafkaHealthProbe;
 import io.streamdr.kafka.metrics.KafkaMeters;
+import io.streamdr.kafka.pipeline.PipelineCheckpoint;
 import io.streamdr.kafka.replication.MirrorMakerReplicationProbe;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -288,7 +289,8 @@ public final class Agent implements AutoCloseable {
         event("  mirror topics %s", mirrors.detail());
         all &= mirrors.ok();
       }
-      ConnectorSnapshot snapshot = Takeover.fromCheckpoint(cfg, from);
+      PipelineCheckpoint checkpoint = Takeover.checkpoint(cfg, from); // read once, for the connectors and the job
+      ConnectorSnapshot snapshot = Takeover.snapshot(checkpoint);
       if (f.slot().isPresent()) {
         AgentConfig.Slot s = f.slot().get();
         Takeover.Aligned aligned = new Takeover.Slot(s.name(), s.databaseUrl(), s.user().orElse(null), s.passwordEnv()).fenceAndAlign(snapshot);
@@ -304,7 +306,7 @@ public final class Agent implements AutoCloseable {
         all &= o.restored();
       }
       if (cfg.flinkJob(to).isPresent()) {
-        Takeover.JobOutcome job = Takeover.startJob(cfg, to, Takeover.checkpoint(cfg, from), journal.flinkJob(), Duration.ofMinutes(2));
+        Takeover.JobOutcome job = Takeover.startJob(cfg, to, checkpoint, journal.flinkJob(), Duration.ofMinutes(2));
         out.add(Map.of("flinkJob", job.job(), "started", job.started(), "detail", job.detail()));
         event("  Flink job %s %s in %s: %s", job.job(), job.started() ? "started" : "NOT started", to, job.detail());
         if (job.started()) {
@@ -313,15 +315,10 @@ public final class Agent implements AutoCloseable {
         all &= job.started();
       }
       if (cfg.dns().isPresent()) {
-        try {
-          var dns = Takeover.pointDns(cfg, to);
-          out.add(Map.of("dns", dns.recordName(), "value", dns.value(), "changed", dns.changed()));
-          event("  DNS %s -> %s%s", dns.recordName(), dns.value(), dns.changed() ? "" : " (already)");
-        } catch (RuntimeException e) {
-          out.add(Map.of("dns", "failed", "detail", String.valueOf(e.getMessage())));
-          event("  DNS NOT switched: %s", e.getMessage());
-          all = false;
-        }
+        Takeover.DnsOutcome dns = Takeover.pointDns(cfg, to);
+        out.add(Map.of("dns", dns.record(), "switched", dns.ok(), "detail", dns.detail()));
+        event("  DNS %s%s", dns.ok() ? "" : "NOT switched: ", dns.detail());
+        all &= dns.ok();
       }
       if (all) {
         journal.complete(clock.instant()).write(backups);

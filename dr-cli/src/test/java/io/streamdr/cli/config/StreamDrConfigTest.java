@@ -20,6 +20,16 @@ class StreamDrConfigTest {
     return f;
   }
 
+  /** Loading {@code yaml} is refused with a message containing {@code message}. */
+  private void refused(String yaml, String message) {
+    try {
+      Path bad = write(yaml);
+      assertThatThrownBy(() -> StreamDrConfig.load(bad, Map.of())).as(yaml).hasMessageContaining(message);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
   private static final String VALID = """
       primary: us-east-1
       regions:
@@ -110,15 +120,12 @@ class StreamDrConfigTest {
     mistakes.put("{jarId: abc, args: --in}", "'regions[1].flinkJob.args' must be a list");
     mistakes.put("{jarId: abc, fromRecoveryPoint: yes please}", "'regions[1].flinkJob.fromRecoveryPoint' must be true or false");
     mistakes.put("{jarId: abc, mainClass: x}", "'regions[1].flinkJob.mainClass'");
-    for (var m : mistakes.entrySet()) {
-      Path bad = write("""
-          primary: us-east-1
-          regions:
-            - {name: us-east-1, bootstrap: east:9092}
-            - %s
-          """.formatted(region.formatted(m.getKey())));
-      assertThatThrownBy(() -> StreamDrConfig.load(bad, Map.of())).as(m.getKey()).hasMessageContaining(m.getValue());
-    }
+    mistakes.forEach((mistake, message) -> refused("""
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: east:9092}
+          - %s
+        """.formatted(region.formatted(mistake)), message));
     Path noFlink = write("""
         primary: us-east-1
         regions:
@@ -239,30 +246,24 @@ class StreamDrConfigTest {
     mistakes.put("dns: {hostedZone: Z1, record: r.example.com, type: MX, values: {us-east-1: x}}", "'dns.type' must be CNAME");
     mistakes.put("dns: {record: r.example.com, values: {us-east-1: x}}", "'dns.hostedZone' is required");
     mistakes.put("dns: {hostedZone: Z1, record: r.example.com}", "'dns.values' must map each region");
-    for (var m : mistakes.entrySet()) {
-      Path bad = write("""
-          primary: us-east-1
-          regions:
-            - {name: us-east-1, bootstrap: east:9092}
-            - {name: us-west-2, bootstrap: west:9092}
-          %s
-          """.formatted(m.getKey()));
-      assertThatThrownBy(() -> StreamDrConfig.load(bad, Map.of())).as(m.getKey()).hasMessageContaining(m.getValue());
-    }
+    mistakes.forEach((mistake, message) -> refused("""
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: east:9092}
+          - {name: us-west-2, bootstrap: west:9092}
+        %s
+        """.formatted(mistake), message));
     Map<String, String> links = new java.util.LinkedHashMap<>();
     links.put("{endpoint: \"https://w:443\", cluster: c, link: l, apiKey: k, apiSecret: s}", "'regions[1].clusterLink.topics' must list");
     links.put("{endpoint: w, cluster: c, link: l, topics: [t], apiKey: k, apiSecret: s}", "'regions[1].clusterLink.endpoint' must be an http(s) URL");
     links.put("{endpoint: \"https://w:443\", cluster: c, link: l, topics: [t], apiKey: k}", "'regions[1].clusterLink.apiSecret' is required");
     links.put("{endpoint: \"https://w:443\", cluster: c, link: l, topics: [t], apiKey: k, apiSecret: s, mode: now}",
         "'regions[1].clusterLink.mode' must be 'failover'");
-    for (var m : links.entrySet()) {
-      Path bad = write("""
-          primary: us-east-1
-          regions:
-            - {name: us-east-1, bootstrap: east:9092}
-            - {name: us-west-2, bootstrap: west:9092, clusterLink: %s}
-          """.formatted(m.getKey()));
-      assertThatThrownBy(() -> StreamDrConfig.load(bad, Map.of())).as(m.getKey()).hasMessageContaining(m.getValue());
-    }
+    links.forEach((mistake, message) -> refused("""
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: east:9092}
+          - {name: us-west-2, bootstrap: west:9092, clusterLink: %s}
+        """.formatted(mistake), message));
   }
 }
