@@ -205,22 +205,35 @@ public final class ConnectorBackup {
   /** Restores one connector; returns what it did. */
   private static String restoreOne(ConnectorSnapshot.Entry e, String name, ConnectorAdmin into, RestoreOptions options) {
     String restored = "restored " + e.offsets().offsets().size() + " offset partition(s)";
+    Map<String, String> config = targetConfig(e, name, options);
     if (into.connectors().contains(name)) {
-      ConnectorState found = into.describe(name).state();
       if (!options.completeInterrupted()) {
         throw new io.streamdr.core.ConflictException("connector", name,
             "Connector '%s' already exists in the target cluster; delete it or restore under another name".formatted(name));
       }
-      if (found == ConnectorState.RUNNING || found == ConnectorState.PAUSED) {
-        return "already " + found + " from the interrupted run, left as it is";
+      ConnectorInfo found = into.describe(name);
+      if (!withoutName(found.config()).equals(withoutName(config))) { // not what the interrupted run created
+        throw new io.streamdr.core.ConflictException("connector", name, ("Connector '%s' exists in the target cluster with another"
+            + " configuration, so it is not the interrupted restore's; delete it or restore under another name").formatted(name));
       }
-      if (found != ConnectorState.STOPPED) {
+      if (found.state() == ConnectorState.RUNNING || found.state() == ConnectorState.PAUSED) {
+        return "already " + found.state() + " from the interrupted run, left as it is";
+      }
+      if (found.state() != ConnectorState.STOPPED) {
         throw new io.streamdr.core.ConflictException("connector", name,
-            "Connector '%s' is %s in the target cluster; restart or delete it, then run the restore again".formatted(name, found));
+            "Connector '%s' is %s in the target cluster; restart or delete it, then run the restore again".formatted(name, found.state()));
       }
       startFromOffsets(e, name, into, options);
       return restored + " into the STOPPED connector the interrupted run created";
     }
+    into.apply(new ConnectorSpec(name, config, java.util.Optional.of(ConnectorState.STOPPED)));
+    into.awaitState(name, i -> i.state() == ConnectorState.STOPPED, options.timeout());
+    startFromOffsets(e, name, into, options);
+    return restored;
+  }
+
+  /** The configuration a connector is restored with: the backed-up one, the overrides, the secrets supplied. */
+  private static Map<String, String> targetConfig(ConnectorSnapshot.Entry e, String name, RestoreOptions options) {
     Map<String, String> config = new LinkedHashMap<>(e.config());
     config.putAll(options.overrides());
     for (Map.Entry<String, String> c : config.entrySet()) {
@@ -237,10 +250,13 @@ public final class ConnectorBackup {
     if (config.containsKey("name")) {
       config.put("name", name);
     }
-    into.apply(new ConnectorSpec(name, config, java.util.Optional.of(ConnectorState.STOPPED)));
-    into.awaitState(name, i -> i.state() == ConnectorState.STOPPED, options.timeout());
-    startFromOffsets(e, name, into, options);
-    return restored;
+    return config;
+  }
+
+  private static Map<String, String> withoutName(Map<String, String> config) {
+    Map<String, String> out = new java.util.TreeMap<>(config);
+    out.remove("name");
+    return out;
   }
 
   /** Sets a STOPPED connector's offsets to the backed-up ones and brings it to its backed-up state. */

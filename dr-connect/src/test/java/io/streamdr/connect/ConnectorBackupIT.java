@@ -162,6 +162,19 @@ class ConnectorBackupIT {
       assertThat(ConnectorBackup.restore(read, b, options.build())).singleElement()
           .satisfies(o -> assertThat(o.detail()).contains("already RUNNING from the interrupted run, left as it is"));
       b.delete("invoices-cdc");
+
+      // a connector of that name that the restore did not create (another configuration) is never taken for its own
+      Map<String, String> foreign = new java.util.HashMap<>(config);
+      foreign.put("slot.name", "someone_elses_slot");
+      b.apply(new io.streamdr.core.connect.ConnectorSpec("invoices-cdc", foreign,
+          java.util.Optional.of(io.streamdr.core.connect.ConnectorState.STOPPED)));
+      b.awaitState("invoices-cdc", i -> i.state() == io.streamdr.core.connect.ConnectorState.STOPPED, Duration.ofSeconds(30));
+      assertThat(ConnectorBackup.restore(read, b, options.build())).singleElement().satisfies(o -> {
+        assertThat(o.restored()).isFalse();
+        assertThat(o.detail()).contains("with another configuration, so it is not the interrupted restore's");
+      });
+      assertThat(b.describe("invoices-cdc").config()).containsEntry("slot.name", "someone_elses_slot");
+      b.delete("invoices-cdc");
     }
   }
 }
