@@ -114,6 +114,20 @@ public final class EmbeddedConnect extends EmbeddedComponent {
     return groupId;
   }
 
+  /**
+   * A new worker of the same group on the same cluster, listening on this one's REST port: the worker of a region
+   * that comes back after this one was closed. It rejoins the group and resumes the connectors its config topic
+   * holds, as a real worker does. Not started.
+   */
+  public EmbeddedConnect again() {
+    if (restUrl == null) {
+      throw new IllegalStateException("Connect worker '" + groupId + "' never started; there is nothing to bring back");
+    }
+    Map<String, String> w = new HashMap<>(extra);
+    w.put("listeners", "http://127.0.0.1:" + restUrl.getPort());
+    return new EmbeddedConnect(kafka, groupId, w);
+  }
+
   public EmbeddedKafkaCluster kafka() {
     return kafka;
   }

@@ -116,6 +116,19 @@ public final class EmbeddedFlink extends EmbeddedComponent {
     return restUrl;
   }
 
+  /**
+   * A new cluster with this one's configuration, listening on this one's REST port: the Flink cluster of a region
+   * that comes back after this one was closed. Without high availability it comes back without jobs. Not started.
+   */
+  public EmbeddedFlink again() {
+    if (restUrl == null) {
+      throw new IllegalStateException("Flink MiniCluster never started; there is nothing to bring back");
+    }
+    Map<String, String> conf = new HashMap<>(extra);
+    conf.put("rest.bind-port", String.valueOf(restUrl.getPort()));
+    return new EmbeddedFlink(slots, conf);
+  }
+
   /** The MiniCluster, for direct control in tests. */
   public MiniCluster miniCluster() {
     requireStarted();

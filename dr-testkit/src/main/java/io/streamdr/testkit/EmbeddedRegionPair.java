@@ -54,6 +54,7 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
   private RegionStack primary;
   private RegionStack secondary;
   private EmbeddedMirrorMaker mirrorMaker;
+  private EmbeddedMirrorMaker reverseMirrorMaker;
   private JobID routingJob;
   private Duration startupTime;
 
@@ -156,7 +157,7 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
         + "', " + customerId + ", " + amount + ")");
   }
 
-  public RegionStack primary() {
+  public synchronized RegionStack primary() {
     requireStarted();
     return primary;
   }
@@ -174,6 +175,49 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
   public EmbeddedMirrorMaker mirrorMaker() {
     requireStarted();
     return mirrorMaker;
+  }
+
+  /**
+   * Brings the primary region's Connect worker and Flink cluster back after they were closed (a region outage
+   * ending; restart its Kafka cluster first): each on its former REST address. The worker rejoins its group and
+   * resumes the connectors its config topic holds, Debezium included, as a real worker would; the Flink cluster,
+   * without high availability, comes back without jobs. Returns the primary's stack as it is now.
+   */
+  public synchronized RegionStack restartPrimaryServices() {
+    requireStarted();
+    if (primary.kafka().isDown()) {
+      throw new IllegalStateException(PRIMARY + "'s Kafka cluster is down; restart it before its Connect worker and Flink cluster");
+    }
+    EmbeddedConnect connect = primary.connect().isStarted() ? primary.connect() : primary.connect().again();
+    EmbeddedFlink flink = primary.flink().isStarted() ? primary.flink() : primary.flink().again();
+    CompletableFuture.allOf(CompletableFuture.runAsync(() -> track(connect).start()),
+        CompletableFuture.runAsync(() -> track(flink).start())).join();
+    primary = new RegionStack(PRIMARY, primary.kafka(), connect, flink);
+    return primary;
+  }
+
+  /**
+   * Starts MirrorMaker 2 in the other direction, {@code us-west-2 -> us-east-1}: the secondary's business topics and
+   * consumer groups to the primary (named {@code us-west-2.<topic>} under the default policy), as a failback needs
+   * before the primary takes over again. Idempotent; returns it.
+   */
+  public synchronized EmbeddedMirrorMaker startReverseReplication() {
+    requireStarted();
+    if (policy == EmbeddedMirrorMaker.Policy.IDENTITY) {
+      throw new IllegalStateException("MirrorMaker 2 cannot replicate both ways under the identity policy (each copy would be"
+          + " copied back); build the stack with the default policy for a failback with reverse replication");
+    }
+    if (reverseMirrorMaker == null) {
+      reverseMirrorMaker = EmbeddedMirrorMaker.builder(secondary.kafka(), SECONDARY, primary.kafka(), PRIMARY)
+          .topics(String.join("|", TOPICS)).groups(".*").policy(policy).build();
+      track(reverseMirrorMaker).start();
+    }
+    return reverseMirrorMaker;
+  }
+
+  /** The name of a secondary topic in the primary region, once {@link #startReverseReplication()} copies it. */
+  public String reverseRemoteTopic(String topic) {
+    return SECONDARY + "." + topic;
   }
 
   /** The routing job on the primary's Flink. */

@@ -95,15 +95,50 @@ public final class DivergedTail {
         }
       });
     }
-    return new Found(tail);
+    return new Found(tail, atSwitch);
   }
 
   /** The records found, with what to do about them. */
   public static final class Found {
     private final List<ConsumerRecord<byte[], byte[]>> records;
+    private final CopySnapshot atSwitch;
 
-    private Found(List<ConsumerRecord<byte[], byte[]>> records) {
+    private Found(List<ConsumerRecord<byte[], byte[]>> records, CopySnapshot atSwitch) {
       this.records = List.copyOf(records);
+      this.atSwitch = atSwitch;
+    }
+
+    /**
+     * The records of this tail that the secondary's copies still lack now, by content: what replication has not
+     * carried there since the switch (all of them when replication from the primary did not resume, none once it
+     * caught up). {@link #replay Replaying} what this returns, and only that, lands each record in the secondary once.
+     *
+     * @param copyOf the copy's name in the secondary, as given to {@link DivergedTail#snapshot}
+     */
+    public Found notYetCopied(Map<String, Object> secondary, UnaryOperator<String> copyOf, Duration timeout) {
+      MessageDigest sha = sha256();
+      List<ConsumerRecord<byte[], byte[]>> missing = new ArrayList<>();
+      for (String topic : records.stream().map(ConsumerRecord::topic).distinct().toList()) {
+        // what the copy holds now beyond what it held at the switch
+        Map<ByteBuffer, Integer> added = new HashMap<>();
+        readAll(secondary, copyOf.apply(topic), timeout, r -> added.merge(digest(sha, r), 1, Integer::sum));
+        atSwitch.digests.getOrDefault(topic, Map.of()).forEach((d, n) -> added.computeIfPresent(d, (k, m) -> m > n ? m - n : null));
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+          if (!r.topic().equals(topic)) {
+            continue;
+          }
+          ByteBuffer d = digest(sha, r);
+          Integer n = added.get(d);
+          if (n == null) {
+            missing.add(r);
+          } else if (n == 1) {
+            added.remove(d);
+          } else {
+            added.put(d, n - 1);
+          }
+        }
+      }
+      return new Found(missing, atSwitch);
     }
 
     public List<ConsumerRecord<byte[], byte[]>> records() {

@@ -101,6 +101,39 @@ class DivergedTailIT {
         t -> t, Duration.ofSeconds(30)), Duration.ofSeconds(30)).report().records()).isEqualTo(14);
   }
 
+  @Test
+  void what_replication_carried_after_the_switch_is_not_replayed_again() throws Exception {
+    EAST.createTopic("payments", 2);
+    WEST.createTopic("us-east-1.payments", 2);
+    List<ProducerRecord<byte[], byte[]>> acknowledged = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      acknowledged.add(order("payments", i % 2, i));
+    }
+    send(EAST, acknowledged);
+    List<ProducerRecord<byte[], byte[]>> copiedBefore = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      copiedBefore.add(order("us-east-1.payments", i % 2, i));
+    }
+    send(WEST, copiedBefore);
+    DivergedTail.CopySnapshot atSwitch = DivergedTail.snapshot(WEST.clientConfig(), List.of("payments"), t -> "us-east-1." + t, Duration.ofSeconds(30));
+    DivergedTail.Found tail = DivergedTail.find(EAST.clientConfig(), List.of("payments"), atSwitch, Duration.ofSeconds(30));
+    assertThat(tail.records()).hasSize(4);
+    // the primary back, replication resumes and carries two of the four before it is stopped again
+    send(WEST, List.of(order("us-east-1.payments", 0, 8), order("us-east-1.payments", 1, 9)));
+
+    DivergedTail.Found missing = tail.notYetCopied(WEST.clientConfig(), t -> "us-east-1." + t, Duration.ofSeconds(30));
+
+    assertThat(missing.records()).extracting(r -> new String(r.value(), StandardCharsets.UTF_8)).containsExactlyInAnyOrder("order-10", "order-11");
+    Map<String, Object> idempotent = new HashMap<>(WEST.clientConfig());
+    idempotent.put("enable.idempotence", true);
+    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(idempotent, new ByteArraySerializer(), new ByteArraySerializer())) {
+      assertThat(missing.replay(p, t -> "us-east-1." + t, Duration.ofSeconds(30))).isEqualTo(2);
+    }
+    // each record of the tail is in the copy once now, and asking again finds nothing to replay
+    assertThat(tail.notYetCopied(WEST.clientConfig(), t -> "us-east-1." + t, Duration.ofSeconds(30)).records()).isEmpty();
+    assertThat(readAll(WEST, "us-east-1.payments")).extracting(r -> new String(r.value(), StandardCharsets.UTF_8)).doesNotHaveDuplicates().hasSize(12);
+  }
+
   private static List<ConsumerRecord<byte[], byte[]>> readAll(EmbeddedKafkaCluster cluster, String topic) {
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(cluster.clientConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
