@@ -90,8 +90,10 @@ public interface OffsetTranslator {
       if (query.isEmpty()) {
         return Map.of();
       }
-      var found = request.target().offsetsForTimes(query, request.timeout());
+      // the ends first: where no record is stamped at or after the one processed, every record stamped so is appended
+      // after them, whereas an end read after the look-up may already be past such records (a copy still catching up)
       Map<TopicPartition, Long> ends = request.target().endOffsets(query.keySet(), request.timeout());
+      var found = request.target().offsetsForTimes(query, request.timeout());
       Map<TopicPartition, Translation> out = new HashMap<>();
       query.keySet().forEach(tp -> {
         var at = found.get(tp);
