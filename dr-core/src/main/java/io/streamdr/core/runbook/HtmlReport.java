@@ -63,6 +63,9 @@ public final class HtmlReport {
         + (Phase.values().length * 28 + 30) + "\" role=\"img\" aria-label=\"timeline\">");
     double x = 0;
     for (Phase p : Phase.values()) {
+      if (!p.partOfRecovery()) {
+        continue; // after the recovery: stated below the RTO, not drawn as part of it
+      }
       Duration measured = r.phases().getOrDefault(p, Duration.ZERO);
       Duration limit = r.objectives().phases().get(p);
       double w = Math.max(1, measured.toMillis() / total * width);
@@ -76,7 +79,9 @@ public final class HtmlReport {
     }
     svg.append("<text x=\"200\" y=\"").append(y + 12).append("\" font-size=\"12\">RTO ").append(RunbookReport.human(r.rto()))
         .append(" of ").append(RunbookReport.human(r.objectives().rto())).append(", RPO ").append(RunbookReport.human(r.rpo()))
-        .append(" of ").append(RunbookReport.human(r.objectives().rpo())).append("</text>");
+        .append(" of ").append(RunbookReport.human(r.objectives().rpo()))
+        .append(r.phases().containsKey(Phase.FAILBACK) ? "; then FAILBACK " + RunbookReport.human(r.phases().get(Phase.FAILBACK))
+            + " (not part of the RTO)" : "").append("</text>");
     return svg.append("</svg>").toString();
   }
 

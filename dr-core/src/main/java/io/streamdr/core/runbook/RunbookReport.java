@@ -45,9 +45,10 @@ public record RunbookReport(String name, boolean dryRun, Instant startedAt, Inst
     timeline = timeline == null ? Timeline.EMPTY : timeline;
   }
 
-  /** Total recovery time: the sum of the phases. */
+  /** Total recovery time: the sum of the phases of the recovery ({@link Phase#FAILBACK} is not one). */
   public Duration rto() {
-    return phases.values().stream().reduce(Duration.ZERO, Duration::plus);
+    return phases.entrySet().stream().filter(e -> e.getKey().partOfRecovery()).map(Map.Entry::getValue)
+        .reduce(Duration.ZERO, Duration::plus);
   }
 
   /** Whether every step succeeded (or was only described, in a dry run). */

@@ -25,6 +25,18 @@ class RunbookTest {
   }
 
   @Test
+  void the_failback_after_a_recovery_is_reported_but_not_counted_in_its_rto() {
+    RunbookReport r = Runbook.named("region outage")
+        .step(Step.of("switch router", Phase.EXECUTION, () -> "epoch 2"))
+        .step(Step.of("switch back", Phase.FAILBACK, () -> "epoch 3"))
+        .run(RecoveryObjectives.defaults()).withPhase(Phase.EXECUTION, Duration.ofSeconds(4)).withPhase(Phase.FAILBACK, Duration.ofMinutes(90));
+    assertThat(r.rto()).isEqualTo(Duration.ofSeconds(4));
+    assertThat(r.phases()).containsEntry(Phase.FAILBACK, Duration.ofMinutes(90));
+    assertThat(r.objectivesMet()).as("a long failback does not miss the recovery's RTO of an hour").isTrue();
+    assertThat(HtmlReport.render("drill", java.util.List.of(r))).contains("then FAILBACK 90.0 min (not part of the RTO)");
+  }
+
+  @Test
   void a_failing_step_is_retried_then_compensations_run_in_reverse_and_later_steps_are_skipped() {
     AtomicInteger attempts = new AtomicInteger();
     List<String> undone = new ArrayList<>();
