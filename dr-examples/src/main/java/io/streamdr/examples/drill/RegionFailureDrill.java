@@ -2,6 +2,7 @@ package io.streamdr.examples.drill;
 
 import io.streamdr.connect.ConnectRestAdmin;
 import io.streamdr.connect.ConnectorBackup;
+import io.streamdr.connect.ConnectorHandover;
 import io.streamdr.connect.ConnectorSnapshot;
 import io.streamdr.connect.DebeziumPostgresOffsets;
 import io.streamdr.connect.ReplicationSlotCheck;
@@ -30,6 +31,8 @@ import io.streamdr.kafka.pipeline.DivergedTail;
 import io.streamdr.kafka.pipeline.PipelineCheckpoint;
 import io.streamdr.kafka.pipeline.PipelineCheckpointer;
 import io.streamdr.kafka.region.TopicMapping;
+import io.streamdr.kafka.replication.MirrorMakerReplicationProbe;
+import io.streamdr.core.verify.ReplicationNaming;
 import io.streamdr.testkit.EmbeddedRegionPair;
 import io.streamdr.testkit.flink.RoutingJob;
 import java.nio.file.Files;
@@ -92,6 +95,7 @@ public final class RegionFailureDrill {
     volatile long consumerDuplicates;
     volatile long routedTwice;
     volatile String rpoDetail = "not measured";
+    volatile Duration failbackTook;
   }
 
   public RunbookReport run() throws Exception {
@@ -167,6 +171,9 @@ public final class RegionFailureDrill {
       AtomicReference<DivergedTail.CopySnapshot> atSwitch = new AtomicReference<>();
       AtomicReference<PipelineCheckpoint> checkpoint = new AtomicReference<>();
       AtomicReference<String> resumedAt = new AtomicReference<>();
+      AtomicReference<DivergedTail.Found> tail = new AtomicReference<>();
+      AtomicReference<Instant> failbackStarted = new AtomicReference<>();
+      java.util.concurrent.atomic.AtomicLong lastRowBeforeHandback = new java.util.concurrent.atomic.AtomicLong();
       FailoverPlan plan = FailoverPlan.builder(router, topology.secondaryRegion()).health(secondaryProbe)
           .timeout(Duration.ofMinutes(3)).build();
       Runbook runbook = Runbooks.automatedFailover(monitor, plan, Duration.ofMinutes(3)).progress(progress);
@@ -239,34 +246,120 @@ public final class RegionFailureDrill {
           .step(Step.of("primary region back", Phase.VERIFICATION, () -> {
             stack.primary().kafka().restart();
             markers.add(new Timeline.Marker("primary back", Instant.now()));
-            return "Kafka cluster " + PRIMARY + " restarted with its data (its Connect and Flink stay down: the pipeline runs in " + SECONDARY + ")";
+            return "Kafka cluster " + PRIMARY + " restarted with its data; MirrorMaker 2 " + PRIMARY + " -> " + SECONDARY + " resumes";
           }).deadline(Duration.ofMinutes(2)))
           .step(Step.of("RPO, counted by content", Phase.VERIFICATION, () -> {
-            DivergedTail.Found tail = DivergedTail.find(east, List.of(raw, app), atSwitch.get(), Duration.ofSeconds(60));
-            DivergedTail.Report report = tail.report();
-            m.changeEventsLost = tail.records().stream().filter(r -> r.topic().equals(raw)).count();
-            m.appRecordsLost = tail.records().stream().filter(r -> r.topic().equals(app)).count();
+            DivergedTail.Found found = DivergedTail.find(east, List.of(raw, app), atSwitch.get(), Duration.ofSeconds(60));
+            tail.set(found);
+            DivergedTail.Report report = found.report();
+            m.changeEventsLost = found.records().stream().filter(r -> r.topic().equals(raw)).count();
+            m.appRecordsLost = found.records().stream().filter(r -> r.topic().equals(app)).count();
             m.rpoSpan = report.firstWritten().map(t -> Duration.between(t, injected)).orElse(Duration.ZERO);
             m.rpoDetail = "acknowledged by %s and absent from %s at the switch: %d change event(s), %d application record(s)%s".formatted(
                 PRIMARY, SECONDARY, m.changeEventsLost, m.appRecordsLost, report.records() == 0 ? "" : " (%s, written from %s to %s;"
-                    + " MirrorMaker 2 carries them now the primary is back; kept in the backups as %s)".formatted(report.byTopicPartition(),
-                    report.firstWritten().orElseThrow(), report.lastWritten().orElseThrow(),
-                    tail.export(backups, "region-drill-" + injected.toEpochMilli())));
+                    + " kept in the backups as %s)".formatted(report.byTopicPartition(), report.firstWritten().orElseThrow(),
+                    report.lastWritten().orElseThrow(), found.export(backups, "region-drill-" + injected.toEpochMilli())));
             return m.rpoDetail;
           }))
+          .step(Step.of("the diverged tail reaches us-west-2 once (policy: replay)", Phase.FAILBACK, () -> {
+            awaitReplicated(PRIMARY, east, west, List.of(raw, app));
+            DivergedTail.Found missing = tail.get().notYetCopied(west, stack::remoteTopic, Duration.ofSeconds(60));
+            int replayed = 0;
+            if (!missing.records().isEmpty()) {
+              try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(idempotent(west),
+                  new org.apache.kafka.common.serialization.ByteArraySerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                replayed = missing.replay(producer, stack::remoteTopic, Duration.ofSeconds(60));
+              }
+            }
+            long left = tail.get().notYetCopied(west, stack::remoteTopic, Duration.ofSeconds(60)).records().size();
+            if (left > 0) {
+              throw new IllegalStateException(left + " record(s) of the diverged tail are still missing from " + SECONDARY);
+            }
+            return "%d record(s) of the tail carried to %s by MirrorMaker 2 once the primary was back, %d replayed; 0 missing, none twice"
+                .formatted(tail.get().records().size() - replayed, SECONDARY, replayed);
+          }).deadline(Duration.ofMinutes(2)))
+          .step(Step.of("reverse replication us-west-2 -> us-east-1", Phase.FAILBACK, () -> {
+            failbackStarted.set(Instant.now());
+            markers.add(new Timeline.Marker("failback started", failbackStarted.get()));
+            stack.startReverseReplication();
+            awaitReplicated(SECONDARY, west, east, concat(List.of(raw, app), filtered));
+            return "MirrorMaker 2 %s -> %s started and caught up: what %s wrote during the outage is in %s as %s, %s, ...".formatted(
+                SECONDARY, PRIMARY, SECONDARY, PRIMARY, stack.reverseRemoteTopic(raw), stack.reverseRemoteTopic(app));
+          }).deadline(Duration.ofMinutes(2)))
+          .step(Step.of("us-east-1's Connect worker and Flink cluster back", Phase.FAILBACK, () -> {
+            var back = stack.restartPrimaryServices();
+            ConnectorInfo stale = awaitListed(eastConnect);
+            return "Connect worker at %s (it resumed %s from its config topic: %s, its tasks %s) and Flink at %s (no jobs: no high availability)"
+                .formatted(back.connect().restUrl(), stale.name(), stale.state(), stale.tasks().stream().map(t -> t.state().name()).toList(),
+                    back.flink().restUrl());
+          }).deadline(Duration.ofMinutes(2)))
+          .step(Step.of("Debezium back in us-east-1 from us-west-2's position", Phase.FAILBACK, () -> {
+            List<ConnectorHandover.Outcome> moved = ConnectorHandover.from(westConnect).to(eastConnect)
+                .offsets((name, o) -> DebeziumPostgresOffsets.resumableFrom(o,
+                    slot.status().flatMap(ReplicationSlotCheck.SlotStatus::confirmedFlushLsn).orElse("0/0")))
+                .handOver(List.of(EmbeddedRegionPair.CONNECTOR));
+            ConnectorHandover.Outcome o = moved.get(0);
+            if (!o.handedOver()) {
+              throw new IllegalStateException("Debezium not handed back to " + PRIMARY + ": " + o.detail());
+            }
+            DrillSupport.await("Debezium streaming from slot " + EmbeddedRegionPair.SLOT + " in " + PRIMARY, Duration.ofSeconds(60),
+                () -> stack.postgres().slotActive(EmbeddedRegionPair.SLOT));
+            lastRowBeforeHandback.set(lastRowId());
+            markers.add(new Timeline.Marker("Debezium in " + PRIMARY, Instant.now()));
+            return "%s in %s's Connect (%s) in %s; stopped in %s; rows from id %d on are captured in %s".formatted(o.connector(), PRIMARY,
+                o.detail(), RunbookReport.human(Duration.ofMillis(o.tookMillis())), SECONDARY, lastRowBeforeHandback.get() + 1, PRIMARY);
+          }).deadline(Duration.ofMinutes(3)))
+          .step(Step.of("routing job back in us-east-1", Phase.FAILBACK, () -> {
+            var westJob = stack.secondary().flink().runningJob("routing").orElseThrow();
+            stack.secondary().flink().miniCluster().cancelJob(westJob).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            DrillSupport.await("the routing job of " + SECONDARY + " cancelled", Duration.ofSeconds(30),
+                () -> stack.secondary().flink().status(westJob).isGloballyTerminalState());
+            // what us-west-2 routed, all in us-east-1 before its job starts: it routes none of it again
+            awaitReplicated(SECONDARY, west, east, filtered);
+            List<String> routedAlready = concat(filtered, filtered.stream().map(stack::reverseRemoteTopic).toList());
+            var job = stack.primary().flink().submitTakeoverRoutingJob(stack.primary().kafka().bootstrapServers(),
+                List.of(stack.reverseRemoteTopic(raw), raw), routedAlready);
+            DrillSupport.await("routing job RUNNING in " + PRIMARY, Duration.ofSeconds(60),
+                () -> stack.primary().flink().status(job) == org.apache.flink.api.common.JobStatus.RUNNING);
+            markers.add(new Timeline.Marker("routing in " + PRIMARY, Instant.now()));
+            return "job %s cancelled in %s; job %s reads %s and %s and skips what either region routed (%s)".formatted(westJob, SECONDARY,
+                job, stack.reverseRemoteTopic(raw), raw, String.join(", ", routedAlready));
+          }).deadline(Duration.ofMinutes(2)))
+          .step(Step.of("the application fails back to us-east-1", Phase.FAILBACK, () -> {
+            router.failback("the primary region is back and runs the pipeline again");
+            markers.add(new Timeline.Marker("failback", Instant.now()));
+            DrillSupport.await("the application's consumer back in " + PRIMARY, Duration.ofSeconds(60),
+                () -> application.consumerRegion().name().equals(PRIMARY));
+            long before = application.acknowledgedBy(PRIMARY);
+            DrillSupport.await("50 application records acknowledged by " + PRIMARY + " after the failback", Duration.ofSeconds(60),
+                () -> application.acknowledgedBy(PRIMARY) >= before + 50);
+            return "active region %s at epoch %d; the consumer reads in %s, %d records acknowledged there since".formatted(
+                router.active().name(), router.epoch(), PRIMARY, application.acknowledgedBy(PRIMARY) - before);
+          }).deadline(Duration.ofMinutes(2)))
+          .step(Step.of("a row captured in us-east-1 again reaches the application there", Phase.VERIFICATION, () -> {
+            long after = lastRowBeforeHandback.get();
+            DrillSupport.await("a change event of a row inserted after the handback delivered from " + PRIMARY + "'s own routing",
+                Duration.ofSeconds(90), () -> firstRoutedIn(application, PRIMARY, after, filtered) != null);
+            RegionAwareService.Delivery d = firstRoutedIn(application, PRIMARY, after, filtered);
+            m.failbackTook = Duration.between(failbackStarted.get(), d.at());
+            return "row %d delivered from %s in %s; failback (reverse replication to the first row routed in %s delivered) took %s".formatted(
+                DrillSupport.rowId(d.value()), d.topic(), d.region(), PRIMARY, RunbookReport.human(m.failbackTook));
+          }).deadline(Duration.ofMinutes(2)))
           .step(Step.of("every row and every acknowledged record reached the application", Phase.VERIFICATION, () -> {
             traffic.close();
             application.stopProducing();
             Set<Long> rows = rowIds();
             Set<String> acked = application.acknowledged().keySet();
-            DrillSupport.await("every row's change event and every acknowledged record delivered", Duration.ofSeconds(120), () -> {
-              Set<Long> seen = deliveredRows(application, filtered);
-              Set<String> values = new HashSet<>();
-              application.delivered().forEach(d -> values.add(d.value()));
-              return seen.containsAll(rows) && values.containsAll(acked);
-            });
-            Map<String, Integer> times = new HashMap<>();
-            application.delivered().forEach(d -> times.merge(d.topic().substring(d.topic().indexOf('.') + 1) + "/" + d.value(), 1, Integer::sum));
+            try {
+              DrillSupport.await("every row's change event and every acknowledged record delivered", Duration.ofSeconds(120), () -> {
+                Set<Long> seen = deliveredRows(application, filtered);
+                Set<String> values = new HashSet<>();
+                application.delivered().forEach(d -> values.add(d.value()));
+                return seen.containsAll(rows) && values.containsAll(acked);
+              });
+            } catch (io.streamdr.core.DrTimeoutException e) {
+              throw new IllegalStateException(undelivered(application, rows, filtered), e);
+            }
             Map<Long, Integer> rowTimes = new HashMap<>();
             application.delivered().stream().filter(d -> filtered.stream().anyMatch(f -> d.topic().endsWith(f)))
                 .forEach(d -> rowTimes.merge(DrillSupport.rowId(d.value()), 1, Integer::sum));
@@ -274,23 +367,14 @@ public final class RegionFailureDrill {
             long appDuplicates = application.delivered().stream().filter(d -> d.topic().endsWith(app)).count()
                 - application.delivered().stream().filter(d -> d.topic().endsWith(app)).map(RegionAwareService.Delivery::value).distinct().count();
             m.consumerDuplicates = rowDuplicates + appDuplicates;
-            Map<Long, Integer> routed = new HashMap<>();
-            DrillSupport.readAll(west, concat(filtered, filtered.stream().map(stack::remoteTopic).toList()))
-                .forEach(v -> routed.merge(DrillSupport.rowId(v), 1, Integer::sum));
-            m.routedTwice = routed.values().stream().filter(n -> n > 1).count();
+            // each region's own filtered topics and its copies of the other's: a row in two of them was routed twice
+            m.routedTwice = Math.max(routedTwice(west, concat(filtered, filtered.stream().map(stack::remoteTopic).toList())),
+                routedTwice(east, concat(filtered, filtered.stream().map(stack::reverseRemoteTopic).toList())));
             return ("%d rows in PostgreSQL and %d acknowledged application records, all delivered: 0 lost; delivered more than once:"
                 + " %d rows' change events, %d application records (the consumer counted %d re-deliveries); rows routed more than once"
                 + " across both regions' filtered topics: %d").formatted(rows.size(), acked.size(), rowDuplicates, appDuplicates,
                 application.consumerRedeliveries(), m.routedTwice);
-          }).deadline(Duration.ofMinutes(3)))
-          .step(Step.of("fail the application back to us-east-1", Phase.VERIFICATION, () -> {
-            router.failback("drill over");
-            markers.add(new Timeline.Marker("failback", Instant.now()));
-            DrillSupport.await("the application's consumer back in " + PRIMARY, Duration.ofSeconds(60),
-                () -> application.consumerRegion().name().equals(PRIMARY));
-            return "active region " + router.active().name() + ", epoch " + router.epoch() + "; Debezium and the routing job stay in "
-                + SECONDARY + " (moving them back is not part of this drill)";
-          }));
+          }).deadline(Duration.ofMinutes(3)));
       RunbookReport report;
       try {
         report = runbook.run(objectives);
@@ -325,6 +409,8 @@ public final class RegionFailureDrill {
           .withNote("failover policy: primary unreachable for %s (the DR guide's 2 minutes, shortened for the drill)".formatted(UNREACHABLE_FOR))
           .withNote(endToEnd == null ? "end-to-end RTO not measured" : "end-to-end RTO (outage to the first row inserted after it delivered in %s): %s, of which %s the policy's threshold"
               .formatted(SECONDARY, RunbookReport.human(endToEnd), RunbookReport.human(UNREACHABLE_FOR)))
+          .withNote(m.failbackTook == null ? "failback not measured" : ("failback: reverse replication, Debezium and the routing job back in %s, the"
+              + " application back, the first row captured there again delivered %s after it began").formatted(PRIMARY, RunbookReport.human(m.failbackTook)))
           .withNote("pipeline checkpoint age at the outage: " + (m.checkpointAge == null ? "none" : RunbookReport.human(m.checkpointAge)))
           .withNote("RPO by content: " + m.rpoDetail)
           .withNote("delivered more than once to the application: %d (records in flight at a switch); rows routed more than once: %d"
@@ -336,6 +422,67 @@ public final class RegionFailureDrill {
         stack.primary().kafka().restart();
       }
     }
+  }
+
+  /** Waits until MirrorMaker 2 has copied every record of {@code topics} from {@code source} to the other region. */
+  private void awaitReplicated(String sourceRegion, Map<String, Object> source, Map<String, Object> target, List<String> topics) {
+    try (MirrorMakerReplicationProbe probe = new MirrorMakerReplicationProbe(sourceRegion, source, target,
+        ReplicationNaming.prefixed(sourceRegion), topics, Duration.ofSeconds(10), Clock.systemUTC())) {
+      DrillSupport.await("replication " + sourceRegion + " -> the other region caught up on " + topics, Duration.ofSeconds(90), () -> {
+        try {
+          MirrorMakerReplicationProbe.ReplicationLag lag = probe.lag();
+          return lag.missingTopics().isEmpty() && lag.totalRecords() == 0;
+        } catch (RuntimeException e) {
+          return false; // a cluster just back may not answer at once
+        }
+      });
+    }
+  }
+
+  /** The connector the returning worker resumed from its config topic, once it lists it. */
+  private static ConnectorInfo awaitListed(ConnectRestAdmin connect) {
+    DrillSupport.await("the Debezium connector listed by " + PRIMARY + "'s Connect worker again", Duration.ofSeconds(60), () -> {
+      try {
+        return connect.connectors().contains(EmbeddedRegionPair.CONNECTOR);
+      } catch (RuntimeException e) {
+        return false;
+      }
+    });
+    return connect.describe(EmbeddedRegionPair.CONNECTOR);
+  }
+
+  /** What never reached the application: rows and acknowledged records, with where each was acknowledged. */
+  private static String undelivered(RegionAwareService application, Set<Long> rows, List<String> filtered) {
+    Set<Long> missingRows = new java.util.TreeSet<>(rows);
+    missingRows.removeAll(deliveredRows(application, filtered));
+    Set<String> values = new HashSet<>();
+    application.delivered().forEach(d -> values.add(d.value()));
+    Map<String, String> acked = application.acknowledged();
+    Map<String, Instant> at = application.acknowledgedAt();
+    List<String> missingAcked = acked.keySet().stream().filter(v -> !values.contains(v)).sorted()
+        .map(v -> v + " (acknowledged by " + acked.get(v) + " at " + at.get(v) + ")").toList();
+    return "%d row(s) never delivered %s; %d acknowledged record(s) never delivered %s".formatted(missingRows.size(),
+        missingRows.stream().limit(20).toList(), missingAcked.size(), missingAcked.stream().limit(20).toList());
+  }
+
+  private static Map<String, Object> idempotent(Map<String, Object> config) {
+    Map<String, Object> c = new HashMap<>(config);
+    c.put("enable.idempotence", true);
+    c.put("acks", "all");
+    return c;
+  }
+
+  /** Rows whose change event is in more than one of {@code topics}, or twice in one. */
+  private static long routedTwice(Map<String, Object> kafka, List<String> topics) {
+    Map<Long, Integer> routed = new HashMap<>();
+    DrillSupport.readAll(kafka, topics).forEach(v -> routed.merge(DrillSupport.rowId(v), 1, Integer::sum));
+    return routed.values().stream().filter(n -> n > 1).count();
+  }
+
+  /** The first delivery, from {@code region}'s own filtered topics, of a row inserted after {@code lastRow}. */
+  private static RegionAwareService.Delivery firstRoutedIn(RegionAwareService application, String region, long lastRow, List<String> filtered) {
+    return application.delivered().stream().filter(d -> d.region().equals(region) && filtered.contains(d.topic())
+        && DrillSupport.rowId(d.value()) > lastRow).findFirst().orElse(null);
   }
 
   private static List<String> concat(List<String> a, List<String> b) {
