@@ -86,7 +86,7 @@ final class FailoverCommand {
   }
 
   /** Prints an outcome as the JSON document --json promises; returns 0. */
-  private static int printJson(PrintWriter out, Object outcome) {
+  static int printJson(PrintWriter out, Object outcome) {
     try {
       out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(outcome));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -302,9 +302,33 @@ final class FailoverCommand {
     @Option(names = "--json", description = "Print the outcome as JSON, and nothing else, on standard output.")
     boolean json;
 
+    @Option(names = "--pipeline", description = "Move the pipeline back first, while both regions run: check that --topics are"
+        + " replicated back, hand the connectors over with their final offsets, stop the Flink job the failover started with a"
+        + " savepoint and start the primary's, then switch and point DNS back. Run it again to complete one that stopped.")
+    boolean pipeline;
+
+    @Option(names = "--topics", split = ",", description = "With --pipeline: the active region's topics whose every record must be"
+        + " in the primary (through the replication back) before anything changes.")
+    List<String> topics = List.of();
+
+    @Option(names = "--replication-timeout", defaultValue = "5m", description = "With --topics: how long to wait for the replication"
+        + " back to catch up, e.g. 30s, 5m (default ${DEFAULT-VALUE}).")
+    java.time.Duration replicationTimeout;
+
+    @Mixin TakeoverOptions takeover;
+
     @Override
     public Integer call() {
-      return switchTo(spec, config, null, reason, dryRun, json);
+      if (!pipeline) {
+        if (!topics.isEmpty()) {
+          throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--topics needs --pipeline");
+        }
+        return switchTo(spec, config, null, reason, dryRun, json);
+      }
+      takeover.check(spec);
+      PrintWriter out = spec.commandLine().getOut();
+      return PipelineFailback.run(config.load(), out, json ? spec.commandLine().getErr() : out, takeover, topics, replicationTimeout,
+          reason, dryRun, json);
     }
   }
 }

@@ -226,20 +226,9 @@ public final class Takeover {
      * confirmed LSN where they are older.
      */
     public Aligned fenceAndAlign(ConnectorSnapshot snapshot) {
-      PGSimpleDataSource db = new PGSimpleDataSource();
-      db.setURL(url);
-      if (user != null) {
-        db.setUser(user);
-      }
-      String password = Environment.get().get(passwordEnv);
-      if (password != null) {
-        db.setPassword(password);
-      }
-      ReplicationSlotCheck check = new ReplicationSlotCheck(db, name);
-      ReplicationSlotCheck.SlotStatus status = check.status().orElseThrow(() -> new InvalidRequestException("replication-slot", name,
-          "No replication slot '%s' in %s; the connectors would start a new snapshot. Check --slot".formatted(name, url)));
-      String fenced = check.fence().map(pid -> "ended process " + pid + " holding slot " + name).orElse("slot " + name + " not in use");
-      String confirmed = status.confirmedFlushLsn().orElse("0/0");
+      ReplicationSlotCheck check = check();
+      String confirmed = confirmedLsn(check);
+      String fenced = fence(check);
       List<ConnectorSnapshot.Entry> entries = new ArrayList<>();
       List<String> moved = new ArrayList<>();
       for (ConnectorSnapshot.Entry e : snapshot.connectors()) {
@@ -256,6 +245,44 @@ public final class Takeover {
       return new Aligned(new ConnectorSnapshot(snapshot.id(), snapshot.createdAt(), snapshot.source(), entries),
           fenced + "; " + (moved.isEmpty() ? "offsets at or past the slot's confirmed LSN " + confirmed
               : "offsets of " + moved + " moved up to the slot's confirmed LSN " + confirmed));
+    }
+
+    /**
+     * The offsets of a connector reading this slot, moved up to its confirmed LSN where they are older, once the
+     * connection still holding the slot is ended; says what it did to {@code said}.
+     */
+    public io.streamdr.core.connect.ConnectorOffsets fenceAndAlign(String connector, io.streamdr.core.connect.ConnectorOffsets offsets,
+        java.util.function.Consumer<String> said) {
+      ReplicationSlotCheck check = check();
+      String confirmed = confirmedLsn(check);
+      String fenced = fence(check);
+      var aligned = DebeziumPostgresOffsets.resumableFrom(offsets, confirmed);
+      said.accept(fenced + "; " + (aligned.equals(offsets) ? "offsets of " + connector + " at or past the slot's confirmed LSN " + confirmed
+          : "offsets of " + connector + " moved up to the slot's confirmed LSN " + confirmed));
+      return aligned;
+    }
+
+    private ReplicationSlotCheck check() {
+      PGSimpleDataSource db = new PGSimpleDataSource();
+      db.setURL(url);
+      if (user != null) {
+        db.setUser(user);
+      }
+      String password = Environment.get().get(passwordEnv);
+      if (password != null) {
+        db.setPassword(password);
+      }
+      return new ReplicationSlotCheck(db, name);
+    }
+
+    private String confirmedLsn(ReplicationSlotCheck check) {
+      ReplicationSlotCheck.SlotStatus status = check.status().orElseThrow(() -> new InvalidRequestException("replication-slot", name,
+          "No replication slot '%s' in %s; the connectors would start a new snapshot. Check --slot".formatted(name, url)));
+      return status.confirmedFlushLsn().orElse("0/0");
+    }
+
+    private String fence(ReplicationSlotCheck check) {
+      return check.fence().map(pid -> "ended process " + pid + " holding slot " + name).orElse("slot " + name + " not in use");
     }
   }
 }

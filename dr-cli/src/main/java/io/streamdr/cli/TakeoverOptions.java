@@ -53,6 +53,16 @@ final class TakeoverOptions {
     }
   }
 
+  /** The replication slot of --slot, if given. */
+  java.util.Optional<Takeover.Slot> slot() {
+    return slot == null ? java.util.Optional.empty() : java.util.Optional.of(new Takeover.Slot(slot, databaseUrl, databaseUser, databasePasswordEnv));
+  }
+
+  /** The connectors of --connectors, or all of {@code all}. */
+  List<String> chosen(List<String> all) {
+    return all.stream().filter(n -> only.isEmpty() || only.contains(n)).toList();
+  }
+
   /** The snapshot with the slot fenced and Debezium's offsets moved up to it, when --slot is given; says what it did to {@code out}. */
   ConnectorSnapshot align(ConnectorSnapshot snapshot, PrintWriter out) {
     if (slot == null) {

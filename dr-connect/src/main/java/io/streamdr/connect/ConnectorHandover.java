@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * <p>A connector that already exists in the cluster taking over, as the connectors of a region that comes back
  * after an outage do (its Connect worker resumes them from its config topic), keeps its own configuration, which is
  * that region's definition: it is stopped first, before the one it replaces, and then given the offsets. One that
- * does not exist is created from the configuration the other cluster runs. A connector that is not RUNNING where it
- * runs is refused before anything changes.
+ * does not exist is created from the configuration the other cluster runs. A connector already handed over (STOPPED
+ * where it ran, RUNNING in the other) is left as it is, so a handover that stopped is completed by running it again;
+ * one that is not RUNNING where it runs otherwise is refused before anything changes.
  *
  * <pre>{@code
  * List<ConnectorHandover.Outcome> done = ConnectorHandover.from(secondaryConnect).to(primaryConnect)
@@ -112,6 +113,10 @@ public final class ConnectorHandover {
 
   private Outcome handOverOne(String name, long t0) {
     ConnectorInfo running = from.describe(name); // NotFoundException names the connector
+    if (running.state() == ConnectorState.STOPPED && to.connectors().contains(name) && to.describe(name).state() == ConnectorState.RUNNING) {
+      return new Outcome(name, true, false, 0, (System.nanoTime() - t0) / 1_000_000,
+          "already handed over (STOPPED where it ran, RUNNING where it was handed to), left as it is");
+    }
     if (running.state() != ConnectorState.RUNNING) {
       throw new ConflictException("connector", name, ("Connector '%s' is %s where it is taken from, not RUNNING; resume it there"
           + " (or restore it from a snapshot) before handing it over").formatted(name, running.state()));

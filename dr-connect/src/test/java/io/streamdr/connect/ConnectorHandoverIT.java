@@ -87,13 +87,22 @@ class ConnectorHandoverIT {
       assertThat(captured(30)).as("every row once, the stale copy never captured anything")
           .containsExactlyElementsOf(IntStream.rangeClosed(1, 30).boxed().toList());
 
-      // a connector that does not run where it is taken from is refused, and nothing changes
-      List<ConnectorHandover.Outcome> refused = ConnectorHandover.from(east).to(west).handOver(List.of("shipments-cdc"));
-      assertThat(refused).singleElement().satisfies(o -> {
-        assertThat(o.handedOver()).isFalse();
-        assertThat(o.detail()).contains("'shipments-cdc' is STOPPED where it is taken from").contains("resume it there");
+      // run again, the handover finds it done and changes nothing
+      assertThat(ConnectorHandover.from(east).to(west).handOver(List.of("shipments-cdc"))).singleElement().satisfies(o -> {
+        assertThat(o.handedOver()).isTrue();
+        assertThat(o.detail()).contains("already handed over");
       });
       assertThat(west.describe("shipments-cdc").state()).isEqualTo(ConnectorState.RUNNING);
+
+      // a connector that does not run where it is taken from is refused, and nothing changes
+      west.pause("shipments-cdc");
+      west.awaitState("shipments-cdc", i -> i.state() == ConnectorState.PAUSED, Duration.ofSeconds(30));
+      List<ConnectorHandover.Outcome> refused = ConnectorHandover.from(west).to(east).handOver(List.of("shipments-cdc"));
+      assertThat(refused).singleElement().satisfies(o -> {
+        assertThat(o.handedOver()).isFalse();
+        assertThat(o.detail()).contains("'shipments-cdc' is PAUSED where it is taken from").contains("resume it there");
+      });
+      assertThat(east.describe("shipments-cdc").state()).isEqualTo(ConnectorState.STOPPED);
     }
   }
 }

@@ -1,0 +1,302 @@
+package io.streamdr.cli;
+
+import io.streamdr.cli.config.StreamDrConfig;
+import io.streamdr.connect.ConnectorHandover;
+import io.streamdr.core.NotFoundException;
+import io.streamdr.core.connect.ConnectorAdmin;
+import io.streamdr.core.region.ActiveRegion;
+import io.streamdr.core.region.ActiveRegionStore;
+import io.streamdr.core.savepoint.JobRef;
+import io.streamdr.core.savepoint.Savepoint;
+import io.streamdr.core.savepoint.SavepointOptions;
+import io.streamdr.flink.FlinkRestSavepointClient;
+import io.streamdr.kafka.replication.MirrorMakerReplicationProbe;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * {@code failback --pipeline}: the pipeline back to the primary while both regions run. In order: what the active
+ * region wrote is replicated back ({@code --topics}, checked record by record, nothing changed until it is); its
+ * connectors are handed over with their final offsets ({@link ConnectorHandover}; the primary's own copies, resumed
+ * by its returning Connect worker, are stopped first); the Flink job the failover started there is stopped with a
+ * savepoint and the primary's {@code flinkJob} started; the active region is switched back; the DNS record pointed
+ * at the primary. A journal ({@code pipeline-takeovers/PRIMARY.json}) lets a rerun complete a failback that stopped.
+ */
+final class PipelineFailback {
+  private static final Set<String> RUNNING = Set.of("RUNNING", "CREATED", "INITIALIZING", "RESTARTING");
+
+  private PipelineFailback() {}
+
+  /**
+   * How far replication back to the primary was behind when checked.
+   *
+   * @param topics        the active region's topics checked
+   * @param caughtUp      true when every record of them is in the primary
+   * @param recordsBehind records not yet in the primary
+   * @param behind        the partitions behind, as {@code topic-partition: records}
+   * @param missingTopics topics with no copy in the primary
+   * @param tookMillis    how long the check waited
+   */
+  record ReplicationCheck(List<String> topics, boolean caughtUp, long recordsBehind, List<String> behind, List<String> missingTopics,
+      long tookMillis) {}
+
+  /** What the Flink step did: the job stopped in the region left (with its savepoint) and the one started in the primary. */
+  record FlinkOutcome(String stoppedJob, String savepoint, Takeover.JobOutcome started) {}
+
+  /** A pipeline failback's outcome, as --json prints it. */
+  record Outcome(FailoverCommand.Outcome failback, ReplicationCheck replication, List<ConnectorHandover.Outcome> connectors,
+      FlinkOutcome flink, Takeover.DnsOutcome dns, boolean completed) {}
+
+  static int run(StreamDrConfig cfg, PrintWriter out, PrintWriter human, TakeoverOptions takeover, List<String> topics,
+      Duration replicationTimeout, String reason, boolean dryRun, boolean json) {
+    String primary = cfg.topology().primary();
+    ActiveRegion now = read(cfg.activeRegionStore());
+    String active = now == null ? primary : now.region();
+    long epochNow = now == null ? 1 : now.epoch();
+    Optional<Takeover.Journal> journal = Takeover.Journal.read(cfg.backups(), primary);
+    if (active.equals(primary)) {
+      Takeover.Journal j = journal.filter(x -> x.epoch() == epochNow).orElse(null);
+      String said = j == null ? "%s is already the active region (epoch %d); nothing to do.".formatted(primary, epochNow)
+          : j.completed() ? "The pipeline failback %s -> %s at epoch %d completed at %s; nothing to do.".formatted(j.from(), primary, j.epoch(), j.completedAt())
+          : null;
+      if (said != null) {
+        human.println(said);
+        human.flush();
+        if (json) {
+          FailoverCommand.printJson(out, new Outcome(new FailoverCommand.Outcome(active, primary, epochNow, false, dryRun, reason), null,
+              List.of(), null, null, j != null));
+        }
+        return 0;
+      }
+      active = j.from(); // switched back, then stopped before the DNS step: complete it
+    }
+    String left = active;
+    Takeover.Journal previous = journal.filter(j -> !j.completed() && j.from().equals(left)).orElse(null);
+    Optional<String> leftJob = Takeover.Journal.read(cfg.backups(), left).map(Takeover.Journal::flinkJob);
+    if (dryRun) {
+      int[] step = {0};
+      human.printf("Dry run of a pipeline failback %s -> %s:%n", left, primary);
+      human.printf("  %d. %s%n", ++step[0], topics.isEmpty() ? "no --topics: the replication back to " + primary + " is not checked"
+          : "check that every record of %s in %s is in %s (%s), waiting up to %s".formatted(topics, left, primary,
+              topics.stream().map(t -> cfg.naming(left).targetTopic(t)).toList(), replicationTimeout));
+      if (hasConnect(cfg, left) && hasConnect(cfg, primary)) {
+        human.printf("  %d. hand connectors %s over from %s's Connect (%s) to %s's (%s): stopped there, the final offsets carried, started here%n",
+            ++step[0], takeover.only.isEmpty() ? "(all running)" : takeover.only, left, cfg.connectors(left), primary, cfg.connectors(primary));
+        takeover.slot().ifPresent(s -> human.printf("     slot %s at %s: the connection holding it ended, older offsets moved up to its confirmed LSN%n",
+            s.name(), s.url()));
+      }
+      leftJob.ifPresent(j -> human.printf("  %d. stop Flink job %s in %s at %s with a savepoint%n", ++step[0], j, left, cfg.flinkUrl(left)));
+      cfg.flinkJob(primary).ifPresent(j -> human.printf("  %d. start Flink job %s in %s at %s, %s%n", ++step[0], j.spec().name(), primary,
+          cfg.flinkUrl(primary), j.fromRecoveryPoint() ? "from that savepoint" : "without state"));
+      human.printf("  %d. switch the active region in the store to %s%n", ++step[0], primary);
+      cfg.dns().ifPresent(d -> human.printf("  %d. point %s (%s) at %s in %s%n", ++step[0], d.record(), d.type(),
+          d.values().getOrDefault(primary, "(no value for " + primary + ": it would fail)"), d.where()));
+      human.println("Nothing was changed.");
+      human.flush();
+      if (json) {
+        FailoverCommand.printJson(out, new Outcome(new FailoverCommand.Outcome(left, primary, epochNow + 1, false, true, reason), null,
+            List.of(), null, null, false));
+      }
+      return 0;
+    }
+    if (cfg.dns().isPresent() && !cfg.dns().get().values().containsKey(primary)) {
+      throw new io.streamdr.core.InvalidRequestException("config key", "dns.values",
+          "%s: 'dns.values' has no value for %s, where the record would point after this failback; add it, e.g. %s: kafka.%s.example.com"
+              .formatted(cfg.file(), primary, primary, primary));
+    }
+    ReplicationCheck replication = null;
+    if (!topics.isEmpty()) {
+      human.printf("Checking that what %s wrote is in %s: %s%n", left, primary, topics);
+      human.flush();
+      replication = awaitReplicated(cfg, left, primary, topics, replicationTimeout);
+      if (!replication.caughtUp()) {
+        human.printf("  ✘ not caught up after %s: %d record(s) behind %s%s%n", replicationTimeout, replication.recordsBehind(),
+            replication.behind(), replication.missingTopics().isEmpty() ? "" : "; no copy in " + primary + " of " + replication.missingTopics());
+        human.printf("Nothing was changed. Start or fix the replication %s -> %s, then run the same failback again.%n", left, primary);
+        human.flush();
+        if (json) {
+          FailoverCommand.printJson(out, new Outcome(new FailoverCommand.Outcome(left, primary, epochNow, false, false, reason), replication,
+              List.of(), null, null, false));
+        }
+        return 1;
+      }
+      human.printf("  ✔ every record of %s is in %s%n", topics, primary);
+    } else {
+      human.printf("  ! no --topics: the replication %s -> %s was not checked; records %s acknowledged and not yet copied stay there%n",
+          left, primary, left);
+    }
+    Takeover.Journal j = previous != null ? previous
+        : Takeover.Journal.begin(left, primary, epochNow + 1, "live handover from " + left, Instant.now()).write(cfg.backups());
+    boolean all = true;
+    List<ConnectorHandover.Outcome> connectors = List.of();
+    if (hasConnect(cfg, left) && hasConnect(cfg, primary)) {
+      connectors = handOver(cfg, left, primary, takeover, human);
+      all = connectors.stream().allMatch(ConnectorHandover.Outcome::handedOver);
+    }
+    FlinkOutcome flink = null;
+    if (all && (leftJob.isPresent() || cfg.flinkJob(primary).isPresent())) {
+      flink = moveJob(cfg, left, primary, leftJob.orElse(null), j.flinkJob(), takeover.timeout(), human);
+      if (flink.started() != null && flink.started().started()) {
+        j = j.withFlinkJob(flink.started().startedAs()).write(cfg.backups());
+      }
+      all = flink.started() == null || flink.started().started();
+    }
+    if (!all) {
+      human.printf("Not switched back: fix what the lines above name, then run the same failback again (%s stays active).%n", left);
+      human.flush();
+      if (json) {
+        FailoverCommand.printJson(out, new Outcome(new FailoverCommand.Outcome(left, primary, epochNow, false, false, reason), replication,
+            connectors, flink, null, false));
+      }
+      return 1;
+    }
+    boolean switched = !read(cfg.activeRegionStore()).region().equals(primary);
+    if (switched) {
+      int code = FailoverCommand.switchTo(cfg, human, primary, reason, false, false); // FencedException (exit 3) if another router switched first
+      if (code != 0) {
+        return code;
+      }
+    }
+    Takeover.DnsOutcome dns = null;
+    if (cfg.dns().isPresent()) {
+      dns = Takeover.pointDns(cfg, primary);
+      human.printf("  %s DNS %s%n", dns.ok() ? "✔" : "✘", dns.detail());
+      all = dns.ok();
+    }
+    if (all) {
+      j.complete(Instant.now()).write(cfg.backups());
+    } else {
+      human.printf("Switched back, but not everything was done; fix what the lines above name, then run the same failback again.%n");
+    }
+    long epoch = read(cfg.activeRegionStore()).epoch();
+    human.flush();
+    if (json) {
+      FailoverCommand.printJson(out, new Outcome(new FailoverCommand.Outcome(left, primary, epoch, switched, false, reason), replication,
+          connectors, flink, dns, all));
+    }
+    out.flush();
+    return all ? 0 : 1;
+  }
+
+  /** Whether the file names a Connect cluster (self-managed or Confluent Cloud) for the region. */
+  private static boolean hasConnect(StreamDrConfig cfg, String region) {
+    try {
+      cfg.connectors(region);
+      return true;
+    } catch (io.streamdr.core.InvalidRequestException e) {
+      return false;
+    }
+  }
+
+  private static ActiveRegion read(ActiveRegionStore store) {
+    try {
+      return store.read().orElse(null);
+    } finally {
+      if (store instanceof AutoCloseable c) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          // closing clients
+        }
+      }
+    }
+  }
+
+  /** Waits until every record of {@code topics} of {@code from} is in {@code to}, or the timeout passes. */
+  private static ReplicationCheck awaitReplicated(StreamDrConfig cfg, String from, String to, List<String> topics, Duration timeout) {
+    long t0 = System.nanoTime();
+    try (MirrorMakerReplicationProbe probe = new MirrorMakerReplicationProbe(from, cfg.clusters().get(from), cfg.clusters().get(to),
+        cfg.naming(from), topics, Duration.ofSeconds(30), Clock.systemUTC())) {
+      MirrorMakerReplicationProbe.ReplicationLag lag = probe.lag();
+      while ((lag.totalRecords() > 0 || !lag.missingTopics().isEmpty()) && System.nanoTime() - t0 < timeout.toNanos()) {
+        LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
+        lag = probe.lag();
+      }
+      List<String> behind = lag.partitions().stream().filter(p -> p.records() > 0)
+          .map(p -> p.topic() + "-" + p.partition() + ": " + p.records()).toList();
+      return new ReplicationCheck(topics, lag.totalRecords() == 0 && lag.missingTopics().isEmpty(), lag.totalRecords(), behind,
+          lag.missingTopics(), (System.nanoTime() - t0) / 1_000_000);
+    }
+  }
+
+  private static List<ConnectorHandover.Outcome> handOver(StreamDrConfig cfg, String from, String to, TakeoverOptions takeover,
+      PrintWriter human) {
+    ConnectorAdmin source = cfg.connectors(from);
+    List<String> names = takeover.chosen(source.connectors());
+    if (names.isEmpty()) {
+      human.printf("  no connectors in %s's Connect%s: none to hand over%n", from, takeover.only.isEmpty() ? "" : " named " + takeover.only);
+      return List.of();
+    }
+    human.printf("Handing %s over from %s to %s%n", names, from, to);
+    human.flush();
+    ConnectorHandover handover = ConnectorHandover.from(source).to(cfg.connectors(to)).timeout(takeover.timeout());
+    if (takeover.slot().isPresent()) {
+      Takeover.Slot slot = takeover.slot().get();
+      handover = handover.offsets((name, offsets) -> slot.fenceAndAlign(name, offsets, said -> human.println("  " + said)));
+    }
+    List<ConnectorHandover.Outcome> outcomes = handover.handOver(names);
+    outcomes.forEach(o -> human.printf("  %s %s: %s%n", o.handedOver() ? "✔" : "✘", o.connector(), o.detail()));
+    return outcomes;
+  }
+
+  /** Stops the job the failover started in {@code from} with a savepoint, then starts the primary's job. */
+  private static FlinkOutcome moveJob(StreamDrConfig cfg, String from, String to, String leftJob, String alreadyStarted, Duration timeout,
+      PrintWriter human) {
+    String savepointLocation = null;
+    Savepoint savepoint = null;
+    if (leftJob != null) {
+      FlinkRestSavepointClient left = cfg.flinkRest(from);
+      JobRef job = new JobRef(leftJob);
+      try {
+        if (RUNNING.contains(left.state(job))) {
+          human.printf("Stopping Flink job %s in %s with a savepoint%n", leftJob, from);
+          human.flush();
+          savepoint = left.await(left.stopWithSavepoint(job, SavepointOptions.defaults(), false), timeout);
+          savepointLocation = savepoint.location().orElse(null);
+          human.printf("  ✔ stopped, savepoint %s%n", savepointLocation);
+        }
+      } catch (NotFoundException e) {
+        human.printf("  Flink job %s is gone from %s's Flink; nothing to stop%n", leftJob, from);
+      }
+    }
+    Takeover.JobOutcome started = null;
+    Optional<StreamDrConfig.FlinkJob> job = cfg.flinkJob(to);
+    if (job.isPresent()) {
+      started = startJob(cfg, to, job.get(), savepoint, alreadyStarted, timeout);
+      human.printf("  %s Flink job %s%s: %s%n", started.started() ? "✔" : "✘", started.job(),
+          started.startedAs() == null ? "" : " as " + started.startedAs(), started.detail());
+    }
+    return new FlinkOutcome(leftJob, savepointLocation, started);
+  }
+
+  private static Takeover.JobOutcome startJob(StreamDrConfig cfg, String to, StreamDrConfig.FlinkJob job, Savepoint from, String already,
+      Duration timeout) {
+    FlinkRestSavepointClient flink = cfg.flinkRest(to);
+    String name = job.spec().name();
+    if (already != null) {
+      try {
+        String state = flink.state(new JobRef(already));
+        if (RUNNING.contains(state)) {
+          return new Takeover.JobOutcome(name, already, "the interrupted run", true, "already " + state + " from the interrupted run, left as it is");
+        }
+      } catch (NotFoundException e) {
+        // gone: start it again
+      }
+    }
+    boolean withState = job.fromRecoveryPoint() && from != null;
+    String fromWhat = withState ? "savepoint " + from.location().orElse("?") : "no state";
+    try {
+      JobRef started = withState ? flink.restore(job.spec(), from) : flink.start(job.spec());
+      flink.awaitRunning(started, timeout);
+      return new Takeover.JobOutcome(name, started.id(), fromWhat, true, "started from " + fromWhat + ", all tasks RUNNING");
+    } catch (io.streamdr.core.DrException e) {
+      return new Takeover.JobOutcome(name, null, fromWhat, false, e.getMessage());
+    }
+  }
+}
