@@ -315,20 +315,29 @@ final class FailoverCommand {
         + " back to catch up, e.g. 30s, 5m (default ${DEFAULT-VALUE}).")
     java.time.Duration replicationTimeout;
 
+    @Option(names = "--diverged-topics", split = ",", description = "With --pipeline: the primary's topics to search for its diverged"
+        + " tail (records it acknowledged that the active region's copies lack, by content), reported before anything changes.")
+    List<String> divergedTopics = List.of();
+
+    @Option(names = "--diverged", defaultValue = "report", description = "What to do with the diverged tail: report (it stays in the"
+        + " primary's topics, where consumers that return read it), or export (also written to the backups as"
+        + " diverged-tail/ID.jsonl). Default ${DEFAULT-VALUE}.")
+    PipelineFailback.DivergedPolicy diverged;
+
     @Mixin TakeoverOptions takeover;
 
     @Override
     public Integer call() {
       if (!pipeline) {
-        if (!topics.isEmpty()) {
-          throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--topics needs --pipeline");
+        if (!topics.isEmpty() || !divergedTopics.isEmpty()) {
+          throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--topics and --diverged-topics need --pipeline");
         }
         return switchTo(spec, config, null, reason, dryRun, json);
       }
       takeover.check(spec);
       PrintWriter out = spec.commandLine().getOut();
       return PipelineFailback.run(config.load(), out, json ? spec.commandLine().getErr() : out, takeover, topics, replicationTimeout,
-          reason, dryRun, json);
+          new PipelineFailback.Diverged(divergedTopics, diverged), reason, dryRun, json);
     }
   }
 }

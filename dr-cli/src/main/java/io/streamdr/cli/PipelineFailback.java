@@ -49,12 +49,26 @@ final class PipelineFailback {
   /** What the Flink step did: the job stopped in the region left (with its savepoint) and the one started in the primary. */
   record FlinkOutcome(String stoppedJob, String savepoint, Takeover.JobOutcome started) {}
 
+  /** What is done with the primary's diverged tail. */
+  enum DivergedPolicy { report, export }
+
+  /** Where to look for the diverged tail, and what to do with it. */
+  record Diverged(List<String> topics, DivergedPolicy policy) {}
+
+  /**
+   * The primary's diverged tail found: records its topics hold that the active region's copies lack.
+   *
+   * @param report     how many, when written, where
+   * @param exportedAs the backup key they were written to, with {@code --diverged export}
+   */
+  record DivergedOutcome(io.streamdr.kafka.pipeline.DivergedTail.Report report, String exportedAs) {}
+
   /** A pipeline failback's outcome, as --json prints it. */
-  record Outcome(FailoverCommand.Outcome failback, ReplicationCheck replication, List<ConnectorHandover.Outcome> connectors,
-      FlinkOutcome flink, Takeover.DnsOutcome dns, boolean completed) {}
+  record Outcome(FailoverCommand.Outcome failback, ReplicationCheck replication, DivergedOutcome diverged,
+      List<ConnectorHandover.Outcome> connectors, FlinkOutcome flink, Takeover.DnsOutcome dns, boolean completed) {}
 
   static int run(StreamDrConfig cfg, PrintWriter out, PrintWriter human, TakeoverOptions takeover, List<String> topics,
-      Duration replicationTimeout, String reason, boolean dryRun, boolean json) {
+      Duration replicationTimeout, Diverged diverged, String reason, boolean dryRun, boolean json) {
     String primary = cfg.topology().primary();
     ActiveRegion now = read(cfg.activeRegionStore());
     String active = now == null ? primary : now.region();
@@ -69,7 +83,7 @@ final class PipelineFailback {
         human.println(said);
         human.flush();
         if (json) {
-          FailoverCommand.printJson(out, new Outcome(new FailoverCommand.Outcome(active, primary, epochNow, false, dryRun, reason), null,
+          FailoverCommand.printJson(out, new Outcome(new FailoverCommand.Outcome(active, primary, epochNow, false, dryRun, reason), null, null,
               List.of(), null, null, j != null));
         }
         return 0;
@@ -85,6 +99,10 @@ final class PipelineFailback {
       human.printf("  %d. %s%n", ++step[0], topics.isEmpty() ? "no --topics: the replication back to " + primary + " is not checked"
           : "check that every record of %s in %s is in %s (%s), waiting up to %s".formatted(topics, left, primary,
               topics.stream().map(t -> cfg.naming(left).targetTopic(t)).toList(), replicationTimeout));
+      if (!diverged.topics().isEmpty()) {
+        human.printf("  %d. search %s of %s for records %s's copies lack, and %s them%n", ++step[0], diverged.topics(), primary, left,
+            diverged.policy() == DivergedPolicy.export ? "report and export" : "report");
+      }
       if (hasConnect(cfg, left) && hasConnect(cfg, primary)) {
         human.printf("  %d. hand connectors %s over from %s's Connect (%s) to %s's (%s): stopped there, the final offsets carried, started here%n",
             ++step[0], takeover.only.isEmpty() ? "(all running)" : takeover.only, left, cfg.connectors(left), primary, cfg.connectors(primary));
@@ -100,7 +118,7 @@ final class PipelineFailback {
       human.println("Nothing was changed.");
       human.flush();
       if (json) {
-        FailoverCommand.printJson(out, new Outcome(new FailoverCommand.Outcome(left, primary, epochNow + 1, false, true, reason), null,
+        FailoverCommand.printJson(out, new Outcome(new FailoverCommand.Outcome(left, primary, epochNow + 1, false, true, reason), null, null,
             List.of(), null, null, false));
       }
       return 0;
@@ -121,7 +139,7 @@ final class PipelineFailback {
         human.printf("Nothing was changed. Start or fix the replication %s -> %s, then run the same failback again.%n", left, primary);
         human.flush();
         if (json) {
-          FailoverCommand.printJson(out, new Outcome(new FailoverCommand.Outcome(left, primary, epochNow, false, false, reason), replication,
+          FailoverCommand.printJson(out, new Outcome(new FailoverCommand.Outcome(left, primary, epochNow, false, false, reason), replication, null,
               List.of(), null, null, false));
         }
         return 1;
@@ -131,6 +149,7 @@ final class PipelineFailback {
       human.printf("  ! no --topics: the replication %s -> %s was not checked; records %s acknowledged and not yet copied stay there%n",
           left, primary, left);
     }
+    DivergedOutcome tail = diverged.topics().isEmpty() ? null : divergedTail(cfg, primary, left, diverged, human);
     Takeover.Journal j = previous != null ? previous
         : Takeover.Journal.begin(left, primary, epochNow + 1, "live handover from " + left, Instant.now()).write(cfg.backups());
     boolean all = true;
@@ -151,7 +170,7 @@ final class PipelineFailback {
       human.printf("Not switched back: fix what the lines above name, then run the same failback again (%s stays active).%n", left);
       human.flush();
       if (json) {
-        FailoverCommand.printJson(out, new Outcome(new FailoverCommand.Outcome(left, primary, epochNow, false, false, reason), replication,
+        FailoverCommand.printJson(out, new Outcome(new FailoverCommand.Outcome(left, primary, epochNow, false, false, reason), replication, tail,
             connectors, flink, null, false));
       }
       return 1;
@@ -177,11 +196,31 @@ final class PipelineFailback {
     long epoch = read(cfg.activeRegionStore()).epoch();
     human.flush();
     if (json) {
-      FailoverCommand.printJson(out, new Outcome(new FailoverCommand.Outcome(left, primary, epoch, switched, false, reason), replication,
+      FailoverCommand.printJson(out, new Outcome(new FailoverCommand.Outcome(left, primary, epoch, switched, false, reason), replication, tail,
           connectors, flink, dns, all));
     }
     out.flush();
     return all ? 0 : 1;
+  }
+
+  /** The primary's records the copies in {@code left} lack now, by content; reported, and exported if asked. */
+  private static DivergedOutcome divergedTail(StreamDrConfig cfg, String primary, String left, Diverged diverged, PrintWriter human) {
+    human.printf("Searching %s of %s for records %s's copies lack%n", diverged.topics(), primary, left);
+    human.flush();
+    Duration timeout = Duration.ofMinutes(5);
+    var naming = cfg.naming(primary);
+    var copies = io.streamdr.kafka.pipeline.DivergedTail.snapshot(cfg.clusters().get(left), diverged.topics(), naming::targetTopic, timeout);
+    var found = io.streamdr.kafka.pipeline.DivergedTail.find(cfg.clusters().get(primary), diverged.topics(), copies, timeout);
+    String exported = null;
+    if (diverged.policy() == DivergedPolicy.export && !found.records().isEmpty()) {
+      exported = found.export(cfg.backups(), "failback-" + Instant.now().toString().replace(":", "").replace(".", "")).toString();
+    }
+    human.printf("  %s %s%s%n", found.records().isEmpty() ? "✔" : "!", found.report(), exported == null ? ""
+        : "; exported to " + exported + " in the backups");
+    if (!found.records().isEmpty()) {
+      human.printf("    they stay in %s's topics, where consumers that return read them%n", primary);
+    }
+    return new DivergedOutcome(found.report(), exported);
   }
 
   /** Whether the file names a Connect cluster (self-managed or Confluent Cloud) for the region. */

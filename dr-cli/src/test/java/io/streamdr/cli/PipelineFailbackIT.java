@@ -129,13 +129,32 @@ class PipelineFailbackIT {
         .contains("2. hand connectors (all running) over from us-west-2's Connect").contains("3. stop Flink job " + westJob)
         .contains("4. start Flink job routing-back in us-east-1").contains("from that savepoint")
         .contains("5. switch the active region in the store to us-east-1").contains("Nothing was changed.");
+    assertThat(StreamDrCliTest.run("failback", "-c", c, "--diverged-topics", "orders")[2]).contains("--topics and --diverged-topics need --pipeline");
 
     copyBack(written.subList(2, 4));
+    // us-east-1 acknowledged three payments before the outage; one reached us-west-2
+    EAST.createTopic("payments", 1);
+    WEST.createTopic("us-east-1.payments", 1);
+    try (KafkaProducer<String, String> e = new KafkaProducer<>(EAST.clientConfig(), new StringSerializer(), new StringSerializer());
+         KafkaProducer<String, String> w = new KafkaProducer<>(WEST.clientConfig(), new StringSerializer(), new StringSerializer())) {
+      for (int i = 1; i <= 3; i++) {
+        e.send(new ProducerRecord<>("payments", 0, 1_700_000_000_000L + i, "p" + i, "payment-" + i)).get();
+      }
+      w.send(new ProducerRecord<>("us-east-1.payments", 0, 1_700_000_000_001L, "p1", "payment-1")).get();
+    }
     var westOffsets = west.offsets("orders-cdc");
-    String[] back = StreamDrCliTest.run("failback", "-c", c, "--pipeline", "--topics", "orders", "--json");
+    String[] back = StreamDrCliTest.run("failback", "-c", c, "--pipeline", "--topics", "orders", "--diverged-topics", "payments",
+        "--diverged", "export", "--json");
     assertThat(back[0]).as(back[1] + back[2]).isEqualTo("0");
     JsonNode outcome = STRICT.readTree(back[1]);
     assertThat(outcome.path("replication").path("caughtUp").asBoolean()).isTrue();
+    assertThat(outcome.path("diverged").path("report").path("records").asLong()).isEqualTo(2);
+    assertThat(outcome.path("diverged").path("report").path("byTopicPartition").path("payments-0").asLong()).isEqualTo(2);
+    String exported = outcome.path("diverged").path("exportedAs").asText();
+    assertThat(exported).startsWith("diverged-tail/failback-");
+    assertThat(new String(loaded.backups().readAll(io.streamdr.core.backup.BackupKey.of("diverged-tail", exported.substring("diverged-tail/".length()))), java.nio.charset.StandardCharsets.UTF_8)
+        .lines()).hasSize(2);
+    assertThat(back[2]).contains("2 diverged record(s)").contains("they stay in us-east-1's topics");
     assertThat(outcome.path("connectors").get(0).path("handedOver").asBoolean()).isTrue();
     assertThat(outcome.path("connectors").get(0).path("created").asBoolean()).as("us-east-1 kept its own copy").isFalse();
     assertThat(outcome.path("flink").path("stoppedJob").asText()).isEqualTo(westJob);
