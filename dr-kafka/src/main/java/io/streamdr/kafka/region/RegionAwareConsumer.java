@@ -120,6 +120,10 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
   private Drain drain;
   private static final Duration DRAIN_POLL = Duration.ofMillis(100);
   private final Optional<String> group;
+  /** Whether the consumer is a static member ({@code group.instance.id}) of its group. */
+  private final boolean staticMember;
+  /** Set by a switch of a static member: its first assignment in the new region is followed by a rejoin. */
+  private boolean rejoinAfterAssign;
   private final Subscription subscription;
   private final AtomicBoolean ourWakeup = new AtomicBoolean();
   private final AtomicLong redelivered = new AtomicLong();
@@ -150,6 +154,7 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
     c.putIfAbsent(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false); // never create another region's copies
     this.config = Map.copyOf(c);
     this.group = Optional.ofNullable((String) config.get(ConsumerConfig.GROUP_ID_CONFIG)).filter(g -> !g.isBlank());
+    this.staticMember = config.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG) != null;
     this.factory = b.factory != null ? b.factory
         : (region, cfg) -> new KafkaConsumer<>(cfg, b.keyDeserializer == null ? null : b.keyDeserializer.get(),
             b.valueDeserializer == null ? null : b.valueDeserializer.get());
@@ -335,6 +340,10 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
           .map(t -> new TopicPartition(t, tp.partition())).orElse(null)).filter(Objects::nonNull).distinct().toList();
     }
     seekOnAssign.putAll(translated.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset())));
+    // a static member returning to a region replaces its stale self there, and the group may hand it that member's
+    // assignment, made before topics it now subscribes to existed (copies replicated back during an outage); a rejoin
+    // after the first assignment makes the group assign the current subscription
+    rejoinAfterAssign = staticMember && assigned.isEmpty() && group.isPresent();
     resubscribe.accept(next);
     if (!assigned.isEmpty()) {
       assigned.forEach(tp -> {
@@ -547,14 +556,28 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
           commit.put(tp, new OffsetAndMetadata(offset, "streamdr: translated at region switch"));
         }
       }
+      boolean rejoin = rejoinAfterAssign;
+      rejoinAfterAssign = false;
       if (!commit.isEmpty() && group.isPresent()) {
-        delegate.commitAsync(commit, (offsets, error) -> {
-          if (error != null) {
-            LOG.warn("Committing translated positions {} failed: {}", offsets, error.toString());
+        if (rejoin) { // the rejoin's assignment resumes from the committed offsets: these must be committed first
+          try {
+            delegate.commitSync(commit);
+          } catch (RuntimeException e) {
+            LOG.warn("Committing translated positions {} failed: {}", commit, e.toString());
           }
-        });
+        } else {
+          delegate.commitAsync(commit, (offsets, error) -> {
+            if (error != null) {
+              LOG.warn("Committing translated positions {} failed: {}", offsets, error.toString());
+            }
+          });
+        }
       }
       userListener.onPartitionsAssigned(partitions);
+      if (rejoin) {
+        LOG.debug("Rejoining group {} after the switch, so it assigns the current subscription to this static member", group.get());
+        delegate.enforceRebalance("a static member switched regions; assign its current subscription");
+      }
     }
 
     @Override
