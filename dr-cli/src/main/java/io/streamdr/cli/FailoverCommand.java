@@ -85,6 +85,21 @@ final class FailoverCommand {
     }
   }
 
+  /**
+   * Keeps what a pipeline failover or failback did in the backups, where the other region can read it, as
+   * {@code pipeline-reports/KIND-FROM-to-TO-TIME.json} (the document --json prints); says where on {@code human}.
+   */
+  static void keepReport(StreamDrConfig cfg, PrintWriter human, String kind, String from, String to, Object outcome) {
+    io.streamdr.core.backup.BackupKey key = io.streamdr.core.backup.BackupKey.of("pipeline-reports", "%s-%s-to-%s-%s.json".formatted(kind, from,
+        to, java.time.Instant.now().toString().replace(":", "").replace(".", "")));
+    try {
+      cfg.backups().put(key, io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(outcome));
+      human.printf("Report: %s in the backups%n", key);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException | io.streamdr.core.DrException e) {
+      human.printf("The report could not be kept in the backups (%s); the outcome above stands%n", e.getMessage());
+    }
+  }
+
   /** Prints an outcome as the JSON document --json promises; returns 0. */
   static int printJson(PrintWriter out, Object outcome) {
     try {
@@ -218,10 +233,12 @@ final class FailoverCommand {
           human.printf("  %s mirror topics: %s%n", mirrors.ok() ? "✔" : "✘", mirrors.detail());
           if (!mirrors.ok()) {
             human.printf("Not switched: the mirror topics above are not writable in %s; fix what they name, then run the same failover again.%n", target);
+            PipelineOutcome refused = new PipelineOutcome(new Outcome(left, target, epochNow, false, false, reason), left, snapshot.createdAt(),
+                List.of(), null, mirrors, null);
+            keepReport(cfg, human, "failover", left, target, refused);
             human.flush();
             if (json) {
-              printJson(out, new PipelineOutcome(new Outcome(left, target, epochNow, false, false, reason), left, snapshot.createdAt(),
-                  List.of(), null, mirrors, null));
+              printJson(out, refused);
             }
             return 1;
           }
@@ -267,9 +284,11 @@ final class FailoverCommand {
       if (all) {
         journal.complete(java.time.Instant.now()).write(cfg.backups());
       }
+      PipelineOutcome done = new PipelineOutcome(new Outcome(left, target, epoch, interrupted == null, false, reason), left,
+          snapshot.createdAt(), outcomes, job, mirrors, dns);
+      keepReport(cfg, human, "failover", left, target, done);
       if (json) {
-        printJson(out, new PipelineOutcome(new Outcome(left, target, epoch, interrupted == null, false, reason), left,
-            snapshot.createdAt(), outcomes, job, mirrors, dns));
+        printJson(out, done);
       } else {
         TakeoverOptions.print(outcomes, out);
         if (job != null) {

@@ -137,12 +137,8 @@ final class PipelineFailback {
         human.printf("  ✘ not caught up after %s: %d record(s) behind %s%s%n", replicationTimeout, replication.recordsBehind(),
             replication.behind(), replication.missingTopics().isEmpty() ? "" : "; no copy in " + primary + " of " + replication.missingTopics());
         human.printf("Nothing was changed. Start or fix the replication %s -> %s, then run the same failback again.%n", left, primary);
-        human.flush();
-        if (json) {
-          FailoverCommand.printJson(out, new Outcome(new FailoverCommand.Outcome(left, primary, epochNow, false, false, reason), replication, null,
-              List.of(), null, null, false));
-        }
-        return 1;
+        return finish(cfg, out, human, json, new Outcome(new FailoverCommand.Outcome(left, primary, epochNow, false, false, reason),
+            replication, null, List.of(), null, null, false), 1);
       }
       human.printf("  ✔ every record of %s is in %s%n", topics, primary);
     } else {
@@ -168,12 +164,8 @@ final class PipelineFailback {
     }
     if (!all) {
       human.printf("Not switched back: fix what the lines above name, then run the same failback again (%s stays active).%n", left);
-      human.flush();
-      if (json) {
-        FailoverCommand.printJson(out, new Outcome(new FailoverCommand.Outcome(left, primary, epochNow, false, false, reason), replication, tail,
-            connectors, flink, null, false));
-      }
-      return 1;
+      return finish(cfg, out, human, json, new Outcome(new FailoverCommand.Outcome(left, primary, epochNow, false, false, reason),
+          replication, tail, connectors, flink, null, false), 1);
     }
     boolean switched = !read(cfg.activeRegionStore()).region().equals(primary);
     if (switched) {
@@ -194,13 +186,19 @@ final class PipelineFailback {
       human.printf("Switched back, but not everything was done; fix what the lines above name, then run the same failback again.%n");
     }
     long epoch = read(cfg.activeRegionStore()).epoch();
+    return finish(cfg, out, human, json, new Outcome(new FailoverCommand.Outcome(left, primary, epoch, switched, false, reason), replication,
+        tail, connectors, flink, dns, all), all ? 0 : 1);
+  }
+
+  /** Keeps the outcome in the backups, prints it as JSON if asked, and returns {@code code}. */
+  private static int finish(StreamDrConfig cfg, PrintWriter out, PrintWriter human, boolean json, Outcome outcome, int code) {
+    FailoverCommand.keepReport(cfg, human, "failback", outcome.failback().from(), outcome.failback().to(), outcome);
     human.flush();
     if (json) {
-      FailoverCommand.printJson(out, new Outcome(new FailoverCommand.Outcome(left, primary, epoch, switched, false, reason), replication, tail,
-          connectors, flink, dns, all));
+      FailoverCommand.printJson(out, outcome);
     }
     out.flush();
-    return all ? 0 : 1;
+    return code;
   }
 
   /** The primary's records the copies in {@code left} lack now, by content; reported, and exported if asked. */

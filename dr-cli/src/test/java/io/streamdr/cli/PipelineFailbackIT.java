@@ -118,7 +118,7 @@ class PipelineFailbackIT {
     String[] lagging = StreamDrCliTest.run("failback", "-c", c, "--pipeline", "--topics", "orders", "--replication-timeout", "2s");
     assertThat(lagging[0]).as(lagging[1] + lagging[2]).isEqualTo("1");
     assertThat(lagging[1]).contains("not caught up after PT2S: 2 record(s) behind [orders-0: 2]")
-        .contains("Nothing was changed. Start or fix the replication us-west-2 -> us-east-1");
+        .contains("Nothing was changed. Start or fix the replication us-west-2 -> us-east-1").contains("Report: pipeline-reports/failback-");
     assertThat(west.describe("orders-cdc").state()).isEqualTo(ConnectorState.RUNNING);
     assertThat(Files.readString(dir.resolve("active-region.json"))).contains("us-west-2");
 
@@ -155,6 +155,9 @@ class PipelineFailbackIT {
     assertThat(new String(loaded.backups().readAll(io.streamdr.core.backup.BackupKey.of("diverged-tail", exported.substring("diverged-tail/".length()))), java.nio.charset.StandardCharsets.UTF_8)
         .lines()).hasSize(2);
     assertThat(back[2]).contains("2 diverged record(s)").contains("they stay in us-east-1's topics");
+    assertThat(back[2]).contains("Report: pipeline-reports/failback-us-west-2-to-us-east-1-");
+    assertThat(loaded.backups().list("pipeline-reports/").stream().map(o -> o.key().toString())
+        .filter(k -> k.startsWith("pipeline-reports/failback-")).toList()).as("the refused run's report and this one's").hasSize(2);
     assertThat(outcome.path("connectors").get(0).path("handedOver").asBoolean()).isTrue();
     assertThat(outcome.path("connectors").get(0).path("created").asBoolean()).as("us-east-1 kept its own copy").isFalse();
     assertThat(outcome.path("flink").path("stoppedJob").asText()).isEqualTo(westJob);
