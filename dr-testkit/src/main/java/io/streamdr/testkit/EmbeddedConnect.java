@@ -25,6 +25,7 @@ public final class EmbeddedConnect extends EmbeddedComponent {
   private final Map<String, String> extra;
   private Connect<DistributedHerder> connect;
   private URI restUrl;
+  private volatile boolean graceful = true;
 
   private EmbeddedConnect(EmbeddedKafkaCluster kafka, String groupId, Map<String, String> extra) {
     this.kafka = kafka;
@@ -132,10 +133,22 @@ public final class EmbeddedConnect extends EmbeddedComponent {
     return kafka;
   }
 
+  /**
+   * Stops the worker as a crash or a region outage does: its connectors are not stopped first, so the target states
+   * in its config topic stay as they were and a worker of the same group that comes back ({@link #again()}) resumes
+   * them. Their tasks may log failures as the worker goes. Like {@link #close()} otherwise.
+   */
+  public void kill() {
+    graceful = false;
+    close();
+  }
+
   @Override
   protected void doClose() {
     if (connect != null) {
-      stopConnectors(Duration.ofSeconds(15));
+      if (graceful) {
+        stopConnectors(Duration.ofSeconds(15));
+      }
       connect.stop();
       connect.awaitStop();
     }
