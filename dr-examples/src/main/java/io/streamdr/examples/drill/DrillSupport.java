@@ -59,11 +59,17 @@ final class DrillSupport {
 
   /** Every committed record value of the topics, read from the beginning to the end (read_committed). */
   static List<String> readAll(Map<String, Object> config, List<String> topics) {
+    List<String> values = new ArrayList<>();
+    readAll(config, topics, r -> values.add(r.value()));
+    return values;
+  }
+
+  /** Every committed record of the topics, read from the beginning to the end (read_committed), to {@code each}. */
+  static void readAll(Map<String, Object> config, List<String> topics, java.util.function.Consumer<ConsumerRecord<String, String>> each) {
     Map<String, Object> c = new HashMap<>(config);
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-    List<String> values = new ArrayList<>();
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
       List<TopicPartition> parts = new ArrayList<>();
       for (String t : topics) {
@@ -77,12 +83,9 @@ final class DrillSupport {
         if (System.nanoTime() > deadline) {
           throw new DrTimeoutException("topic", String.join(",", topics), Duration.ofSeconds(60), "Could not read " + topics + " to the end");
         }
-        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-          values.add(r.value());
-        }
+        consumer.poll(Duration.ofMillis(200)).forEach(each);
       }
     }
-    return values;
   }
 
   /** The id of the business_events row a Debezium change event is about, or -1. */

@@ -160,7 +160,7 @@ public final class RegionFailureDrill {
       checkpoints.close(); // the checkpoints run in the primary region and stop with it
       java.util.concurrent.CompletableFuture.allOf(
           java.util.concurrent.CompletableFuture.runAsync(() -> stack.primary().kafka().stop()),
-          java.util.concurrent.CompletableFuture.runAsync(() -> stack.primary().connect().close()),
+          java.util.concurrent.CompletableFuture.runAsync(() -> stack.primary().connect().kill()),
           java.util.concurrent.CompletableFuture.runAsync(() -> stack.primary().flink().close())).join();
       // rows inserted from now on can only reach the application through the secondary's pipeline
       lastRowBeforeOutage = lastRowId();
@@ -415,6 +415,7 @@ public final class RegionFailureDrill {
           .withNote("RPO by content: " + m.rpoDetail)
           .withNote("delivered more than once to the application: %d (records in flight at a switch); rows routed more than once: %d"
               .formatted(m.consumerDuplicates, m.routedTwice))
+          .withNote("records read by the application, by region and topic: " + deliveredByTopic(application))
           .withNote("alerts raised: " + alerts.stream().map(AlertSink.Alert::title).toList());
     } finally {
       io.streamdr.testkit.TempDirs.delete(backupDir);
@@ -452,7 +453,7 @@ public final class RegionFailureDrill {
   }
 
   /** What never reached the application: rows and acknowledged records, with where each was acknowledged. */
-  private static String undelivered(RegionAwareService application, Set<Long> rows, List<String> filtered) {
+  private String undelivered(RegionAwareService application, Set<Long> rows, List<String> filtered) {
     Set<Long> missingRows = new java.util.TreeSet<>(rows);
     missingRows.removeAll(deliveredRows(application, filtered));
     Set<String> values = new HashSet<>();
@@ -461,8 +462,35 @@ public final class RegionFailureDrill {
     Map<String, Instant> at = application.acknowledgedAt();
     List<String> missingAcked = acked.keySet().stream().filter(v -> !values.contains(v)).sorted()
         .map(v -> v + " (acknowledged by " + acked.get(v) + " at " + at.get(v) + ")").toList();
-    return "%d row(s) never delivered %s; %d acknowledged record(s) never delivered %s".formatted(missingRows.size(),
-        missingRows.stream().limit(20).toList(), missingAcked.size(), missingAcked.stream().limit(20).toList());
+    Set<String> lost = acked.keySet().stream().filter(v -> !values.contains(v)).limit(5).collect(java.util.stream.Collectors.toSet());
+    List<String> where = new ArrayList<>();
+    if (!lost.isEmpty()) { // where each is, in both regions, to compare with the consumer's positions in the log
+      String app = EmbeddedRegionPair.APP_TOPIC;
+      java.util.function.BiConsumer<String, List<String>> find = (region, topics) -> {
+        try {
+          DrillSupport.readAll((region.equals(PRIMARY) ? stack.primary() : stack.secondary()).kafka().clientConfig(), topics, r -> {
+            if (lost.contains(r.value())) {
+              where.add("%s in %s %s-%d@%d (timestamp %d)".formatted(r.value(), region, r.topic(), r.partition(), r.offset(), r.timestamp()));
+            }
+          });
+        } catch (RuntimeException e) {
+          where.add("could not read " + region + ": " + e.getMessage());
+        }
+      };
+      find.accept(SECONDARY, List.of(app, stack.remoteTopic(app)));
+      find.accept(PRIMARY, List.of(app, stack.reverseRemoteTopic(app)));
+    }
+    Map<String, Long> byTopic = deliveredByTopic(application);
+    return "%d row(s) never delivered %s; %d acknowledged record(s) never delivered %s%s; delivered by region and topic: %s".formatted(
+        missingRows.size(), missingRows.stream().limit(20).toList(), missingAcked.size(), missingAcked.stream().limit(20).toList(),
+        where.isEmpty() ? "" : "; found at " + where, byTopic);
+  }
+
+  /** How many records the application read, by region and topic. */
+  private static Map<String, Long> deliveredByTopic(RegionAwareService application) {
+    Map<String, Long> byTopic = new java.util.TreeMap<>();
+    application.delivered().forEach(d -> byTopic.merge(d.region() + " " + d.topic(), 1L, Long::sum));
+    return byTopic;
   }
 
   private static Map<String, Object> idempotent(Map<String, Object> config) {

@@ -29,6 +29,13 @@ class DrillCommandIT {
         .contains("✔ Debezium in us-west-2 from the carried-over offsets").contains("✔ routing job in us-west-2 from the replicated backlog")
         .contains("✔ a row inserted after the outage reaches the application in us-west-2")
         .contains("rows routed more than once across both regions' filtered topics: 0")
+        // the failback moves the whole pipeline back, and a row captured in us-east-1 again reaches the application there
+        .contains("✔ the diverged tail reaches us-west-2 once (policy: replay)").contains("0 missing, none twice")
+        .contains("✔ reverse replication us-west-2 -> us-east-1").contains("✔ Debezium back in us-east-1 from us-west-2's position")
+        .contains("✔ routing job back in us-east-1").contains("✔ the application fails back to us-east-1")
+        .contains("✔ a row captured in us-east-1 again reaches the application there")
+        .containsPattern("FAILBACK +OK +Debezium back in us-east-1")
+        .containsPattern("failback: reverse replication, Debezium and the routing job back in us-east-1, .* delivered [0-9.]+ (ms|s) after it began")
         .contains("Every objective met.");
     // the application's duplicates are exactly those its consumer counted as re-delivered after a switch
     java.util.regex.Matcher dup = java.util.regex.Pattern.compile("delivered more than once: (\\d+) rows' change events, (\\d+) application"
@@ -55,7 +62,7 @@ class DrillCommandIT {
     assertThat(r[1] + r[2]).as("the console").doesNotContainPattern(password);
     String html = Files.readString(dir.resolve("drill-report.html"));
     assertThat(html).startsWith("<!DOCTYPE html>").contains("<svg").contains("automated failover to us-west-2", "flink job failure").contains("Full log")
-        .contains("aria-label=\"records per second over time\"").contains(">outage injected</text>", ">switched</text>", ">primary back</text>")
+        .contains("aria-label=\"records per second over time\"").contains(">outage injected</text>", ">switched</text>", ">primary back</text>", ">failback</text>")
         .doesNotContain("<script").doesNotContain("src=\"http").doesNotContain("href=\"http");
   }
 
