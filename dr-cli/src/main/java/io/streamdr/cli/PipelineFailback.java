@@ -249,11 +249,25 @@ final class PipelineFailback {
   private static ReplicationCheck awaitReplicated(StreamDrConfig cfg, String from, String to, List<String> topics, Duration timeout) {
     long t0 = System.nanoTime();
     try (MirrorMakerReplicationProbe probe = new MirrorMakerReplicationProbe(from, cfg.clusters().get(from), cfg.clusters().get(to),
-        cfg.naming(from), topics, Duration.ofSeconds(30), Clock.systemUTC())) {
-      MirrorMakerReplicationProbe.ReplicationLag lag = probe.lag();
-      while ((lag.totalRecords() > 0 || !lag.missingTopics().isEmpty()) && System.nanoTime() - t0 < timeout.toNanos()) {
+        cfg.naming(from), topics, Duration.ofSeconds(10), Clock.systemUTC())) {
+      MirrorMakerReplicationProbe.ReplicationLag lag = null;
+      RuntimeException unanswered = null;
+      while (System.nanoTime() - t0 < timeout.toNanos() || lag == null && unanswered == null) {
+        try {
+          lag = probe.lag();
+          unanswered = null;
+          if (lag.totalRecords() == 0 && lag.missingTopics().isEmpty()) {
+            break;
+          }
+        } catch (RuntimeException e) { // a cluster that does not answer yet: look again until the timeout
+          unanswered = e;
+        }
         LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
-        lag = probe.lag();
+      }
+      if (lag == null || unanswered != null) {
+        throw new io.streamdr.core.DrTimeoutException("replication", from + " -> " + to, timeout, ("Could not measure the replication %s -> %s"
+            + " of %s within %s: %s; check that both regions' Kafka clusters answer, then run the same failback again. Nothing was changed.")
+            .formatted(from, to, topics, timeout, unanswered == null ? "no answer" : unanswered.getMessage()));
       }
       List<String> behind = lag.partitions().stream().filter(p -> p.records() > 0)
           .map(p -> p.topic() + "-" + p.partition() + ": " + p.records()).toList();

@@ -180,4 +180,25 @@ class PipelineFailbackIT {
     RestClient.builder(FLINK.restUrl().toString()).build().execute(io.streamdr.core.http.RestRequest.patch("/jobs/" + eastJob)
         .query("mode", "cancel").build());
   }
+
+  @Test
+  void a_primary_that_does_not_answer_is_named_and_nothing_changes() throws Exception {
+    WEST.createTopic("shipments", 1);
+    Path cfg = dir.resolve("unreachable.yaml");
+    Files.writeString(cfg, """
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: "127.0.0.1:1"}
+          - {name: us-west-2, bootstrap: "%s"}
+        backups: {directory: "%s"}
+        activeRegion: {store: file, path: "%s"}
+        """.formatted(WEST.bootstrapServers(), dir.resolve("backups-unreachable"), dir.resolve("unreachable-region.json")));
+    assertThat(StreamDrCliTest.run("failover", "-c", cfg.toString(), "--to", "us-west-2")[0]).isEqualTo("0");
+
+    String[] r = StreamDrCliTest.run("failback", "-c", cfg.toString(), "--pipeline", "--topics", "shipments", "--replication-timeout", "1s");
+
+    assertThat(r[0]).as(r[1] + r[2]).isEqualTo("2");
+    assertThat(r[2]).contains("Could not measure the replication us-west-2 -> us-east-1 of [shipments]").contains("Nothing was changed");
+    assertThat(Files.readString(dir.resolve("unreachable-region.json"))).contains("us-west-2");
+  }
 }
