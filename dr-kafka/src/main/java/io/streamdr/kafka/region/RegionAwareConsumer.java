@@ -124,6 +124,8 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
   private final boolean staticMember;
   /** Set by a switch of a static member: its first assignment in the new region is followed by a rejoin. */
   private boolean rejoinAfterAssign;
+  /** Between that rejoin and its assignment: the partitions given up keep their positions across it. */
+  private boolean ownRejoin;
   private final Subscription subscription;
   private final AtomicBoolean ourWakeup = new AtomicBoolean();
   private final AtomicLong redelivered = new AtomicLong();
@@ -344,6 +346,7 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
     // assignment, made before topics it now subscribes to existed (copies replicated back during an outage); a rejoin
     // after the first assignment makes the group assign the current subscription
     rejoinAfterAssign = staticMember && assigned.isEmpty() && group.isPresent();
+    ownRejoin = false;
     resubscribe.accept(next);
     if (!assigned.isEmpty()) {
       assigned.forEach(tp -> {
@@ -543,11 +546,21 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      if (ownRejoin) { // the rejoin is ours: what the application has read stays read
+        for (TopicPartition tp : partitions) {
+          try {
+            seekOnAssign.putIfAbsent(tp, delegate.position(tp, translationTimeout));
+          } catch (RuntimeException e) {
+            LOG.debug("No position of {} to keep across the rejoin: {}", tp, e.toString());
+          }
+        }
+      }
       userListener.onPartitionsRevoked(partitions);
     }
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      ownRejoin = false;
       Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
       for (TopicPartition tp : partitions) {
         Long offset = seekOnAssign.remove(tp);
@@ -576,6 +589,7 @@ public final class RegionAwareConsumer<K, V> implements Consumer<K, V> {
       userListener.onPartitionsAssigned(partitions);
       if (rejoin) {
         LOG.debug("Rejoining group {} after the switch, so it assigns the current subscription to this static member", group.get());
+        ownRejoin = true;
         delegate.enforceRebalance("a static member switched regions; assign its current subscription");
       }
     }
