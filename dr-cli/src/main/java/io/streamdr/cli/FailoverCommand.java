@@ -23,10 +23,6 @@ final class FailoverCommand {
   /** What a failover or failback did, as --json prints it. */
   record Outcome(String from, String to, long epoch, boolean switched, boolean dryRun, String reason) {}
 
-  static int switchTo(CommandSpec spec, ConfigOption config, String regionName, String reason, boolean dryRun, boolean json) {
-    return switchTo(config.load(), spec.commandLine().getOut(), regionName, reason, dryRun, json);
-  }
-
   /** Switches, printing what it did to {@code out}; returns the exit code. */
   static int switchTo(StreamDrConfig cfg, PrintWriter out, String regionName, String reason, boolean dryRun, boolean json) {
     Region to = cfg.regionOrPrimary(regionName);
@@ -131,10 +127,14 @@ final class FailoverCommand {
     @Option(names = "--json", description = "Print the outcome as JSON, and nothing else, on standard output.")
     boolean json;
 
-    @Option(names = "--pipeline", description = "After the switch, take over the connectors of the region left from its newest"
-        + " pipeline checkpoint (streamdr checkpoint), with the options below; without it, only the active region is switched."
-        + " Run it again to complete one that stopped after the switch.")
+    @Option(names = "--pipeline", description = "The pipeline failover (the default when streamdr.yaml describes a pipeline:"
+        + " a Connect cluster, a flinkJob, a clusterLink or dns): the switch, then the connectors of the region left taken over from"
+        + " its newest pipeline checkpoint (streamdr checkpoint), its Flink job, mirrors and DNS, with the options below. Run it"
+        + " again to complete one that stopped after the switch.")
     boolean pipeline;
+
+    @Option(names = "--switch-only", description = "Only switch the active region in the store, whatever streamdr.yaml describes.")
+    boolean switchOnly;
 
     @Mixin TakeoverOptions takeover;
 
@@ -144,11 +144,14 @@ final class FailoverCommand {
 
     @Override
     public Integer call() throws Exception {
-      if (!pipeline) {
-        return switchTo(spec, config, to, reason, dryRun, json);
+      if (pipeline && switchOnly) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--pipeline and --switch-only exclude each other");
+      }
+      StreamDrConfig cfg = config.load();
+      if (switchOnly || !pipeline && !cfg.describesPipeline()) {
+        return switchTo(cfg, spec.commandLine().getOut(), to, reason, dryRun, json);
       }
       takeover.check(spec);
-      StreamDrConfig cfg = config.load();
       String target = cfg.region(to).name();
       ActiveRegionStore store = cfg.activeRegionStore();
       ActiveRegion now;
@@ -321,10 +324,14 @@ final class FailoverCommand {
     @Option(names = "--json", description = "Print the outcome as JSON, and nothing else, on standard output.")
     boolean json;
 
-    @Option(names = "--pipeline", description = "Move the pipeline back first, while both regions run: check that --topics are"
-        + " replicated back, hand the connectors over with their final offsets, stop the Flink job the failover started with a"
-        + " savepoint and start the primary's, then switch and point DNS back. Run it again to complete one that stopped.")
+    @Option(names = "--pipeline", description = "The pipeline failback (the default when streamdr.yaml describes a pipeline):"
+        + " move the pipeline back first, while both regions run: check that --topics are replicated back, hand the connectors"
+        + " over with their final offsets, stop the Flink job the failover started with a savepoint and start the primary's,"
+        + " then switch and point DNS back. Run it again to complete one that stopped.")
     boolean pipeline;
+
+    @Option(names = "--switch-only", description = "Only switch the active region back in the store, whatever streamdr.yaml describes.")
+    boolean switchOnly;
 
     @Option(names = "--topics", split = ",", description = "With --pipeline: the active region's topics whose every record must be"
         + " in the primary (through the replication back) before anything changes.")
@@ -347,15 +354,20 @@ final class FailoverCommand {
 
     @Override
     public Integer call() {
-      if (!pipeline) {
+      if (pipeline && switchOnly) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--pipeline and --switch-only exclude each other");
+      }
+      StreamDrConfig cfg = config.load();
+      if (switchOnly || !pipeline && !cfg.describesPipeline()) {
         if (!topics.isEmpty() || !divergedTopics.isEmpty()) {
-          throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--topics and --diverged-topics need --pipeline");
+          throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--topics and --diverged-topics are for the pipeline"
+              + " failback; " + (switchOnly ? "drop --switch-only" : cfg.file() + " describes no pipeline: add --pipeline"));
         }
-        return switchTo(spec, config, null, reason, dryRun, json);
+        return switchTo(cfg, spec.commandLine().getOut(), null, reason, dryRun, json);
       }
       takeover.check(spec);
       PrintWriter out = spec.commandLine().getOut();
-      return PipelineFailback.run(config.load(), out, json ? spec.commandLine().getErr() : out, takeover, topics, replicationTimeout,
+      return PipelineFailback.run(cfg, out, json ? spec.commandLine().getErr() : out, takeover, topics, replicationTimeout,
           new PipelineFailback.Diverged(divergedTopics, diverged), reason, dryRun, json);
     }
   }

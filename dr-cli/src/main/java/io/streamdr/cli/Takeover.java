@@ -20,7 +20,8 @@ public final class Takeover {
   public static PipelineCheckpoint checkpoint(StreamDrConfig cfg, String region) {
     String name = cfg.region(region).name();
     return PipelineCheckpointer.latest(cfg.backups(), name).orElseThrow(() -> new NotFoundException("pipeline checkpoint", name,
-        "No pipeline checkpoint of %s in the backups; take them with 'streamdr checkpoint --region %s --every 30s'".formatted(name, name)));
+        ("No pipeline checkpoint of %s in the backups; take them with 'streamdr checkpoint --region %s --every 30s' (or, to switch"
+            + " the active region only, run 'streamdr failover --switch-only')").formatted(name, name)));
   }
 
   /** The connectors of {@code region}'s newest pipeline checkpoint, as a snapshot to restore. */

@@ -389,7 +389,7 @@ class ConnectFlinkCommandsIT {
     // what an agent that died right after its switch leaves: the journal written before the switch, and the switch
     io.streamdr.cli.config.StreamDrConfig cfg = io.streamdr.cli.config.StreamDrConfig.load(file, Map.of());
     Takeover.Journal.begin("us-east-1", "us-west-2", 2, "newest", java.time.Instant.now()).write(cfg.backups());
-    assertThat(StreamDrCliTest.run("failover", "-c", cfgPath, "--to", "us-west-2")[0]).isEqualTo("0");
+    assertThat(StreamDrCliTest.run("failover", "-c", cfgPath, "--to", "us-west-2", "--switch-only")[0]).isEqualTo("0");
 
     java.io.StringWriter events = new java.io.StringWriter();
     try (io.streamdr.cli.agent.Agent agent = new io.streamdr.cli.agent.Agent(cfg, java.time.Clock.systemUTC(),

@@ -98,7 +98,15 @@ class PipelineFailbackIT {
     ConnectRestAdmin west = new ConnectRestAdmin(RestClient.builder(WEST_CONNECT.restUrl().toString()).build());
 
     // after a failover: the connector runs in us-west-2; us-east-1's worker came back with its own copy, paused
-    assertThat(StreamDrCliTest.run("failover", "-c", c, "--to", "us-west-2")[0]).isEqualTo("0");
+    String[] both = StreamDrCliTest.run("failover", "-c", c, "--to", "us-west-2", "--pipeline", "--switch-only");
+    assertThat(both[0]).isEqualTo("2");
+    assertThat(both[2]).contains("--pipeline and --switch-only exclude each other");
+    // a file that describes a pipeline fails it over by default: without a checkpoint, refused before switching
+    String[] noCheckpoint = StreamDrCliTest.run("failover", "-c", c, "--to", "us-west-2");
+    assertThat(noCheckpoint[0]).isEqualTo("2");
+    assertThat(noCheckpoint[2]).contains("No pipeline checkpoint of us-east-1").contains("streamdr failover --switch-only");
+    assertThat(dir.resolve("active-region.json")).doesNotExist();
+    assertThat(StreamDrCliTest.run("failover", "-c", c, "--to", "us-west-2", "--switch-only")[0]).isEqualTo("0");
     west.apply(ConnectorSpec.of("orders-cdc", fileSource(file, "orders")));
     west.awaitState("orders-cdc", i -> i.fullyRunning() && !west.offsets("orders-cdc").isEmpty(), Duration.ofSeconds(60));
     east.apply(new ConnectorSpec("orders-cdc", fileSource(file, "orders"), Optional.of(ConnectorState.PAUSED)));
@@ -129,7 +137,8 @@ class PipelineFailbackIT {
         .contains("2. hand connectors (all running) over from us-west-2's Connect").contains("3. stop Flink job " + westJob)
         .contains("4. start Flink job routing-back in us-east-1").contains("from that savepoint")
         .contains("5. switch the active region in the store to us-east-1").contains("Nothing was changed.");
-    assertThat(StreamDrCliTest.run("failback", "-c", c, "--diverged-topics", "orders")[2]).contains("--topics and --diverged-topics need --pipeline");
+    assertThat(StreamDrCliTest.run("failback", "-c", c, "--switch-only", "--diverged-topics", "orders")[2])
+        .contains("--topics and --diverged-topics are for the pipeline failback; drop --switch-only");
 
     copyBack(written.subList(2, 4));
     // us-east-1 acknowledged three payments before the outage; one reached us-west-2
@@ -173,7 +182,8 @@ class PipelineFailbackIT {
     String eastJob = outcome.path("flink").path("started").path("startedAs").asText();
     assertThat(flink.state(new io.streamdr.core.savepoint.JobRef(eastJob))).isEqualTo("RUNNING");
 
-    String[] again = StreamDrCliTest.run("failback", "-c", c, "--pipeline", "--topics", "orders");
+    // without --pipeline too: a file that describes a pipeline gets the pipeline failback
+    String[] again = StreamDrCliTest.run("failback", "-c", c, "--topics", "orders");
     assertThat(again[0]).as(again[2]).isEqualTo("0");
     assertThat(again[1]).contains("The pipeline failback us-west-2 -> us-east-1 at epoch 3 completed at").contains("nothing to do");
     assertThat(flink.state(new io.streamdr.core.savepoint.JobRef(eastJob))).isEqualTo("RUNNING");

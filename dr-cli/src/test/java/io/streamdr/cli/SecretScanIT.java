@@ -158,9 +158,9 @@ class SecretScanIT {
         "--secret", "connection.password=CONNECTOR_PASSWORD"));
     runs.add(streamdr("checkpoint", "-c", cfg, "--region", "us-east-1", "--json"));
     runs.add(streamdr("failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--dry-run"));
-    runs.add(streamdr("failover", "-c", cfg, "--to", "us-west-2", "--reason", "secret scan"));
+    runs.add(streamdr("failover", "-c", cfg, "--to", "us-west-2", "--switch-only", "--reason", "secret scan"));
     runs.add(streamdr("connectors", "list", "-c", cfg, "--region", "us-west-2")); // Confluent Cloud, unreachable: an error
-    runs.add(streamdr("failback", "-c", cfg));
+    runs.add(streamdr("failback", "-c", cfg, "--switch-only"));
     runs.add(streamdr("drill", "-c", cfg, "--topics", "orders", "--dry-run", "--report-dir", dir.resolve("report").toString()));
 
     assertThat(runs.get(0).code()).as(runs.get(0).err()).isZero();

@@ -304,6 +304,17 @@ public final class StreamDrConfig {
     return java.util.Optional.ofNullable(clusterLinks.get(region(region).name()));
   }
 
+  /**
+   * Whether the file describes a pipeline to move with the active region: a Connect cluster in some region
+   * (self-managed or Confluent Cloud), a {@code flinkJob}, a {@code clusterLink} or {@code dns}. Then {@code failover}
+   * and {@code failback} run the pipeline runbooks; otherwise there is only the active region to switch.
+   */
+  public boolean describesPipeline() {
+    return !flinkJobs.isEmpty() || !clusterLinks.isEmpty() || dns != null
+        || topology.regions().stream().anyMatch(r -> r.connectRestUrl().isPresent())
+        || cloud.values().stream().anyMatch(c -> c.connect != null);
+  }
+
   /** The DNS record switched with the active region ({@code dns:}), if configured. */
   public java.util.Optional<DnsConfig> dns() {
     return java.util.Optional.ofNullable(dns);
