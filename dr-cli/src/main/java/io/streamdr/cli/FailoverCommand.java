@@ -16,7 +16,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code failover} and {@code failback}: switch the active region recorded in the configured store. */
+/**
+ * {@code failover} and {@code failback}: switch the active region recorded in the configured store and, where the
+ * configuration describes a pipeline, move the pipeline with it ({@link PipelineFailback} for the way back).
+ */
 final class FailoverCommand {
   private FailoverCommand() {}
 
@@ -109,7 +112,10 @@ final class FailoverCommand {
 
   @Command(name = "failover", mixinStandardHelpOptions = true, header = "Make a region the active one (fenced by epoch).",
       description = {"Make a region the active one: a compare-and-set on the epoch in the configured active-region store,",
-          "which region-aware clients and other routers follow. Exit code: 0 switched (or already active), 2 error,",
+          "which region-aware clients and other routers follow. Where streamdr.yaml describes a pipeline (a Connect",
+          "cluster, a flinkJob, a clusterLink or dns), the pipeline failover: the switch, then the connectors, the Flink",
+          "job, the mirrors and DNS taken over (--switch-only: the switch alone). Exit code: 0 switched (or already",
+          "active) and everything taken over, 1 a step failed (run it again to complete it), 2 error,",
           "3 another router switched first (the store names the winner)."})
   static final class Failover implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -309,8 +315,10 @@ final class FailoverCommand {
   }
 
   @Command(name = "failback", mixinStandardHelpOptions = true, header = "Make the primary region active again.",
-      description = {"Make the primary region active again. Exit code: 0 switched (or already active), 2 error,",
-          "3 another router switched first."})
+      description = {"Make the primary region active again. Where streamdr.yaml describes a pipeline, the pipeline",
+          "failback: the replication back checked (--topics), the connectors handed over, the Flink job moved, then the",
+          "switch and DNS (--switch-only: the switch alone). Exit code: 0 switched (or already active), 1 replication",
+          "behind or a step failed (run it again), 2 error,", "3 another router switched first."})
   static final class Failback implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ConfigOption config;
