@@ -24,7 +24,8 @@ import java.util.zip.CRC32C;
  * The segment file format, version 1 (documented in docs/backup-format.md).
  *
  * <pre>
- * segment   = magic "SDRSEG" u8 version(1) u8 codec(1 = zstd) zstd( frame* end-frame )
+ * segment   = magic "SDRSEG" u8 version(1) u8 codec payload
+ * codec     = 0 (stored: payload is frame* end-frame as they are) | 1 (zstd: payload is zstd( frame* end-frame ))
  * frame     = u32 length, u32 crc32c(body), body(length bytes)
  * body      = u8 type(1 = record) i64 offset i64 timestamp i8 timestampType bytes key bytes value
  *             i32 headerCount (string name, bytes value)*
