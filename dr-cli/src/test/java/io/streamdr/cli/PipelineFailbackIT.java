@@ -137,6 +137,10 @@ class PipelineFailbackIT {
         .contains("2. hand connectors (all running) over from us-west-2's Connect").contains("3. stop Flink job " + westJob)
         .contains("4. start Flink job routing-back in us-east-1").contains("from that savepoint")
         .contains("5. switch the active region in the store to us-east-1").contains("Nothing was changed.");
+    String[] dryJson = StreamDrCliTest.run("failback", "-c", c, "--pipeline", "--topics", "orders", "--dry-run", "--json");
+    assertThat(dryJson[0]).as(dryJson[2]).isEqualTo("0");
+    assertThat(STRICT.readTree(dryJson[1]).path("failback").path("dryRun").asBoolean()).as("only JSON on standard output").isTrue();
+    assertThat(dryJson[2]).contains("Dry run of a pipeline failback us-west-2 -> us-east-1");
     assertThat(StreamDrCliTest.run("failback", "-c", c, "--switch-only", "--diverged-topics", "orders")[2])
         .contains("--topics and --diverged-topics are for the pipeline failback; drop --switch-only");
 
