@@ -93,6 +93,8 @@ final class PipelineFailback {
     String left = active;
     Takeover.Journal previous = journal.filter(j -> !j.completed() && j.from().equals(left)).orElse(null);
     Optional<String> leftJob = Takeover.Journal.read(cfg.backups(), left).map(Takeover.Journal::flinkJob);
+    boolean connect = hasConnect(cfg, left) && hasConnect(cfg, primary);
+    List<String> toHandBack = connect ? handedBack(cfg, primary, takeover) : List.of(); // refused here, before anything changes
     if (dryRun) {
       int[] step = {0};
       human.printf("Dry run of a pipeline failback %s -> %s:%n", left, primary);
@@ -103,9 +105,9 @@ final class PipelineFailback {
         human.printf("  %d. search %s of %s for records %s's copies lack, and %s them%n", ++step[0], diverged.topics(), primary, left,
             diverged.policy() == DivergedPolicy.export ? "report and export" : "report");
       }
-      if (hasConnect(cfg, left) && hasConnect(cfg, primary)) {
+      if (connect) {
         human.printf("  %d. hand connectors %s over from %s's Connect (%s) to %s's (%s): stopped there, the final offsets carried, started here%n",
-            ++step[0], takeover.only.isEmpty() ? "(all running)" : takeover.only, left, cfg.connectors(left), primary, cfg.connectors(primary));
+            ++step[0], toHandBack, left, cfg.connectors(left), primary, cfg.connectors(primary));
         takeover.slot().ifPresent(s -> human.printf("     slot %s at %s: the connection holding it ended, older offsets moved up to its confirmed LSN%n",
             s.name(), s.url()));
       }
@@ -150,8 +152,8 @@ final class PipelineFailback {
         : Takeover.Journal.begin(left, primary, epochNow + 1, "live handover from " + left, Instant.now()).write(cfg.backups());
     boolean all = true;
     List<ConnectorHandover.Outcome> connectors = List.of();
-    if (hasConnect(cfg, left) && hasConnect(cfg, primary)) {
-      connectors = handOver(cfg, left, primary, takeover, human);
+    if (connect) {
+      connectors = handOver(cfg, left, primary, toHandBack, takeover, human);
       all = connectors.stream().allMatch(ConnectorHandover.Outcome::handedOver);
     }
     FlinkOutcome flink = null;
@@ -276,12 +278,12 @@ final class PipelineFailback {
     }
   }
 
-  private static List<ConnectorHandover.Outcome> handOver(StreamDrConfig cfg, String from, String to, TakeoverOptions takeover,
-      PrintWriter human) {
+  private static List<ConnectorHandover.Outcome> handOver(StreamDrConfig cfg, String from, String to, List<String> toHandBack,
+      TakeoverOptions takeover, PrintWriter human) {
     ConnectorAdmin source = cfg.connectors(from);
-    List<String> names = takeover.chosen(source.connectors());
+    List<String> names = source.connectors().stream().filter(toHandBack::contains).toList();
     if (names.isEmpty()) {
-      human.printf("  no connectors in %s's Connect%s: none to hand over%n", from, takeover.only.isEmpty() ? "" : " named " + takeover.only);
+      human.printf("  none of %s is in %s's Connect: none to hand over%n", toHandBack, from);
       return List.of();
     }
     human.printf("Handing %s over from %s to %s%n", names, from, to);
@@ -294,6 +296,22 @@ final class PipelineFailback {
     List<ConnectorHandover.Outcome> outcomes = handover.handOver(names);
     outcomes.forEach(o -> human.printf("  %s %s: %s%n", o.handedOver() ? "✔" : "✘", o.connector(), o.detail()));
     return outcomes;
+  }
+
+  /**
+   * The connectors to hand back to the primary: those of {@code --connectors}, or else those its newest pipeline
+   * checkpoint names (what it ran, and a failover took over). Never every connector of the region left, which may run
+   * connectors of its own.
+   */
+  private static List<String> handedBack(StreamDrConfig cfg, String primary, TakeoverOptions takeover) {
+    if (!takeover.only.isEmpty()) {
+      return takeover.only;
+    }
+    return io.streamdr.kafka.pipeline.PipelineCheckpointer.latest(cfg.backups(), primary)
+        .map(c -> c.connectors().stream().map(io.streamdr.kafka.pipeline.PipelineCheckpoint.Connector::name).toList())
+        .orElseThrow(() -> new io.streamdr.core.InvalidRequestException("pipeline checkpoint", primary, ("No pipeline checkpoint of %s"
+            + " names the connectors to hand back to it; name them with --connectors (the other region's own connectors stay"
+            + " where they are)").formatted(primary)));
   }
 
   /** Stops the job the failover started in {@code from} with a savepoint, then starts the primary's job. */

@@ -121,6 +121,18 @@ class PipelineFailbackIT {
     Takeover.Journal.begin("us-east-1", "us-west-2", 2, "test", java.time.Instant.now()).withFlinkJob(westJob)
         .complete(java.time.Instant.now()).write(loaded.backups());
 
+    // and a connector of us-west-2's own, which the failback leaves there
+    Path own = dir.resolve("west-own.txt");
+    Files.writeString(own, "x\n");
+    west.apply(ConnectorSpec.of("west-own", fileSource(own, "west-own")));
+    west.awaitState("west-own", i -> i.fullyRunning(), Duration.ofSeconds(60));
+
+    // which connectors go back is what us-east-1's pipeline checkpoint names, or --connectors: without either, refused
+    String[] unnamed = StreamDrCliTest.run("failback", "-c", c, "--pipeline", "--topics", "orders");
+    assertThat(unnamed[0]).isEqualTo("2");
+    assertThat(unnamed[2]).contains("No pipeline checkpoint of us-east-1 names the connectors to hand back to it; name them with --connectors");
+    assertThat(StreamDrCliTest.run("checkpoint", "-c", c, "--region", "us-east-1")[0]).isEqualTo("0"); // it holds orders-cdc
+
     // half of what us-west-2 wrote is in us-east-1: refused, nothing changed
     copyBack(written.subList(0, 2));
     String[] lagging = StreamDrCliTest.run("failback", "-c", c, "--pipeline", "--topics", "orders", "--replication-timeout", "2s");
@@ -134,7 +146,7 @@ class PipelineFailbackIT {
     assertThat(dry[0]).as(dry[2]).isEqualTo("0");
     assertThat(dry[1]).contains("Dry run of a pipeline failback us-west-2 -> us-east-1")
         .contains("1. check that every record of [orders] in us-west-2 is in us-east-1 ([us-west-2.orders])")
-        .contains("2. hand connectors (all running) over from us-west-2's Connect").contains("3. stop Flink job " + westJob)
+        .contains("2. hand connectors [orders-cdc] over from us-west-2's Connect").contains("3. stop Flink job " + westJob)
         .contains("4. start Flink job routing-back in us-east-1").contains("from that savepoint")
         .contains("5. switch the active region in the store to us-east-1").contains("Nothing was changed.");
     String[] dryJson = StreamDrCliTest.run("failback", "-c", c, "--pipeline", "--topics", "orders", "--dry-run", "--json");
@@ -182,6 +194,9 @@ class PipelineFailbackIT {
     assertThat(east.describe("orders-cdc").state()).isEqualTo(ConnectorState.RUNNING);
     assertThat(east.offsets("orders-cdc")).as("the position us-west-2's connector stopped at").isEqualTo(westOffsets);
     assertThat(west.describe("orders-cdc").state()).isEqualTo(ConnectorState.STOPPED);
+    assertThat(outcome.path("connectors")).hasSize(1);
+    assertThat(west.describe("west-own").state()).as("us-west-2's own connector stays").isEqualTo(ConnectorState.RUNNING);
+    assertThat(east.connectors()).doesNotContain("west-own");
     assertThat(flink.state(new io.streamdr.core.savepoint.JobRef(westJob))).isEqualTo("FINISHED");
     String eastJob = outcome.path("flink").path("started").path("startedAs").asText();
     assertThat(flink.state(new io.streamdr.core.savepoint.JobRef(eastJob))).isEqualTo("RUNNING");
