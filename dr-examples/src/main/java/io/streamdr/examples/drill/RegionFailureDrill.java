@@ -429,14 +429,11 @@ public final class RegionFailureDrill {
   private void awaitReplicated(String sourceRegion, Map<String, Object> source, Map<String, Object> target, List<String> topics) {
     try (MirrorMakerReplicationProbe probe = new MirrorMakerReplicationProbe(sourceRegion, source, target,
         ReplicationNaming.prefixed(sourceRegion), topics, Duration.ofSeconds(10), Clock.systemUTC())) {
-      DrillSupport.await("replication " + sourceRegion + " -> the other region caught up on " + topics, Duration.ofSeconds(90), () -> {
-        try {
-          MirrorMakerReplicationProbe.ReplicationLag lag = probe.lag();
-          return lag.missingTopics().isEmpty() && lag.totalRecords() == 0;
-        } catch (RuntimeException e) {
-          return false; // a cluster just back may not answer at once
-        }
-      });
+      MirrorMakerReplicationProbe.ReplicationLag lag = probe.awaitCaughtUp(Duration.ofSeconds(90));
+      if (lag.totalRecords() > 0 || !lag.missingTopics().isEmpty()) {
+        throw new IllegalStateException("replication from %s not caught up within 90 s: %d record(s) behind, no copy of %s".formatted(
+            sourceRegion, lag.totalRecords(), lag.missingTopics()));
+      }
     }
   }
 

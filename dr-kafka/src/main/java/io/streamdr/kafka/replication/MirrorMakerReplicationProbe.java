@@ -104,6 +104,39 @@ public final class MirrorMakerReplicationProbe implements HealthProbe, AutoClose
     return c;
   }
 
+  /**
+   * Measures the lag until every watched topic has a copy and no record is behind, or {@code timeout} passes; a
+   * cluster that does not answer (yet: one just back) is asked again. Returns the last lag measured, caught up or not.
+   *
+   * @throws io.streamdr.core.DrTimeoutException if no measurement succeeded within the timeout, naming the last failure
+   */
+  public ReplicationLag awaitCaughtUp(Duration timeout) {
+    Checks.requirePositive(timeout, "timeout");
+    long deadline = System.nanoTime() + timeout.toNanos();
+    ReplicationLag lag = null;
+    RuntimeException unanswered = null;
+    while (true) {
+      try {
+        lag = lag();
+        unanswered = null;
+        if (lag.totalRecords() == 0 && lag.missingTopics().isEmpty()) {
+          return lag;
+        }
+      } catch (RuntimeException e) {
+        unanswered = e;
+      }
+      if (System.nanoTime() >= deadline) {
+        break;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
+    }
+    if (unanswered != null || lag == null) {
+      throw new io.streamdr.core.DrTimeoutException("replication", name, timeout, "Could not measure the %s of %s within %s: %s"
+          .formatted(name, topics, timeout, unanswered == null ? "no answer" : unanswered.getMessage()));
+    }
+    return lag;
+  }
+
   /** Measures the lag now. @throws org.apache.kafka.common.KafkaException if a cluster does not answer */
   public synchronized ReplicationLag lag() {
     try {
