@@ -85,6 +85,17 @@ final class FailoverCommand {
   }
 
   /**
+   * Whether a failover or failback runs the pipeline runbook: with {@code --pipeline}, or where the file describes a
+   * pipeline, unless {@code --switch-only}.
+   */
+  private static boolean pipelineRunbook(CommandSpec spec, StreamDrConfig cfg, boolean pipeline, boolean switchOnly) {
+    if (pipeline && switchOnly) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--pipeline and --switch-only exclude each other");
+    }
+    return pipeline || !switchOnly && cfg.describesPipeline();
+  }
+
+  /**
    * Keeps what a pipeline failover or failback did in the backups, where the other region can read it, as
    * {@code pipeline-reports/KIND-FROM-to-TO-TIME.json} (the document --json prints); says where on {@code human}.
    */
@@ -150,11 +161,8 @@ final class FailoverCommand {
 
     @Override
     public Integer call() throws Exception {
-      if (pipeline && switchOnly) {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--pipeline and --switch-only exclude each other");
-      }
       StreamDrConfig cfg = config.load();
-      if (switchOnly || !pipeline && !cfg.describesPipeline()) {
+      if (!pipelineRunbook(spec, cfg, pipeline, switchOnly)) {
         return switchTo(cfg, spec.commandLine().getOut(), to, reason, dryRun, json);
       }
       takeover.check(spec);
@@ -362,11 +370,8 @@ final class FailoverCommand {
 
     @Override
     public Integer call() {
-      if (pipeline && switchOnly) {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--pipeline and --switch-only exclude each other");
-      }
       StreamDrConfig cfg = config.load();
-      if (switchOnly || !pipeline && !cfg.describesPipeline()) {
+      if (!pipelineRunbook(spec, cfg, pipeline, switchOnly)) {
         if (!topics.isEmpty() || !divergedTopics.isEmpty()) {
           throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--topics and --diverged-topics are for the pipeline"
               + " failback; " + (switchOnly ? "drop --switch-only" : cfg.file() + " describes no pipeline: add --pipeline"));

@@ -17,8 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code failback --pipeline}: the pipeline back to the primary while both regions run. In order: what the active
@@ -29,8 +27,6 @@ import java.util.concurrent.locks.LockSupport;
  * at the primary. A journal ({@code pipeline-takeovers/PRIMARY.json}) lets a rerun complete a failback that stopped.
  */
 final class PipelineFailback {
-  private static final Set<String> RUNNING = Set.of("RUNNING", "CREATED", "INITIALIZING", "RESTARTING");
-
   private PipelineFailback() {}
 
   /**
@@ -93,7 +89,7 @@ final class PipelineFailback {
     String left = active;
     Takeover.Journal previous = journal.filter(j -> !j.completed() && j.from().equals(left)).orElse(null);
     Optional<String> leftJob = Takeover.Journal.read(cfg.backups(), left).map(Takeover.Journal::flinkJob);
-    boolean connect = hasConnect(cfg, left) && hasConnect(cfg, primary);
+    boolean connect = cfg.hasConnect(left) && cfg.hasConnect(primary);
     List<String> toHandBack = connect ? handedBack(cfg, primary, takeover) : List.of(); // refused here, before anything changes
     if (dryRun) {
       int[] step = {0};
@@ -223,16 +219,6 @@ final class PipelineFailback {
     return new DivergedOutcome(found.report(), exported);
   }
 
-  /** Whether the file names a Connect cluster (self-managed or Confluent Cloud) for the region. */
-  private static boolean hasConnect(StreamDrConfig cfg, String region) {
-    try {
-      cfg.connectors(region);
-      return true;
-    } catch (io.streamdr.core.InvalidRequestException e) {
-      return false;
-    }
-  }
-
   private static ActiveRegion read(ActiveRegionStore store) {
     try {
       return store.read().orElse(null);
@@ -252,24 +238,13 @@ final class PipelineFailback {
     long t0 = System.nanoTime();
     try (MirrorMakerReplicationProbe probe = new MirrorMakerReplicationProbe(from, cfg.clusters().get(from), cfg.clusters().get(to),
         cfg.naming(from), topics, Duration.ofSeconds(10), Clock.systemUTC())) {
-      MirrorMakerReplicationProbe.ReplicationLag lag = null;
-      RuntimeException unanswered = null;
-      while (System.nanoTime() - t0 < timeout.toNanos() || lag == null && unanswered == null) {
-        try {
-          lag = probe.lag();
-          unanswered = null;
-          if (lag.totalRecords() == 0 && lag.missingTopics().isEmpty()) {
-            break;
-          }
-        } catch (RuntimeException e) { // a cluster that does not answer yet: look again until the timeout
-          unanswered = e;
-        }
-        LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
-      }
-      if (lag == null || unanswered != null) {
+      MirrorMakerReplicationProbe.ReplicationLag lag;
+      try {
+        lag = probe.awaitCaughtUp(timeout);
+      } catch (io.streamdr.core.DrTimeoutException e) {
         throw new io.streamdr.core.DrTimeoutException("replication", from + " -> " + to, timeout, ("Could not measure the replication %s -> %s"
-            + " of %s within %s: %s; check that both regions' Kafka clusters answer, then run the same failback again. Nothing was changed.")
-            .formatted(from, to, topics, timeout, unanswered == null ? "no answer" : unanswered.getMessage()));
+            + " of %s within %s (%s); check that both regions' Kafka clusters answer, then run the same failback again. Nothing was changed.")
+            .formatted(from, to, topics, timeout, e.getMessage()));
       }
       List<String> behind = lag.partitions().stream().filter(p -> p.records() > 0)
           .map(p -> p.topic() + "-" + p.partition() + ": " + p.records()).toList();
@@ -323,7 +298,7 @@ final class PipelineFailback {
       FlinkRestSavepointClient left = cfg.flinkRest(from);
       JobRef job = new JobRef(leftJob);
       try {
-        if (RUNNING.contains(left.state(job))) {
+        if (Takeover.RUNNING.contains(left.state(job))) {
           human.printf("Stopping Flink job %s in %s with a savepoint%n", leftJob, from);
           human.flush();
           savepoint = left.await(left.stopWithSavepoint(job, SavepointOptions.defaults(), false), timeout);
@@ -337,35 +312,11 @@ final class PipelineFailback {
     Takeover.JobOutcome started = null;
     Optional<StreamDrConfig.FlinkJob> job = cfg.flinkJob(to);
     if (job.isPresent()) {
-      started = startJob(cfg, to, job.get(), savepoint, alreadyStarted, timeout);
+      Savepoint stoppedAt = savepoint;
+      started = Takeover.startJob(cfg, to, () -> stoppedAt, alreadyStarted, timeout);
       human.printf("  %s Flink job %s%s: %s%n", started.started() ? "✔" : "✘", started.job(),
           started.startedAs() == null ? "" : " as " + started.startedAs(), started.detail());
     }
     return new FlinkOutcome(leftJob, savepointLocation, started);
-  }
-
-  private static Takeover.JobOutcome startJob(StreamDrConfig cfg, String to, StreamDrConfig.FlinkJob job, Savepoint from, String already,
-      Duration timeout) {
-    FlinkRestSavepointClient flink = cfg.flinkRest(to);
-    String name = job.spec().name();
-    if (already != null) {
-      try {
-        String state = flink.state(new JobRef(already));
-        if (RUNNING.contains(state)) {
-          return new Takeover.JobOutcome(name, already, "the interrupted run", true, "already " + state + " from the interrupted run, left as it is");
-        }
-      } catch (NotFoundException e) {
-        // gone: start it again
-      }
-    }
-    boolean withState = job.fromRecoveryPoint() && from != null;
-    String fromWhat = withState ? "savepoint " + from.location().orElse("?") : "no state";
-    try {
-      JobRef started = withState ? flink.restore(job.spec(), from) : flink.start(job.spec());
-      flink.awaitRunning(started, timeout);
-      return new Takeover.JobOutcome(name, started.id(), fromWhat, true, "started from " + fromWhat + ", all tasks RUNNING");
-    } catch (io.streamdr.core.DrException e) {
-      return new Takeover.JobOutcome(name, null, fromWhat, false, e.getMessage());
-    }
   }
 }

@@ -14,6 +14,9 @@ import org.postgresql.ds.PGSimpleDataSource;
 
 /** Starting a region's connectors in another: from its newest pipeline checkpoint, against the replication slot. */
 public final class Takeover {
+  /** The states of a Flink job that runs, or is about to. */
+  static final java.util.Set<String> RUNNING = java.util.Set.of("RUNNING", "CREATED", "INITIALIZING", "RESTARTING");
+
   private Takeover() {}
 
   /** {@code region}'s newest pipeline checkpoint. */
@@ -108,38 +111,52 @@ public final class Takeover {
    * run and still running is left as it is.
    */
   public static JobOutcome startJob(StreamDrConfig cfg, String to, PipelineCheckpoint checkpoint, String already, java.time.Duration timeout) {
+    return startJob(cfg, to, () -> {
+      PipelineCheckpoint.JobPoint point = checkpoint.job().filter(p -> p.location().isPresent()).orElseThrow(() -> new InvalidRequestException(
+          "pipeline checkpoint", checkpoint.region(), ("The pipeline checkpoint of %s taken %s names no Flink recovery point with a location;"
+          + " take checkpoints with 'streamdr checkpoint --job JOB', or set fromRecoveryPoint: false for %s's flinkJob").formatted(
+              checkpoint.region(), checkpoint.takenAt(), to)));
+      return new io.streamdr.core.savepoint.Savepoint(new io.streamdr.core.savepoint.JobRef(point.job()), point.id(), point.kind(),
+          io.streamdr.core.savepoint.SavepointState.COMPLETED, point.location(), java.util.Optional.empty(),
+          point.completedAt().orElse(checkpoint.takenAt()), point.completedAt());
+    }, already, timeout);
+  }
+
+  /**
+   * Starts {@code to}'s {@code flinkJob} and waits until all its tasks run: from the recovery point {@code from}
+   * supplies when the job says {@code fromRecoveryPoint} (null: without state; a {@code DrException} it throws is the
+   * outcome), without state otherwise. A job {@code already} started by an interrupted run and still running is left
+   * as it is. Never throws for a job that does not start: the outcome says why.
+   */
+  static JobOutcome startJob(StreamDrConfig cfg, String to, java.util.function.Supplier<io.streamdr.core.savepoint.Savepoint> from,
+      String already, java.time.Duration timeout) {
     StreamDrConfig.FlinkJob job = cfg.flinkJob(to).orElseThrow();
     String name = job.spec().name();
     io.streamdr.flink.FlinkRestSavepointClient flink = cfg.flinkRest(to);
     if (already != null) {
       try {
         String state = flink.state(new io.streamdr.core.savepoint.JobRef(already));
-        if (java.util.Set.of("RUNNING", "CREATED", "INITIALIZING", "RESTARTING").contains(state)) {
+        if (RUNNING.contains(state)) {
           return new JobOutcome(name, already, "the interrupted run", true, "already " + state + " from the interrupted run, left as it is");
         }
       } catch (NotFoundException e) {
         // the interrupted run's job is gone: start it again
       }
     }
-    String from = "no state";
+    String fromWhat = "no state";
     try {
+      io.streamdr.core.savepoint.Savepoint point = job.fromRecoveryPoint() ? from.get() : null;
       io.streamdr.core.savepoint.JobRef started;
-      if (job.fromRecoveryPoint()) {
-        PipelineCheckpoint.JobPoint point = checkpoint.job().filter(p -> p.location().isPresent()).orElseThrow(() -> new InvalidRequestException(
-            "pipeline checkpoint", checkpoint.region(), ("The pipeline checkpoint of %s taken %s names no Flink recovery point with a location;"
-            + " take checkpoints with 'streamdr checkpoint --job JOB', or set fromRecoveryPoint: false for %s's flinkJob").formatted(
-                checkpoint.region(), checkpoint.takenAt(), to)));
-        from = point.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + point.location().get();
-        started = flink.restore(job.spec(), new io.streamdr.core.savepoint.Savepoint(new io.streamdr.core.savepoint.JobRef(point.job()),
-            point.id(), point.kind(), io.streamdr.core.savepoint.SavepointState.COMPLETED, point.location(), java.util.Optional.empty(),
-            point.completedAt().orElse(checkpoint.takenAt()), point.completedAt()));
+      if (point != null) {
+        fromWhat = point.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + point.location().orElse("?");
+        started = flink.restore(job.spec(), point);
       } else {
         started = flink.start(job.spec());
       }
       flink.awaitRunning(started, timeout);
-      return new JobOutcome(name, started.id(), from, true, "started from " + from + ", all tasks RUNNING");
+      return new JobOutcome(name, started.id(), fromWhat, true, "started from " + fromWhat + ", all tasks RUNNING");
     } catch (io.streamdr.core.DrException e) {
-      return new JobOutcome(name, null, from, false, e.getMessage());
+      return new JobOutcome(name, null, fromWhat, false, e.getMessage());
     }
   }
 

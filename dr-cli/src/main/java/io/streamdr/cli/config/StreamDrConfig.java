@@ -311,8 +311,14 @@ public final class StreamDrConfig {
    */
   public boolean describesPipeline() {
     return !flinkJobs.isEmpty() || !clusterLinks.isEmpty() || dns != null
-        || topology.regions().stream().anyMatch(r -> r.connectRestUrl().isPresent())
-        || cloud.values().stream().anyMatch(c -> c.connect != null);
+        || topology.regions().stream().anyMatch(r -> hasConnect(r.name()));
+  }
+
+  /** Whether the file names a Connect cluster for the region: {@code regions[].connect} or {@code confluentCloud.connect}. */
+  public boolean hasConnect(String regionName) {
+    Region r = region(regionName);
+    CloudRegion c = cloud.get(r.name());
+    return r.connectRestUrl().isPresent() || c != null && c.connect != null;
   }
 
   /** The DNS record switched with the active region ({@code dns:}), if configured. */
