@@ -122,12 +122,12 @@ final class FailoverCommand {
   }
 
   @Command(name = "failover", mixinStandardHelpOptions = true, header = "Make a region the active one (fenced by epoch).",
-      description = {"Make a region the active one: a compare-and-set on the epoch in the configured active-region store,",
-          "which region-aware clients and other routers follow. Where streamdr.yaml describes a pipeline (a Connect",
-          "cluster, a flinkJob, a clusterLink or dns), the pipeline failover: the switch, then the connectors, the Flink",
-          "job, the mirrors and DNS taken over (--switch-only: the switch alone). Exit code: 0 switched (or already",
-          "active) and everything taken over, 1 a step failed (run it again to complete it), 2 error,",
-          "3 another router switched first (the store names the winner)."})
+      description = {"Make a region the active one: a compare-and-set on the epoch in the configured active-region store, which"
+          + " region-aware clients and other routers follow. Where streamdr.yaml describes a pipeline (a Connect cluster, a"
+          + " flinkJob, a clusterLink or dns), the pipeline failover: the switch, then the connectors, the Flink job, the"
+          + " mirrors and DNS taken over (--switch-only: the switch alone).",
+          "Exit code: 0 switched (or already active) and everything taken over, 1 a step failed (run it again to complete"
+          + " it), 2 error, 3 another router switched first (the store names the winner)."})
   static final class Failover implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ConfigOption config;
@@ -323,10 +323,11 @@ final class FailoverCommand {
   }
 
   @Command(name = "failback", mixinStandardHelpOptions = true, header = "Make the primary region active again.",
-      description = {"Make the primary region active again. Where streamdr.yaml describes a pipeline, the pipeline",
-          "failback: the replication back checked (--topics), the connectors handed over, the Flink job moved, then the",
-          "switch and DNS (--switch-only: the switch alone). Exit code: 0 switched (or already active), 1 replication",
-          "behind or a step failed (run it again), 2 error,", "3 another router switched first."})
+      description = {"Make the primary region active again. Where streamdr.yaml describes a pipeline, the pipeline failback:"
+          + " the replication back checked (--topics), the connectors handed over with their final offsets, the Flink job"
+          + " moved, then the switch and DNS (--switch-only: the switch alone).",
+          "Exit code: 0 switched (or already active), 1 replication behind or a step failed (run it again), 2 error,"
+          + " 3 another router switched first."})
   static final class Failback implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ConfigOption config;
