@@ -1,9 +1,12 @@
 package io.streamdr.aws;
 
 import io.streamdr.core.DrException;
+import io.streamdr.core.DrInterruptedException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.InvalidRequestException;
+import io.streamdr.core.NotFoundException;
 import io.streamdr.core.RemoteServiceException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.http.Sleeper;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.region.Region;
@@ -88,7 +91,7 @@ public final class Route53DnsSwitch {
   public Result switchTo(Region region) {
     String value = endpoints.get(region.name());
     if (value == null) {
-      throw new InvalidRequestException("region", region.name(),
+      throw new InvalidRequestException(ResourceType.REGION, region.name(),
           "No DNS value configured for region '%s'; known regions: %s".formatted(region.name(), endpoints.keySet()));
     }
     long t0 = System.nanoTime();
@@ -121,7 +124,7 @@ public final class Route53DnsSwitch {
         return new Result(recordName, value, true, Optional.of(changeId), took);
       }
       if (System.nanoTime() > deadline) {
-        throw new DrTimeoutException("dns-change", changeId, timeout,
+        throw new DrTimeoutException(ResourceType.DNS_CHANGE, changeId, timeout,
             "Route 53 change %s of %s to %s is still %s after %s; it may still complete — check GetChange".formatted(
                 changeId, recordName, value, status, timeout));
       }
@@ -129,7 +132,7 @@ public final class Route53DnsSwitch {
         sleeper.sleep(pause);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new DrException("Interrupted while waiting for Route 53 change " + changeId, e);
+        throw new DrInterruptedException("waiting for Route 53 change " + changeId, e);
       }
       pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : pause.multipliedBy(2);
     }
@@ -143,14 +146,14 @@ public final class Route53DnsSwitch {
   private DrException error(String what, SdkException e) {
     String where = "Route 53 zone " + hostedZoneId + " record " + recordName;
     if (e instanceof software.amazon.awssdk.services.route53.model.NoSuchHostedZoneException) {
-      return new io.streamdr.core.NotFoundException("hosted-zone", hostedZoneId,
+      return new NotFoundException(ResourceType.HOSTED_ZONE, hostedZoneId,
           "Route 53 hosted zone %s does not exist; check the zone id".formatted(hostedZoneId));
     }
     if (e instanceof ApiCallTimeoutException || e instanceof ApiCallAttemptTimeoutException) {
       var config = route53.serviceClientConfiguration().overrideConfiguration();
       Duration limit = (e instanceof ApiCallTimeoutException ? config.apiCallTimeout() : config.apiCallAttemptTimeout())
           .orElse(Duration.ZERO);
-      return new DrTimeoutException("dns-record", recordName, limit,
+      return new DrTimeoutException(ResourceType.DNS_RECORD, recordName, limit,
           "Could not %s %s within the Route 53 client's call timeout of %s; Route 53 may be slow or unreachable"
               .formatted(what, where, limit));
     }

@@ -1,7 +1,9 @@
 package io.streamdr.aws;
 
 import io.streamdr.core.BackupIoException;
+import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupObject;
 import io.streamdr.core.backup.BackupOutputStream;
@@ -168,7 +170,7 @@ public final class S3BackupTarget implements BackupTarget {
   }
 
   private NotFoundException notFound(BackupKey key) {
-    return new NotFoundException("backup", key.value(),
+    return new NotFoundException(ResourceType.BACKUP, key.value(),
         "No backup object '%s' in s3://%s/%s; list what exists with list(\"\")".formatted(key, bucket, prefix));
   }
 
@@ -181,7 +183,7 @@ public final class S3BackupTarget implements BackupTarget {
         String relative = o.key().substring(prefix.length());
         try {
           out.add(new BackupObject(new BackupKey(relative), o.size(), o.lastModified(), Optional.empty()));
-        } catch (io.streamdr.core.InvalidRequestException e) {
+        } catch (InvalidRequestException e) {
           // an object someone else put under the prefix; not ours to list
         }
       }
@@ -433,7 +435,7 @@ public final class S3BackupTarget implements BackupTarget {
     /** Size of each multipart part and the threshold for multipart (default 8 MiB, at least 5 MiB). */
     public Builder partSize(int bytes) {
       if (bytes < MIN_PART_SIZE) {
-        throw new io.streamdr.core.InvalidRequestException("S3 part size must be at least 5 MiB, was " + bytes);
+        throw new InvalidRequestException("S3 part size must be at least 5 MiB, was " + bytes);
       }
       this.partSize = bytes;
       return this;

@@ -2,7 +2,9 @@ package io.streamdr.aws;
 
 import io.streamdr.core.DrException;
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.OperationFailedException;
 import io.streamdr.core.RemoteServiceException;
+import io.streamdr.core.ResourceType;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
@@ -15,13 +17,13 @@ final class S3Errors {
   static DrException translate(SdkException e, String bucket, String key, String what) {
     String where = "s3://" + bucket + (key == null ? "" : "/" + key);
     if (e instanceof NoSuchBucketException) {
-      return new NotFoundException("bucket", bucket, "S3 bucket '%s' does not exist; create it or fix the bucket name".formatted(bucket));
+      return new NotFoundException(ResourceType.BUCKET, bucket, "S3 bucket '%s' does not exist; create it or fix the bucket name".formatted(bucket));
     }
     if (e instanceof S3Exception s3) {
       int status = s3.statusCode();
       String code = s3.awsErrorDetails() == null ? "" : s3.awsErrorDetails().errorCode();
       if ("NoSuchBucket".equals(code)) {
-        return new NotFoundException("bucket", bucket, "S3 bucket '%s' does not exist; create it or fix the bucket name".formatted(bucket));
+        return new NotFoundException(ResourceType.BUCKET, bucket, "S3 bucket '%s' does not exist; create it or fix the bucket name".formatted(bucket));
       }
       if (status == 403) {
         return new RemoteServiceException(what, where, 403, code,
@@ -35,6 +37,6 @@ final class S3Errors {
       return new RemoteServiceException(what, where, 0, "",
           "S3 %s of %s failed before a response: %s; check the endpoint and network".formatted(what, where, e.getMessage()), e, true);
     }
-    return new DrException("s3", where, "S3 %s of %s failed: %s".formatted(what, where, e.getMessage()), e, e.retryable());
+    return new OperationFailedException(ResourceType.BACKUP_KEY, where, "S3 %s of %s failed: %s".formatted(what, where, e.getMessage()), e, e.retryable());
   }
 }

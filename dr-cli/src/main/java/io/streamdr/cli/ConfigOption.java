@@ -1,7 +1,8 @@
 package io.streamdr.cli;
 
-import io.streamdr.core.InvalidRequestException;
 import io.streamdr.cli.config.StreamDrConfig;
+import io.streamdr.core.InvalidRequestException;
+import io.streamdr.core.ResourceType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,7 +42,7 @@ final class ConfigOption {
         return p;
       }
     }
-    throw new InvalidRequestException("config", "streamdr.yaml", ("No configuration file: looked for %s; pass one with --config FILE "
+    throw new InvalidRequestException(ResourceType.CONFIG, "streamdr.yaml", ("No configuration file: looked for %s; pass one with --config FILE "
         + "or set STREAMDR_CONFIG").formatted(candidates.stream().map(Path::toString).toList()));
   }
 }

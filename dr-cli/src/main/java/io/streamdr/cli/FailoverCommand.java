@@ -1,20 +1,24 @@
 package io.streamdr.cli;
 
+import io.streamdr.cli.config.StreamDrConfig;
+import io.streamdr.connect.ConnectorBackup;
+import io.streamdr.connect.ConnectorSnapshot;
+import io.streamdr.core.DrException;
+import io.streamdr.core.FencedException;
+import io.streamdr.core.InvalidRequestException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.region.ActiveRegion;
 import io.streamdr.core.region.ActiveRegionStore;
 import io.streamdr.core.region.DefaultRegionRouter;
 import io.streamdr.core.region.Region;
-import io.streamdr.cli.config.StreamDrConfig;
-import io.streamdr.connect.ConnectorBackup;
-import io.streamdr.connect.ConnectorSnapshot;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code failover} and {@code failback}: switch the active region recorded in the configured store and, where the
@@ -105,7 +109,7 @@ final class FailoverCommand {
     try {
       cfg.backups().put(key, io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(outcome));
       human.printf("Report: %s in the backups%n", key);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException | io.streamdr.core.DrException e) {
+    } catch (com.fasterxml.jackson.core.JsonProcessingException | DrException e) {
       human.printf("The report could not be kept in the backups (%s); the outcome above stands%n", e.getMessage());
     }
   }
@@ -201,7 +205,7 @@ final class FailoverCommand {
         left = journal.from();
       }
       if (cfg.dns().isPresent() && !cfg.dns().get().values().containsKey(target)) { // found now, not after the switch
-        throw new io.streamdr.core.InvalidRequestException("config key", "dns.values",
+        throw new InvalidRequestException(ResourceType.CONFIG_KEY, "dns.values",
             "%s: 'dns.values' has no value for %s, where the record would point after this failover; add it, e.g. %s: kafka.%s.example.com"
                 .formatted(cfg.file(), target, target, target));
       }

@@ -2,7 +2,11 @@ package io.streamdr.cli;
 
 import io.streamdr.cli.config.StreamDrConfig;
 import io.streamdr.connect.ConnectorHandover;
+import io.streamdr.core.DrTimeoutException;
+import io.streamdr.core.FencedException;
+import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.connect.ConnectorAdmin;
 import io.streamdr.core.region.ActiveRegion;
 import io.streamdr.core.region.ActiveRegionStore;
@@ -122,7 +126,7 @@ final class PipelineFailback {
       return 0;
     }
     if (cfg.dns().isPresent() && !cfg.dns().get().values().containsKey(primary)) {
-      throw new io.streamdr.core.InvalidRequestException("config key", "dns.values",
+      throw new InvalidRequestException(ResourceType.CONFIG_KEY, "dns.values",
           "%s: 'dns.values' has no value for %s, where the record would point after this failback; add it, e.g. %s: kafka.%s.example.com"
               .formatted(cfg.file(), primary, primary, primary));
     }
@@ -241,8 +245,8 @@ final class PipelineFailback {
       MirrorMakerReplicationProbe.ReplicationLag lag;
       try {
         lag = probe.awaitCaughtUp(timeout);
-      } catch (io.streamdr.core.DrTimeoutException e) {
-        throw new io.streamdr.core.DrTimeoutException("replication", from + " -> " + to, timeout, ("Could not measure the replication %s -> %s"
+      } catch (DrTimeoutException e) {
+        throw new DrTimeoutException(ResourceType.REPLICATION, from + " -> " + to, timeout, ("Could not measure the replication %s -> %s"
             + " of %s within %s (%s); check that both regions' Kafka clusters answer, then run the same failback again. Nothing was changed.")
             .formatted(from, to, topics, timeout, e.getMessage()));
       }
@@ -284,7 +288,7 @@ final class PipelineFailback {
     }
     return io.streamdr.kafka.pipeline.PipelineCheckpointer.latest(cfg.backups(), primary)
         .map(c -> c.connectors().stream().map(io.streamdr.kafka.pipeline.PipelineCheckpoint.Connector::name).toList())
-        .orElseThrow(() -> new io.streamdr.core.InvalidRequestException("pipeline checkpoint", primary, ("No pipeline checkpoint of %s"
+        .orElseThrow(() -> new InvalidRequestException(ResourceType.PIPELINE_CHECKPOINT, primary, ("No pipeline checkpoint of %s"
             + " names the connectors to hand back to it; name them with --connectors (the other region's own connectors stay"
             + " where they are)").formatted(primary)));
   }

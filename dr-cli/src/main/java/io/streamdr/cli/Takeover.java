@@ -4,8 +4,11 @@ import io.streamdr.cli.config.StreamDrConfig;
 import io.streamdr.connect.ConnectorSnapshot;
 import io.streamdr.connect.DebeziumPostgresOffsets;
 import io.streamdr.connect.ReplicationSlotCheck;
+import io.streamdr.core.BackupCorruptedException;
+import io.streamdr.core.DrException;
 import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.kafka.pipeline.PipelineCheckpoint;
 import io.streamdr.kafka.pipeline.PipelineCheckpointer;
 import java.util.ArrayList;
@@ -22,7 +25,7 @@ public final class Takeover {
   /** {@code region}'s newest pipeline checkpoint. */
   public static PipelineCheckpoint checkpoint(StreamDrConfig cfg, String region) {
     String name = cfg.region(region).name();
-    return PipelineCheckpointer.latest(cfg.backups(), name).orElseThrow(() -> new NotFoundException("pipeline checkpoint", name,
+    return PipelineCheckpointer.latest(cfg.backups(), name).orElseThrow(() -> new NotFoundException(ResourceType.PIPELINE_CHECKPOINT, name,
         ("No pipeline checkpoint of %s in the backups; take them with 'streamdr checkpoint --region %s --every 30s' (or, to switch"
             + " the active region only, run 'streamdr failover --switch-only')").formatted(name, name)));
   }
@@ -73,7 +76,7 @@ public final class Takeover {
       try {
         return java.util.Optional.of(io.streamdr.core.internal.Json.MAPPER.readValue(backups.readAll(key(to)), Journal.class));
       } catch (java.io.IOException e) {
-        throw new io.streamdr.core.BackupCorruptedException(key(to).toString(),
+        throw new BackupCorruptedException(key(to).toString(),
             "The pipeline failover journal " + key(to) + " is not readable JSON: " + e.getMessage()
                 + "; delete it to start the failover afresh");
       }
@@ -113,7 +116,7 @@ public final class Takeover {
   public static JobOutcome startJob(StreamDrConfig cfg, String to, PipelineCheckpoint checkpoint, String already, java.time.Duration timeout) {
     return startJob(cfg, to, () -> {
       PipelineCheckpoint.JobPoint point = checkpoint.job().filter(p -> p.location().isPresent()).orElseThrow(() -> new InvalidRequestException(
-          "pipeline checkpoint", checkpoint.region(), ("The pipeline checkpoint of %s taken %s names no Flink recovery point with a location;"
+          ResourceType.PIPELINE_CHECKPOINT, checkpoint.region(), ("The pipeline checkpoint of %s taken %s names no Flink recovery point with a location;"
           + " take checkpoints with 'streamdr checkpoint --job JOB', or set fromRecoveryPoint: false for %s's flinkJob").formatted(
               checkpoint.region(), checkpoint.takenAt(), to)));
       return new io.streamdr.core.savepoint.Savepoint(new io.streamdr.core.savepoint.JobRef(point.job()), point.id(), point.kind(),
@@ -155,7 +158,7 @@ public final class Takeover {
       }
       flink.awaitRunning(started, timeout);
       return new JobOutcome(name, started.id(), fromWhat, true, "started from " + fromWhat + ", all tasks RUNNING");
-    } catch (io.streamdr.core.DrException e) {
+    } catch (DrException e) {
       return new JobOutcome(name, null, fromWhat, false, e.getMessage());
     }
   }
@@ -224,7 +227,7 @@ public final class Takeover {
     try (var route53 = dns.client()) {
       var r = dns.dnsSwitch(route53).switchTo(cfg.region(region));
       return new DnsOutcome(r.recordName(), r.value(), r.changed(), r.took().toMillis(), null);
-    } catch (io.streamdr.core.DrException e) {
+    } catch (DrException e) {
       return new DnsOutcome(dns.record(), null, false, 0, e.getMessage());
     }
   }
@@ -294,7 +297,7 @@ public final class Takeover {
     }
 
     private String confirmedLsn(ReplicationSlotCheck check) {
-      ReplicationSlotCheck.SlotStatus status = check.status().orElseThrow(() -> new InvalidRequestException("replication-slot", name,
+      ReplicationSlotCheck.SlotStatus status = check.status().orElseThrow(() -> new InvalidRequestException(ResourceType.REPLICATION_SLOT, name,
           "No replication slot '%s' in %s; the connectors would start a new snapshot. Check --slot".formatted(name, url)));
       return status.confirmedFlushLsn().orElse("0/0");
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.NotFoundException;
 import io.streamdr.core.RemoteServiceException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.UnsupportedCapabilityException;
 import io.streamdr.core.connect.ConnectorAdmin;
 import io.streamdr.core.connect.ConnectorInfo;
@@ -67,7 +68,7 @@ public final class ConfluentCloudConnectorAdmin implements ConnectorAdmin {
   private RestResponse call(String name, RestRequest request) {
     RestResponse r = rest.execute(request);
     if (r.status() == 404) {
-      throw new NotFoundException("connector", name,
+      throw new NotFoundException(ResourceType.CONNECTOR, name,
           "Connector '%s' not found in %s; see the connectors with 'streamdr connectors list'".formatted(name, base));
     }
     return r;
@@ -92,7 +93,7 @@ public final class ConfluentCloudConnectorAdmin implements ConnectorAdmin {
   public void apply(ConnectorSpec spec) {
     Checks.requireNonNull(spec, "spec");
     if (spec.initialState().orElse(ConnectorState.RUNNING) == ConnectorState.STOPPED) {
-      throw new UnsupportedCapabilityException("connector", spec.name(),
+      throw new UnsupportedCapabilityException(ResourceType.CONNECTOR, spec.name(),
           "Confluent Cloud cannot create connector '%s' STOPPED; create it PAUSED, or create it with its offsets".formatted(spec.name()));
     }
     Map<String, String> config = new LinkedHashMap<>(spec.config());
@@ -111,7 +112,7 @@ public final class ConfluentCloudConnectorAdmin implements ConnectorAdmin {
   @Override
   public void restart(String name, RestartOptions options) {
     describe(name); // a missing connector is NotFound, not Unsupported
-    throw new UnsupportedCapabilityException("connector", name,
+    throw new UnsupportedCapabilityException(ResourceType.CONNECTOR, name,
         "Confluent Cloud has no restart call for connector '%s'; pause and resume it to restart its tasks".formatted(name));
   }
 
@@ -128,7 +129,7 @@ public final class ConfluentCloudConnectorAdmin implements ConnectorAdmin {
   @Override
   public void stop(String name) {
     describe(name);
-    throw new UnsupportedCapabilityException("connector", name,
+    throw new UnsupportedCapabilityException(ResourceType.CONNECTOR, name,
         "Confluent Cloud cannot stop connector '%s'; pause it instead (offsets can be altered in any state)".formatted(name));
   }
 
@@ -169,7 +170,7 @@ public final class ConfluentCloudConnectorAdmin implements ConnectorAdmin {
                 "DELETE".equals(body.get("type")) ? "reset" : "alter", name, message), null, false);
       }
       if (System.nanoTime() > deadline) {
-        throw new DrTimeoutException("connector", name, offsetRequestTimeout,
+        throw new DrTimeoutException(ResourceType.CONNECTOR, name, offsetRequestTimeout,
             "Offsets request for connector '%s' still %s after %s; check GET %s/offsets/request/status".formatted(
                 name, phase, offsetRequestTimeout, path(name)));
       }
@@ -177,7 +178,7 @@ public final class ConfluentCloudConnectorAdmin implements ConnectorAdmin {
         sleeper.sleep(pause);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new DrTimeoutException("connector", name, offsetRequestTimeout, "Interrupted while waiting for offsets of " + name);
+        throw new DrTimeoutException(ResourceType.CONNECTOR, name, offsetRequestTimeout, "Interrupted while waiting for offsets of " + name);
       }
       pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : pause.multipliedBy(2);
     }

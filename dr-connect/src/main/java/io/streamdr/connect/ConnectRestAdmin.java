@@ -2,8 +2,10 @@ package io.streamdr.connect;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamdr.core.ConflictException;
+import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.NotFoundException;
 import io.streamdr.core.RemoteServiceException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.connect.ConnectorAdmin;
 import io.streamdr.core.connect.ConnectorInfo;
 import io.streamdr.core.connect.ConnectorOffsets;
@@ -53,7 +55,7 @@ public final class ConnectRestAdmin implements ConnectorAdmin {
   private RestResponse call(String name, RestRequest request) {
     RestResponse r = rest.execute(request);
     if (r.status() == 404) {
-      throw new NotFoundException("connector", name, "Connector '%s' not found on %s; see the connectors with 'streamdr connectors list'"
+      throw new NotFoundException(ResourceType.CONNECTOR, name, "Connector '%s' not found on %s; see the connectors with 'streamdr connectors list'"
           .formatted(name, rest.baseUrl()));
     }
     return r;
@@ -106,7 +108,7 @@ public final class ConnectRestAdmin implements ConnectorAdmin {
     long pause = java.time.Duration.ofMillis(20).toNanos();
     while (!shown.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        throw new io.streamdr.core.DrTimeoutException("connector", name, VISIBILITY_TIMEOUT,
+        throw new DrTimeoutException(ResourceType.CONNECTOR, name, VISIBILITY_TIMEOUT,
             "Connector '%s' %s after %s; check the worker's log".formatted(name, problem, VISIBILITY_TIMEOUT));
       }
       java.util.concurrent.locks.LockSupport.parkNanos(pause);
@@ -185,7 +187,7 @@ public final class ConnectRestAdmin implements ConnectorAdmin {
       ConnectorState state = describe(name).state();
       String message = ConnectJson.text(r.body(), "message").orElse(r.raw());
       if (state != ConnectorState.STOPPED) {
-        throw new ConflictException("connector", name,
+        throw new ConflictException(ResourceType.CONNECTOR, name,
             "Cannot %s offsets of connector '%s' while it is %s; stop it first (ConnectorAdmin.stop)".formatted(verb, name, state));
       }
       throw new RemoteServiceException(request.method(), rest.baseUrl() + request.path(), r.status(), message,

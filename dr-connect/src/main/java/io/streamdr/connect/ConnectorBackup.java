@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamdr.core.BackupCorruptedException;
+import io.streamdr.core.ConflictException;
 import io.streamdr.core.DrException;
 import io.streamdr.core.InvalidRequestException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.connect.ConnectorAdmin;
@@ -208,19 +210,19 @@ public final class ConnectorBackup {
     Map<String, String> config = targetConfig(e, name, options);
     if (into.connectors().contains(name)) {
       if (!options.completeInterrupted()) {
-        throw new io.streamdr.core.ConflictException("connector", name,
+        throw new ConflictException(ResourceType.CONNECTOR, name,
             "Connector '%s' already exists in the target cluster; delete it or restore under another name".formatted(name));
       }
       ConnectorInfo found = into.describe(name);
       if (!withoutName(found.config()).equals(withoutName(config))) { // not what the interrupted run created
-        throw new io.streamdr.core.ConflictException("connector", name, ("Connector '%s' exists in the target cluster with another"
+        throw new ConflictException(ResourceType.CONNECTOR, name, ("Connector '%s' exists in the target cluster with another"
             + " configuration, so it is not the interrupted restore's; delete it or restore under another name").formatted(name));
       }
       if (found.state() == ConnectorState.RUNNING || found.state() == ConnectorState.PAUSED) {
         return "already " + found.state() + " from the interrupted run, left as it is";
       }
       if (found.state() != ConnectorState.STOPPED) {
-        throw new io.streamdr.core.ConflictException("connector", name,
+        throw new ConflictException(ResourceType.CONNECTOR, name,
             "Connector '%s' is %s in the target cluster; restart or delete it, then run the restore again".formatted(name, found.state()));
       }
       startFromOffsets(e, name, into, options);
@@ -240,7 +242,7 @@ public final class ConnectorBackup {
       if (Redaction.MASK.equals(c.getValue())) {
         Secret secret = options.secrets().get(c.getKey());
         if (secret == null) {
-          throw new InvalidRequestException("connector", e.name(),
+          throw new InvalidRequestException(ResourceType.CONNECTOR, e.name(),
               "Connector '%s' had its '%s' redacted in the backup; supply it with RestoreOptions.secret(\"%s\", ...)"
                   .formatted(e.name(), c.getKey(), c.getKey()));
         }

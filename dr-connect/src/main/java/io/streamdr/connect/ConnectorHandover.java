@@ -2,6 +2,9 @@ package io.streamdr.connect;
 
 import io.streamdr.core.ConflictException;
 import io.streamdr.core.DrException;
+import io.streamdr.core.NotFoundException;
+import io.streamdr.core.OperationFailedException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.connect.ConnectorAdmin;
 import io.streamdr.core.connect.ConnectorInfo;
 import io.streamdr.core.connect.ConnectorOffsets;
@@ -118,7 +121,7 @@ public final class ConnectorHandover {
           "already handed over (STOPPED where it ran, RUNNING where it was handed to), left as it is");
     }
     if (running.state() != ConnectorState.RUNNING) {
-      throw new ConflictException("connector", name, ("Connector '%s' is %s where it is taken from, not RUNNING; resume it there"
+      throw new ConflictException(ResourceType.CONNECTOR, name, ("Connector '%s' is %s where it is taken from, not RUNNING; resume it there"
           + " (or restore it from a snapshot) before handing it over").formatted(name, running.state()));
     }
     Optional<ConnectorInfo> existing = to.connectors().contains(name) ? Optional.of(to.describe(name)) : Optional.empty();
@@ -143,7 +146,7 @@ public final class ConnectorHandover {
       to.resume(name);
       to.awaitState(name, ConnectorInfo::fullyRunning, timeout);
     } catch (DrException e) {
-      throw new DrException("connector", name, ("Connector '%s' is STOPPED in both clusters: it could not be started in the one taking"
+      throw new OperationFailedException(ResourceType.CONNECTOR, name, ("Connector '%s' is STOPPED in both clusters: it could not be started in the one taking"
           + " over (%s); fix that and resume it there, or resume it where it ran").formatted(name, e.getMessage()), e, e.retryable());
     }
     long took = (System.nanoTime() - t0) / 1_000_000;

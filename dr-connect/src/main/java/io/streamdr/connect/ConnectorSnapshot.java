@@ -1,5 +1,7 @@
 package io.streamdr.connect;
 
+import io.streamdr.core.NotFoundException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.connect.ConnectorOffsets;
 import io.streamdr.core.connect.ConnectorState;
 import io.streamdr.core.internal.Redaction;
@@ -52,7 +54,7 @@ public record ConnectorSnapshot(String id, Instant createdAt, String source, Lis
 
   public Entry connector(String name) {
     return connectors.stream().filter(e -> e.name().equals(name)).findFirst()
-        .orElseThrow(() -> new io.streamdr.core.NotFoundException("connector", name,
+        .orElseThrow(() -> new NotFoundException(ResourceType.CONNECTOR, name,
             "Snapshot %s has no connector '%s'; it has %s".formatted(id, name, connectors.stream().map(Entry::name).toList())));
   }
 }

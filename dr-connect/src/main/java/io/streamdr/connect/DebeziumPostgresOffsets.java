@@ -1,6 +1,7 @@
 package io.streamdr.connect;
 
 import io.streamdr.core.InvalidRequestException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.connect.ConnectorOffsets;
 import io.streamdr.core.internal.Checks;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ public final class DebeziumPostgresOffsets {
       }
       return (Long.parseLong(text.substring(0, slash), 16) << 32) | Long.parseLong(text.substring(slash + 1), 16);
     } catch (NumberFormatException e) {
-      throw new InvalidRequestException("LSN", text, "'%s' is not a PostgreSQL LSN such as 0/1721770".formatted(text));
+      throw new InvalidRequestException(ResourceType.LSN, text, "'%s' is not a PostgreSQL LSN such as 0/1721770".formatted(text));
     }
   }
 

@@ -1,8 +1,11 @@
 package io.streamdr.connect;
 
+import io.streamdr.core.OperationFailedException;
+import io.streamdr.core.ResourceType;
+import io.streamdr.core.UnreachableException;
 import io.streamdr.core.health.HealthProbe;
-import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.health.HealthSignal.Status;
+import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.internal.Checks;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -61,9 +64,9 @@ public final class ReplicationSlotCheck implements HealthProbe {
             rs.getLong(5), Optional.ofNullable(rs.getString(6))));
       }
     } catch (SQLException e) {
-      throw new io.streamdr.core.DrException("replication-slot", slot,
+      throw new UnreachableException(ResourceType.REPLICATION_SLOT, slot,
           "Could not read pg_replication_slots for slot '%s': %s; check the database connection and that the user may read it"
-              .formatted(slot, e.getMessage()), e, true);
+              .formatted(slot, e.getMessage()), e);
     }
   }
 
@@ -82,13 +85,13 @@ public final class ReplicationSlotCheck implements HealthProbe {
           return Optional.empty();
         }
         if (!rs.getBoolean(2)) {
-          throw new io.streamdr.core.DrException("replication-slot", slot, ("Could not end process %d holding slot '%s';"
+          throw new OperationFailedException(ResourceType.REPLICATION_SLOT, slot, ("Could not end process %d holding slot '%s';"
               + " end it with pg_terminate_backend as a superuser").formatted(rs.getInt(1), slot), null, false);
         }
         return Optional.of(rs.getInt(1));
       }
     } catch (SQLException e) {
-      throw new io.streamdr.core.DrException("replication-slot", slot,
+      throw new OperationFailedException(ResourceType.REPLICATION_SLOT, slot,
           "Could not end the connection holding slot '%s': %s; the user needs superuser or pg_signal_backend".formatted(slot, e.getMessage()),
           e, false);
     }

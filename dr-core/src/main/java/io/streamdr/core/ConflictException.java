@@ -5,7 +5,7 @@ package io.streamdr.core;
  * connector that is not STOPPED, or triggering a savepoint of a job that is not RUNNING.
  */
 public class ConflictException extends DrException {
-  public ConflictException(String resourceType, String resourceName, String message) {
+  public ConflictException(ResourceType resourceType, String resourceName, String message) {
     super(resourceType, resourceName, message, null, false);
   }
 }

@@ -6,8 +6,14 @@ import java.time.Duration;
 public class DrTimeoutException extends DrException {
   private final Duration waited;
 
-  public DrTimeoutException(String resourceType, String resourceName, Duration waited, String message) {
-    super(resourceType, resourceName, message, null, true);
+  public DrTimeoutException(ResourceType resourceType, String resourceName, Duration waited, String message) {
+    this(resourceType, resourceName, waited, message, null);
+  }
+
+  /** @param cause the last failure seen while waiting, if any */
+  public DrTimeoutException(ResourceType resourceType, String resourceName, Duration waited, String message,
+      Throwable cause) {
+    super(resourceType, resourceName, message, cause, true);
     this.waited = waited;
   }
 

@@ -10,7 +10,7 @@ public class FencedException extends DrException {
   private final String currentRegion;
 
   public FencedException(long expectedEpoch, long currentEpoch, String currentRegion) {
-    super("active-region", currentRegion,
+    super(ResourceType.ACTIVE_REGION, currentRegion,
         "Active-region epoch moved from %d to %d (now %s): another router switched first; follow region '%s' or re-read the store before retrying"
             .formatted(expectedEpoch, currentEpoch, currentRegion, currentRegion),
         null, false);

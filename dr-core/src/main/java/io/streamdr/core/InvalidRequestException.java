@@ -2,7 +2,7 @@ package io.streamdr.core;
 
 /** An argument or configuration value is invalid; the message names the value and what is accepted. */
 public class InvalidRequestException extends DrException {
-  public InvalidRequestException(String resourceType, String resourceName, String message) {
+  public InvalidRequestException(ResourceType resourceType, String resourceName, String message) {
     super(resourceType, resourceName, message, null, false);
   }
 

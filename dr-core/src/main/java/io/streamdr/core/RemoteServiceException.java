@@ -13,7 +13,7 @@ public class RemoteServiceException extends DrException {
 
   public RemoteServiceException(String method, String url, int statusCode, String bodyExcerpt, String message,
       Throwable cause, boolean retryable) {
-    super("endpoint", url, message, cause, retryable);
+    super(ResourceType.ENDPOINT, url, message, cause, retryable);
     this.statusCode = statusCode;
     this.method = method;
     this.url = url;

@@ -6,7 +6,7 @@ package io.streamdr.core;
  * faking the operation; the message says what to do instead.
  */
 public class UnsupportedCapabilityException extends DrException {
-  public UnsupportedCapabilityException(String resourceType, String resourceName, String message) {
+  public UnsupportedCapabilityException(ResourceType resourceType, String resourceName, String message) {
     super(resourceType, resourceName, message, null, false);
   }
 }

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamdr.core.ConflictException;
-import io.streamdr.core.DrException;
+import io.streamdr.core.DrInterruptedException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.ResourceType;
+import io.streamdr.core.SavepointFailedException;
 import io.streamdr.core.UnsupportedCapabilityException;
 import io.streamdr.core.http.RestClient;
 import io.streamdr.core.http.RestRequest;
@@ -19,7 +21,6 @@ import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.core.savepoint.JobSpec;
 import io.streamdr.core.savepoint.Savepoint;
 import io.streamdr.core.savepoint.SavepointClient;
-import io.streamdr.core.savepoint.SavepointFailedException;
 import io.streamdr.core.savepoint.SavepointHandle;
 import io.streamdr.core.savepoint.SavepointOptions;
 import io.streamdr.core.savepoint.SavepointState;
@@ -98,7 +99,7 @@ public final class ConfluentCloudStatementClient implements SavepointClient {
   public JsonNode statement(String name) {
     RestResponse r = rest.execute(RestRequest.get(path(name)).accept(404).build());
     if (r.status() == 404) {
-      throw new NotFoundException("statement", name,
+      throw new NotFoundException(ResourceType.STATEMENT, name,
           "Flink statement '%s' not found in environment %s; list statements with GET %s".formatted(name, environmentId, base));
     }
     return r.body();
@@ -136,7 +137,7 @@ public final class ConfluentCloudStatementClient implements SavepointClient {
     }
     String phase = phase(name);
     if (!"RUNNING".equals(phase) && !"DEGRADED".equals(phase)) {
-      throw new ConflictException("statement", name,
+      throw new ConflictException(ResourceType.STATEMENT, name,
           "Flink statement '%s' is %s, not RUNNING; its offsets can be captured only by stopping a running statement".formatted(name, phase));
     }
     setStopped(name, true);
@@ -149,7 +150,7 @@ public final class ConfluentCloudStatementClient implements SavepointClient {
   public Savepoint await(SavepointHandle handle, Duration timeout) {
     String name = handle.job().id();
     if (!triggered.containsKey(handle.triggerId())) {
-      throw new NotFoundException("savepoint", handle.triggerId(),
+      throw new NotFoundException(ResourceType.SAVEPOINT, handle.triggerId(),
           "No offsets capture %s was triggered for statement '%s' by this client".formatted(handle.triggerId(), name));
     }
     JsonNode s = awaitPhase(name, "STOPPED", timeout, handle.triggerId());
@@ -174,14 +175,14 @@ public final class ConfluentCloudStatementClient implements SavepointClient {
         throw new SavepointFailedException(new JobRef(name), triggerId, "statement is " + phase + ": " + detail);
       }
       if (System.nanoTime() > deadline) {
-        throw new DrTimeoutException("statement", name, timeout,
+        throw new DrTimeoutException(ResourceType.STATEMENT, name, timeout,
             "Flink statement '%s' is still %s after %s, waiting for %s".formatted(name, phase, timeout, wanted));
       }
       try {
         sleeper.sleep(pause);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new DrException("Interrupted while waiting for statement " + name, e);
+        throw new DrInterruptedException("waiting for statement " + name, e);
       }
       pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : pause.multipliedBy(2);
     }
@@ -215,7 +216,7 @@ public final class ConfluentCloudStatementClient implements SavepointClient {
 
   /** Creates a statement from a spec (its SQL and properties) in this client's compute pool. */
   public JobRef deploy(JobSpec spec) {
-    String sql = spec.sql().orElseThrow(() -> new InvalidRequestException("statement", spec.name(),
+    String sql = spec.sql().orElseThrow(() -> new InvalidRequestException(ResourceType.STATEMENT, spec.name(),
         "JobSpec '%s' has no SQL; set sql(...) for a Confluent Cloud statement".formatted(spec.name())));
     return create(spec.name(), sql, spec.properties());
   }
@@ -241,7 +242,7 @@ public final class ConfluentCloudStatementClient implements SavepointClient {
     body.put("spec", specBody);
     RestResponse r = rest.execute(RestRequest.post(base).json(body).accept(409).build());
     if (r.status() == 409) {
-      throw new ConflictException("statement", name,
+      throw new ConflictException(ResourceType.STATEMENT, name,
           "A Flink statement named '%s' already exists in environment %s; choose a new name for the restored statement".formatted(name, environmentId));
     }
     return new JobRef(r.body().path("name").asText(name));
@@ -250,16 +251,16 @@ public final class ConfluentCloudStatementClient implements SavepointClient {
   @Override
   public JobRef restore(JobSpec spec, Savepoint from) {
     if (from.kind() != Savepoint.Kind.OFFSETS || from.location().isEmpty()) {
-      throw new UnsupportedCapabilityException("statement", spec.name(),
+      throw new UnsupportedCapabilityException(ResourceType.STATEMENT, spec.name(),
           "Confluent Cloud cannot restore Flink savepoint %s; restore from an OFFSETS recovery point of a statement".formatted(from.id()));
     }
     JsonNode location;
     try {
       location = Json.MAPPER.readTree(from.location().get());
     } catch (JsonProcessingException e) {
-      throw new InvalidRequestException("savepoint", from.id(), "Recovery point %s has an unreadable location".formatted(from.id()));
+      throw new InvalidRequestException(ResourceType.SAVEPOINT, from.id(), "Recovery point %s has an unreadable location".formatted(from.id()));
     }
-    String sql = spec.sql().orElseThrow(() -> new InvalidRequestException("statement", spec.name(),
+    String sql = spec.sql().orElseThrow(() -> new InvalidRequestException(ResourceType.STATEMENT, spec.name(),
         "JobSpec '%s' has no SQL; set sql(...) for a Confluent Cloud statement".formatted(spec.name())));
     Map<String, String> properties = new LinkedHashMap<>(spec.properties());
     if (environmentId.equals(location.path("environment").asText()) && !PLACEHOLDER.matcher(sql).find()) {
@@ -269,7 +270,7 @@ public final class ConfluentCloudStatementClient implements SavepointClient {
     JsonNode offsets = location.path("offsets");
     Matcher m = PLACEHOLDER.matcher(sql);
     if (!m.find()) {
-      throw new UnsupportedCapabilityException("statement", spec.name(),
+      throw new UnsupportedCapabilityException(ResourceType.STATEMENT, spec.name(),
           ("Offsets of statement '%s' come from environment %s; starting from them in %s needs ${offsets:<topic>} placeholders "
               + "in the SQL's 'scan.startup.specific-offsets' hints (topics: %s)").formatted(location.path("statement").asText(),
               location.path("environment").asText(), environmentId, iterable(offsets.fieldNames())));
@@ -279,7 +280,7 @@ public final class ConfluentCloudStatementClient implements SavepointClient {
     while (m.find()) {
       String topic = m.group(1);
       if (!offsets.has(topic)) {
-        throw new InvalidRequestException("statement", spec.name(),
+        throw new InvalidRequestException(ResourceType.STATEMENT, spec.name(),
             "SQL of '%s' asks for offsets of topic '%s', which the recovery point lacks (it has %s)".formatted(spec.name(), topic,
                 iterable(offsets.fieldNames())));
       }

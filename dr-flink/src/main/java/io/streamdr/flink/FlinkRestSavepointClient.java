@@ -2,11 +2,13 @@ package io.streamdr.flink;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamdr.core.ConflictException;
-import io.streamdr.core.DrException;
+import io.streamdr.core.DrInterruptedException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.NotFoundException;
 import io.streamdr.core.RemoteServiceException;
+import io.streamdr.core.ResourceType;
+import io.streamdr.core.SavepointFailedException;
 import io.streamdr.core.http.RestClient;
 import io.streamdr.core.http.RestRequest;
 import io.streamdr.core.http.RestResponse;
@@ -16,7 +18,6 @@ import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.core.savepoint.JobSpec;
 import io.streamdr.core.savepoint.Savepoint;
 import io.streamdr.core.savepoint.SavepointClient;
-import io.streamdr.core.savepoint.SavepointFailedException;
 import io.streamdr.core.savepoint.SavepointHandle;
 import io.streamdr.core.savepoint.SavepointOptions;
 import io.streamdr.core.savepoint.SavepointState;
@@ -80,7 +81,7 @@ public final class FlinkRestSavepointClient implements SavepointClient {
   }
 
   private NotFoundException jobNotFound(JobRef job) {
-    return new NotFoundException("job", job.id(),
+    return new NotFoundException(ResourceType.JOB, job.id(),
         "Flink job %s not found on %s; list jobs with GET /jobs/overview".formatted(job, rest.baseUrl()));
   }
 
@@ -100,7 +101,7 @@ public final class FlinkRestSavepointClient implements SavepointClient {
     }
     String state = r.body().path("state").asText();
     if (!"RUNNING".equals(state)) {
-      throw new ConflictException("job", job.id(),
+      throw new ConflictException(ResourceType.JOB, job.id(),
           "Flink job %s is %s, not RUNNING; a savepoint needs a running job — restore it first".formatted(job, state));
     }
     long running = 0;
@@ -112,7 +113,7 @@ public final class FlinkRestSavepointClient implements SavepointClient {
       }
     }
     if (running < total) {
-      throw new ConflictException("job", job.id(),
+      throw new ConflictException(ResourceType.JOB, job.id(),
           "Flink job %s is RUNNING but only %d of its %d tasks are; trigger the savepoint once all run (awaitRunning)"
               .formatted(job, running, total));
     }
@@ -132,7 +133,7 @@ public final class FlinkRestSavepointClient implements SavepointClient {
           throw e;
         }
         if (System.nanoTime() > deadline) {
-          throw new DrTimeoutException("job", job.id(), timeout, "Flink job %s not fully running within %s: %s".formatted(job, timeout, e.getMessage()));
+          throw new DrTimeoutException(ResourceType.JOB, job.id(), timeout, "Flink job %s not fully running within %s: %s".formatted(job, timeout, e.getMessage()));
         }
       }
       pause(pause);
@@ -143,7 +144,7 @@ public final class FlinkRestSavepointClient implements SavepointClient {
   private static String triggerId(SavepointOptions options) {
     String id = options.triggerId();
     if (!HEX32.matcher(id).matches()) {
-      throw new InvalidRequestException("savepoint trigger id", id,
+      throw new InvalidRequestException(ResourceType.SAVEPOINT_TRIGGER, id,
           "Trigger id '%s' is not 32 lowercase hex characters, the format Flink accepts".formatted(id));
     }
     return id;
@@ -205,7 +206,7 @@ public final class FlinkRestSavepointClient implements SavepointClient {
     while (true) {
       RestResponse r = rest.execute(RestRequest.get(path).accept(404, 400).build());
       if (r.status() == 404 || r.status() == 400) {
-        throw new NotFoundException("savepoint", handle.triggerId(),
+        throw new NotFoundException(ResourceType.SAVEPOINT, handle.triggerId(),
             "No savepoint operation %s for Flink job %s on %s; trigger one first".formatted(handle.triggerId(), handle.job(), rest.baseUrl()));
       }
       JsonNode body = r.body();
@@ -226,7 +227,7 @@ public final class FlinkRestSavepointClient implements SavepointClient {
         return sp;
       }
       if (System.nanoTime() > deadline) {
-        throw new DrTimeoutException("savepoint", handle.triggerId(), timeout,
+        throw new DrTimeoutException(ResourceType.SAVEPOINT, handle.triggerId(), timeout,
             "Savepoint %s of Flink job %s still IN_PROGRESS after %s; await again or check checkpoint alignment and backpressure"
                 .formatted(handle.triggerId(), handle.job(), timeout));
       }
@@ -242,7 +243,7 @@ public final class FlinkRestSavepointClient implements SavepointClient {
         return;
       }
       if (System.nanoTime() > deadline) {
-        throw new DrTimeoutException("job", job.id(), timeout,
+        throw new DrTimeoutException(ResourceType.JOB, job.id(), timeout,
             "Savepoint of Flink job %s completed but the job is still %s after %s".formatted(job, state, timeout));
       }
       pause(Duration.ofMillis(100));
@@ -262,7 +263,7 @@ public final class FlinkRestSavepointClient implements SavepointClient {
       sleeper.sleep(d);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new DrException("Interrupted while waiting on " + rest.baseUrl(), e);
+      throw new DrInterruptedException("waiting on " + rest.baseUrl(), e);
     }
   }
 
@@ -296,11 +297,11 @@ public final class FlinkRestSavepointClient implements SavepointClient {
     Checks.requireNonNull(spec, "spec");
     Checks.requireNonNull(from, "savepoint");
     if (!from.completed() || from.location().isEmpty()) {
-      throw new ConflictException("savepoint", from.id(),
+      throw new ConflictException(ResourceType.SAVEPOINT, from.id(),
           "Savepoint %s is %s; restore only from a completed savepoint with a location".formatted(from.id(), from.state()));
     }
     if (from.kind() == Savepoint.Kind.OFFSETS) {
-      throw new InvalidRequestException("savepoint", from.id(),
+      throw new InvalidRequestException(ResourceType.SAVEPOINT, from.id(),
           "Savepoint %s holds Confluent Cloud offsets, not Flink state; restore it with ConfluentCloudStatementClient".formatted(from.id()));
     }
     JobRef job = run(spec, from.location().get());
@@ -319,7 +320,7 @@ public final class FlinkRestSavepointClient implements SavepointClient {
   }
 
   private JobRef run(JobSpec spec, String savepointPath) {
-    String jarId = spec.jarId().orElseGet(() -> upload(spec.jarFile().orElseThrow(() -> new InvalidRequestException("job", spec.name(),
+    String jarId = spec.jarId().orElseGet(() -> upload(spec.jarFile().orElseThrow(() -> new InvalidRequestException(ResourceType.JOB, spec.name(),
         "JobSpec '%s' names neither a jar id nor a jar file; set jarId(...) or jarFile(...)".formatted(spec.name())))));
     Map<String, Object> body = new LinkedHashMap<>();
     spec.entryClass().ifPresent(c -> body.put("entryClass", c));
@@ -332,7 +333,7 @@ public final class FlinkRestSavepointClient implements SavepointClient {
     }
     RestResponse r = rest.execute(RestRequest.post("/jars/" + jarId + "/run").json(body).accept(404).build());
     if (r.status() == 404) {
-      throw new NotFoundException("jar", jarId, "Jar %s is not uploaded to %s; upload it or set JobSpec.jarFile".formatted(jarId, rest.baseUrl()));
+      throw new NotFoundException(ResourceType.JAR, jarId, "Jar %s is not uploaded to %s; upload it or set JobSpec.jarFile".formatted(jarId, rest.baseUrl()));
     }
     return new JobRef(r.body().path("jobid").asText());
   }
@@ -376,7 +377,7 @@ public final class FlinkRestSavepointClient implements SavepointClient {
         return;
       }
       if (System.nanoTime() > deadline) {
-        throw new DrTimeoutException("savepoint", location, timeout, "Disposal of savepoint %s not done after %s".formatted(location, timeout));
+        throw new DrTimeoutException(ResourceType.SAVEPOINT, location, timeout, "Disposal of savepoint %s not done after %s".formatted(location, timeout));
       }
       pause(pause);
       pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(2)) > 0 ? Duration.ofSeconds(2) : pause.multipliedBy(2);

@@ -6,21 +6,22 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.streamdr.aws.S3BackupTarget;
 import io.streamdr.connect.ConfluentCloudConnectorAdmin;
 import io.streamdr.connect.ConnectRestAdmin;
+import io.streamdr.core.InvalidRequestException;
+import io.streamdr.core.ResourceType;
+import io.streamdr.core.backup.BackupTarget;
+import io.streamdr.core.backup.FileSystemBackupTarget;
 import io.streamdr.core.connect.ConnectorAdmin;
 import io.streamdr.core.http.Auth;
 import io.streamdr.core.http.RestClient;
 import io.streamdr.core.http.Secret;
-import io.streamdr.core.savepoint.SavepointClient;
-import io.streamdr.flink.ConfluentCloudStatementClient;
-import io.streamdr.flink.FlinkRestSavepointClient;
-import io.streamdr.core.InvalidRequestException;
-import io.streamdr.core.backup.BackupTarget;
-import io.streamdr.core.backup.FileSystemBackupTarget;
 import io.streamdr.core.region.ActiveRegionStore;
 import io.streamdr.core.region.FileActiveRegionStore;
 import io.streamdr.core.region.Region;
 import io.streamdr.core.region.RegionTopology;
+import io.streamdr.core.savepoint.SavepointClient;
 import io.streamdr.core.verify.ReplicationNaming;
+import io.streamdr.flink.ConfluentCloudStatementClient;
+import io.streamdr.flink.FlinkRestSavepointClient;
 import io.streamdr.kafka.region.KafkaActiveRegionStore;
 import java.io.IOException;
 import java.net.URI;
@@ -110,16 +111,16 @@ public final class StreamDrConfig {
       root = new ObjectMapper(new YAMLFactory()).enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
           .readTree(Files.readAllBytes(file));
     } catch (NoSuchFileException e) {
-      throw new InvalidRequestException("config", file.toString(),
+      throw new InvalidRequestException(ResourceType.CONFIG, file.toString(),
           "Configuration file %s does not exist; pass one with --config FILE".formatted(file));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       var at = e.getLocation();
       String where = at == null ? "" : " at line %d, column %d".formatted(at.getLineNr(), at.getColumnNr());
       String what = e.getOriginalMessage().lines().findFirst().orElse("").replace("Duplicate field", "Duplicate key");
-      throw new InvalidRequestException("config", file.toString(), "Configuration file %s is not valid YAML%s: %s"
+      throw new InvalidRequestException(ResourceType.CONFIG, file.toString(), "Configuration file %s is not valid YAML%s: %s"
           .formatted(file, where, what));
     } catch (IOException e) {
-      throw new InvalidRequestException("config", file.toString(), "Configuration file %s could not be read: %s"
+      throw new InvalidRequestException(ResourceType.CONFIG, file.toString(), "Configuration file %s could not be read: %s"
           .formatted(file, e.getMessage()));
     }
     Reader r = new Reader(file, env);
@@ -334,7 +335,7 @@ public final class StreamDrConfig {
   /** The {@code agent:} section. @throws InvalidRequestException if the file has none */
   public AgentConfig agent() {
     if (agent == null) {
-      throw new InvalidRequestException("config", "agent", ("%s has no 'agent' section; add one with its failover mode and jobs,"
+      throw new InvalidRequestException(ResourceType.CONFIG, "agent", ("%s has no 'agent' section; add one with its failover mode and jobs,"
           + " e.g. 'agent: {failover: {mode: alert}, jobs: []}' (see docs/agent.md)").formatted(file));
     }
     return agent;
@@ -359,7 +360,7 @@ public final class StreamDrConfig {
     try {
       return topology.region(name);
     } catch (RuntimeException e) {
-      throw new InvalidRequestException("region", name, "Region '%s' is not in %s; regions: %s".formatted(name, file,
+      throw new InvalidRequestException(ResourceType.REGION, name, "Region '%s' is not in %s; regions: %s".formatted(name, file,
           topology.regions().stream().map(Region::name).toList()));
     }
   }
@@ -402,7 +403,7 @@ public final class StreamDrConfig {
 
   private InvalidRequestException missing(String regionName, String key, String example) {
     int i = topology.regions().indexOf(region(regionName));
-    return new InvalidRequestException("config key", "regions[%d].%s".formatted(i, key),
+    return new InvalidRequestException(ResourceType.CONFIG_KEY, "regions[%d].%s".formatted(i, key),
         "%s: 'regions[%d].%s' is required for this command (region %s); add e.g. '%s: %s', or 'confluentCloud.%s' for Confluent Cloud"
             .formatted(file, i, key, regionName, key, example, key));
   }
@@ -423,7 +424,7 @@ public final class StreamDrConfig {
   public ActiveRegionStore activeRegionStore() {
     String store = activeRegion.get("store");
     if (store == null) {
-      throw new InvalidRequestException("config", "activeRegion",
+      throw new InvalidRequestException(ResourceType.CONFIG, "activeRegion",
           "%s has no 'activeRegion' section; add one with store 'file' (and path) or 'kafka' (and home)".formatted(file));
     }
     if (store.equals("file")) {
@@ -455,7 +456,7 @@ public final class StreamDrConfig {
       return new FileSystemBackupTarget(backupDirectory);
     }
     if (s3.isEmpty()) {
-      throw new InvalidRequestException("config", "backups",
+      throw new InvalidRequestException(ResourceType.CONFIG, "backups",
           "%s has no 'backups' section; add 'backups: {directory: /path}' or 'backups: {s3: {bucket: name}}'".formatted(file));
     }
     S3BackupTarget.Builder target = S3BackupTarget.builder(S3BackupTarget.defaultClient(java.util.Optional.ofNullable(s3.get("region")),
@@ -528,7 +529,7 @@ public final class StreamDrConfig {
   /** Reads values, resolving ${VAR}, and names the key in every error. */
   record Reader(Path file, Map<String, String> env) {
     InvalidRequestException error(String key, String problem) {
-      return new InvalidRequestException("config key", key.isEmpty() ? file.toString() : key,
+      return new InvalidRequestException(ResourceType.CONFIG_KEY, key.isEmpty() ? file.toString() : key,
           "%s: %s %s".formatted(file, key.isEmpty() ? "" : "'" + key + "'", problem).replace(":  ", ": "));
     }
 

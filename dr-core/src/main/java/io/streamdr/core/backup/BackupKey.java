@@ -1,6 +1,7 @@
 package io.streamdr.core.backup;
 
 import io.streamdr.core.InvalidRequestException;
+import io.streamdr.core.ResourceType;
 import java.util.Arrays;
 import java.util.List;
 
@@ -18,7 +19,7 @@ public record BackupKey(String value) implements Comparable<BackupKey> {
 
   public BackupKey {
     if (value == null || value.isBlank()) {
-      throw new InvalidRequestException("backup key", String.valueOf(value), "Backup key must not be blank");
+      throw new InvalidRequestException(ResourceType.BACKUP_KEY, String.valueOf(value), "Backup key must not be blank");
     }
     if (value.length() > MAX_LENGTH) {
       throw invalid(value, "is longer than " + MAX_LENGTH + " characters");
@@ -49,7 +50,7 @@ public record BackupKey(String value) implements Comparable<BackupKey> {
   }
 
   private static InvalidRequestException invalid(String value, String why) {
-    return new InvalidRequestException("backup key", value, "Backup key '%s' %s".formatted(value, why));
+    return new InvalidRequestException(ResourceType.BACKUP_KEY, value, "Backup key '%s' %s".formatted(value, why));
   }
 
   /** Joins segments with '/': {@code BackupKey.of("topics", "orders", "manifest.json")}. */

@@ -2,6 +2,7 @@ package io.streamdr.core.backup;
 
 import io.streamdr.core.BackupIoException;
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.ResourceType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -62,7 +63,7 @@ public interface BackupTarget {
       throw e;
     }
     out.close();
-    return stat(key).orElseThrow(() -> new NotFoundException("backup", key.value(),
+    return stat(key).orElseThrow(() -> new NotFoundException(ResourceType.BACKUP, key.value(),
         "Backup object '%s' was written but is not listed; check the target's consistency".formatted(key)));
   }
 

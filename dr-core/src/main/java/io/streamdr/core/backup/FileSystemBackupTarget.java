@@ -4,6 +4,7 @@ import com.sun.nio.file.ExtendedOpenOption;
 import io.streamdr.core.BackupIoException;
 import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.ResourceType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -94,7 +95,7 @@ public final class FileSystemBackupTarget implements BackupTarget {
       throw new BackupIoException(this.root.toString(), "create the backup root directory", e);
     }
     if (!Files.isWritable(this.root)) {
-      throw new InvalidRequestException("backup target", this.root.toString(),
+      throw new InvalidRequestException(ResourceType.BACKUP_TARGET, this.root.toString(),
           "Backup root '%s' is not writable; choose a directory this process can write".formatted(this.root));
     }
     this.directAlignment = tryDirectIo ? probeDirectIo(tmpDir) : 0;
@@ -209,7 +210,7 @@ public final class FileSystemBackupTarget implements BackupTarget {
   }
 
   private NotFoundException notFound(BackupKey key) {
-    return new NotFoundException("backup", key.value(),
+    return new NotFoundException(ResourceType.BACKUP, key.value(),
         "No backup object '%s' under %s; list what exists with list(\"%s\")".formatted(key, root, parentPrefix(key)));
   }
 
@@ -402,7 +403,7 @@ public final class FileSystemBackupTarget implements BackupTarget {
   private Path pathOf(BackupKey key) {
     Path p = root.resolve(key.value()).normalize();
     if (!p.startsWith(root) || p.equals(root)) {
-      throw new InvalidRequestException("backup key", key.value(),
+      throw new InvalidRequestException(ResourceType.BACKUP_KEY, key.value(),
           "Backup key '%s' resolves outside the backup root %s".formatted(key, root));
     }
     return p;

@@ -3,6 +3,7 @@ package io.streamdr.core.connect;
 import io.streamdr.core.ConflictException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.ResourceType;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -90,7 +91,7 @@ public interface ConnectorAdmin {
     long pauseNanos = Duration.ofMillis(25).toNanos();
     while (!condition.test(last)) {
       if (clock.instant().isAfter(deadline)) {
-        throw new DrTimeoutException("connector", name, timeout,
+        throw new DrTimeoutException(ResourceType.CONNECTOR, name, timeout,
             "Connector '%s' did not reach the expected state within %s; last seen %s with tasks %s"
                 .formatted(name, timeout, last.state(), last.tasks().stream().map(t -> t.id() + ":" + t.state()).toList()));
       }

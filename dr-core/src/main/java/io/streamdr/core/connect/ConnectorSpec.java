@@ -1,6 +1,7 @@
 package io.streamdr.core.connect;
 
 import io.streamdr.core.InvalidRequestException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.internal.Redaction;
 import java.util.Map;
@@ -18,13 +19,13 @@ public record ConnectorSpec(String name, Map<String, String> config, Optional<Co
     Checks.requireNonBlank(name, "connector name");
     config = Map.copyOf(Checks.requireNonNull(config, "config of connector '" + name + "'"));
     if (!config.containsKey("connector.class")) {
-      throw new InvalidRequestException("connector", name,
+      throw new InvalidRequestException(ResourceType.CONNECTOR, name,
           "Config of connector '%s' has no 'connector.class'; add the connector's class name".formatted(name));
     }
     initialState = initialState == null ? Optional.empty() : initialState;
     initialState.ifPresent(s -> {
       if (s != ConnectorState.RUNNING && s != ConnectorState.PAUSED && s != ConnectorState.STOPPED) {
-        throw new InvalidRequestException("connector", name,
+        throw new InvalidRequestException(ResourceType.CONNECTOR, name,
             "Initial state of connector '%s' must be RUNNING, PAUSED or STOPPED, was %s".formatted(name, s));
       }
     });

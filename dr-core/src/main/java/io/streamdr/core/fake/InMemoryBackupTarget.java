@@ -2,6 +2,7 @@ package io.streamdr.core.fake;
 
 import io.streamdr.core.BackupIoException;
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupObject;
 import io.streamdr.core.backup.BackupOutputStream;
@@ -159,7 +160,7 @@ public final class InMemoryBackupTarget implements BackupTarget {
   }
 
   private static NotFoundException notFound(BackupKey key) {
-    return new NotFoundException("backup", key.value(),
+    return new NotFoundException(ResourceType.BACKUP, key.value(),
         "No backup object '%s' in the in-memory target; list what exists with list(\"\")".formatted(key));
   }
 

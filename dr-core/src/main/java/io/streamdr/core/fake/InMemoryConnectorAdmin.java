@@ -2,6 +2,7 @@ package io.streamdr.core.fake;
 
 import io.streamdr.core.ConflictException;
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.connect.ConnectorAdmin;
 import io.streamdr.core.connect.ConnectorInfo;
 import io.streamdr.core.connect.ConnectorOffsets;
@@ -165,7 +166,7 @@ public final class InMemoryConnectorAdmin implements ConnectorAdmin {
   private void requireStopped(String name, String verb) {
     Connector c = get(name);
     if (c.state != ConnectorState.STOPPED) {
-      throw new ConflictException("connector", name,
+      throw new ConflictException(ResourceType.CONNECTOR, name,
           "Cannot %s offsets of connector '%s' while it is %s; stop it first (ConnectorAdmin.stop)".formatted(verb, name, c.state));
     }
   }
@@ -176,7 +177,7 @@ public final class InMemoryConnectorAdmin implements ConnectorAdmin {
   public synchronized void failTask(String name, int task, String trace) {
     Connector c = get(name);
     if (task < 0 || task >= c.tasks.size()) {
-      throw new NotFoundException("task", name + "/" + task,
+      throw new NotFoundException(ResourceType.TASK, name + "/" + task,
           "Connector '%s' has no task %d (it has %d)".formatted(name, task, c.tasks.size()));
     }
     TaskInfo t = c.tasks.get(task);
@@ -206,7 +207,7 @@ public final class InMemoryConnectorAdmin implements ConnectorAdmin {
     Checks.requireNonBlank(name, "connector name");
     Connector c = connectors.get(name);
     if (c == null) {
-      throw new NotFoundException("connector", name,
+      throw new NotFoundException(ResourceType.CONNECTOR, name,
           "Connector '%s' not found; see the connectors with 'streamdr connectors list' (known: %s)".formatted(name, connectors.keySet()));
     }
     return c;

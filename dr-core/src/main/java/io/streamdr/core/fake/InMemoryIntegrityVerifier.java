@@ -1,6 +1,7 @@
 package io.streamdr.core.fake;
 
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.verify.AfterCut;
 import io.streamdr.core.verify.Comparison;
@@ -96,7 +97,7 @@ public final class InMemoryIntegrityVerifier implements IntegrityVerifier {
     synchronized List<Integer> partitions(String topic) {
       Map<Integer, List<RecordFingerprint>> t = topics.get(topic);
       if (t == null) {
-        throw new NotFoundException("topic", topic, "Topic '%s' does not exist in cluster '%s'".formatted(topic, name));
+        throw new NotFoundException(ResourceType.TOPIC, topic, "Topic '%s' does not exist in cluster '%s'".formatted(topic, name));
       }
       return List.copyOf(t.keySet());
     }
@@ -186,7 +187,7 @@ public final class InMemoryIntegrityVerifier implements IntegrityVerifier {
   private Cluster existing(String name) {
     Cluster c = clusters.get(name);
     if (c == null) {
-      throw new NotFoundException("cluster", name,
+      throw new NotFoundException(ResourceType.CLUSTER, name,
           "No in-memory cluster '%s'; known: %s — create it with cluster(\"%s\")".formatted(name, clusters.keySet(), name));
     }
     return c;

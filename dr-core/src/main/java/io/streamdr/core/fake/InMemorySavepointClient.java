@@ -3,12 +3,13 @@ package io.streamdr.core.fake;
 import io.streamdr.core.ConflictException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.ResourceType;
+import io.streamdr.core.SavepointFailedException;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.core.savepoint.JobSpec;
 import io.streamdr.core.savepoint.Savepoint;
 import io.streamdr.core.savepoint.SavepointClient;
-import io.streamdr.core.savepoint.SavepointFailedException;
 import io.streamdr.core.savepoint.SavepointHandle;
 import io.streamdr.core.savepoint.SavepointOptions;
 import io.streamdr.core.savepoint.SavepointState;
@@ -128,7 +129,7 @@ public final class InMemorySavepointClient implements SavepointClient {
         return new SavepointHandle(job, options.triggerId());
       }
       if (j.state != JobState.RUNNING) {
-        throw new ConflictException("job", job.id(),
+        throw new ConflictException(ResourceType.JOB, job.id(),
             "Job %s ('%s') is %s, not RUNNING; a savepoint needs a running job — restore it first".formatted(job, j.name, j.state));
       }
       triggers++;
@@ -165,7 +166,7 @@ public final class InMemorySavepointClient implements SavepointClient {
       while (true) {
         Savepoint sp = byTrigger.get(handle.triggerId());
         if (sp == null || !sp.job().equals(handle.job())) {
-          throw new NotFoundException("savepoint", handle.triggerId(),
+          throw new NotFoundException(ResourceType.SAVEPOINT, handle.triggerId(),
               "No savepoint with trigger id %s for job %s; trigger one first".formatted(handle.triggerId(), handle.job()));
         }
         if (sp.state() == SavepointState.COMPLETED) {
@@ -175,7 +176,7 @@ public final class InMemorySavepointClient implements SavepointClient {
           throw new SavepointFailedException(sp.job(), sp.id(), sp.failureCause().orElse("unknown"));
         }
         if (nanos <= 0) {
-          throw new DrTimeoutException("savepoint", handle.triggerId(), timeout,
+          throw new DrTimeoutException(ResourceType.SAVEPOINT, handle.triggerId(), timeout,
               "Savepoint %s of job %s still IN_PROGRESS after %s; await again or check the job".formatted(
                   handle.triggerId(), handle.job(), timeout));
         }
@@ -183,7 +184,7 @@ public final class InMemorySavepointClient implements SavepointClient {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new DrTimeoutException("savepoint", handle.triggerId(), timeout, "Interrupted while awaiting savepoint " + handle.triggerId());
+      throw new DrTimeoutException(ResourceType.SAVEPOINT, handle.triggerId(), timeout, "Interrupted while awaiting savepoint " + handle.triggerId());
     } finally {
       lock.unlock();
     }
@@ -211,12 +212,12 @@ public final class InMemorySavepointClient implements SavepointClient {
     Checks.requireNonNull(from, "savepoint");
     return locked(() -> {
       if (!from.completed() || from.location().isEmpty()) {
-        throw new ConflictException("savepoint", from.id(),
+        throw new ConflictException(ResourceType.SAVEPOINT, from.id(),
             "Savepoint %s is %s, not COMPLETED; restore only from a completed savepoint".formatted(from.id(), from.state()));
       }
       Savepoint known = byTrigger.get(from.id());
       if (known == null || !known.location().equals(from.location())) {
-        throw new NotFoundException("savepoint", from.location().get(),
+        throw new NotFoundException(ResourceType.SAVEPOINT, from.location().get(),
             "Savepoint %s is unknown to this cluster; list savepoints with list(job)".formatted(from.location().get()));
       }
       JobRef ref = new JobRef(UUID.randomUUID().toString().replace("-", ""));
@@ -229,7 +230,7 @@ public final class InMemorySavepointClient implements SavepointClient {
     Checks.requireNonNull(ref, "job");
     Job j = jobs.get(ref);
     if (j == null) {
-      throw new NotFoundException("job", ref.id(), "Job %s does not exist; known jobs: %s".formatted(ref, jobs.keySet()));
+      throw new NotFoundException(ResourceType.JOB, ref.id(), "Job %s does not exist; known jobs: %s".formatted(ref, jobs.keySet()));
     }
     return j;
   }

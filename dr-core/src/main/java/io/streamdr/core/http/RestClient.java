@@ -3,10 +3,11 @@ package io.streamdr.core.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
-import io.streamdr.core.DrException;
+import io.streamdr.core.DrInterruptedException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.RemoteServiceException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.internal.Json;
 import io.streamdr.core.internal.Redaction;
@@ -59,7 +60,7 @@ public final class RestClient implements AutoCloseable {
   private RestClient(Builder b) {
     HttpUrl parsed = HttpUrl.parse(Checks.requireNonBlank(b.baseUrl, "base URL"));
     if (parsed == null) {
-      throw new InvalidRequestException("endpoint", Redaction.safeUrl(b.baseUrl),
+      throw new InvalidRequestException(ResourceType.ENDPOINT, Redaction.safeUrl(b.baseUrl),
           "'%s' is not an http(s) URL; give a base URL such as http://localhost:8081".formatted(Redaction.safeUrl(b.baseUrl)));
     }
     this.baseUrl = parsed;
@@ -155,7 +156,7 @@ public final class RestClient implements AutoCloseable {
             wait.toMillis(), attempt, retry.maxAttempts());
       } catch (InterruptedIOException e) {
         if (Thread.currentThread().isInterrupted()) {
-          throw new DrException("endpoint", safeUrl, "Interrupted while calling %s %s".formatted(request.method(), safeUrl), e, true);
+          throw new DrInterruptedException("calling %s %s".formatted(request.method(), safeUrl), e);
         }
         throw timeout(request, safeUrl, deadline, attempt);
       } catch (IOException e) {
@@ -176,8 +177,7 @@ public final class RestClient implements AutoCloseable {
       try {
         sleeper.sleep(wait);
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new DrException("endpoint", safeUrl, "Interrupted while waiting to retry %s %s".formatted(request.method(), safeUrl), e, true);
+        throw new DrInterruptedException("waiting to retry %s %s".formatted(request.method(), safeUrl), e);
       }
     }
   }
@@ -189,7 +189,7 @@ public final class RestClient implements AutoCloseable {
     b.encodedPath(basePath);
     HttpUrl resolved = b.build().resolve(path);
     if (resolved == null) {
-      throw new InvalidRequestException("endpoint", safeBaseUrl + request.path(), "Invalid request path '%s'".formatted(request.path()));
+      throw new InvalidRequestException(ResourceType.ENDPOINT, safeBaseUrl + request.path(), "Invalid request path '%s'".formatted(request.path()));
     }
     HttpUrl.Builder withQuery = resolved.newBuilder();
     request.query().forEach(withQuery::addQueryParameter);
@@ -274,7 +274,7 @@ public final class RestClient implements AutoCloseable {
       try {
         body = RequestBody.create(Json.MAPPER.writeValueAsBytes(request.jsonBody().get()), JSON);
       } catch (JsonProcessingException e) {
-        throw new InvalidRequestException("endpoint", safeBaseUrl + request.path(),
+        throw new InvalidRequestException(ResourceType.ENDPOINT, safeBaseUrl + request.path(),
             "Request body for %s %s cannot be serialized to JSON: %s".formatted(request.method(), request.path(), e.getOriginalMessage()));
       }
     }
@@ -317,7 +317,7 @@ public final class RestClient implements AutoCloseable {
   }
 
   private DrTimeoutException timeout(RestRequest request, String safeUrl, Duration deadline, int attempts) {
-    return new DrTimeoutException("endpoint", safeUrl, deadline,
+    return new DrTimeoutException(ResourceType.ENDPOINT, safeUrl, deadline,
         "%s %s did not complete within %s (%d attempt(s)); the service may be slow or unreachable".formatted(
             request.method(), safeUrl, deadline, attempts));
   }

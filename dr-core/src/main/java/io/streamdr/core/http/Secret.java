@@ -1,5 +1,7 @@
 package io.streamdr.core.http;
 
+import io.streamdr.core.InvalidRequestException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.internal.Checks;
 
 /**
@@ -20,7 +22,7 @@ public final class Secret {
   /**
    * Reads a secret from an environment variable.
    *
-   * @throws io.streamdr.core.InvalidRequestException naming the variable if it is unset or blank
+   * @throws InvalidRequestException naming the variable if it is unset or blank
    */
   public static Secret fromEnv(String variable) {
     return fromEnv(System.getenv(), variable);
@@ -30,7 +32,7 @@ public final class Secret {
   public static Secret fromEnv(java.util.Map<String, String> env, String variable) {
     String v = env.get(variable);
     if (v == null || v.isBlank()) {
-      throw new io.streamdr.core.InvalidRequestException("environment variable", variable,
+      throw new InvalidRequestException(ResourceType.ENVIRONMENT_VARIABLE, variable,
           "Environment variable %s is not set; export it with the secret's value".formatted(variable));
     }
     return new Secret(v);

@@ -2,6 +2,7 @@ package io.streamdr.core.region;
 
 import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.internal.Checks;
 import java.util.HashSet;
 import java.util.List;
@@ -22,12 +23,12 @@ public record RegionTopology(List<Region> regions, String primary) {
     Set<String> names = new HashSet<>();
     for (Region r : regions) {
       if (!names.add(r.name())) {
-        throw new InvalidRequestException("region", r.name(), "Region '%s' appears twice in the topology".formatted(r.name()));
+        throw new InvalidRequestException(ResourceType.REGION, r.name(), "Region '%s' appears twice in the topology".formatted(r.name()));
       }
     }
     Checks.requireNonBlank(primary, "primary region");
     if (!names.contains(primary)) {
-      throw new InvalidRequestException("region", primary,
+      throw new InvalidRequestException(ResourceType.REGION, primary,
           "Primary region '%s' is not one of the topology's regions %s".formatted(primary, names));
     }
   }
@@ -40,7 +41,7 @@ public record RegionTopology(List<Region> regions, String primary) {
   /** The region with that name. @throws NotFoundException if the topology has none */
   public Region region(String name) {
     return regions.stream().filter(r -> r.name().equals(name)).findFirst()
-        .orElseThrow(() -> new NotFoundException("region", name,
+        .orElseThrow(() -> new NotFoundException(ResourceType.REGION, name,
             "Region '%s' is not in the topology; known regions: %s".formatted(name,
                 regions.stream().map(Region::name).toList())));
   }

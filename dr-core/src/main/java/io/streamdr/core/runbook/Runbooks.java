@@ -1,6 +1,7 @@
 package io.streamdr.core.runbook;
 
 import io.streamdr.core.DrTimeoutException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.connect.ConnectorAdmin;
 import io.streamdr.core.connect.ConnectorInfo;
 import io.streamdr.core.connect.ConnectorOffsets;
@@ -238,7 +239,7 @@ public final class Runbooks {
       Optional<FailoverMonitor.Decision> d = monitor.decision();
       while (d.isEmpty()) {
         if (System.nanoTime() > deadline) {
-          throw new DrTimeoutException("region", plan.to.name(), waitFor, "The failover monitor did not switch within " + waitFor);
+          throw new DrTimeoutException(ResourceType.REGION, plan.to.name(), waitFor, "The failover monitor did not switch within " + waitFor);
         }
         LockSupport.parkNanos(POLL.toNanos());
         d = monitor.decision();
@@ -354,7 +355,7 @@ public final class Runbooks {
     HealthSignal s = probe.probe();
     while (!s.healthy()) {
       if (System.nanoTime() > deadline) {
-        throw new DrTimeoutException("component", s.component(), timeout,
+        throw new DrTimeoutException(ResourceType.COMPONENT, s.component(), timeout,
             "%s not healthy within %s; last seen %s: %s".formatted(s.component(), timeout, s.status(), s.detail()));
       }
       LockSupport.parkNanos(POLL.toNanos());

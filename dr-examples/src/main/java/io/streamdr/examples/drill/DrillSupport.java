@@ -1,6 +1,7 @@
 package io.streamdr.examples.drill;
 
 import io.streamdr.core.DrTimeoutException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.testkit.EmbeddedRegionPair;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,7 +82,7 @@ final class DrillSupport {
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (parts.stream().anyMatch(p -> consumer.position(p, Duration.ofSeconds(30)) < end.get(p))) {
         if (System.nanoTime() > deadline) {
-          throw new DrTimeoutException("topic", String.join(",", topics), Duration.ofSeconds(60), "Could not read " + topics + " to the end");
+          throw new DrTimeoutException(ResourceType.TOPIC, String.join(",", topics), Duration.ofSeconds(60), "Could not read " + topics + " to the end");
         }
         consumer.poll(Duration.ofMillis(200)).forEach(each);
       }
@@ -155,7 +156,7 @@ final class DrillSupport {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.get()) {
       if (System.nanoTime() > deadline) {
-        throw new DrTimeoutException("drill", what, timeout, "Not within " + timeout + ": " + what);
+        throw new DrTimeoutException(ResourceType.DRILL, what, timeout, "Not within " + timeout + ": " + what);
       }
       LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
     }

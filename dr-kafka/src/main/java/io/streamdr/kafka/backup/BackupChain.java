@@ -4,6 +4,7 @@ import io.streamdr.core.BackupCorruptedException;
 import io.streamdr.core.BackupIoException;
 import io.streamdr.core.DrException;
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.internal.Checks;
@@ -63,7 +64,7 @@ public final class BackupChain {
         if (id.equals(backupId)) {
           throw e;
         }
-        return new Walk(chain, new NotFoundException("backup", id, ("Backup %s continues %s, which is missing (no manifest): %s cannot "
+        return new Walk(chain, new NotFoundException(ResourceType.BACKUP, id, ("Backup %s continues %s, which is missing (no manifest): %s cannot "
             + "be restored; restore an older complete chain, or take a new full backup").formatted(chain.get(0).id(), id, backupId)));
       } catch (BackupCorruptedException e) {
         return new Walk(chain, id.equals(backupId) ? e : new BackupCorruptedException(e.resourceName().orElse(id),

@@ -2,19 +2,20 @@ package io.streamdr.kafka.backup;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.streamdr.core.BackupCorruptedException;
+import io.streamdr.core.NotFoundException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.internal.Json;
-import io.streamdr.core.NotFoundException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.HexFormat;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The manifest of one topic backup, written last: a backup exists only when its manifest does. Format
@@ -162,7 +163,7 @@ public record BackupManifest(String format, int version, String id, Type type, S
     try {
       bytes = target.readAll(key); // one request: no existence check first
     } catch (NotFoundException e) {
-      throw new NotFoundException("backup", backupId, ("No complete backup '%s' in the backup target (a backup without a manifest "
+      throw new NotFoundException(ResourceType.BACKUP, backupId, ("No complete backup '%s' in the backup target (a backup without a manifest "
           + "is missing or was interrupted); list the backups with 'streamdr backups list'").formatted(backupId));
     }
     BackupManifest m;

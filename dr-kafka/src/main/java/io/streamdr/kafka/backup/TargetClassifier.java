@@ -1,6 +1,7 @@
 package io.streamdr.kafka.backup;
 
-import io.streamdr.core.DrException;
+import io.streamdr.core.DrTimeoutException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.kafka.backup.RestorePlan.TargetState;
 import io.streamdr.kafka.internal.Consumers;
 import java.time.Duration;
@@ -59,8 +60,8 @@ final class TargetClassifier {
         var records = consumer.poll(Duration.ofMillis(200));
         if (records.isEmpty()) {
           if (System.nanoTime() - lastProgress > STALL.toNanos()) {
-            throw new DrException("topic", tp.toString(), "Reading target partition %s to check what it holds made no progress for %d s; check the target cluster and run the restore again"
-                .formatted(tp, STALL.toSeconds()), null, true);
+            throw new DrTimeoutException(ResourceType.TOPIC, tp.toString(), STALL, "Reading target partition %s to check what it holds made no progress for %d s; check the target cluster and run the restore again"
+                .formatted(tp, STALL.toSeconds()), null);
           }
           continue;
         }

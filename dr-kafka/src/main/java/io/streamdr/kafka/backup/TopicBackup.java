@@ -1,19 +1,22 @@
 package io.streamdr.kafka.backup;
 
+import io.streamdr.core.BackupCorruptedException;
 import io.streamdr.core.BackupIoException;
 import io.streamdr.core.ConflictException;
-import io.streamdr.core.DrException;
+import io.streamdr.core.DrInterruptedException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.ResourceType;
+import io.streamdr.core.UnreachableException;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupObject;
 import io.streamdr.core.backup.BackupOutputStream;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.internal.Checks;
+import io.streamdr.core.internal.Json;
 import io.streamdr.core.progress.ProgressListener;
 import io.streamdr.core.progress.ProgressTracker;
-import io.streamdr.core.internal.Json;
 import io.streamdr.kafka.internal.Consumers;
 import java.io.IOException;
 import java.io.InputStream;
@@ -236,7 +239,7 @@ public final class TopicBackup {
         String topicId = d.topicId().toString();
         BackupManifest.TopicEntry previous = parent == null ? null : parent.topic(name).orElse(null);
         if (previous != null && !previous.topicId().equals(topicId)) {
-          throw new ConflictException("topic", name,
+          throw new ConflictException(ResourceType.TOPIC, name,
               ("Topic '%s' was deleted and recreated since backup %s (topic id %s, now %s); an incremental would mix two "
                   + "different topics — take a full backup").formatted(name, parentId, previous.topicId(), topicId));
         }
@@ -249,7 +252,7 @@ public final class TopicBackup {
             long parentEnd = previous.partitions().stream().filter(e -> e.partition() == p.partition())
                 .mapToLong(BackupManifest.PartitionEntry::endOffset).findFirst().orElse(logStart);
             if (parentEnd < logStart) {
-              throw new ConflictException("topic", name,
+              throw new ConflictException(ResourceType.TOPIC, name,
                   ("Partition %s starts at offset %d but backup %s ended at %d: records %d..%d were deleted by retention "
                       + "before this incremental; take a full backup").formatted(tp, logStart, parentId, parentEnd, parentEnd, logStart - 1));
             }
@@ -271,15 +274,15 @@ public final class TopicBackup {
       return plan;
     } catch (ExecutionException e) {
       String servers = String.valueOf(clientConfig.get("bootstrap.servers"));
-      throw new DrException("cluster", servers,
+      throw new UnreachableException(ResourceType.CLUSTER, servers,
           "Could not read topic metadata from the cluster at %s for backup %s: %s; check that its brokers are up and reachable, then run the same backup again"
-              .formatted(servers, backupId, e.getCause().getMessage()), e.getCause(), true);
+              .formatted(servers, backupId, e.getCause().getMessage()), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new DrException("Interrupted while planning backup " + backupId, e);
+      throw new DrInterruptedException("planning backup " + backupId, e);
     } catch (java.util.concurrent.TimeoutException e) {
       String servers = String.valueOf(clientConfig.get("bootstrap.servers"));
-      throw new DrTimeoutException("cluster", servers, Duration.ofSeconds(60),
+      throw new DrTimeoutException(ResourceType.CLUSTER, servers, Duration.ofSeconds(60),
           "The cluster at %s did not answer metadata requests for backup %s within 60 s; check that its brokers are up and reachable"
               .formatted(servers, backupId));
     } catch (IOException e) {
@@ -292,7 +295,7 @@ public final class TopicBackup {
     List<String> names = new ArrayList<>();
     for (String t : topics) {
       if (!existing.contains(t)) {
-        throw new NotFoundException("topic", t, "Topic '%s' does not exist on %s; check the name or use a pattern"
+        throw new NotFoundException(ResourceType.TOPIC, t, "Topic '%s' does not exist on %s; check the name or use a pattern"
             .formatted(t, clientConfig.get("bootstrap.servers")));
       }
       names.add(t);
@@ -330,7 +333,7 @@ public final class TopicBackup {
       LOG.info("Resuming backup {} from its recorded cut of {}", backupId, plan.startedAt());
       return plan;
     } catch (IOException e) {
-      throw new io.streamdr.core.BackupCorruptedException(BackupPlan.key(backupId).value(),
+      throw new BackupCorruptedException(BackupPlan.key(backupId).value(),
           "Plan of backup %s is unreadable (%s); delete topic-backups/%s/ and run the backup again".formatted(backupId, e.getMessage(), backupId), e);
     }
   }
@@ -468,7 +471,7 @@ public final class TopicBackup {
           }
         }
         if (System.nanoTime() - lastProgress > stallTimeout.toNanos()) {
-          throw new DrTimeoutException("backup", backupId, stallTimeout,
+          throw new DrTimeoutException(ResourceType.BACKUP, backupId, stallTimeout,
               "Backup %s made no progress for %s on partitions %s; check the cluster at %s, then run the same backup again to resume"
                   .formatted(backupId, stallTimeout, remaining, clientConfig.get("bootstrap.servers")));
         }
@@ -541,11 +544,11 @@ public final class TopicBackup {
       thread.shutdown();
       try {
         if (!thread.awaitTermination(1, TimeUnit.HOURS)) {
-          throw new DrTimeoutException("backup", "writer", Duration.ofHours(1), "Backup writer did not finish within an hour");
+          throw new DrTimeoutException(ResourceType.BACKUP, "writer", Duration.ofHours(1), "Backup writer did not finish within an hour");
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new DrException("Interrupted while finishing a backup", e);
+        throw new DrInterruptedException("finishing a backup", e);
       }
     }
 

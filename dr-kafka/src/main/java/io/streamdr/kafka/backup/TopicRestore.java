@@ -4,15 +4,20 @@ import io.streamdr.core.BackupCorruptedException;
 import io.streamdr.core.BackupIoException;
 import io.streamdr.core.ConflictException;
 import io.streamdr.core.DrException;
+import io.streamdr.core.DrInterruptedException;
+import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.InvalidRequestException;
+import io.streamdr.core.OperationFailedException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.internal.Checks;
+import io.streamdr.core.internal.Json;
 import io.streamdr.core.progress.ProgressListener;
 import io.streamdr.core.progress.ProgressTracker;
-import io.streamdr.core.internal.Json;
 import io.streamdr.kafka.internal.Bootstrap;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,7 +34,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
-import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
@@ -128,7 +132,7 @@ public final class TopicRestore {
     List<String> names = chain.topicNames();
     List<String> unknown = topics.stream().filter(t -> !names.contains(t)).sorted().toList();
     if (!unknown.isEmpty()) {
-      throw new InvalidRequestException("topic", unknown.get(0), "Backup %s holds no topic %s; it holds %s; nothing was written"
+      throw new InvalidRequestException(ResourceType.TOPIC, unknown.get(0), "Backup %s holds no topic %s; it holds %s; nothing was written"
           .formatted(backupId, unknown.stream().map(n -> "'" + n + "'").collect(java.util.stream.Collectors.joining(", ")), names));
     }
     List<BackupManifest.TopicEntry> selected = chain.last().topics().stream()
@@ -136,17 +140,17 @@ public final class TopicRestore {
             || topicPattern != null && topicPattern.matcher(t.name()).matches())
         .toList();
     if (selected.isEmpty()) {
-      throw new InvalidRequestException("topic pattern", String.valueOf(topicPattern), "No topic of backup %s matches '%s'; it holds %s"
+      throw new InvalidRequestException(ResourceType.TOPIC_PATTERN, String.valueOf(topicPattern), "No topic of backup %s matches '%s'; it holds %s"
           .formatted(backupId, topicPattern, names));
     }
     List<String> chosen = selected.stream().map(BackupManifest.TopicEntry::name).toList();
     for (String from : new TreeMap<>(renames).keySet()) {
       if (!names.contains(from)) {
-        throw new InvalidRequestException("topic", from, "Cannot rename '%s' to '%s': backup %s holds no topic '%s' (it holds %s); nothing was written"
+        throw new InvalidRequestException(ResourceType.TOPIC, from, "Cannot rename '%s' to '%s': backup %s holds no topic '%s' (it holds %s); nothing was written"
             .formatted(from, renames.get(from), backupId, from, names));
       }
       if (!chosen.contains(from)) {
-        throw new InvalidRequestException("topic", from, "Cannot rename '%s' to '%s': the topic is not among those chosen to restore %s; nothing was written"
+        throw new InvalidRequestException(ResourceType.TOPIC, from, "Cannot rename '%s' to '%s': the topic is not among those chosen to restore %s; nothing was written"
             .formatted(from, renames.get(from), chosen));
       }
     }
@@ -154,7 +158,7 @@ public final class TopicRestore {
     for (String t : chosen) {
       String previous = byTarget.put(targetTopic(t), t);
       if (previous != null) {
-        throw new InvalidRequestException("topic", targetTopic(t), "Topics '%s' and '%s' would both be restored as '%s'; rename one of them"
+        throw new InvalidRequestException(ResourceType.TOPIC, targetTopic(t), "Topics '%s' and '%s' would both be restored as '%s'; rename one of them"
             .formatted(previous, t, targetTopic(t)));
       }
     }
@@ -250,7 +254,7 @@ public final class TopicRestore {
       throw clusterFailure(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new DrException("Interrupted while %s %s".formatted(what, backupId), e);
+      throw new DrInterruptedException("%s %s".formatted(what, backupId), e);
     } catch (java.util.concurrent.TimeoutException e) {
       throw clusterTimeout(e);
     } catch (IOException e) {
@@ -259,15 +263,15 @@ public final class TopicRestore {
   }
 
   private DrException clusterFailure(Throwable cause) {
-    return new DrException("cluster", String.valueOf(clientConfig.get("bootstrap.servers")),
+    return new OperationFailedException(ResourceType.CLUSTER, String.valueOf(clientConfig.get("bootstrap.servers")),
         "Restore of %s failed talking to the target cluster at %s: %s; run it again to resume".formatted(backupId,
             clientConfig.get("bootstrap.servers"), cause.getMessage()), cause, true);
   }
 
   private DrException clusterTimeout(Exception e) {
-    return new DrException("cluster", String.valueOf(clientConfig.get("bootstrap.servers")),
+    return new DrTimeoutException(ResourceType.CLUSTER, String.valueOf(clientConfig.get("bootstrap.servers")), Duration.ofSeconds(60),
         "Target cluster at %s did not answer within 60 s while restoring %s; check it is reachable, then run the restore again"
-            .formatted(clientConfig.get("bootstrap.servers"), backupId), e, true);
+            .formatted(clientConfig.get("bootstrap.servers"), backupId), e);
   }
 
   private ConflictException conflicts(RestorePlan plan) {
@@ -279,7 +283,7 @@ public final class TopicRestore {
       sb.append("; and ").append(c.size() - 10).append(" more");
     }
     sb.append(". Restore under another name (--rename FROM=TO), delete those topics first, or write after what they hold (--append)");
-    return new ConflictException("topic", c.get(0).targetTopic() + "-" + c.get(0).partition(), sb.toString());
+    return new ConflictException(ResourceType.TOPIC, c.get(0).targetTopic() + "-" + c.get(0).partition(), sb.toString());
   }
 
   /** Verifies every segment of the chosen partitions, in parallel; the first damaged one fails the restore. */
@@ -363,7 +367,7 @@ public final class TopicRestore {
       }
       TopicDescription d = admin.describeTopics(List.of(name)).allTopicNames().get(60, TimeUnit.SECONDS).get(name);
       if (d.partitions().size() < t.partitionCount()) {
-        throw new ConflictException("topic", name, ("Target topic '%s' has %d partitions but the backup of '%s' has %d; "
+        throw new ConflictException(ResourceType.TOPIC, name, ("Target topic '%s' has %d partitions but the backup of '%s' has %d; "
             + "records keep their partition, so add partitions or restore under another name (--rename); nothing was written").formatted(
             name, d.partitions().size(), t.name(), t.partitionCount()));
       }
@@ -474,7 +478,7 @@ public final class TopicRestore {
       try {
         admin.createTopics(create).all().get(60, TimeUnit.SECONDS);
       } catch (ExecutionException e) {
-        throw new ConflictException("topic", create.get(0).name(), ("Could not create target topics %s: %s; if the target has fewer "
+        throw new ConflictException(ResourceType.TOPIC, create.get(0).name(), ("Could not create target topics %s: %s; if the target has fewer "
             + "brokers than the backed-up replication factor, set a smaller one (--replication-factor)")
             .formatted(create.stream().map(NewTopic::name).toList(), e.getCause().getMessage()));
       }
@@ -499,8 +503,8 @@ public final class TopicRestore {
         return;
       } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
         if (System.nanoTime() > deadline) {
-          throw new DrException("topic", created.get(0).name(), "Created topics %s did not become available within 60 s"
-              .formatted(created.stream().map(NewTopic::name).toList()), e, true);
+          throw new DrTimeoutException(ResourceType.TOPIC, created.get(0).name(), Duration.ofSeconds(60), "Created topics %s did not become available within 60 s"
+              .formatted(created.stream().map(NewTopic::name).toList()), e);
         }
         java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(pauseMillis).toNanos());
         pauseMillis = Math.min(100, pauseMillis * 2);
@@ -565,12 +569,12 @@ public final class TopicRestore {
           out.add(f.get());
         } catch (ExecutionException e) {
           RuntimeException cause = e.getCause() instanceof RuntimeException r ? r
-              : new DrException("Restoring a partition of %s failed: %s".formatted(backupId, e.getCause()), e.getCause());
+              : new OperationFailedException("Restoring a partition of %s failed: %s".formatted(backupId, e.getCause()), e.getCause());
           first = first == null ? cause : first;
         } catch (InterruptedException e) {
           stop.set(true);
           Thread.currentThread().interrupt();
-          throw new DrException("Interrupted while restoring " + backupId, e);
+          throw new DrInterruptedException("restoring " + backupId, e);
         }
       }
       producer.flush();
@@ -579,7 +583,7 @@ public final class TopicRestore {
       }
       SendFailure failed = sendFailure.get();
       if (failed != null) {
-        throw new DrException("topic", failed.topic(), "Producing to %s-%d failed: %s; run the same restore again to resume without duplicates"
+        throw new OperationFailedException(ResourceType.TOPIC, failed.topic(), "Producing to %s-%d failed: %s; run the same restore again to resume without duplicates"
             .formatted(failed.topic(), failed.partition(), failed.cause().getMessage()), failed.cause(), true);
       }
       return out;
@@ -604,10 +608,10 @@ public final class TopicRestore {
       if (e.getCause() instanceof RuntimeException r) {
         throw r;
       }
-      throw new DrException("Checking the backup or the target failed: " + e.getCause(), e.getCause());
+      throw new OperationFailedException("Checking the backup or the target failed: " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new DrException("Interrupted while restoring", e);
+      throw new DrInterruptedException("restoring", e);
     }
   }
 
@@ -690,12 +694,12 @@ public final class TopicRestore {
         d = null; // the group does not exist on the target yet
       }
       if (d != null && !d.members().isEmpty()) {
-        throw new ConflictException("consumer group", g.getKey(),
+        throw new ConflictException(ResourceType.CONSUMER_GROUP, g.getKey(),
             "Consumer group '%s' has %d active member(s) on the target; stop its consumers, then run the restore again to set its offsets"
                 .formatted(g.getKey(), d.members().size()));
       }
       if (d != null && d.groupState() != GroupState.EMPTY && d.groupState() != GroupState.DEAD && d.groupState() != GroupState.UNKNOWN) {
-        throw new ConflictException("consumer group", g.getKey(), "Consumer group '%s' is %s on the target; it must be empty to set its offsets"
+        throw new ConflictException(ResourceType.CONSUMER_GROUP, g.getKey(), "Consumer group '%s' is %s on the target; it must be empty to set its offsets"
             .formatted(g.getKey(), d.groupState()));
       }
       Map<TopicPartition, OffsetAndMetadata> current = admin.listConsumerGroupOffsets(Map.of(g.getKey(), new ListConsumerGroupOffsetsSpec()))
@@ -786,7 +790,7 @@ public final class TopicRestore {
     /** Replication factor of topics the restore creates (default: the captured one). */
     public Builder replicationFactor(int rf) {
       if (rf < 1) {
-        throw new InvalidRequestException("replication factor", String.valueOf(rf), "Replication factor must be at least 1, was %d".formatted(rf));
+        throw new InvalidRequestException(ResourceType.SETTING, String.valueOf(rf), "Replication factor must be at least 1, was %d".formatted(rf));
       }
       this.replicationFactor = rf;
       return this;
@@ -812,7 +816,7 @@ public final class TopicRestore {
      */
     public Builder parallelism(int partitions) {
       if (partitions < 1) {
-        throw new InvalidRequestException("restore parallelism", String.valueOf(partitions),
+        throw new InvalidRequestException(ResourceType.SETTING, String.valueOf(partitions),
             "Restore parallelism must be at least 1 partition at a time, was %d".formatted(partitions));
       }
       this.parallelism = partitions;

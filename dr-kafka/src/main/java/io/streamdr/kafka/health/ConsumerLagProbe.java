@@ -1,10 +1,14 @@
 package io.streamdr.kafka.health;
 
 import io.streamdr.core.DrException;
+import io.streamdr.core.DrInterruptedException;
+import io.streamdr.core.DrTimeoutException;
+import io.streamdr.core.OperationFailedException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.failover.Metrics;
 import io.streamdr.core.health.HealthProbe;
-import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.health.HealthSignal.Status;
+import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.internal.Checks;
 import java.time.Clock;
 import java.time.Duration;
@@ -61,7 +65,7 @@ public final class ConsumerLagProbe implements HealthProbe, AutoCloseable {
   /**
    * Lag per partition of the group's committed offsets (end offset minus committed, never negative).
    *
-   * @throws io.streamdr.core.DrTimeoutException if the cluster does not answer within the probe's timeout
+   * @throws DrTimeoutException if the cluster does not answer within the probe's timeout
    * @throws DrException                         if it answers with an error (naming the group and the cluster)
    */
   public Map<TopicPartition, Long> lag() {
@@ -80,14 +84,14 @@ public final class ConsumerLagProbe implements HealthProbe, AutoCloseable {
       ends.forEach((tp, end) -> lag.put(tp, Math.max(0, end.offset() - committed.get(tp).offset())));
       return lag;
     } catch (java.util.concurrent.TimeoutException e) {
-      throw new io.streamdr.core.DrTimeoutException("consumer group", group, timeout,
+      throw new DrTimeoutException(ResourceType.CONSUMER_GROUP, group, timeout,
           "The lag of group '%s' on %s is unknown: the cluster did not answer within %s".formatted(group, name, timeout));
     } catch (java.util.concurrent.ExecutionException e) {
-      throw new DrException("consumer group", group, "The lag of group '%s' on %s is unknown: %s".formatted(group, name,
+      throw new OperationFailedException(ResourceType.CONSUMER_GROUP, group, "The lag of group '%s' on %s is unknown: %s".formatted(group, name,
           e.getCause().getMessage()), e.getCause(), true);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new DrException("consumer group", group, "Interrupted while reading the lag of group '%s' on %s".formatted(group, name), e, true);
+      throw new DrInterruptedException("reading the lag of group '%s' on %s".formatted(group, name), e);
     }
   }
 

@@ -1,6 +1,8 @@
 package io.streamdr.kafka.internal;
 
 import io.streamdr.core.DrException;
+import io.streamdr.core.ResourceType;
+import io.streamdr.core.UnreachableException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -63,8 +65,8 @@ public final class Bootstrap {
       failures.add(hostPort + ": " + failure);
     }
     if (!failures.isEmpty()) {
-      throw new DrException("cluster", String.valueOf(servers), "Cannot reach %s at %s (%s); check the bootstrap address and that the brokers are up"
-          .formatted(what, servers, String.join("; ", failures)), null, true);
+      throw new UnreachableException(ResourceType.CLUSTER, String.valueOf(servers), "Cannot reach %s at %s (%s); check the bootstrap address and that the brokers are up"
+          .formatted(what, servers, String.join("; ", failures)), null);
     }
   }
 

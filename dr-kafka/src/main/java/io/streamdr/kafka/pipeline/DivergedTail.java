@@ -1,6 +1,9 @@
 package io.streamdr.kafka.pipeline;
 
-import io.streamdr.core.DrException;
+import io.streamdr.core.DrTimeoutException;
+import io.streamdr.core.NotFoundException;
+import io.streamdr.core.OperationFailedException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.internal.Checks;
@@ -177,7 +180,7 @@ public final class DivergedTail {
           f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (Exception e) {
           Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
-          throw new DrException("topic", records.get(sent.indexOf(f)).topic(), "Replaying the diverged tail failed after %d of %d records: %s"
+          throw new OperationFailedException(ResourceType.TOPIC, records.get(sent.indexOf(f)).topic(), "Replaying the diverged tail failed after %d of %d records: %s"
               .formatted(sent.indexOf(f), records.size(), cause.getMessage()), cause, true);
         }
       }
@@ -267,7 +270,7 @@ public final class DivergedTail {
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> parts = consumer.partitionsFor(topic, timeout).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
       if (parts.isEmpty()) {
-        throw new io.streamdr.core.NotFoundException("topic", topic, "Topic '%s' does not exist; check its name in this region".formatted(topic));
+        throw new NotFoundException(ResourceType.TOPIC, topic, "Topic '%s' does not exist; check its name in this region".formatted(topic));
       }
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
@@ -275,7 +278,7 @@ public final class DivergedTail {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (parts.stream().anyMatch(p -> consumer.position(p, timeout) < end.get(p))) {
         if (System.nanoTime() > deadline) {
-          throw new io.streamdr.core.DrTimeoutException("topic", topic, timeout, "Could not read topic '%s' to its end within %s".formatted(topic, timeout));
+          throw new DrTimeoutException(ResourceType.TOPIC, topic, timeout, "Could not read topic '%s' to its end within %s".formatted(topic, timeout));
         }
         consumer.poll(Duration.ofMillis(200)).forEach(each);
       }

@@ -1,6 +1,8 @@
 package io.streamdr.kafka.pipeline;
 
-import io.streamdr.core.DrException;
+import io.streamdr.core.BackupCorruptedException;
+import io.streamdr.core.OperationFailedException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupObject;
 import io.streamdr.core.backup.BackupTarget;
@@ -134,7 +136,7 @@ public final class PipelineCheckpointer {
         }
       } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
-        throw new DrException("consumer group", current, "Could not read the committed offsets of group '%s' in %s for its pipeline checkpoint: %s"
+        throw new OperationFailedException(ResourceType.CONSUMER_GROUP, current, "Could not read the committed offsets of group '%s' in %s for its pipeline checkpoint: %s"
             .formatted(current, region, cause.getMessage()), cause, true);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -200,7 +202,7 @@ public final class PipelineCheckpointer {
     try {
       return Optional.of(Json.MAPPER.readValue(target.readAll(key), PipelineCheckpoint.class));
     } catch (IOException e) {
-      throw new io.streamdr.core.BackupCorruptedException(key.toString(), "'" + key + "' is not a readable pipeline checkpoint: "
+      throw new BackupCorruptedException(key.toString(), "'" + key + "' is not a readable pipeline checkpoint: "
           + e.getMessage() + "; remove it to fall back to the one before", e);
     }
   }

@@ -2,7 +2,11 @@ package io.streamdr.kafka.region;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamdr.core.DrException;
+import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.FencedException;
+import io.streamdr.core.OperationFailedException;
+import io.streamdr.core.ResourceType;
+import io.streamdr.core.UnreachableException;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.internal.Json;
 import io.streamdr.core.region.ActiveRegion;
@@ -173,10 +177,10 @@ public final class KafkaActiveRegionStore implements ActiveRegionStore, AutoClos
   }
 
   private DrException unreachable(String what, Throwable cause) {
-    return new DrException("active-region store", topic,
+    return new UnreachableException(ResourceType.ACTIVE_REGION, topic,
         "Could not %s: the active-region store's home cluster (region '%s', %s, topic '%s') failed or did not answer within %s (%s); nothing was recorded. Retry when it answers, or rebuild the store with another home region"
             .formatted(what, home.region.name(), home.region.bootstrapServers(), topic, home.timeout, cause.getMessage()),
-        cause, true);
+        cause);
   }
 
   @Override
@@ -255,15 +259,15 @@ public final class KafkaActiveRegionStore implements ActiveRegionStore, AutoClos
             .all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof TopicExistsException)) {
-          throw new DrException("topic", topic, "Could not create the active-region topic '%s' in region '%s': %s"
+          throw new OperationFailedException(ResourceType.TOPIC, topic, "Could not create the active-region topic '%s' in region '%s': %s"
               .formatted(topic, region.name(), e.getCause().getMessage()), e.getCause(), true);
         }
       } catch (Exception e) {
         if (e instanceof InterruptedException) {
           Thread.currentThread().interrupt();
         }
-        throw new DrException("topic", topic, "Region '%s' did not answer within %s while creating topic '%s'"
-            .formatted(region.name(), timeout, topic), e, true);
+        throw new DrTimeoutException(ResourceType.TOPIC, topic, timeout, "Region '%s' did not answer within %s while creating topic '%s'"
+            .formatted(region.name(), timeout, topic), e);
       }
       topicReady = true;
     }
@@ -290,7 +294,7 @@ public final class KafkaActiveRegionStore implements ActiveRegionStore, AutoClos
           Thread.currentThread().interrupt();
         }
         reset();
-        throw new DrException("topic", topic, "Appending to '%s' in region '%s' failed: %s".formatted(topic, region.name(),
+        throw new OperationFailedException(ResourceType.TOPIC, topic, "Appending to '%s' in region '%s' failed: %s".formatted(topic, region.name(),
             e.getCause() != null ? e.getCause().getMessage() : e.toString()), e, true);
       }
     }

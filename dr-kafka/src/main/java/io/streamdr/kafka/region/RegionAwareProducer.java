@@ -1,5 +1,6 @@
 package io.streamdr.kafka.region;
 
+import io.streamdr.core.RegionSwitchedException;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.region.Region;
 import io.streamdr.core.region.RegionRouter;

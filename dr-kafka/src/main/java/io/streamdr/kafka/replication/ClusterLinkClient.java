@@ -2,10 +2,11 @@ package io.streamdr.kafka.replication;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.failover.Metrics;
 import io.streamdr.core.health.HealthProbe;
-import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.health.HealthSignal.Status;
+import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.http.RestClient;
 import io.streamdr.core.http.RestRequest;
 import io.streamdr.core.http.RestResponse;
@@ -144,7 +145,7 @@ public final class ClusterLinkClient {
     RestResponse r = rest.execute(request);
     if (r.status() == 404) {
       String what = topic == null ? "Cluster link '%s'".formatted(link) : "Mirror topic '%s' of cluster link '%s'".formatted(topic, link);
-      throw new NotFoundException(topic == null ? "cluster link" : "mirror topic", topic == null ? link : topic,
+      throw new NotFoundException(topic == null ? ResourceType.CLUSTER_LINK : ResourceType.MIRROR_TOPIC, topic == null ? link : topic,
           "%s not found on cluster %s at %s; check the link name against the links the cluster has".formatted(what, clusterId, rest.baseUrl()));
     }
     return r.body();

@@ -1,9 +1,11 @@
 package io.streamdr.kafka.replication;
 
+import io.streamdr.core.DrTimeoutException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.failover.Metrics;
 import io.streamdr.core.health.HealthProbe;
-import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.health.HealthSignal.Status;
+import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.verify.ReplicationNaming;
 import java.time.Clock;
@@ -108,7 +110,7 @@ public final class MirrorMakerReplicationProbe implements HealthProbe, AutoClose
    * Measures the lag until every watched topic has a copy and no record is behind, or {@code timeout} passes; a
    * cluster that does not answer (yet: one just back) is asked again. Returns the last lag measured, caught up or not.
    *
-   * @throws io.streamdr.core.DrTimeoutException if no measurement succeeded within the timeout, naming the last failure
+   * @throws DrTimeoutException if no measurement succeeded within the timeout, naming the last failure
    */
   public ReplicationLag awaitCaughtUp(Duration timeout) {
     Checks.requirePositive(timeout, "timeout");
@@ -131,7 +133,7 @@ public final class MirrorMakerReplicationProbe implements HealthProbe, AutoClose
       java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
     }
     if (unanswered != null || lag == null) {
-      throw new io.streamdr.core.DrTimeoutException("replication", name, timeout, "Could not measure the %s of %s within %s: %s"
+      throw new DrTimeoutException(ResourceType.REPLICATION, name, timeout, "Could not measure the %s of %s within %s: %s"
           .formatted(name, topics, timeout, unanswered == null ? "no answer" : unanswered.getMessage()));
     }
     return lag;

@@ -1,7 +1,14 @@
 package io.streamdr.kafka.verify;
 
+import io.streamdr.core.BackupCorruptedException;
+import io.streamdr.core.BackupIoException;
 import io.streamdr.core.DrException;
+import io.streamdr.core.DrInterruptedException;
+import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.OperationFailedException;
+import io.streamdr.core.ResourceType;
+import io.streamdr.core.UnreachableException;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.progress.ProgressListener;
@@ -99,7 +106,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
   private Map<String, Object> config(String name) {
     Map<String, Object> c = clusters.get(name);
     if (c == null) {
-      throw new NotFoundException("cluster", name, "No cluster named '%s'; known: %s".formatted(name, clusters.keySet()));
+      throw new NotFoundException(ResourceType.CLUSTER, name, "No cluster named '%s'; known: %s".formatted(name, clusters.keySet()));
     }
     return c;
   }
@@ -169,11 +176,11 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
       var policy = config == null ? null : config.get("cleanup.policy");
       return policy != null && policy.value() != null && policy.value().contains("compact");
     } catch (ExecutionException | TimeoutException e) {
-      throw new DrException("topic", topic, "Could not read the configuration of topic '%s' to choose how to compare it: %s; "
+      throw new OperationFailedException(ResourceType.TOPIC, topic, "Could not read the configuration of topic '%s' to choose how to compare it: %s; "
           .formatted(topic, e.getMessage()) + "name the comparison explicitly (--comparison records or latest-per-key)", e, true);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new DrException("Interrupted while verifying", e);
+      throw new DrInterruptedException("verifying", e);
     }
   }
 
@@ -221,7 +228,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
             }
             var records = consumer.poll(Duration.ofMillis(200));
             if (records.isEmpty() && System.nanoTime() - idleSince > Duration.ofMinutes(2).toNanos()) {
-              throw new DrException("topic", tp.toString(), "No progress reading %s past the cut for 2 minutes".formatted(tp), null, true);
+              throw new DrTimeoutException(ResourceType.TOPIC, tp.toString(), Duration.ofMinutes(2), "No progress reading %s past the cut for 2 minutes".formatted(tp), null);
             }
             idleSince = records.isEmpty() ? idleSince : System.nanoTime();
             batch = records.records(tp).iterator();
@@ -257,7 +264,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
    * LAG (a restore still running, or stopped early); altered or reordered ones are named as such; records in the
    * cluster after the backup's last one are beyond the backup's cut, not errors.
    *
-   * @throws io.streamdr.core.BackupCorruptedException if a segment is damaged (named, with its frame)
+   * @throws BackupCorruptedException if a segment is damaged (named, with its frame)
    * @throws NotFoundException if the backup, the cluster or a topic does not exist
    */
   public IntegrityReport verifyBackup(BackupTarget backups, String backupId, String cluster,
@@ -273,11 +280,11 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     try (Admin admin = Admin.create(target)) {
       targetClusterId = admin.describeCluster().clusterId().get(60, TimeUnit.SECONDS);
     } catch (ExecutionException | TimeoutException e) {
-      throw new DrException("cluster", cluster, "Could not reach cluster '%s' to compare backup %s with it: %s"
-          .formatted(cluster, backupId, e.getMessage()), e, true);
+      throw new UnreachableException(ResourceType.CLUSTER, cluster, "Could not reach cluster '%s' to compare backup %s with it: %s"
+          .formatted(cluster, backupId, e.getMessage()), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new DrException("Interrupted while verifying", e);
+      throw new DrInterruptedException("verifying", e);
     }
     boolean sameCluster = targetClusterId.equals(last.sourceClusterId());
     try (KafkaConsumer<byte[], byte[]> tc = consumer(target); Admin admin = Admin.create(target)) {
@@ -388,7 +395,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
           try {
             reader = new SegmentFormat.Reader(backups.open(new io.streamdr.core.backup.BackupKey(key)), key);
           } catch (IOException e) {
-            throw new io.streamdr.core.BackupIoException(key, "open segment", e);
+            throw new BackupIoException(key, "open segment", e);
           }
         }
         io.streamdr.kafka.backup.BackupRecord r = reader.next();
@@ -477,10 +484,10 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     try {
       return f.get();
     } catch (ExecutionException e) {
-      throw e.getCause() instanceof DrException d ? d : new DrException("Verifying a partition failed: " + e.getCause(), e.getCause());
+      throw e.getCause() instanceof DrException d ? d : new OperationFailedException("Verifying a partition failed: " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new DrException("Interrupted while verifying", e);
+      throw new DrInterruptedException("verifying", e);
     }
   }
 
@@ -510,11 +517,11 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     try {
       return call.get();
     } catch (org.apache.kafka.common.errors.TimeoutException e) {
-      throw new io.streamdr.core.DrTimeoutException("cluster", cluster, apiTimeout(config),
+      throw new DrTimeoutException(ResourceType.CLUSTER, cluster, apiTimeout(config),
           "Cluster '%s' at %s did not answer within %s (%s); check that its brokers are up and reachable, then verify again"
               .formatted(cluster, servers, apiTimeout(config), e.getMessage()));
     } catch (org.apache.kafka.common.KafkaException e) {
-      throw new DrException("cluster", cluster, "Could not read from cluster '%s' at %s: %s".formatted(cluster, servers, e.getMessage()), e, true);
+      throw new UnreachableException(ResourceType.CLUSTER, cluster, "Could not read from cluster '%s' at %s: %s".formatted(cluster, servers, e.getMessage()), e);
     }
   }
 
@@ -524,7 +531,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
       if (cluster != null && c.listTopics(timeout).containsKey(topic)) {
         return List.of();
       }
-      throw new NotFoundException("topic", topic, "Topic '%s' does not exist in cluster '%s'".formatted(topic, cluster));
+      throw new NotFoundException(ResourceType.TOPIC, topic, "Topic '%s' does not exist in cluster '%s'".formatted(topic, cluster));
     }
     return infos.stream().map(p -> new TopicPartition(topic, p.partition())).sorted(java.util.Comparator.comparingInt(TopicPartition::partition)).toList();
   }
@@ -561,7 +568,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
         });
         out.put(group, byPartition);
       } catch (Exception e) {
-        throw new DrException("consumer group", group, "Could not read committed offsets of group '%s': %s".formatted(group, e.getMessage()), e, true);
+        throw new OperationFailedException(ResourceType.CONSUMER_GROUP, group, "Could not read committed offsets of group '%s': %s".formatted(group, e.getMessage()), e, true);
       }
     }
     return out;
@@ -671,7 +678,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
           if (!records.isEmpty()) {
             lastProgress = System.nanoTime();
           } else if (paused.size() < open.size() && System.nanoTime() - lastProgress > Duration.ofMinutes(2).toNanos()) {
-            throw new DrException("topic", open.toString(), "No progress reading %s for 2 minutes".formatted(open), null, true);
+            throw new DrTimeoutException(ResourceType.TOPIC, open.toString(), Duration.ofMinutes(2), "No progress reading %s for 2 minutes".formatted(open), null);
           }
           for (TopicPartition tp : records.partitions()) {
             long end = ranges.get(tp)[1];
@@ -717,10 +724,10 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     try {
       f.get();
     } catch (ExecutionException e) {
-      throw e.getCause() instanceof DrException d ? d : new DrException("Reading a partition failed: " + e.getCause(), e.getCause());
+      throw e.getCause() instanceof DrException d ? d : new OperationFailedException("Reading a partition failed: " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new DrException("Interrupted while verifying", e);
+      throw new DrInterruptedException("verifying", e);
     }
   }
 
@@ -764,7 +771,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
           current = batch.iterator();
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          throw new DrException("Interrupted while verifying", e);
+          throw new DrInterruptedException("verifying", e);
         }
       }
       return true;

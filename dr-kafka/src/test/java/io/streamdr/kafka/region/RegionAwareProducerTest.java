@@ -3,6 +3,7 @@ package io.streamdr.kafka.region;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.streamdr.core.RegionSwitchedException;
 import io.streamdr.core.region.DefaultRegionRouter;
 import io.streamdr.core.region.InMemoryActiveRegionStore;
 import io.streamdr.core.region.Region;

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamdr.core.DrTimeoutException;
+import io.streamdr.core.SavepointFailedException;
 import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.core.savepoint.JobSpec;
 import io.streamdr.core.savepoint.Savepoint;
 import io.streamdr.core.savepoint.SavepointClient;
-import io.streamdr.core.savepoint.SavepointFailedException;
 import io.streamdr.core.savepoint.SavepointHandle;
 import io.streamdr.core.savepoint.SavepointOptions;
 import io.streamdr.testing.SavepointClientContract;

@@ -1,6 +1,5 @@
-package io.streamdr.kafka.region;
+package io.streamdr.core;
 
-import io.streamdr.core.DrException;
 
 /**
  * An operation was cut short because the active region switched under it: a record in flight to the region left
@@ -9,7 +8,7 @@ import io.streamdr.core.DrException;
  */
 public class RegionSwitchedException extends DrException {
   public RegionSwitchedException(String fromRegion, String toRegion, String what, Throwable cause) {
-    super("region", fromRegion, "%s in region '%s' was cut short by the switch to '%s'; repeat it: it now goes to '%s'"
+    super(ResourceType.REGION, fromRegion, "%s in region '%s' was cut short by the switch to '%s'; repeat it: it now goes to '%s'"
         .formatted(what, fromRegion, toRegion, toRegion), cause, true);
   }
 }
