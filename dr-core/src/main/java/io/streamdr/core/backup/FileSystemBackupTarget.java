@@ -11,8 +11,8 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -22,12 +22,14 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -66,25 +68,37 @@ public final class FileSystemBackupTarget implements BackupTarget {
   /** Bytes a stream gathers before handing them to the file (the first buffer of a stream is smaller: most are). */
   private static final int BUFFER = 1024 * 1024;
   private static final int FIRST_BUFFER = 64 * 1024;
-  /** Writes buffers to files while their streams fill the next ones; one write in flight per stream keeps order. */
-  private static final ThreadPoolExecutor FILE_WRITES = new ThreadPoolExecutor(4, 4, 10, TimeUnit.SECONDS,
+  /**
+   * Writes buffers to files while their streams fill the next ones; one write in flight per stream keeps order. Its
+   * threads end after 10 s idle, so a target needs no closing.
+   */
+  private final ThreadPoolExecutor fileWrites = new ThreadPoolExecutor(4, 4, 10, TimeUnit.SECONDS,
       new LinkedBlockingQueue<>(), r -> {
         Thread t = new Thread(r, "streamdr-file-writes");
         t.setDaemon(true);
         return t;
       });
-
-  static {
-    FILE_WRITES.allowCoreThreadTimeOut(true);
-  }
+  /** Tells the age of a temporary file whose writer left no owner mark. */
+  private final Clock clock;
 
   /** Uses (and creates if needed) the given directory as the root. */
   public FileSystemBackupTarget(Path root) {
-    this(root, true);
+    this(root, Clock.systemUTC());
+  }
+
+  /** With the clock that dates abandoned temporary files (see {@link #removeAbandonedWrites()}). */
+  public FileSystemBackupTarget(Path root, Clock clock) {
+    this(root, true, clock);
   }
 
   /** With {@code tryDirectIo} false, objects are always written through the page cache (tests cover both paths). */
   FileSystemBackupTarget(Path root, boolean tryDirectIo) {
+    this(root, tryDirectIo, Clock.systemUTC());
+  }
+
+  private FileSystemBackupTarget(Path root, boolean tryDirectIo, Clock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    fileWrites.allowCoreThreadTimeOut(true);
     this.root = root.toAbsolutePath().normalize();
     this.tmpDir = this.root.resolve(META_DIR).resolve("tmp");
     this.checksumDir = this.root.resolve(META_DIR).resolve("sha256");
@@ -338,7 +352,7 @@ public final class FileSystemBackupTarget implements BackupTarget {
         int dash = name.indexOf('-');
         String owner = name.startsWith("w") && dash == 17 ? name.substring(0, dash) : null;
         boolean abandoned = owner == null
-            ? Files.getLastModifiedTime(f).toInstant().isBefore(Instant.now().minus(Duration.ofHours(1)))
+            ? Files.getLastModifiedTime(f).toInstant().isBefore(clock.instant().minus(Duration.ofHours(1)))
             : dead.computeIfAbsent(owner, this::ownerIsDead);
         if (abandoned) {
           long size = Files.size(f);
@@ -500,7 +514,7 @@ public final class FileSystemBackupTarget implements BackupTarget {
     private void handOff() throws IOException {
       awaitWriting();
       ByteBuffer full = buffer.flip();
-      writing = FILE_WRITES.submit(() -> {
+      writing = fileWrites.submit(() -> {
         while (full.hasRemaining()) {
           channel.write(full);
         }

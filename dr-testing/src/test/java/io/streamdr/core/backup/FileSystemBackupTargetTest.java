@@ -1,6 +1,7 @@
 package io.streamdr.core.backup;
 
 import io.streamdr.testing.ChildJvm;
+import io.streamdr.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,6 +18,7 @@ import java.util.HexFormat;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.time.Instant;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -82,6 +84,23 @@ class FileSystemBackupTargetTest extends BackupTargetContract {
     assertThat(partFiles(root)).isEmpty();
     assertThat(target.readAll(new BackupKey("topics/orders/own.seg"))).containsExactly(1, 2, 3);
     assertThat(target.removeAbandonedWrites()).isEqualTo(BackupTarget.CleanUp.NONE);
+  }
+
+  @Test
+  void a_temporary_file_with_no_owner_is_removed_once_an_hour_old_by_the_targets_clock() throws Exception {
+    Path root = dir.resolve("clocked");
+    MutableClock clock = new MutableClock(Instant.now());
+    FileSystemBackupTarget target = new FileSystemBackupTarget(root, clock);
+    Path orphan = root.resolve(".streamdr").resolve("tmp").resolve("orphan.part");
+    Files.write(orphan, new byte[] {1, 2, 3});
+
+    clock.advance(Duration.ofMinutes(59));
+    assertThat(target.removeAbandonedWrites()).isEqualTo(BackupTarget.CleanUp.NONE);
+    assertThat(orphan).exists();
+
+    clock.advance(Duration.ofMinutes(2));
+    assertThat(target.removeAbandonedWrites()).isEqualTo(new BackupTarget.CleanUp(1, 3));
+    assertThat(orphan).doesNotExist();
   }
 
   private static List<Path> partFiles(Path root) throws IOException {
