@@ -1,9 +1,8 @@
 package io.streamdr.core;
 
-
 /**
  * An operation was cut short because the active region switched under it: a record in flight to the region left
- * behind (with {@link RegionAwareProducer.InFlight#FAIL}), or a transaction begun there. Retryable: the same
+ * behind (with the region-aware producer's {@code InFlight.FAIL}), or a transaction begun there. Retryable: the same
  * operation goes to the new region when repeated.
  */
 public class RegionSwitchedException extends DrException {

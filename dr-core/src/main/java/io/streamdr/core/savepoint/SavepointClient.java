@@ -3,6 +3,7 @@ package io.streamdr.core.savepoint;
 import io.streamdr.core.ConflictException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.SavepointFailedException;
 import java.time.Duration;
 import java.util.List;
 
