@@ -1,6 +1,7 @@
 package io.streamdr.kafka.region;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamdr.core.region.DefaultRegionRouter;
 import io.streamdr.core.region.InMemoryActiveRegionStore;
@@ -12,12 +13,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
@@ -167,6 +171,79 @@ class RegionAwareConsumerTest {
       assertThat(west.subscription()).containsExactly(ORDERS.topic());
       assertThat(c.subscription()).containsExactly(ORDERS.topic());
       assertThat(after).as("resumed at the translated offset once the partition was assigned").startsWith("w10");
+    }
+  }
+
+  @Test
+  void a_commit_made_after_a_switch_and_before_the_next_poll_is_dropped_not_sent_to_the_region_left() {
+    twoRegions();
+    translations.put("us-west-2", new Translation(10, Translation.Method.IDENTITY));
+    try (RegionAwareConsumer<String, String> c = consumer()) {
+      c.assign(List.of(ORDERS));
+      c.poll(Duration.ofMillis(10));
+      c.commitSync(Map.of(ORDERS, new OffsetAndMetadata(10)));
+      MockConsumer<String, String> east = built.get("us-east-1").get(0);
+      assertThat(east.committed(Set.of(ORDERS))).containsEntry(ORDERS, new OffsetAndMetadata(10));
+
+      router.failover(topology.region("us-west-2"), "drill");
+      c.commitSync(Map.of(ORDERS, new OffsetAndMetadata(7))); // offsets of us-east-1, arriving after the switch
+
+      assertThat(east.committed(Set.of(ORDERS))).as("us-east-1's commit is where it was")
+          .containsEntry(ORDERS, new OffsetAndMetadata(10));
+      c.poll(Duration.ofMillis(10));
+      c.commitSync(Map.of(ORDERS, new OffsetAndMetadata(12)));
+      assertThat(built.get("us-west-2").get(0).committed(Set.of(ORDERS))).containsEntry(ORDERS, new OffsetAndMetadata(12));
+    }
+  }
+
+  @Test
+  void the_applications_own_wakeup_still_reaches_it_and_a_switch_does_not() {
+    twoRegions();
+    translations.put("us-west-2", new Translation(10, Translation.Method.IDENTITY));
+    try (RegionAwareConsumer<String, String> c = consumer()) {
+      c.assign(List.of(ORDERS));
+      c.poll(Duration.ofMillis(10));
+      router.failover(topology.region("us-west-2"), "drill"); // wakes the us-east-1 consumer up
+      assertThat(values(c.poll(Duration.ofMillis(10)))).startsWith("w10");
+
+      c.wakeup();
+      assertThatThrownBy(() -> c.poll(Duration.ofMillis(10))).isInstanceOf(WakeupException.class);
+      assertThat(c.region().name()).isEqualTo("us-west-2");
+    }
+  }
+
+  @Test
+  void a_partition_nothing_replicates_to_the_new_region_is_read_to_its_end_before_the_switch() {
+    TopicPartition local = new TopicPartition("audit", 0); // exists in us-east-1 only
+    MockConsumer<String, String> east = new MockConsumer<>("earliest");
+    east.updatePartitions(local.topic(), List.of(new PartitionInfo(local.topic(), 0, Node.noNode(), new Node[0], new Node[0])));
+    east.updateBeginningOffsets(Map.of(local, 0L));
+    east.updateEndOffsets(Map.of(local, 2L));
+    MockConsumer<String, String> west = new MockConsumer<>("earliest"); // knows no partition of "audit"
+    west.updateBeginningOffsets(Map.of(local, 0L)); // MockConsumer needs one to poll a partition assigned by hand
+    Map<String, MockConsumer<String, String>> byRegion = Map.of("us-east-1", east, "us-west-2", west);
+    try (RegionAwareConsumer<String, String> c = RegionAwareConsumer.<String, String>builder(router, Map.of("group.id", "billing"))
+        .factory((region, config) -> byRegion.get(region.name()))
+        .offsetTranslator(request -> Map.of())
+        .drain(Duration.ZERO, Duration.ofSeconds(30))
+        .build()) {
+      c.assign(List.of(local));
+      east.addRecord(new ConsumerRecord<>(local.topic(), 0, 0, "k", "a0"));
+      east.addRecord(new ConsumerRecord<>(local.topic(), 0, 1, "k", "a1"));
+      assertThat(values(c.poll(Duration.ofMillis(10)))).containsExactly("a0", "a1");
+
+      router.failover(topology.region("us-west-2"), "planned");
+      // written in us-east-1 by a producer finishing its in-flight sends: nothing carries it to us-west-2
+      east.addRecord(new ConsumerRecord<>(local.topic(), 0, 2, "k", "a2"));
+      east.updateEndOffsets(Map.of(local, 3L));
+      List<String> drained = new ArrayList<>();
+      for (int i = 0; i < 20 && c.region().name().equals("us-east-1"); i++) {
+        drained.addAll(values(c.poll(Duration.ofMillis(10))));
+      }
+
+      assertThat(drained).as("read in us-east-1 before leaving it").containsExactly("a2");
+      assertThat(c.region().name()).isEqualTo("us-west-2");
+      assertThat(c.switches()).singleElement().satisfies(s -> assertThat(s.positions()).isEmpty());
     }
   }
 }
