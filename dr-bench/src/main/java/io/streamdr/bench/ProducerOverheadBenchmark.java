@@ -1,7 +1,7 @@
 package io.streamdr.bench;
 
+import io.streamdr.core.fake.InMemoryActiveRegionStore;
 import io.streamdr.core.region.DefaultRegionRouter;
-import io.streamdr.core.region.InMemoryActiveRegionStore;
 import io.streamdr.core.region.Region;
 import io.streamdr.core.region.RegionTopology;
 import io.streamdr.kafka.region.RegionAwareProducer;

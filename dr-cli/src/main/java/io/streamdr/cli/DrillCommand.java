@@ -1,13 +1,13 @@
 package io.streamdr.cli;
 
+import io.streamdr.cli.config.StreamDrConfig;
+import io.streamdr.core.fake.InMemoryActiveRegionStore;
+import io.streamdr.core.region.ActiveRegion;
+import io.streamdr.core.region.ActiveRegionStore;
+import io.streamdr.core.region.DefaultRegionRouter;
 import io.streamdr.core.runbook.HtmlReport;
 import io.streamdr.core.runbook.RecoveryObjectives;
 import io.streamdr.core.runbook.RunbookReport;
-import io.streamdr.cli.config.StreamDrConfig;
-import io.streamdr.core.region.ActiveRegion;
-import io.streamdr.core.region.ActiveRegionStore;
-import io.streamdr.core.region.InMemoryActiveRegionStore;
-import io.streamdr.core.region.DefaultRegionRouter;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The main job: stands up the embedded two-region stack with CDC traffic, runs the drills for real, and writes the

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamdr.core.FencedException;
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.fake.InMemoryActiveRegionStore;
 import io.streamdr.core.region.ActiveRegionStore;
-import io.streamdr.core.region.InMemoryActiveRegionStore;
 import io.streamdr.core.region.Region;
 import io.streamdr.core.region.RegionRouter;
 import io.streamdr.core.region.RegionSwitch;

@@ -230,7 +230,7 @@ public final class Agent implements AutoCloseable {
     lastDecision.set(d);
     meters.failoverDecision(d);
     Map<String, Object> report = new LinkedHashMap<>();
-    report.put("trigger", d.trigger());
+    report.put("trigger", d.trigger().toString());
     report.put("detail", d.detail());
     report.put("action", d.action());
     report.put("from", d.from().name());
@@ -407,7 +407,7 @@ public final class Agent implements AutoCloseable {
     body.put("activeRegion", router.active().name());
     body.put("epoch", router.epoch());
     body.put("failoverMode", agent.failover().mode().name().toLowerCase(java.util.Locale.ROOT));
-    body.put("decision", Optional.ofNullable(lastDecision.get()).map(d -> Map.of("action", d.action().name(), "trigger", d.trigger(),
+    body.put("decision", Optional.ofNullable(lastDecision.get()).map(d -> Map.of("action", d.action().name(), "trigger", d.trigger().toString(),
         "to", d.to().name(), "at", d.decidedAt().toString())).orElse(null));
     body.put("probes", list);
     List<Map<String, Object>> js = new ArrayList<>();

@@ -47,7 +47,7 @@ public final class FailoverMonitor implements AutoCloseable {
    * What the monitor did about one failover. For {@link Action#ADVISED}, {@code to} is the region advised,
    * {@code switchedAt} the time of the advice and {@code epoch} the unchanged epoch.
    */
-  public record Decision(String trigger, String detail, Instant detectedAt, Instant decidedAt, Instant switchedAt,
+  public record Decision(FailoverPolicy.Trigger trigger, String detail, Instant detectedAt, Instant decidedAt, Instant switchedAt,
       Region from, Region to, long epoch, Action action) {
     public Duration detectionToSwitch() {
       return Duration.between(detectedAt, switchedAt);

@@ -64,19 +64,42 @@ public final class FailoverPolicy {
    * the same condition from one round to the next while its trigger and component are: its detail (an error message,
    * a measured value) may change meanwhile.
    */
-  public record Breach(String trigger, String component, String detail, Duration holdFor) {}
+  public record Breach(Trigger trigger, String component, String detail, Duration holdFor) {}
+
+  /** The DR guide's failover triggers. {@link #toString()} is the name reports, logs and metric tags use. */
+  public enum Trigger {
+    /** The primary's Kafka does not answer. */
+    PRIMARY_UNREACHABLE("primary-unreachable"),
+    /** Too few of the primary's brokers are healthy. */
+    CLUSTER_HEALTH("cluster-health"),
+    /** A Flink job failed too often in its window. */
+    JOB_FAILURES("job-failures"),
+    /** A consumer group lags too far behind. */
+    CONSUMER_LAG("consumer-lag");
+
+    private final String label;
+
+    Trigger(String label) {
+      this.label = label;
+    }
+
+    @Override
+    public String toString() {
+      return label;
+    }
+  }
 
   /** The conditions breached in one round of signals (each still has to hold for its duration). */
   public List<Breach> breaches(List<HealthSignal> signals) {
     List<Breach> out = new ArrayList<>();
     for (HealthSignal s : signals) {
-      metric(s, Metrics.KAFKA_REACHABLE).filter(v -> v < 1).ifPresent(v -> out.add(new Breach("primary-unreachable", s.component(),
+      metric(s, Metrics.KAFKA_REACHABLE).filter(v -> v < 1).ifPresent(v -> out.add(new Breach(Trigger.PRIMARY_UNREACHABLE, s.component(),
           s.component() + " unreachable: " + s.detail(), unreachableFor)));
-      metric(s, Metrics.BROKER_HEALTH).filter(v -> v < minBrokerHealth).ifPresent(v -> out.add(new Breach("cluster-health", s.component(),
+      metric(s, Metrics.BROKER_HEALTH).filter(v -> v < minBrokerHealth).ifPresent(v -> out.add(new Breach(Trigger.CLUSTER_HEALTH, s.component(),
           "%s health %.0f%% below %.0f%%".formatted(s.component(), v * 100, minBrokerHealth * 100), sustainFor)));
-      metric(s, Metrics.FAILURES_IN_WINDOW).filter(v -> v > maxJobFailures).ifPresent(v -> out.add(new Breach("job-failures", s.component(),
+      metric(s, Metrics.FAILURES_IN_WINDOW).filter(v -> v > maxJobFailures).ifPresent(v -> out.add(new Breach(Trigger.JOB_FAILURES, s.component(),
           "%s failed %.0f times in its window (more than %d)".formatted(s.component(), v, maxJobFailures), sustainFor)));
-      metric(s, Metrics.CONSUMER_LAG).filter(v -> v > maxConsumerLag).ifPresent(v -> out.add(new Breach("consumer-lag", s.component(),
+      metric(s, Metrics.CONSUMER_LAG).filter(v -> v > maxConsumerLag).ifPresent(v -> out.add(new Breach(Trigger.CONSUMER_LAG, s.component(),
           "%s lag %.0f records (more than %d)".formatted(s.component(), v, maxConsumerLag), sustainFor)));
     }
     return out;

@@ -1,10 +1,10 @@
 package io.streamdr.core.fake;
 
 import io.streamdr.core.RemoteServiceException;
+import io.streamdr.core.fake.InMemoryActiveRegionStore;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.region.ActiveRegionStore;
 import io.streamdr.core.region.DefaultRegionRouter;
-import io.streamdr.core.region.InMemoryActiveRegionStore;
 import io.streamdr.core.region.Region;
 import io.streamdr.core.region.RegionRouter;
 import io.streamdr.core.region.RegionSwitch;

@@ -115,7 +115,7 @@ public final class StreamDrMeters {
 
   /** Counts one failover decision under {@value #FAILOVER_DECISIONS} (tagged {@code trigger} and {@code action}: switched, followed or advised) and times its detection to switch. */
   public void failoverDecision(FailoverMonitor.Decision d) {
-    Counter.builder(FAILOVER_DECISIONS).tag("trigger", d.trigger()).tag("action", d.action().name().toLowerCase(java.util.Locale.ROOT))
+    Counter.builder(FAILOVER_DECISIONS).tag("trigger", d.trigger().toString()).tag("action", d.action().name().toLowerCase(java.util.Locale.ROOT))
         .register(registry).increment();
     Timer.builder(DETECTION_TO_SWITCH).register(registry).record(d.detectionToSwitch());
   }

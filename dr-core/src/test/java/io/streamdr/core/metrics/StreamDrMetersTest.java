@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamdr.core.failover.AlertSink;
 import io.streamdr.core.failover.FailoverMonitor;
+import io.streamdr.core.failover.FailoverPolicy;
+import io.streamdr.core.fake.InMemoryActiveRegionStore;
 import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.region.DefaultRegionRouter;
-import io.streamdr.core.region.InMemoryActiveRegionStore;
 import io.streamdr.core.region.Region;
 import io.streamdr.core.region.RegionTopology;
 import io.streamdr.core.runbook.Phase;
@@ -67,12 +68,12 @@ class StreamDrMetersTest {
     AlertSink sink = meters.alerts(passed::add);
     sink.send(new AlertSink.Alert("critical", "failover", Map.of(), T0));
     sink.send(new AlertSink.Alert("critical", "failover", Map.of(), T0));
-    meters.failoverDecision(new FailoverMonitor.Decision("kafka_unreachable", "", T0, T0.plusSeconds(120), T0.plusSeconds(121),
+    meters.failoverDecision(new FailoverMonitor.Decision(FailoverPolicy.Trigger.PRIMARY_UNREACHABLE, "", T0, T0.plusSeconds(120), T0.plusSeconds(121),
         topology.region("us-east-1"), topology.region("us-west-2"), 2, FailoverMonitor.Action.SWITCHED));
 
     assertThat(passed).hasSize(2);
     assertThat(registry.get(StreamDrMeters.ALERTS).tags("severity", "critical").counter().count()).isEqualTo(2.0);
-    assertThat(registry.get(StreamDrMeters.FAILOVER_DECISIONS).tags("trigger", "kafka_unreachable", "action", "switched").counter().count()).isEqualTo(1.0);
+    assertThat(registry.get(StreamDrMeters.FAILOVER_DECISIONS).tags("trigger", "primary-unreachable", "action", "switched").counter().count()).isEqualTo(1.0);
     assertThat(registry.get(StreamDrMeters.DETECTION_TO_SWITCH).timer().totalTime(java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(121.0);
   }
 

@@ -1,8 +1,8 @@
 package io.streamdr.examples.drill;
 
+import io.streamdr.core.fake.InMemoryActiveRegionStore;
 import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.region.DefaultRegionRouter;
-import io.streamdr.core.region.InMemoryActiveRegionStore;
 import io.streamdr.core.runbook.FailoverPlan;
 import io.streamdr.core.runbook.Phase;
 import io.streamdr.core.runbook.RecoveryObjectives;

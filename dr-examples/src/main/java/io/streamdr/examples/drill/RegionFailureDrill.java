@@ -6,15 +6,16 @@ import io.streamdr.connect.ConnectorHandover;
 import io.streamdr.connect.ConnectorSnapshot;
 import io.streamdr.connect.DebeziumPostgresOffsets;
 import io.streamdr.connect.ReplicationSlotCheck;
+import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.FileSystemBackupTarget;
 import io.streamdr.core.connect.ConnectorInfo;
 import io.streamdr.core.failover.AlertSink;
 import io.streamdr.core.failover.FailoverMonitor;
 import io.streamdr.core.failover.FailoverPolicy;
+import io.streamdr.core.fake.InMemoryActiveRegionStore;
 import io.streamdr.core.http.RestClient;
 import io.streamdr.core.region.DefaultRegionRouter;
-import io.streamdr.core.region.InMemoryActiveRegionStore;
 import io.streamdr.core.runbook.FailoverPlan;
 import io.streamdr.core.runbook.Phase;
 import io.streamdr.core.runbook.RecoveryObjectives;
@@ -24,6 +25,7 @@ import io.streamdr.core.runbook.Runbooks;
 import io.streamdr.core.runbook.Step;
 import io.streamdr.core.runbook.Timeline;
 import io.streamdr.core.savepoint.JobRef;
+import io.streamdr.core.verify.ReplicationNaming;
 import io.streamdr.examples.embedding.RegionAwareService;
 import io.streamdr.flink.FlinkRestSavepointClient;
 import io.streamdr.kafka.health.KafkaHealthProbe;
@@ -32,7 +34,6 @@ import io.streamdr.kafka.pipeline.PipelineCheckpoint;
 import io.streamdr.kafka.pipeline.PipelineCheckpointer;
 import io.streamdr.kafka.region.TopicMapping;
 import io.streamdr.kafka.replication.MirrorMakerReplicationProbe;
-import io.streamdr.core.verify.ReplicationNaming;
 import io.streamdr.testkit.EmbeddedRegionPair;
 import io.streamdr.testkit.flink.RoutingJob;
 import java.nio.file.Files;
@@ -357,7 +358,7 @@ public final class RegionFailureDrill {
                 application.delivered().forEach(d -> values.add(d.value()));
                 return seen.containsAll(rows) && values.containsAll(acked);
               });
-            } catch (io.streamdr.core.DrTimeoutException e) {
+            } catch (DrTimeoutException e) {
               throw new IllegalStateException(undelivered(application, rows, filtered), e);
             }
             Map<Long, Integer> rowTimes = new HashMap<>();

@@ -3,8 +3,8 @@ package io.streamdr.kafka.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.streamdr.core.fake.InMemoryActiveRegionStore;
 import io.streamdr.core.region.DefaultRegionRouter;
-import io.streamdr.core.region.InMemoryActiveRegionStore;
 import io.streamdr.core.region.Region;
 import io.streamdr.core.region.RegionTopology;
 import io.streamdr.kafka.backup.BackupManifest;

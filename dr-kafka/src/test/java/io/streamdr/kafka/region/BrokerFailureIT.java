@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.streamdr.core.failover.FailoverMonitor;
 import io.streamdr.core.failover.FailoverPolicy;
+import io.streamdr.core.fake.InMemoryActiveRegionStore;
 import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.region.DefaultRegionRouter;
-import io.streamdr.core.region.InMemoryActiveRegionStore;
 import io.streamdr.core.region.Region;
 import io.streamdr.core.region.RegionTopology;
 import io.streamdr.kafka.health.KafkaHealthProbe;

@@ -8,10 +8,10 @@ import io.streamdr.core.DrException;
 import io.streamdr.core.backup.FileSystemBackupTarget;
 import io.streamdr.core.failover.FailoverMonitor;
 import io.streamdr.core.failover.FailoverPolicy;
+import io.streamdr.core.fake.InMemoryActiveRegionStore;
 import io.streamdr.core.health.HealthProbe;
 import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.region.DefaultRegionRouter;
-import io.streamdr.core.region.InMemoryActiveRegionStore;
 import io.streamdr.core.region.Region;
 import io.streamdr.core.region.RegionTopology;
 import io.streamdr.core.verify.IntegrityReport;
@@ -159,7 +159,7 @@ class NetworkFaultsIT {
       FailoverMonitor.Decision decision = await().atMost(Duration.ofSeconds(30))
           .until(monitor::decision, d -> d.isPresent()).orElseThrow();
       assertThat(decision.to().name()).isEqualTo("us-west-2");
-      assertThat(decision.trigger()).isEqualTo("primary-unreachable");
+      assertThat(decision.trigger()).isEqualTo(FailoverPolicy.Trigger.PRIMARY_UNREACHABLE);
       assertThat(Duration.between(start, decision.decidedAt())).isGreaterThanOrEqualTo(threshold);
       System.out.printf("[NETWORK] monitor: black hole and cut of %d ms ridden out (healthy again %s after each healed);"
               + " a lasting black hole failed over %d ms after it began (threshold %d ms)%n", threshold.dividedBy(3).toMillis(),

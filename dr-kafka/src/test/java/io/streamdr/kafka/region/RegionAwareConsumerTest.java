@@ -3,8 +3,8 @@ package io.streamdr.kafka.region;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.streamdr.core.fake.InMemoryActiveRegionStore;
 import io.streamdr.core.region.DefaultRegionRouter;
-import io.streamdr.core.region.InMemoryActiveRegionStore;
 import io.streamdr.core.region.Region;
 import io.streamdr.core.region.RegionTopology;
 import java.time.Duration;

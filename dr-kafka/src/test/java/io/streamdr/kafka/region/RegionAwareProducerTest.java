@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamdr.core.RegionSwitchedException;
+import io.streamdr.core.fake.InMemoryActiveRegionStore;
 import io.streamdr.core.region.DefaultRegionRouter;
-import io.streamdr.core.region.InMemoryActiveRegionStore;
 import io.streamdr.core.region.Region;
 import io.streamdr.core.region.RegionTopology;
 import java.time.Duration;

@@ -74,7 +74,7 @@ class RegionFailoverIT {
       FailoverMonitor.Decision decision = await().atMost(Duration.ofSeconds(60))
           .until(monitor::decision, d -> d.isPresent()).orElseThrow();
       assertThat(decision.to().name()).isEqualTo("us-west-2");
-      assertThat(decision.trigger()).isEqualTo("primary-unreachable");
+      assertThat(decision.trigger()).isEqualTo(FailoverPolicy.Trigger.PRIMARY_UNREACHABLE);
 
       await().atMost(Duration.ofSeconds(60)).until(() -> traffic.deliveredFrom("us-west-2") >= 1_000);
       Instant decided = decision.decidedAt();
@@ -150,7 +150,7 @@ class RegionFailoverIT {
     EAST.createTopic(topic, 6);
     WEST.createTopic(topic, 6);
     RegionTopology topology = topology();
-    DefaultRegionRouter router = new DefaultRegionRouter(topology, new io.streamdr.core.region.InMemoryActiveRegionStore());
+    DefaultRegionRouter router = new DefaultRegionRouter(topology, new io.streamdr.core.fake.InMemoryActiveRegionStore());
     router.failover(topology.region("us-west-2"), "us-east-1 under maintenance");
     // the application works 50 ms on each batch: at the switch, what us-west-2 acknowledged meanwhile is not read yet
     try (Traffic traffic = new Traffic(router, topic, "failback", TopicMapping.prefixed(topology), Duration.ofMillis(2),
@@ -183,7 +183,7 @@ class RegionFailoverIT {
     String topic = "invoices";
     EAST.createTopic(topic, 2);
     RegionTopology topology = topology();
-    DefaultRegionRouter router = new DefaultRegionRouter(topology, new io.streamdr.core.region.InMemoryActiveRegionStore());
+    DefaultRegionRouter router = new DefaultRegionRouter(topology, new io.streamdr.core.fake.InMemoryActiveRegionStore());
     List<AlertSink.Alert> alerts = new CopyOnWriteArrayList<>();
     try (KafkaHealthProbe probe = new KafkaHealthProbe("us-east-1", EAST.clientConfig(), 1, List.of(),
              Duration.ofMillis(500), Clock.systemUTC());
@@ -231,7 +231,7 @@ class RegionFailoverIT {
           WEST.clientConfig(), "us-east-1", "ledger-readers", Duration.ofSeconds(5)).isEmpty());
 
       RegionTopology topology = topology();
-      DefaultRegionRouter router = new DefaultRegionRouter(topology, new io.streamdr.core.region.InMemoryActiveRegionStore());
+      DefaultRegionRouter router = new DefaultRegionRouter(topology, new io.streamdr.core.fake.InMemoryActiveRegionStore());
       try (RegionAwareConsumer<String, String> consumer = consumer(router, "ledger-readers", TopicMapping.prefixed(topology),
           OffsetTranslator.mirrorMakerDefault())) {
         consumer.assign(committed.keySet());
@@ -263,7 +263,7 @@ class RegionFailoverIT {
       mm.start();
       assertThat(WEST.read(topic, 300, Duration.ofSeconds(60))).hasSize(300);
       RegionTopology topology = topology();
-      DefaultRegionRouter router = new DefaultRegionRouter(topology, new io.streamdr.core.region.InMemoryActiveRegionStore());
+      DefaultRegionRouter router = new DefaultRegionRouter(topology, new io.streamdr.core.fake.InMemoryActiveRegionStore());
       try (RegionAwareConsumer<String, String> consumer = consumer(router, "refund-readers", TopicMapping.identity(),
           OffsetTranslator.identity())) {
         consumer.subscribe(List.of(topic));

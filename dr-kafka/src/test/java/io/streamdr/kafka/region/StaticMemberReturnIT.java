@@ -2,8 +2,8 @@ package io.streamdr.kafka.region;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.streamdr.core.fake.InMemoryActiveRegionStore;
 import io.streamdr.core.region.DefaultRegionRouter;
-import io.streamdr.core.region.InMemoryActiveRegionStore;
 import io.streamdr.core.region.Region;
 import io.streamdr.core.region.RegionTopology;
 import io.streamdr.testkit.EmbeddedKafkaCluster;

@@ -109,7 +109,7 @@ class ReplicationMonitoringIT {
         assertThat(signal.metrics()).containsEntry(Metrics.CONSUMER_LAG, (double) expected);
         assertThat(signal.detail()).contains("lags " + expected + " records").contains("'claims'");
         assertThat(FailoverPolicy.defaults().toBuilder().maxConsumerLag(expected - 1).build().breaches(List.of(signal)))
-            .extracting(FailoverPolicy.Breach::trigger).containsExactly("consumer-lag");
+            .extracting(FailoverPolicy.Breach::trigger).containsExactly(FailoverPolicy.Trigger.CONSUMER_LAG);
         assertThat(FailoverPolicy.defaults().breaches(List.of(signal))).isEmpty(); // the DR guide's 10,000
       }
       try (ConsumerLagProbe none = new ConsumerLagProbe("us-east-1", EAST.clientConfig(), "nobody", Duration.ofSeconds(5),

@@ -38,7 +38,7 @@ class FailoverMonitorTest {
     assertThat(router.active()).isEqualTo(EAST);
     clock.advance(Duration.ofSeconds(1));
     FailoverMonitor.Decision d = m.evaluateOnce().orElseThrow();
-    assertThat(d.trigger()).isEqualTo("primary-unreachable");
+    assertThat(d.trigger()).isEqualTo(FailoverPolicy.Trigger.PRIMARY_UNREACHABLE);
     assertThat(d.to()).isEqualTo(WEST);
     assertThat(d.detectionToSwitch()).isEqualTo(Duration.ofMinutes(2));
     assertThat(router.active()).isEqualTo(WEST);
@@ -62,7 +62,7 @@ class FailoverMonitorTest {
       clock.advance(Duration.ofSeconds(1));
     }
     FailoverMonitor.Decision d = m.evaluateOnce().orElseThrow();
-    assertThat(d.trigger()).isEqualTo("primary-unreachable"); // not cluster-health, which would take its 30 s
+    assertThat(d.trigger()).isEqualTo(FailoverPolicy.Trigger.PRIMARY_UNREACHABLE); // not cluster-health, which would take its 30 s
     assertThat(d.detectionToSwitch()).isEqualTo(Duration.ofSeconds(5));
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamdr.core.NotFoundException;
+import io.streamdr.core.fake.InMemoryActiveRegionStore;
 import io.streamdr.testing.RegionRouterContract;
 import java.net.URI;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
-package io.streamdr.core.region;
+package io.streamdr.core.fake;
 
+import io.streamdr.core.region.ActiveRegionStore;
 import io.streamdr.testing.ActiveRegionStoreContract;
 
 class InMemoryActiveRegionStoreTest extends ActiveRegionStoreContract {

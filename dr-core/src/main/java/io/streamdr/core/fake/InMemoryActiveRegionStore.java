@@ -1,7 +1,9 @@
-package io.streamdr.core.region;
+package io.streamdr.core.fake;
 
 import io.streamdr.core.FencedException;
 import io.streamdr.core.internal.Checks;
+import io.streamdr.core.region.ActiveRegion;
+import io.streamdr.core.region.ActiveRegionStore;
 import java.time.Clock;
 import java.util.Optional;
 
