@@ -27,6 +27,20 @@ public final class Checks {
     return value;
   }
 
+  public static int requirePositive(int value, String what) {
+    if (value < 1) {
+      throw new InvalidRequestException("%s must be at least 1, was %d".formatted(what, value));
+    }
+    return value;
+  }
+
+  public static long requireAtLeast(long value, long min, String what) {
+    if (value < min) {
+      throw new InvalidRequestException("%s must be at least %d, was %d".formatted(what, min, value));
+    }
+    return value;
+  }
+
   public static long requireNonNegative(long value, String what) {
     if (value < 0) {
       throw new InvalidRequestException("%s must not be negative, was %d".formatted(what, value));

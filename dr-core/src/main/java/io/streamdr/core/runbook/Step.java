@@ -28,7 +28,7 @@ public final class Step {
     this.phase = Checks.requireNonNull(phase, "phase");
     this.action = Checks.requireNonNull(action, "action");
     this.deadline = Checks.requirePositive(deadline, "deadline");
-    this.retries = Math.max(0, retries);
+    this.retries = (int) Checks.requireNonNegative(retries, "retries of step '" + name + "'");
     this.compensation = compensation;
     this.description = description == null ? name : description;
   }

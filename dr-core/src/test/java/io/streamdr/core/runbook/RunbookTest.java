@@ -1,6 +1,9 @@
 package io.streamdr.core.runbook;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamdr.core.InvalidRequestException;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,6 +13,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class RunbookTest {
+  @Test
+  void negative_retries_are_refused_naming_the_step() {
+    Step step = Step.of("restart", Phase.EXECUTION, () -> "ok");
+    assertThatThrownBy(() -> step.retries(-1)).isInstanceOf(InvalidRequestException.class)
+        .hasMessage("retries of step 'restart' must not be negative, was -1");
+  }
+
   @Test
   void steps_run_in_order_and_are_timed_per_phase() {
     List<String> ran = new ArrayList<>();

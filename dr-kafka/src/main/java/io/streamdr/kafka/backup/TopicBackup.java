@@ -758,13 +758,13 @@ public final class TopicBackup {
 
     /** Uncompressed size at which a segment is closed and a new one started (default 64 MiB). */
     public Builder segmentBytes(long bytes) {
-      this.segmentBytes = Math.max(1024, bytes);
+      this.segmentBytes = Checks.requireAtLeast(bytes, 1024, "segment bytes");
       return this;
     }
 
     /** How many partitions' segments may be open at once, bounding memory (default 16). */
     public Builder maxOpenSegments(int n) {
-      this.maxOpenSegments = Math.max(1, n);
+      this.maxOpenSegments = Checks.requirePositive(n, "max open segments");
       return this;
     }
 
@@ -773,13 +773,19 @@ public final class TopicBackup {
      * incompressible data at a third of the speed).
      */
     public Builder compressionLevel(int level) {
+      int min = com.github.luben.zstd.Zstd.minCompressionLevel();
+      int max = com.github.luben.zstd.Zstd.maxCompressionLevel();
+      if (level < min || level > max) {
+        throw new InvalidRequestException(ResourceType.SETTING, "compression level",
+            "zstd compression level must be between %d and %d, was %d".formatted(min, max, level));
+      }
       this.compressionLevel = level;
       return this;
     }
 
     /** Threads that serialize, compress and hash segments, each owning some partitions (default: one per core). */
     public Builder threads(int threads) {
-      this.threads = Math.max(1, threads);
+      this.threads = Checks.requirePositive(threads, "backup threads");
       return this;
     }
 

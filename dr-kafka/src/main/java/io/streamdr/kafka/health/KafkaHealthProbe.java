@@ -46,7 +46,7 @@ public final class KafkaHealthProbe implements HealthProbe, AutoCloseable {
       Duration timeout, Clock clock) {
     this.name = Checks.requireNonBlank(name, "name");
     this.config = new HashMap<>(Checks.requireNonNull(clientConfig, "client config"));
-    this.expectedBrokers = Math.max(1, expectedBrokers);
+    this.expectedBrokers = Checks.requirePositive(expectedBrokers, "expected brokers");
     this.topics = List.copyOf(topics);
     this.timeout = Checks.requirePositive(timeout, "timeout");
     this.clock = Checks.requireNonNull(clock, "clock");
