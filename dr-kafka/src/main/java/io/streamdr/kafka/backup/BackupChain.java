@@ -1,5 +1,6 @@
 package io.streamdr.kafka.backup;
 
+import io.streamdr.kafka.internal.segment.SegmentReader;
 import io.streamdr.core.BackupCorruptedException;
 import io.streamdr.core.BackupIoException;
 import io.streamdr.core.DrException;
@@ -141,7 +142,7 @@ public final class BackupChain {
     MessageDigest sha = TopicBackup.sha256();
     long records = 0;
     try (InputStream raw = target.open(key); DigestInputStream in = new DigestInputStream(raw, sha);
-         SegmentFormat.Reader reader = new SegmentFormat.Reader(in, s.entry().key())) {
+         SegmentReader reader = new SegmentReader(in, s.entry().key())) {
       while (reader.skip()) {
         records++;
       }

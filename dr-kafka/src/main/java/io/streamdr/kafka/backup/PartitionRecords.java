@@ -1,5 +1,6 @@
 package io.streamdr.kafka.backup;
 
+import io.streamdr.kafka.internal.segment.SegmentReader;
 import io.streamdr.core.BackupCorruptedException;
 import io.streamdr.core.BackupIoException;
 import io.streamdr.core.backup.BackupKey;
@@ -20,7 +21,7 @@ final class PartitionRecords implements Iterator<BackupRecord>, AutoCloseable {
   private final Iterator<BackupChain.Segment> segments;
   private final long stored;
   private final long cutMillis;
-  private SegmentFormat.Reader reader;
+  private SegmentReader reader;
   private BackupChain.Segment current;
   private BackupRecord next;
   private boolean cut;
@@ -42,9 +43,7 @@ final class PartitionRecords implements Iterator<BackupRecord>, AutoCloseable {
         }
         current = segments.next();
         try {
-          reader = new SegmentFormat.Reader(target.open(new BackupKey(current.entry().key())), current.entry().key());
-        } catch (IOException e) {
-          throw new BackupIoException(current.entry().key(), "open segment", e);
+          reader = new SegmentReader(target.open(new BackupKey(current.entry().key())), current.entry().key());
         } catch (BackupCorruptedException e) {
           throw named(e);
         }
@@ -89,11 +88,7 @@ final class PartitionRecords implements Iterator<BackupRecord>, AutoCloseable {
   }
 
   private void closeReader() {
-    try {
-      reader.close();
-    } catch (IOException e) {
-      // read to its end frame (or cut): nothing is lost
-    }
+    reader.close(); // read to its end frame (or cut): a failure to close loses nothing
     reader = null;
   }
 

@@ -1,5 +1,7 @@
 package io.streamdr.kafka.backup;
 
+import io.streamdr.kafka.internal.segment.SegmentReader;
+import io.streamdr.kafka.internal.segment.SegmentWriter;
 import io.streamdr.core.BackupCorruptedException;
 import io.streamdr.core.BackupIoException;
 import io.streamdr.core.ConflictException;
@@ -64,7 +66,7 @@ import org.slf4j.LoggerFactory;
  * timestamp and its type, original offsets with their gaps), and restartable.
  *
  * <p>Records are read with {@code isolation.level=read_committed}: aborted transactional records and control
- * markers are never stored. Each partition is written as segments ({@link SegmentFormat}: CRC32C per frame, zstd),
+ * markers are never stored. Each partition is written as segments (docs/backup-format.md: CRC32C per frame, zstd),
  * each published atomically with its SHA-256; the manifest ({@link BackupManifest}) is written last — a backup exists
  * only when its manifest does. Memory is bounded whatever the topic size: fetch sizes are capped, record batches
  * handed to the writer threads are bounded in bytes, and at most {@link Builder#maxOpenSegments(int)} segments are
@@ -394,7 +396,7 @@ public final class TopicBackup {
       long records = 0;
       long firstTs = -1;
       long maxTs = -1;
-      try (SegmentFormat.Reader reader = new SegmentFormat.Reader(counted, key.value())) {
+      try (SegmentReader reader = new SegmentReader(counted, key.value())) {
         for (BackupRecord r; (r = reader.next()) != null; ) {
           if (first < 0) {
             first = r.offset();
@@ -637,7 +639,7 @@ public final class TopicBackup {
     private final BackupOutputStream out;
     private final MessageDigest sha = sha256();
     private final long[] bytes = new long[1];
-    private final SegmentFormat.Writer writer;
+    private final SegmentWriter writer;
     private long firstTs = -1;
     private long maxTs = -1;
 
@@ -659,15 +661,11 @@ public final class TopicBackup {
           bytes[0]++;
         }
       };
-      this.writer = new SegmentFormat.Writer(counted, compressionLevel);
+      this.writer = new SegmentWriter(counted, key.value(), compressionLevel);
     }
 
     void write(ConsumerRecord<ByteBuffer, ByteBuffer> r) {
-      try {
-        writer.write(r.offset(), r.timestamp(), (byte) r.timestampType().id, r.key(), r.value(), Consumers.headers(r));
-      } catch (IOException e) {
-        throw new BackupIoException(key, "write", e);
-      }
+      writer.write(r.offset(), r.timestamp(), (byte) r.timestampType().id, r.key(), r.value(), Consumers.headers(r));
       if (firstTs < 0) {
         firstTs = r.timestamp();
       }
@@ -677,9 +675,9 @@ public final class TopicBackup {
     SegmentStats publish() {
       try {
         writer.close();
-      } catch (IOException e) {
+      } catch (BackupIoException e) {
         out.abort();
-        throw new BackupIoException(key, "write", e);
+        throw e;
       }
       out.close();
       String sha256 = out.computesSha256()

@@ -1,5 +1,6 @@
 package io.streamdr.kafka.verify;
 
+import io.streamdr.kafka.internal.segment.SegmentReader;
 import io.streamdr.core.BackupCorruptedException;
 import io.streamdr.core.BackupIoException;
 import io.streamdr.core.DrException;
@@ -25,7 +26,6 @@ import io.streamdr.core.verify.RecordFingerprint;
 import io.streamdr.core.verify.ReplicationNaming;
 import io.streamdr.core.verify.VerificationRequest;
 import io.streamdr.kafka.backup.BackupManifest;
-import io.streamdr.kafka.backup.SegmentFormat;
 import io.streamdr.kafka.backup.TopicRestore;
 import io.streamdr.kafka.internal.Bootstrap;
 import io.streamdr.kafka.internal.Consumers;
@@ -373,7 +373,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     private final BackupTarget backups;
     private final java.util.Iterator<BackupManifest.SegmentEntry> segments;
     private final Fingerprinter fingerprinter = new Fingerprinter();
-    private SegmentFormat.Reader reader;
+    private SegmentReader reader;
     private final boolean keyed;
     private RecordFingerprint next;
 
@@ -392,11 +392,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
             return false;
           }
           String key = segments.next().key();
-          try {
-            reader = new SegmentFormat.Reader(backups.open(new io.streamdr.core.backup.BackupKey(key)), key);
-          } catch (IOException e) {
-            throw new BackupIoException(key, "open segment", e);
-          }
+          reader = new SegmentReader(backups.open(new io.streamdr.core.backup.BackupKey(key)), key);
         }
         io.streamdr.kafka.backup.BackupRecord r = reader.next();
         if (r == null) {
@@ -419,11 +415,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     }
 
     private void closeReader() {
-      try {
-        reader.close();
-      } catch (IOException e) {
-        // read to its end frame already
-      }
+      reader.close(); // read to its end frame already
       reader = null;
     }
   }

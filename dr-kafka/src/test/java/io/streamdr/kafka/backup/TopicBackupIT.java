@@ -3,6 +3,7 @@ package io.streamdr.kafka.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.streamdr.kafka.internal.segment.SegmentReader;
 import io.streamdr.core.BackupCorruptedException;
 import io.streamdr.core.BackupIoException;
 import io.streamdr.core.ConflictException;
@@ -589,7 +590,7 @@ class TopicBackupIT {
     assertThat(p.endOffset() - p.startOffset()).as("offset gaps recorded").isGreaterThan(p.records());
     List<String> captured = new ArrayList<>();
     for (BackupManifest.SegmentEntry seg : p.segments()) {
-      try (InputStream in = target.open(new BackupKey(seg.key())); SegmentFormat.Reader reader = new SegmentFormat.Reader(in, seg.key())) {
+      try (InputStream in = target.open(new BackupKey(seg.key())); SegmentReader reader = new SegmentReader(in, seg.key())) {
         for (BackupRecord r; (r = reader.next()) != null; ) {
           captured.add(fingerprint(0, r.timestamp(), r.key(), r.value(), r.headers()));
         }

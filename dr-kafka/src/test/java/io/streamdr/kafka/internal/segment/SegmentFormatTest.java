@@ -1,9 +1,12 @@
-package io.streamdr.kafka.backup;
+package io.streamdr.kafka.internal.segment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.streamdr.kafka.internal.segment.SegmentReader;
+import io.streamdr.kafka.internal.segment.SegmentWriter;
 import io.streamdr.core.BackupCorruptedException;
+import io.streamdr.kafka.backup.BackupRecord;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +32,7 @@ class SegmentFormatTest {
 
   static byte[] segment(List<BackupRecord> records) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (SegmentFormat.Writer w = new SegmentFormat.Writer(out, 3)) {
+    try (SegmentWriter w = new SegmentWriter(out, "test.seg", 3)) {
       for (BackupRecord r : records) {
         w.write(r);
       }
@@ -39,7 +42,7 @@ class SegmentFormatTest {
 
   static List<BackupRecord> read(byte[] bytes) throws Exception {
     List<BackupRecord> out = new ArrayList<>();
-    try (SegmentFormat.Reader r = new SegmentFormat.Reader(new ByteArrayInputStream(bytes), "test.seg")) {
+    try (SegmentReader r = new SegmentReader(new ByteArrayInputStream(bytes), "test.seg")) {
       for (BackupRecord rec; (rec = r.next()) != null; ) {
         out.add(rec);
       }
@@ -47,10 +50,10 @@ class SegmentFormatTest {
     return out;
   }
 
-  /** Counts the records as verification does, with {@link SegmentFormat.Reader#skip()}. */
+  /** Counts the records as verification does, with {@link SegmentReader#skip()}. */
   static long skipAll(byte[] bytes) throws Exception {
     long n = 0;
-    try (SegmentFormat.Reader r = new SegmentFormat.Reader(new ByteArrayInputStream(bytes), "test.seg")) {
+    try (SegmentReader r = new SegmentReader(new ByteArrayInputStream(bytes), "test.seg")) {
       while (r.skip()) {
         n++;
       }
@@ -231,6 +234,50 @@ class SegmentFormatTest {
         .hasMessageContaining("CRC32C").hasMessageContaining("frame 1");
   }
 
+  /** A source that fails after {@code n} bytes, as a store's connection does when it resets mid-read. */
+  private static java.io.InputStream failingAfter(byte[] bytes, int n) {
+    return new java.io.FilterInputStream(new ByteArrayInputStream(bytes, 0, n)) {
+      @Override
+      public int read(byte[] b, int off, int len) throws java.io.IOException {
+        int got = super.read(b, off, len);
+        if (got == -1) {
+          throw new java.io.IOException("Connection reset");
+        }
+        return got;
+      }
+
+      @Override
+      public int read() throws java.io.IOException {
+        int got = super.read();
+        if (got == -1) {
+          throw new java.io.IOException("Connection reset");
+        }
+        return got;
+      }
+    };
+  }
+
+  @Test
+  void a_source_that_fails_mid_read_is_an_io_error_to_retry_not_a_damaged_backup() throws Exception {
+    List<BackupRecord> many = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      many.add(new BackupRecord(i, 1000 + i, (byte) 0, b("key-" + i), b("{\"order\":" + i + ",\"status\":\"new\"}"), List.of()));
+    }
+    for (byte[] seg : List.of(segment(RECORDS), segment(many))) {
+      for (int cut : List.of(4, seg.length / 2)) {
+        assertThatThrownBy(() -> {
+          try (SegmentReader r = new SegmentReader(failingAfter(seg, cut), "test.seg")) {
+            while (r.skip()) {
+              // read on until the source fails
+            }
+          }
+        }).as("cut after %d of %d bytes", cut, seg.length).isInstanceOf(io.streamdr.core.BackupIoException.class)
+            .hasMessageContaining("test.seg").hasMessageContaining("Connection reset")
+            .satisfies(e -> assertThat(((io.streamdr.core.DrException) e).retryable()).isTrue());
+      }
+    }
+  }
+
   @Test
   void a_truncated_segment_is_detected() throws Exception {
     byte[] bytes = segment(RECORDS);
@@ -275,7 +322,7 @@ class SegmentFormatTest {
   void a_discarded_segment_writes_nothing_more_and_the_next_segments_are_unharmed() throws Exception {
     List<BackupRecord> json = records(5_000, i -> b("{\"op\":\"c\",\"after\":{\"id\":" + i + ",\"note\":\"" + "x".repeat(i % 300) + "\"}}"));
     ByteArrayOutputStream abandoned = new ByteArrayOutputStream();
-    SegmentFormat.Writer w = new SegmentFormat.Writer(abandoned, 1);
+    SegmentWriter w = new SegmentWriter(abandoned, "abandoned.seg", 1);
     for (BackupRecord r : json) {
       w.write(r);
     }
@@ -328,7 +375,7 @@ class SegmentFormatTest {
       Arrays.fill(v, 512, 1024, (byte) 'x');
       return v;
     };
-    SegmentFormat.Writer w = new SegmentFormat.Writer(sink, 1);
+    SegmentWriter w = new SegmentWriter(sink, "test.seg", 1);
     for (BackupRecord r : records(400, value)) {
       w.write(r);
     }
