@@ -4,6 +4,7 @@ import io.streamdr.core.region.Region;
 import io.streamdr.core.verify.IntegrityReport;
 import io.streamdr.core.verify.VerificationRequest;
 import io.streamdr.cli.config.StreamDrConfig;
+import io.streamdr.kafka.verify.BackupIntegrityVerifier;
 import io.streamdr.kafka.verify.KafkaIntegrityVerifier;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -40,7 +41,7 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--comparison", paramLabel = "HOW", description = "auto (default: latest value per key for compacted topics, else record by record), records, or latest-per-key.")
   String comparison = "auto";
 
-  @Option(names = "--backup", description = "Compare this backup with --target instead of two regions.")
+  @Option(names = "--backup", description = "Compare this backup with --target instead of two regions (all its topics, or those --topics names).")
   String backup;
 
   @Option(names = "--json", description = "Print the report as JSON.")
@@ -68,10 +69,15 @@ final class VerifyCommand implements Callable<Integer> {
     IntegrityReport report;
     try (Progress progress = Progress.spinner(spec.commandLine().getErr(), "comparison of " + (backup != null ? "backup " + backup
         : from.name()) + " with " + to.name())) {
-      verifier.progress(progress.counts());
       if (backup != null) {
-        report = verifier.verifyBackup(cfg.backups(), backup, to.name(), io.streamdr.core.verify.ReplicationNaming.identity());
+        BackupIntegrityVerifier backups = new BackupIntegrityVerifier(cfg.backups(), cfg.clusters()).progress(progress.counts());
+        VerificationRequest.Builder b = backups.requestFor(backup, to.name()).comparison(how);
+        if (!topics.isEmpty()) {
+          b.topics(topics);
+        }
+        report = backups.verify(b.build());
       } else {
+        verifier.progress(progress.counts());
         VerificationRequest.Builder b = VerificationRequest.builder(from.name(), to.name()).topics(topics.toArray(String[]::new))
             .naming(cfg.naming(from.name())).comparison(how);
         if (cutoff != null) {

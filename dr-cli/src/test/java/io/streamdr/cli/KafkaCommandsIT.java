@@ -79,6 +79,12 @@ class KafkaCommandsIT {
     assertThat(same[0]).as(same[1]).isEqualTo("0");
     assertThat(same[1]).contains("PASSED");
     assertThat(StreamDrCliTest.run("verify", "-c", cfg, "--backup", "b1", "--target", "us-west-2")[0]).isEqualTo("0");
+    String[] named = StreamDrCliTest.run("verify", "-c", cfg, "--backup", "b1", "--target", "us-west-2", "--topics", "orders", "--json");
+    assertThat(named[0]).as(named[2]).isEqualTo("0");
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(named[1]).path("partitions")).hasSize(2);
+    String[] unknown = StreamDrCliTest.run("verify", "-c", cfg, "--backup", "b1", "--target", "us-west-2", "--topics", "invoices");
+    assertThat(unknown[0]).isEqualTo("2");
+    assertThat(unknown[2]).contains("Backup b1 holds no topic invoices; it holds [orders]");
     EAST.produce("orders", records("late", 5)); // written in us-east-1 only
     String[] behind = StreamDrCliTest.run("verify", "-c", cfg, "--topics", "orders", "--json");
     assertThat(behind[0]).isEqualTo("1");

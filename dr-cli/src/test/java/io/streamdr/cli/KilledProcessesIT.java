@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamdr.core.backup.FileSystemBackupTarget;
 import io.streamdr.core.verify.IntegrityReport;
-import io.streamdr.core.verify.ReplicationNaming;
 import io.streamdr.core.verify.VerificationRequest;
 import io.streamdr.kafka.backup.BackupCatalog;
+import io.streamdr.kafka.verify.BackupIntegrityVerifier;
 import io.streamdr.kafka.verify.KafkaIntegrityVerifier;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
 import java.nio.file.Files;
@@ -100,8 +100,8 @@ class KilledProcessesIT {
       assertThat(run("backup", "-c", config, "--topics", "orders", "--id", id)).as("rerun of %s killed after %d ms", id, at).isZero();
       FileSystemBackupTarget backups = new FileSystemBackupTarget(dir.resolve("backups"));
       assertThat(new BackupCatalog(backups).verify(id).ok()).as(id).isTrue();
-      IntegrityReport report = new KafkaIntegrityVerifier(Map.of("us-east-1", EAST.clientConfig()))
-          .verifyBackup(backups, id, "us-east-1", ReplicationNaming.identity());
+      BackupIntegrityVerifier verifier = new BackupIntegrityVerifier(backups, Map.of("us-east-1", EAST.clientConfig()));
+      IntegrityReport report = verifier.verify(verifier.requestFor(id, "us-east-1").build());
       assertThat(report.verdict()).as("%s killed after %d ms: %s", id, at, report.toText()).isEqualTo(IntegrityReport.Verdict.PASSED);
       assertThat(report.partitions().stream().mapToLong(p -> p.sourceRecords()).sum()).isEqualTo(RECORDS);
       assertThat(temporaryFiles()).as("temporary files after the rerun of %s", id).isEmpty();

@@ -118,11 +118,6 @@ public final class TopicRestore {
     return new Builder(source, clientConfig, backupId);
   }
 
-  /** The chain ending at {@code backupId}, full backup first; see {@link BackupChain#resolve}. */
-  public static List<BackupManifest> chain(BackupTarget source, String backupId) {
-    return BackupChain.resolve(source, backupId).manifests();
-  }
-
   private String targetTopic(String topic) {
     return renames.getOrDefault(topic, topic);
   }

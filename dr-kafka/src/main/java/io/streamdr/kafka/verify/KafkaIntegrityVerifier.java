@@ -8,6 +8,7 @@ import io.streamdr.core.DrInterruptedException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.NotFoundException;
 import io.streamdr.core.OperationFailedException;
+import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.ResourceType;
 import io.streamdr.core.UnreachableException;
 import io.streamdr.core.backup.BackupTarget;
@@ -25,8 +26,8 @@ import io.streamdr.core.verify.PartitionResult;
 import io.streamdr.core.verify.RecordFingerprint;
 import io.streamdr.core.verify.ReplicationNaming;
 import io.streamdr.core.verify.VerificationRequest;
+import io.streamdr.kafka.backup.BackupChain;
 import io.streamdr.kafka.backup.BackupManifest;
-import io.streamdr.kafka.backup.TopicRestore;
 import io.streamdr.kafka.internal.Bootstrap;
 import io.streamdr.kafka.internal.Consumers;
 import java.io.IOException;
@@ -257,23 +258,22 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
   }
 
   /**
-   * Compares a backup with a cluster: the records of the backup chain ending at {@code backupId} (read from its
-   * segments, every frame's CRC checked) against the same topics in {@code cluster}, named by {@code naming} (a
-   * restore may have renamed them). Records are aligned by content, so a restore into new offsets compares
-   * correctly. Records of the backup absent in the middle of the cluster's partition are MISSING; absent at its end,
-   * LAG (a restore still running, or stopped early); altered or reordered ones are named as such; records in the
-   * cluster after the backup's last one are beyond the backup's cut, not errors.
-   *
-   * @throws BackupCorruptedException if a segment is damaged (named, with its frame)
-   * @throws NotFoundException if the backup, the cluster or a topic does not exist
+   * The comparison of {@link BackupIntegrityVerifier}: the backup chain ending at {@code backupId}, its topics in
+   * {@code topics} (all when empty), against {@code cluster}.
    */
-  public IntegrityReport verifyBackup(BackupTarget backups, String backupId, String cluster,
-      ReplicationNaming naming) {
+  IntegrityReport verifyBackup(BackupTarget backups, String backupId, String cluster, ReplicationNaming naming,
+      Set<String> topics, Comparison how, int window) {
     Instant started = clock.instant();
     Map<String, Object> target = config(cluster);
     Bootstrap.check(target, "cluster '" + cluster + "'");
-    List<BackupManifest> chain = TopicRestore.chain(backups, backupId);
-    BackupManifest last = chain.get(chain.size() - 1);
+    BackupChain chain = BackupChain.resolve(backups, backupId);
+    BackupManifest last = chain.last();
+    List<String> held = chain.topicNames();
+    List<String> unknown = topics.stream().filter(t -> !held.contains(t)).sorted().toList();
+    if (!unknown.isEmpty()) {
+      throw new InvalidRequestException(ResourceType.TOPIC, unknown.get(0), "Backup %s holds no topic %s; it holds %s"
+          .formatted(backupId, String.join(", ", unknown), held));
+    }
     List<Supplier<Compared>> tasks = new ArrayList<>();
     SideReader targetSide = new SideReader(target);
     String targetClusterId;
@@ -289,17 +289,20 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     boolean sameCluster = targetClusterId.equals(last.sourceClusterId());
     try (KafkaConsumer<byte[], byte[]> tc = consumer(target); Admin admin = Admin.create(target)) {
       for (BackupManifest.TopicEntry topic : last.topics()) {
+        if (!topics.isEmpty() && !topics.contains(topic.name())) {
+          continue;
+        }
         String targetTopic = naming.targetTopic(topic.name());
         List<TopicPartition> tps = ask(cluster, target, () -> partitions(tc, targetTopic, cluster, apiTimeout(target)));
         String policy = topic.configs() == null ? null : topic.configs().get("cleanup.policy");
-        Comparison comparison = (policy != null && policy.contains("compact")) || compacted(admin, targetTopic)
-            ? Comparison.LATEST_PER_KEY : Comparison.RECORDS;
+        Comparison comparison = how != Comparison.AUTO ? how
+            : (policy != null && policy.contains("compact")) || compacted(admin, targetTopic) ? Comparison.LATEST_PER_KEY
+            : Comparison.RECORDS;
         Map<TopicPartition, Long> targetStart = ask(cluster, target, () -> tc.beginningOffsets(tps, apiTimeout(target)));
         Map<TopicPartition, Long> targetEnd = ask(cluster, target, () -> tc.endOffsets(tps, apiTimeout(target)));
         for (BackupManifest.PartitionEntry p : topic.partitions()) {
-          List<BackupManifest.SegmentEntry> segments = new ArrayList<>();
-          chain.forEach(m -> m.topic(topic.name()).flatMap(t -> t.partitions().stream()
-              .filter(e -> e.partition() == p.partition()).findFirst()).ifPresent(e -> segments.addAll(e.segments())));
+          List<BackupManifest.SegmentEntry> segments = chain.segments(topic.name(), p.partition()).stream()
+              .map(BackupChain.Segment::entry).toList();
           TopicPartition tp = new TopicPartition(targetTopic, p.partition());
           long start = targetStart.getOrDefault(tp, 0L);
           long end = targetEnd.getOrDefault(tp, -1L);
@@ -316,7 +319,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
                 ? PartitionComparator.compareLatestPerKey(topic.name(), targetTopic, p.partition(), new BackupRecords(backups, segments, comparison == Comparison.LATEST_PER_KEY),
                     targetRecords, afterCut)
                 : PartitionComparator.compare(topic.name(), targetTopic, p.partition(), new BackupRecords(backups, segments, comparison == Comparison.LATEST_PER_KEY),
-                    targetRecords, PartitionComparator.DEFAULT_WINDOW, Set.of(), afterCut), List.of());
+                    targetRecords, window, Set.of(), afterCut), List.of());
           });
         }
       }

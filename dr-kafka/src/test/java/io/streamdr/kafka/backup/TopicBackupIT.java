@@ -388,8 +388,8 @@ class TopicBackupIT {
     assertThat(resumed.topics().get(0).partitions().stream().flatMap(p -> p.segments().stream())
         .map(BackupManifest.SegmentEntry::key)).containsAll(before.keySet());
     // and the backup holds exactly the source's records up to the cut
-    var report = new io.streamdr.kafka.verify.KafkaIntegrityVerifier(Map.of("source", SOURCE.clientConfig()))
-        .verifyBackup(fs, "killed", "source", io.streamdr.core.verify.ReplicationNaming.identity());
+    var verifier = new io.streamdr.kafka.verify.BackupIntegrityVerifier(fs, Map.of("source", SOURCE.clientConfig()));
+    var report = verifier.verify(verifier.requestFor("killed", "source").build());
     assertThat(report.verdict()).as(report.toText()).isEqualTo(io.streamdr.core.verify.IntegrityReport.Verdict.PASSED);
     assertThat(report.partitions().stream().mapToLong(p -> p.beyondCutoff()).sum()).isEqualTo(100);
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamdr.core.BackupCorruptedException;
+import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.backup.FileSystemBackupTarget;
 import io.streamdr.core.verify.Discrepancy;
 import io.streamdr.core.verify.IntegrityReport;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link KafkaIntegrityVerifier#verifyBackup}: a backup compared with a real cluster, record by record. */
+/** {@link BackupIntegrityVerifier}: a backup compared with a real cluster, record by record. */
 class BackupVerificationIT {
   @RegisterExtension
   static final EmbeddedKafkaCluster KAFKA = EmbeddedKafkaCluster.builder().name("us-east-1").build();
@@ -37,7 +38,10 @@ class BackupVerificationIT {
   @TempDir
   Path dir;
 
-  private final KafkaIntegrityVerifier verifier = new KafkaIntegrityVerifier(Map.of("us-east-1", KAFKA.clientConfig()));
+  private IntegrityReport verify(FileSystemBackupTarget target, String backupId, ReplicationNaming naming) {
+    BackupIntegrityVerifier verifier = new BackupIntegrityVerifier(target, Map.of("us-east-1", KAFKA.clientConfig()));
+    return verifier.verify(verifier.requestFor(backupId, "us-east-1").naming(naming).build());
+  }
 
   private static void produce(String topic) {
     Map<String, String> data = new LinkedHashMap<>();
@@ -54,14 +58,14 @@ class BackupVerificationIT {
     FileSystemBackupTarget target = new FileSystemBackupTarget(dir);
     BackupManifest full = TopicBackup.builder(KAFKA.clientConfig(), target).topics(List.of("accounts")).build().full();
 
-    IntegrityReport source = verifier.verifyBackup(target, full.id(), "us-east-1", ReplicationNaming.identity());
+    IntegrityReport source = verify(target, full.id(), ReplicationNaming.identity());
     assertThat(source.verdict()).as(source.toText()).isEqualTo(IntegrityReport.Verdict.PASSED);
     assertThat(source.partitions()).hasSize(2);
     assertThat(source.partitions().stream().mapToLong(PartitionResult::sourceRecords).sum()).isEqualTo(200);
     assertThat(source.source()).isEqualTo("backup " + full.id());
 
     TopicRestore.builder(target, KAFKA.clientConfig(), full.id()).rename("accounts", "accounts-restored").build().run();
-    IntegrityReport restored = verifier.verifyBackup(target, full.id(), "us-east-1", t -> t + "-restored");
+    IntegrityReport restored = verify(target, full.id(), t -> t + "-restored");
     assertThat(restored.verdict()).as(restored.toText()).isEqualTo(IntegrityReport.Verdict.PASSED);
     assertThat(restored.partitions()).allSatisfy(p -> {
       assertThat(p.targetTopic()).isEqualTo("accounts-restored");
@@ -88,7 +92,7 @@ class BackupVerificationIT {
         producer.send(new ProducerRecord<>("ledger-copy", 0, r.timestamp(), r.key(), value)).get();
       }
     }
-    IntegrityReport report = verifier.verifyBackup(target, full.id(), "us-east-1", t -> t + "-copy");
+    IntegrityReport report = verify(target, full.id(), t -> t + "-copy");
     assertThat(report.verdict()).isEqualTo(IntegrityReport.Verdict.FAILED);
     assertThat(report.discrepancies()).extracting(Discrepancy::kind, Discrepancy::sourceOffset)
         .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(Discrepancy.Kind.MISSING, 50L),
@@ -112,7 +116,31 @@ class BackupVerificationIT {
       raf.seek(raf.length() / 2);
       raf.write(b ^ 0xFF);
     }
-    assertThatThrownBy(() -> verifier.verifyBackup(target, full.id(), "us-east-1", ReplicationNaming.identity()))
+    assertThatThrownBy(() -> verify(target, full.id(), ReplicationNaming.identity()))
         .isInstanceOf(BackupCorruptedException.class).hasMessageContaining(segment);
+  }
+
+  @Test
+  void a_request_compares_only_the_topics_it_names_and_refuses_what_does_not_apply_to_a_backup() {
+    KAFKA.createTopic("payments", 1, 1, Map.of("retention.ms", "-1"));
+    KAFKA.createTopic("refunds", 1, 1, Map.of("retention.ms", "-1"));
+    produce("payments");
+    produce("refunds");
+    FileSystemBackupTarget target = new FileSystemBackupTarget(dir);
+    BackupManifest full = TopicBackup.builder(KAFKA.clientConfig(), target).topics(List.of("payments", "refunds")).build().full();
+    BackupIntegrityVerifier verifier = new BackupIntegrityVerifier(target, Map.of("us-east-1", KAFKA.clientConfig()));
+
+    assertThat(verifier.requestFor(full.id(), "us-east-1").build().topics()).containsExactlyInAnyOrder("payments", "refunds");
+    IntegrityReport one = verifier.verify(verifier.requestFor(full.id(), "us-east-1").topics("refunds").build());
+    assertThat(one.verdict()).as(one.toText()).isEqualTo(IntegrityReport.Verdict.PASSED);
+    assertThat(one.partitions()).extracting(PartitionResult::topic).containsOnly("refunds");
+
+    assertThatThrownBy(() -> verifier.verify(verifier.requestFor(full.id(), "us-east-1").topics("chargebacks").build()))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("holds no topic chargebacks")
+        .hasMessageContaining("payments");
+    assertThatThrownBy(() -> verifier.verify(verifier.requestFor(full.id(), "us-east-1").cutoff(java.time.Instant.now()).build()))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("cut");
+    assertThatThrownBy(() -> verifier.verify(verifier.requestFor(full.id(), "us-east-1").groups(List.of("billing")).build()))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("billing");
   }
 }
