@@ -120,7 +120,7 @@ class S3BackupTargetIT extends BackupTargetContract {
     BackupManifest m = TopicBackup.builder(KAFKA.clientConfig(), t).topics(List.of("orders")).build().full("s3-full");
     assertThat(m.records()).isEqualTo(500);
     assertThat(new BackupCatalog(t).verify("s3-full").ok()).isTrue();
-    TopicRestore.builder(t, KAFKA.clientConfig(), "s3-full").rename("orders", "orders-restored").build().run();
+    TopicRestore.builder(KAFKA.clientConfig(), t, "s3-full").rename("orders", "orders-restored").build().run();
     assertThat(KAFKA.read("orders-restored", 500, Duration.ofSeconds(30))).hasSize(500);
     assertThat(S3.client().listObjectsV2(r -> r.bucket("backups").prefix("kafka/us-east-1/topic-backups/s3-full/")).contents())
         .anySatisfy(o -> assertThat(o.key()).endsWith("manifest.json"));

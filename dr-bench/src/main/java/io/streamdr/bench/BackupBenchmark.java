@@ -95,7 +95,7 @@ public final class BackupBenchmark {
           measure(runs, "produce", mb, () -> sendAll(kafka, pregenerated));
           pregenerated.clear();
           long[] restored = new long[1];
-          measure(runs, "restore", mb, () -> restored[0] = TopicRestore.builder(target, kafka.clientConfig(), "bench-" + dataset)
+          measure(runs, "restore", mb, () -> restored[0] = TopicRestore.builder(kafka.clientConfig(), target, "bench-" + dataset)
               .rename(topic, topic + "-restored-" + r).build().run().produced());
           if (restored[0] != records) {
             throw new IllegalStateException("TopicRestore produced " + restored[0] + " records, expected " + records);

@@ -72,7 +72,7 @@ public final class RestoreCostBenchmark {
           created.add(copy);
           CpuUse.measure(runs, round, pipelined ? "TopicRestore, pipelined (each partition verified as it starts)"
               : "TopicRestore (every segment verified, then produced)", mb, () -> {
-            long produced = TopicRestore.builder(target, kafka.clientConfig(), backup.id()).rename(topic, copy).pipelined(pipelined)
+            long produced = TopicRestore.builder(kafka.clientConfig(), target, backup.id()).rename(topic, copy).pipelined(pipelined)
                 .build().run().produced();
             if (produced != records) {
               throw new IllegalStateException("TopicRestore produced " + produced + " records, expected " + records);

@@ -58,7 +58,7 @@ public final class RestoreParallelBenchmark {
           created.add(copy);
           String method = parallelism == 1 ? "TopicRestore, one partition at a time" : "TopicRestore, parallelism 8 (default)";
           CpuUse.measure(runs, round, method, mb, () -> {
-            long produced = TopicRestore.builder(target, kafka.clientConfig(), backup.id()).rename(topic, copy)
+            long produced = TopicRestore.builder(kafka.clientConfig(), target, backup.id()).rename(topic, copy)
                 .parallelism(parallelism).build().run().produced();
             if (produced != records) {
               throw new IllegalStateException("TopicRestore produced " + produced + " records, expected " + records);

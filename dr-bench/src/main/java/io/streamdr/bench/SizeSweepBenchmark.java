@@ -71,7 +71,7 @@ public final class SizeSweepBenchmark {
             time(times, "bare producer", () -> BackupBenchmark.sendAll(kafka, pre));
             String copy = "restored-" + n;
             long[] produced = new long[1];
-            time(times, "restore", () -> produced[0] = TopicRestore.builder(target, kafka.clientConfig(), "s").rename(topic, copy).build()
+            time(times, "restore", () -> produced[0] = TopicRestore.builder(kafka.clientConfig(), target, "s").rename(topic, copy).build()
                 .run().produced());
             check(produced[0] == records, "restore produced " + produced[0]);
             boolean[] passed = new boolean[1];

@@ -73,7 +73,7 @@ final class RestoreCommand implements Callable<Integer> {
     StreamDrConfig cfg = config.load();
     Region target = cfg.region(region);
     PrintWriter out = spec.commandLine().getOut();
-    TopicRestore.Builder b = TopicRestore.builder(cfg.backups(), target.kafkaClientConfig(), backup)
+    TopicRestore.Builder b = TopicRestore.builder(target.kafkaClientConfig(), cfg.backups(), backup)
         .topics(Set.copyOf(topics)).append(append).pipelined(pipelined);
     renames.forEach(b::rename);
     if (pattern != null) {

@@ -22,6 +22,7 @@ import io.streamdr.core.savepoint.SavepointHandle;
 import io.streamdr.core.savepoint.SavepointOptions;
 import io.streamdr.core.savepoint.SavepointState;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -61,6 +62,7 @@ public final class FlinkRestSavepointClient implements SavepointClient {
   private static final Pattern HEX32 = Pattern.compile("[0-9a-f]{32}");
   private final RestClient rest;
   private final Sleeper sleeper;
+  private final Clock clock;
   private final Map<JobRef, Map<String, Savepoint>> completed = new ConcurrentHashMap<>();
   private final Map<String, Instant> triggeredAt = new ConcurrentHashMap<>();
   /** Triggers that end the job (cancel-job, stop): await returns once the job is terminal. */
@@ -72,8 +74,14 @@ public final class FlinkRestSavepointClient implements SavepointClient {
 
   /** With a sleeper for the waits between status polls. */
   public FlinkRestSavepointClient(RestClient rest, Sleeper sleeper) {
+    this(rest, sleeper, Clock.systemUTC());
+  }
+
+  /** With a sleeper for the waits between status polls, and the clock that dates triggers and completions. */
+  public FlinkRestSavepointClient(RestClient rest, Sleeper sleeper, Clock clock) {
     this.rest = Checks.requireNonNull(rest, "rest client");
     this.sleeper = Checks.requireNonNull(sleeper, "sleeper");
+    this.clock = Checks.requireNonNull(clock, "clock");
   }
 
   private static String jobPath(JobRef job) {
@@ -163,7 +171,7 @@ public final class FlinkRestSavepointClient implements SavepointClient {
     body.put("formatType", options.format().name());
     body.put("triggerId", triggerId);
     post(job, jobPath(job) + "/savepoints", body);
-    triggeredAt.putIfAbsent(triggerId, Instant.now());
+    triggeredAt.putIfAbsent(triggerId, clock.instant());
     if (options.cancelJob()) {
       ending.add(triggerId);
     }
@@ -184,7 +192,7 @@ public final class FlinkRestSavepointClient implements SavepointClient {
     body.put("formatType", options.format().name());
     body.put("triggerId", triggerId);
     post(job, jobPath(job) + "/stop", body);
-    triggeredAt.putIfAbsent(triggerId, Instant.now());
+    triggeredAt.putIfAbsent(triggerId, clock.instant());
     ending.add(triggerId);
     return new SavepointHandle(job, triggerId);
   }
@@ -219,7 +227,7 @@ public final class FlinkRestSavepointClient implements SavepointClient {
         }
         Savepoint sp = new Savepoint(handle.job(), handle.triggerId(), Savepoint.Kind.SAVEPOINT, SavepointState.COMPLETED,
             Optional.of(op.path("location").asText()), Optional.empty(),
-            triggeredAt.getOrDefault(handle.triggerId(), Instant.now()), Optional.of(Instant.now()));
+            triggeredAt.getOrDefault(handle.triggerId(), clock.instant()), Optional.of(clock.instant()));
         completed.computeIfAbsent(handle.job(), j -> new ConcurrentHashMap<>()).put(sp.id(), sp);
         if (ending.contains(handle.triggerId())) {
           awaitTerminal(handle.job(), deadline, timeout);

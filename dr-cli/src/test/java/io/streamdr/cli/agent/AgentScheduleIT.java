@@ -91,7 +91,7 @@ class AgentScheduleIT {
     assertThat(runs.get(runs.size() - 1).detail()).contains("deleted 1 backup(s) [incremental-20261201T0000Z]");
 
     // the newest chain restores everything written before 18:00 (18 hours of 5 orders) into another cluster
-    TopicRestore.builder(cfg.backups(), WEST.clientConfig(), "incremental-20261201T1800Z").build().run();
+    TopicRestore.builder(WEST.clientConfig(), cfg.backups(), "incremental-20261201T1800Z").build().run();
     Map<String, String> restored = readAll(WEST, "orders");
     assertThat(restored).hasSize(18 * 5);
     restored.forEach((k, v) -> assertThat(written).containsEntry(k, v));

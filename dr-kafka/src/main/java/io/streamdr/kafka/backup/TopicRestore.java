@@ -22,6 +22,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -110,11 +111,13 @@ public final class TopicRestore {
   }
 
   /**
-   * @param source       the backup target holding the backups
+   * The arguments come in {@link TopicBackup#builder}'s order: the cluster, then the backups.
+   *
    * @param clientConfig Kafka client settings of the target cluster (bootstrap servers, security)
+   * @param source       the backup target holding the backups
    * @param backupId     the last backup of the chain to restore
    */
-  public static Builder builder(BackupTarget source, Map<String, Object> clientConfig, String backupId) {
+  public static Builder builder(Map<String, Object> clientConfig, BackupTarget source, String backupId) {
     return new Builder(source, clientConfig, backupId);
   }
 
@@ -200,11 +203,12 @@ public final class TopicRestore {
     LOG.debug("Restore of {}: targets judged after {} ms", backupId, (System.nanoTime() - started) / 1_000_000);
     ensureTopics(admin, selected, targets.existing());
     LOG.debug("Restore of {}: target topics ready after {} ms", backupId, (System.nanoTime() - started) / 1_000_000);
-    Map<String, Long> bases = new TreeMap<>(targets.from());
+    Map<TopicPartition, Long> bases = new TreeMap<>(BY_NAME);
+    bases.putAll(targets.from());
     plan.partitions().stream().filter(p -> p.state() == RestorePlan.TargetState.NEW_TOPIC)
-        .forEach(p -> bases.put(p.targetTopic() + "-" + p.partition(), 0L)); // a topic this restore creates starts at 0
-    if (append && (targets.state() == null || !targets.state().baseOffsets().keySet().containsAll(bases.keySet()))) {
-      source.put(targets.stateKey(), Json.MAPPER.writeValueAsBytes(new RestoreState(targets.restoreId(), bases, false)));
+        .forEach(p -> bases.put(new TopicPartition(p.targetTopic(), p.partition()), 0L)); // a topic this restore creates starts at 0
+    if (append && (targets.state() == null || !targets.state().baseOffsets().keySet().containsAll(byName(bases).keySet()))) {
+      source.put(targets.stateKey(), Json.MAPPER.writeValueAsBytes(new RestoreState(targets.restoreId(), byName(bases), false)));
     }
     ProgressTracker tracker = new ProgressTracker("restore", backupId, progress,
         plan.partitions().stream().mapToLong(RestorePlan.PartitionPlan::toWrite).sum(), plan.partitions().size());
@@ -215,20 +219,22 @@ public final class TopicRestore {
       tracker.finish();
     }
     List<RestoreReport.PartitionRestore> results = new ArrayList<>();
-    Map<String, Map<String, Long>> groupTargets = new TreeMap<>();
+    Map<String, Map<TopicPartition, Long>> groupTargets = new TreeMap<>();
     for (Produced p : produced) {
       results.add(p.result());
-      p.groupOffsets().forEach((group, offset) -> groupTargets.computeIfAbsent(group, k -> new TreeMap<>())
-          .put(p.result().targetTopic() + "-" + p.result().partition(), offset));
+      p.groupOffsets().forEach((group, offset) -> groupTargets.computeIfAbsent(group, k -> new TreeMap<>(BY_NAME))
+          .put(new TopicPartition(p.result().targetTopic(), p.result().partition()), offset));
     }
     LOG.debug("Restore of {}: produced and flushed after {} ms", backupId, (System.nanoTime() - started) / 1_000_000);
     if (restoreGroups) {
       commitGroups(admin, groupTargets);
     }
     if (append) {
-      source.put(targets.stateKey(), Json.MAPPER.writeValueAsBytes(new RestoreState(targets.restoreId(), bases, true)));
+      source.put(targets.stateKey(), Json.MAPPER.writeValueAsBytes(new RestoreState(targets.restoreId(), byName(bases), true)));
     }
-    RestoreReport report = new RestoreReport(targets.restoreId(), chain.ids(), results, groupTargets, false,
+    Map<String, Map<String, Long>> groupsByName = new TreeMap<>();
+    groupTargets.forEach((group, offsets) -> groupsByName.put(group, byName(offsets)));
+    RestoreReport report = new RestoreReport(targets.restoreId(), chain.ids(), results, groupsByName, false,
         Duration.ofNanos(System.nanoTime() - started));
     LOG.info("Restore {} of {} complete: {} records produced", targets.restoreId(), backupId, report.produced());
     return report;
@@ -331,6 +337,21 @@ public final class TopicRestore {
   /** Where an append started on each target partition ("topic-partition" → offset), recorded before it writes. */
   private record RestoreState(String restoreId, Map<String, Long> baseOffsets, boolean complete) {}
 
+  /** Partitions in the order of their names, as the restore state and the report list them. */
+  private static final Comparator<TopicPartition> BY_NAME = Comparator.comparing(TopicPartition::topic)
+      .thenComparingInt(TopicPartition::partition);
+
+  /** A partition's name in the restore state and the report: {@code topic-partition}. */
+  private static String name(TopicPartition tp) {
+    return tp.topic() + "-" + tp.partition();
+  }
+
+  private static Map<String, Long> byName(Map<TopicPartition, Long> offsets) {
+    Map<String, Long> out = new TreeMap<>();
+    offsets.forEach((tp, offset) -> out.put(name(tp), offset));
+    return out;
+  }
+
   private RestoreState readState(BackupKey key) {
     try {
       return Json.MAPPER.readValue(source.readAll(key), RestoreState.class);
@@ -344,7 +365,7 @@ public final class TopicRestore {
    * records start there ({@code from}: the log start, or for an append where it started).
    */
   private record Targets(String restoreId, BackupKey stateKey, RestoreState state, Set<String> existing,
-      Map<TopicPartition, long[]> offsets, Map<String, Long> from) {}
+      Map<TopicPartition, long[]> offsets, Map<TopicPartition, Long> from) {}
 
   private Targets targets(Admin admin, List<BackupManifest.TopicEntry> selected, BackupChain chain)
       throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
@@ -372,16 +393,15 @@ public final class TopicRestore {
       }
     }
     Map<TopicPartition, long[]> offsets = new HashMap<>();
-    Map<String, Long> from = new TreeMap<>();
+    Map<TopicPartition, Long> from = new HashMap<>();
     if (!latest.isEmpty()) {
       var starts = admin.listOffsets(earliest).all().get(60, TimeUnit.SECONDS);
       var ends = admin.listOffsets(latest).all().get(60, TimeUnit.SECONDS);
       for (TopicPartition tp : latest.keySet()) {
         long[] range = {starts.get(tp).offset(), ends.get(tp).offset()};
         offsets.put(tp, range);
-        String key = tp.topic() + "-" + tp.partition();
-        Long recorded = state == null ? null : state.baseOffsets().get(key);
-        from.put(key, append ? (recorded != null ? recorded : range[1]) : range[0]);
+        Long recorded = state == null ? null : state.baseOffsets().get(name(tp));
+        from.put(tp, append ? (recorded != null ? recorded : range[1]) : range[0]);
       }
     }
     return new Targets(restoreId, stateKey, state, existing, offsets, from);
@@ -427,7 +447,7 @@ public final class TopicRestore {
       } else {
         start = range[0];
         end = range[1];
-        long from = targets.from().get(target + "-" + partition);
+        long from = targets.from().get(tp);
         TargetClassifier.Judgement j = classifier.judge(tp, from, end, expected);
         state = j.state();
         held = j.held();
@@ -672,13 +692,13 @@ public final class TopicRestore {
     };
   }
 
-  private void commitGroups(Admin admin, Map<String, Map<String, Long>> groupTargets)
+  private void commitGroups(Admin admin, Map<String, Map<TopicPartition, Long>> groupTargets)
       throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
     if (groupTargets.isEmpty()) {
       return;
     }
     var described = admin.describeConsumerGroups(groupTargets.keySet()).describedGroups();
-    for (Map.Entry<String, Map<String, Long>> g : groupTargets.entrySet()) {
+    for (Map.Entry<String, Map<TopicPartition, Long>> g : groupTargets.entrySet()) {
       ConsumerGroupDescription d;
       try {
         d = described.get(g.getKey()).get(60, TimeUnit.SECONDS);
@@ -700,9 +720,8 @@ public final class TopicRestore {
       Map<TopicPartition, OffsetAndMetadata> current = admin.listConsumerGroupOffsets(Map.of(g.getKey(), new ListConsumerGroupOffsetsSpec()))
           .partitionsToOffsetAndMetadata(g.getKey()).get(60, TimeUnit.SECONDS);
       Map<TopicPartition, OffsetAndMetadata> update = new HashMap<>();
-      for (Map.Entry<String, Long> e : g.getValue().entrySet()) {
-        int dash = e.getKey().lastIndexOf('-');
-        TopicPartition tp = new TopicPartition(e.getKey().substring(0, dash), Integer.parseInt(e.getKey().substring(dash + 1)));
+      for (Map.Entry<TopicPartition, Long> e : g.getValue().entrySet()) {
+        TopicPartition tp = e.getKey();
         OffsetAndMetadata existing = current.get(tp);
         long to = existing != null ? Math.max(existing.offset(), e.getValue()) : e.getValue();
         e.setValue(to);

@@ -12,6 +12,7 @@ import io.streamdr.kafka.internal.Consumers;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -70,6 +71,12 @@ public final class DivergedTail {
    * @param copyOf the copy's name in the secondary, e.g. {@code t -> "us-east-1." + t} (MirrorMaker 2), or {@code t -> t}
    */
   public static CopySnapshot snapshot(Map<String, Object> secondary, List<String> topics, UnaryOperator<String> copyOf, Duration timeout) {
+    return snapshot(secondary, topics, copyOf, timeout, Clock.systemUTC());
+  }
+
+  /** As {@link #snapshot(Map, List, UnaryOperator, Duration)}, dated by {@code clock}. */
+  public static CopySnapshot snapshot(Map<String, Object> secondary, List<String> topics, UnaryOperator<String> copyOf,
+      Duration timeout, Clock clock) {
     Map<String, Map<ByteBuffer, Integer>> digests = new LinkedHashMap<>();
     MessageDigest sha = sha256();
     for (String topic : topics) {
@@ -77,7 +84,7 @@ public final class DivergedTail {
       readAll(secondary, copyOf.apply(topic), timeout, r -> d.merge(digest(sha, r), 1, Integer::sum));
       digests.put(topic, d);
     }
-    return new CopySnapshot(Instant.now(), digests);
+    return new CopySnapshot(clock.instant(), digests);
   }
 
   /** Reads {@code topics} of the primary and keeps each record the snapshot's copies do not hold (as often as they hold it fewer times). */

@@ -6,6 +6,7 @@ import io.streamdr.core.region.Region;
 import io.streamdr.core.region.RegionRouter;
 import io.streamdr.core.region.RegionSwitch;
 import io.streamdr.core.region.Subscription;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -141,7 +142,7 @@ public final class RegionAwareProducer<K, V> implements Producer<K, V> {
     this.subscription = router.onSwitch(this::onSwitch);
     Region active = router.active(); // a switch between reading the router and subscribing to it
     if (!active.name().equals(current.region().name())) {
-      onSwitch(new RegionSwitch(current.region(), active, router.epoch(), "switched while starting", Instant.now(), false));
+      onSwitch(new RegionSwitch(current.region(), active, router.epoch(), "switched while starting", b.clock.instant(), false));
     }
   }
 
@@ -511,6 +512,7 @@ public final class RegionAwareProducer<K, V> implements Producer<K, V> {
     private ProducerFactory<K, V> factory;
     private Duration drainTimeout = Duration.ofSeconds(5);
     private InFlight inFlight = InFlight.RESEND;
+    private Clock clock = Clock.systemUTC();
 
     private Builder(RegionRouter router, Map<String, ?> config) {
       this.router = Checks.requireNonNull(router, "router");
@@ -539,6 +541,12 @@ public final class RegionAwareProducer<K, V> implements Producer<K, V> {
     /** What to do with records the region left behind did not acknowledge (default {@link InFlight#RESEND}). */
     public Builder<K, V> inFlight(InFlight policy) {
       this.inFlight = Checks.requireNonNull(policy, "in-flight policy");
+      return this;
+    }
+
+    /** Dates the switches the producer makes itself, such as one made while it was starting (default: the system's). */
+    public Builder<K, V> clock(Clock clock) {
+      this.clock = Checks.requireNonNull(clock, "clock");
       return this;
     }
 

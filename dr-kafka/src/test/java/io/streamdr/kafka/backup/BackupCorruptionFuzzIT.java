@@ -175,7 +175,7 @@ class BackupCorruptionFuzzIT {
     String target = "restored-" + RESTORES.incrementAndGet();
     Throwable refused = null;
     try {
-      TopicRestore.builder(copy, kafka.clientConfig(), "incr").rename("fuzzed", target).build().run();
+      TopicRestore.builder(kafka.clientConfig(), copy, "incr").rename("fuzzed", target).build().run();
     } catch (DrException e) {
       refused = e;
     }

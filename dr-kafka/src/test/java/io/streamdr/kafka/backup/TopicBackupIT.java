@@ -132,7 +132,7 @@ class TopicBackupIT {
   }
 
   private static TopicRestore.Builder restore(BackupTarget target, String backupId) {
-    return TopicRestore.builder(target, TARGET.clientConfig(), backupId);
+    return TopicRestore.builder(TARGET.clientConfig(), target, backupId);
   }
 
   @Test

@@ -198,7 +198,7 @@ class NetworkFaultsIT {
     RestoreReport restored;
     try {
       manifest = TopicBackup.builder(EAST.clientConfig(), target).topics(List.of(topic)).build().full("through-faults");
-      restored = TopicRestore.builder(target, WEST.clientConfig(), "through-faults").build().run();
+      restored = TopicRestore.builder(WEST.clientConfig(), target, "through-faults").build().run();
       report = new KafkaIntegrityVerifier(Map.of("us-east-1", EAST.clientConfig(), "us-west-2", WEST.clientConfig()))
           .verify(VerificationRequest.builder("us-east-1", "us-west-2").topics(topic).build());
     } finally {
@@ -225,7 +225,7 @@ class NetworkFaultsIT {
     Map<String, Runnable> operations = new LinkedHashMap<>();
     operations.put("backup", () -> TopicBackup.builder(quickClients(EAST), target).topics(List.of(topic))
         .stallTimeout(Duration.ofSeconds(4)).build().full("into-the-void"));
-    operations.put("restore", () -> TopicRestore.builder(target, quickClients(EAST), "before-the-void")
+    operations.put("restore", () -> TopicRestore.builder(quickClients(EAST), target, "before-the-void")
         .rename(topic, "net-void-restored").build().run());
     operations.put("verify", () -> new KafkaIntegrityVerifier(Map.of("us-east-1", quickClients(EAST), "us-west-2", WEST.clientConfig()))
         .verify(VerificationRequest.builder("us-east-1", "us-west-2").topics(topic).build()));

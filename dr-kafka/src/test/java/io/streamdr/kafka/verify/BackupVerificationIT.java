@@ -64,7 +64,7 @@ class BackupVerificationIT {
     assertThat(source.partitions().stream().mapToLong(PartitionResult::sourceRecords).sum()).isEqualTo(200);
     assertThat(source.source()).isEqualTo("backup " + full.id());
 
-    TopicRestore.builder(target, KAFKA.clientConfig(), full.id()).rename("accounts", "accounts-restored").build().run();
+    TopicRestore.builder(KAFKA.clientConfig(), target, full.id()).rename("accounts", "accounts-restored").build().run();
     IntegrityReport restored = verify(target, full.id(), t -> t + "-restored");
     assertThat(restored.verdict()).as(restored.toText()).isEqualTo(IntegrityReport.Verdict.PASSED);
     assertThat(restored.partitions()).allSatisfy(p -> {
