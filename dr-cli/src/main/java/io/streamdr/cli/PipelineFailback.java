@@ -240,8 +240,11 @@ final class PipelineFailback {
   /** Waits until every record of {@code topics} of {@code from} is in {@code to}, or the timeout passes. */
   private static ReplicationCheck awaitReplicated(StreamDrConfig cfg, String from, String to, List<String> topics, Duration timeout) {
     long t0 = System.nanoTime();
-    try (MirrorMakerReplicationProbe probe = new MirrorMakerReplicationProbe(from, cfg.clusters().get(from), cfg.clusters().get(to),
-        cfg.naming(from), topics, Duration.ofSeconds(10), Clock.systemUTC())) {
+    try (MirrorMakerReplicationProbe probe = MirrorMakerReplicationProbe.builder(from, cfg.clusters().get(from), cfg.clusters().get(to))
+        .naming(cfg.naming(from))
+        .topics(topics)
+        .timeout(Duration.ofSeconds(10))
+        .build()) {
       MirrorMakerReplicationProbe.ReplicationLag lag;
       try {
         lag = probe.awaitCaughtUp(timeout);

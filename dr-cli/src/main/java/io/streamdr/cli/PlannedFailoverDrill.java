@@ -80,6 +80,6 @@ public final class PlannedFailoverDrill {
   }
 
   private KafkaHealthProbe probe(Region region) {
-    return new KafkaHealthProbe(region.name(), clusters.get(region.name()), 1, List.of(), Duration.ofSeconds(10), Clock.systemUTC());
+    return KafkaHealthProbe.builder(region.name(), clusters.get(region.name())).timeout(Duration.ofSeconds(10)).build();
   }
 }

@@ -31,7 +31,7 @@ public final class FlinkJobHealthProbe implements HealthProbe {
   private final Duration maxCheckpointAge;
   private final Clock clock;
 
-  public FlinkJobHealthProbe(RestClient rest, Supplier<JobRef> job, int maxFailures, Duration window,
+  private FlinkJobHealthProbe(RestClient rest, Supplier<JobRef> job, int maxFailures, Duration window,
       Duration maxCheckpointAge, Clock clock) {
     this.rest = Checks.requireNonNull(rest, "rest client");
     this.job = Checks.requireNonNull(job, "job");
@@ -43,7 +43,7 @@ public final class FlinkJobHealthProbe implements HealthProbe {
 
   /** the DR guide's thresholds: more than 3 failures in 5 minutes; a checkpoint at least every 10 minutes. */
   public static FlinkJobHealthProbe withDefaultThresholds(RestClient rest, Supplier<JobRef> job) {
-    return new FlinkJobHealthProbe(rest, job, 3, Duration.ofMinutes(5), Duration.ofMinutes(10), Clock.systemUTC());
+    return builder(rest, job).build();
   }
 
   /** Failures of the job whose timestamps fall in the window ending now. */
@@ -96,6 +96,57 @@ public final class FlinkJobHealthProbe implements HealthProbe {
       return new HealthSignal(component, Status.HEALTHY, where, metrics, now);
     } catch (DrException e) {
       return new HealthSignal(component, Status.UNKNOWN, "Flink REST unreachable: " + e.getMessage(), Map.of(), now);
+    }
+  }
+
+  /**
+   * A probe of the job {@code job} names (asked at every probe, so it follows a restarted job), with the DR guide's
+   * thresholds unless set otherwise.
+   */
+  public static Builder builder(RestClient rest, Supplier<JobRef> job) {
+    return new Builder(rest, job);
+  }
+
+  /** Builder for {@link FlinkJobHealthProbe}. */
+  public static final class Builder {
+    private final RestClient rest;
+    private final Supplier<JobRef> job;
+    private int maxFailures = 3;
+    private Duration window = Duration.ofMinutes(5);
+    private Duration maxCheckpointAge = Duration.ofMinutes(10);
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(RestClient rest, Supplier<JobRef> job) {
+      this.rest = Checks.requireNonNull(rest, "rest client");
+      this.job = Checks.requireNonNull(job, "job");
+    }
+
+    /** More failures than this within the window fail the job (default 3, the DR guide's). */
+    public Builder maxFailures(int failures) {
+      this.maxFailures = (int) Checks.requireNonNegative(failures, "max failures");
+      return this;
+    }
+
+    /** The window failures are counted in (default 5 minutes). */
+    public Builder window(Duration window) {
+      this.window = Checks.requirePositive(window, "window");
+      return this;
+    }
+
+    /** The oldest a completed checkpoint may be (default 10 minutes). */
+    public Builder maxCheckpointAge(Duration age) {
+      this.maxCheckpointAge = Checks.requirePositive(age, "max checkpoint age");
+      return this;
+    }
+
+    /** Dates the signals and the window (default: the system's clock). */
+    public Builder clock(Clock clock) {
+      this.clock = Checks.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    public FlinkJobHealthProbe build() {
+      return new FlinkJobHealthProbe(rest, job, maxFailures, window, maxCheckpointAge, clock);
     }
   }
 }

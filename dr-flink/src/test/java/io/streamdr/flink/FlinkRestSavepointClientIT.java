@@ -137,8 +137,11 @@ class FlinkRestSavepointClientIT extends SavepointClientContract {
   void the_health_probe_counts_real_task_failures_in_its_window_and_sees_recovery() throws Exception {
     Path marker = Files.createTempFile("fail-", ".marker");
     JobRef job = new JobRef(FLINK.submitFailOnDemandJob(marker).toString());
-    FlinkJobHealthProbe probe = new FlinkJobHealthProbe(rest, () -> job, 3, Duration.ofMinutes(5), Duration.ofMinutes(10),
-        Clock.systemUTC());
+    FlinkJobHealthProbe probe = FlinkJobHealthProbe.builder(rest, () -> job)
+        .maxFailures(3)
+        .window(Duration.ofMinutes(5))
+        .maxCheckpointAge(Duration.ofMinutes(10))
+        .build();
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (probe.failuresInWindow() <= 3 && System.nanoTime() < deadline) {
       java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
@@ -148,8 +151,12 @@ class FlinkRestSavepointClientIT extends SavepointClientContract {
     assertThat(signal.detail()).contains("more than 3");
     assertThat(signal.metrics().get("failures_in_window")).isGreaterThan(3.0);
     // a probe with a window that ends before the failures sees none of them
-    FlinkJobHealthProbe later = new FlinkJobHealthProbe(rest, () -> job, 3, Duration.ofMinutes(5), Duration.ofMinutes(10),
-        Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10)));
+    FlinkJobHealthProbe later = FlinkJobHealthProbe.builder(rest, () -> job)
+        .maxFailures(3)
+        .window(Duration.ofMinutes(5))
+        .maxCheckpointAge(Duration.ofMinutes(10))
+        .clock(Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10)))
+        .build();
     Files.delete(marker);
     awaitState(job, "RUNNING");
     assertThat(later.failuresInWindow()).isZero();

@@ -354,11 +354,18 @@ public final class Agent implements AutoCloseable {
       Duration timeout = f.interval().compareTo(Duration.ofSeconds(2)) < 0 ? Duration.ofSeconds(2)
           : f.interval().compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : f.interval();
       List<HealthProbe> list = new ArrayList<>();
-      KafkaHealthProbe kafka = new KafkaHealthProbe(name, region.kafkaClientConfig(), f.expectedBrokers(), List.of(), timeout, clock);
+      KafkaHealthProbe kafka = KafkaHealthProbe.builder(name, region.kafkaClientConfig())
+          .expectedBrokers(f.expectedBrokers())
+          .timeout(timeout)
+          .clock(clock)
+          .build();
       closeables.add(kafka);
       list.add(meters.probe(name + "/kafka", kafka));
       for (String group : f.lagGroups()) {
-        ConsumerLagProbe lag = new ConsumerLagProbe(group + " in " + name, region.kafkaClientConfig(), group, timeout, clock);
+        ConsumerLagProbe lag = ConsumerLagProbe.builder(group + " in " + name, region.kafkaClientConfig(), group)
+            .timeout(timeout)
+            .clock(clock)
+            .build();
         closeables.add(lag);
         list.add(meters.probe(name + "/lag/" + group, lag));
       }
@@ -369,8 +376,12 @@ public final class Agent implements AutoCloseable {
       }
       if (!f.replicated().isEmpty()) {
         Region other = cfg.topology().regions().stream().filter(r -> !r.equals(region)).findFirst().orElseThrow();
-        MirrorMakerReplicationProbe replication = new MirrorMakerReplicationProbe(name, region.kafkaClientConfig(), other.kafkaClientConfig(),
-            cfg.naming(name), f.replicated(), timeout, clock);
+        MirrorMakerReplicationProbe replication = MirrorMakerReplicationProbe.builder(name, region.kafkaClientConfig(), other.kafkaClientConfig())
+            .naming(cfg.naming(name))
+            .topics(f.replicated())
+            .timeout(timeout)
+            .clock(clock)
+            .build();
         closeables.add(replication);
         list.add(meters.probe(name + "/replication", replication));
       }

@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <pre>{@code
  * StreamDrMeters meters = new StreamDrMeters(registry);
  * meters.router(router, topology);
- * HealthProbe primary = meters.probe("primary-kafka", new KafkaHealthProbe(...));
+ * HealthProbe primary = meters.probe("primary-kafka", KafkaHealthProbe.builder(...).build());
  * FailoverMonitor monitor = FailoverMonitor.builder(router, policy, () -> List.of(primary), target)
  *     .alerts(meters.alerts(AlertSink.log())).build();
  * }</pre>

@@ -57,10 +57,14 @@ public final class BrokerFailureDrill {
           .get(RoutingJob.SOURCE_TOPIC).partitions().get(0).leader().id();
     }
     try (CdcTraffic traffic = new CdcTraffic(stack, 20);
-         KafkaHealthProbe primary = new KafkaHealthProbe(EmbeddedRegionPair.PRIMARY, kafka, cluster.brokerCount(),
-             EmbeddedRegionPair.TOPICS, Duration.ofSeconds(2), Clock.systemUTC());
-         KafkaHealthProbe secondary = new KafkaHealthProbe(EmbeddedRegionPair.SECONDARY, stack.secondary().kafka().clientConfig(), 1,
-             List.of(), Duration.ofSeconds(2), Clock.systemUTC())) {
+         KafkaHealthProbe primary = KafkaHealthProbe.builder(EmbeddedRegionPair.PRIMARY, kafka)
+             .expectedBrokers(cluster.brokerCount())
+             .topics(EmbeddedRegionPair.TOPICS)
+             .timeout(Duration.ofSeconds(2))
+             .build();
+         KafkaHealthProbe secondary = KafkaHealthProbe.builder(EmbeddedRegionPair.SECONDARY, stack.secondary().kafka().clientConfig())
+             .timeout(Duration.ofSeconds(2))
+             .build()) {
       DrillSupport.await(EmbeddedRegionPair.PRIMARY + " healthy under traffic", Duration.ofSeconds(60), () -> primary.probe().healthy());
       progress.accept("steady state: " + primary.probe().detail());
 

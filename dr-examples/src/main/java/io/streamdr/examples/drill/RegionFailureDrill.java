@@ -132,8 +132,10 @@ public final class RegionFailureDrill {
     try (CdcTraffic traffic = new CdcTraffic(stack, 20);
          RegionAwareService application = new RegionAwareService(router, TopicMapping.prefixed(topology), app,
              concat(filtered, List.of(app)), GROUP, Duration.ofMillis(20), Duration.ofSeconds(1));
-         KafkaHealthProbe primaryProbe = new KafkaHealthProbe(PRIMARY, east, 1, List.of(), Duration.ofSeconds(1), Clock.systemUTC());
-         KafkaHealthProbe secondaryProbe = new KafkaHealthProbe(SECONDARY, west, 1, List.of(), Duration.ofSeconds(2), Clock.systemUTC());
+         KafkaHealthProbe primaryProbe = KafkaHealthProbe.builder(PRIMARY, east).timeout(Duration.ofSeconds(1)).build();
+         KafkaHealthProbe secondaryProbe = KafkaHealthProbe.builder(SECONDARY, west)
+             .timeout(Duration.ofSeconds(2))
+             .build();
          ReplicationLag lag = new ReplicationLag(east, west, List.of(raw, app), stack::remoteTopic)) {
       Instant drillStart = Instant.now();
       progress.accept("steady state: rows into PostgreSQL, an application producing '" + app + "' and consuming the filtered"
@@ -428,8 +430,11 @@ public final class RegionFailureDrill {
 
   /** Waits until MirrorMaker 2 has copied every record of {@code topics} from {@code source} to the other region. */
   private void awaitReplicated(String sourceRegion, Map<String, Object> source, Map<String, Object> target, List<String> topics) {
-    try (MirrorMakerReplicationProbe probe = new MirrorMakerReplicationProbe(sourceRegion, source, target,
-        ReplicationNaming.prefixed(sourceRegion), topics, Duration.ofSeconds(10), Clock.systemUTC())) {
+    try (MirrorMakerReplicationProbe probe = MirrorMakerReplicationProbe.builder(sourceRegion, source, target)
+        .naming(ReplicationNaming.prefixed(sourceRegion))
+        .topics(topics)
+        .timeout(Duration.ofSeconds(10))
+        .build()) {
       MirrorMakerReplicationProbe.ReplicationLag lag = probe.awaitCaughtUp(Duration.ofSeconds(90));
       if (lag.totalRecords() > 0 || !lag.missingTopics().isEmpty()) {
         throw new IllegalStateException("replication from %s not caught up within 90 s: %d record(s) behind, no copy of %s".formatted(

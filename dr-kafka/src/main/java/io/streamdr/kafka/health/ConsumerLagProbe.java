@@ -44,7 +44,7 @@ public final class ConsumerLagProbe implements HealthProbe, AutoCloseable {
    * @param group        the consumer group
    * @param timeout      how long the cluster may take to answer
    */
-  public ConsumerLagProbe(String name, Map<String, Object> clientConfig, String group, Duration timeout, Clock clock) {
+  private ConsumerLagProbe(String name, Map<String, Object> clientConfig, String group, Duration timeout, Clock clock) {
     this.name = Checks.requireNonBlank(name, "name");
     this.group = Checks.requireNonBlank(group, "consumer group");
     this.config = new HashMap<>(Checks.requireNonNull(clientConfig, "client config"));
@@ -124,6 +124,46 @@ public final class ConsumerLagProbe implements HealthProbe, AutoCloseable {
     if (admin != null) {
       admin.close(Duration.ZERO);
       admin = null;
+    }
+  }
+
+  /**
+   * @param name         what to call the cluster in signals, e.g. its region
+   * @param clientConfig bootstrap servers and security of the cluster
+   * @param group        the consumer group
+   */
+  public static Builder builder(String name, Map<String, Object> clientConfig, String group) {
+    return new Builder(name, clientConfig, group);
+  }
+
+  /** Builder for {@link ConsumerLagProbe}. */
+  public static final class Builder {
+    private final String name;
+    private final Map<String, Object> clientConfig;
+    private final String group;
+    private Duration timeout = Duration.ofSeconds(5);
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(String name, Map<String, Object> clientConfig, String group) {
+      this.name = Checks.requireNonBlank(name, "name");
+      this.clientConfig = Checks.requireNonNull(clientConfig, "client config");
+      this.group = Checks.requireNonBlank(group, "consumer group");
+    }
+
+    /** How long the cluster may take to answer (default 5 s). */
+    public Builder timeout(Duration timeout) {
+      this.timeout = Checks.requirePositive(timeout, "timeout");
+      return this;
+    }
+
+    /** Dates the signals (default: the system's clock). */
+    public Builder clock(Clock clock) {
+      this.clock = Checks.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    public ConsumerLagProbe build() {
+      return new ConsumerLagProbe(name, clientConfig, group, timeout, clock);
     }
   }
 }

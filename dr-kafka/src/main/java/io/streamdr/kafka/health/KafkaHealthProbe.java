@@ -42,7 +42,7 @@ public final class KafkaHealthProbe implements HealthProbe, AutoCloseable {
    * @param topics          topics whose partitions to check (may be empty)
    * @param timeout         how long the cluster may take to answer before it counts as unreachable
    */
-  public KafkaHealthProbe(String name, Map<String, Object> clientConfig, int expectedBrokers, List<String> topics,
+  private KafkaHealthProbe(String name, Map<String, Object> clientConfig, int expectedBrokers, List<String> topics,
       Duration timeout, Clock clock) {
     this.name = Checks.requireNonBlank(name, "name");
     this.config = new HashMap<>(Checks.requireNonNull(clientConfig, "client config"));
@@ -115,5 +115,56 @@ public final class KafkaHealthProbe implements HealthProbe, AutoCloseable {
   @Override
   public void close() {
     resetAdmin();
+  }
+
+  /**
+   * @param name         what to call the cluster in signals, e.g. its region
+   * @param clientConfig bootstrap servers and security
+   */
+  public static Builder builder(String name, Map<String, Object> clientConfig) {
+    return new Builder(name, clientConfig);
+  }
+
+  /** Builder for {@link KafkaHealthProbe}. */
+  public static final class Builder {
+    private final String name;
+    private final Map<String, Object> clientConfig;
+    private int expectedBrokers = 1;
+    private List<String> topics = List.of();
+    private Duration timeout = Duration.ofSeconds(5);
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(String name, Map<String, Object> clientConfig) {
+      this.name = Checks.requireNonBlank(name, "name");
+      this.clientConfig = Checks.requireNonNull(clientConfig, "client config");
+    }
+
+    /** Brokers the cluster should have (default 1); fewer alive is DEGRADED. */
+    public Builder expectedBrokers(int brokers) {
+      this.expectedBrokers = Checks.requirePositive(brokers, "expected brokers");
+      return this;
+    }
+
+    /** Topics whose partitions to check for under-replicated and offline ones (default none). */
+    public Builder topics(List<String> topics) {
+      this.topics = List.copyOf(Checks.requireNonNull(topics, "topics"));
+      return this;
+    }
+
+    /** How long the cluster may take to answer before it counts as unreachable (default 5 s). */
+    public Builder timeout(Duration timeout) {
+      this.timeout = Checks.requirePositive(timeout, "timeout");
+      return this;
+    }
+
+    /** Dates the signals (default: the system's clock). */
+    public Builder clock(Clock clock) {
+      this.clock = Checks.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    public KafkaHealthProbe build() {
+      return new KafkaHealthProbe(name, clientConfig, expectedBrokers, topics, timeout, clock);
+    }
   }
 }

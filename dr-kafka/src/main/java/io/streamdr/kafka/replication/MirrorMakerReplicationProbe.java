@@ -85,7 +85,7 @@ public final class MirrorMakerReplicationProbe implements HealthProbe, AutoClose
    *                     MirrorMaker's default policy)
    * @param topics       source topics to watch
    */
-  public MirrorMakerReplicationProbe(String sourceAlias, Map<String, Object> sourceConfig, Map<String, Object> targetConfig,
+  private MirrorMakerReplicationProbe(String sourceAlias, Map<String, Object> sourceConfig, Map<String, Object> targetConfig,
       ReplicationNaming naming, List<String> topics, Duration timeout, Clock clock) {
     this.sourceAlias = Checks.requireNonBlank(sourceAlias, "source alias");
     this.name = "replication from " + sourceAlias;
@@ -304,6 +304,61 @@ public final class MirrorMakerReplicationProbe implements HealthProbe, AutoClose
       target.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ZERO));
       source = null;
       target = null;
+    }
+  }
+
+  /**
+   * @param sourceAlias  the source cluster's MirrorMaker alias (its region name)
+   * @param sourceConfig client configuration of the source cluster
+   * @param targetConfig client configuration of the target cluster
+   */
+  public static Builder builder(String sourceAlias, Map<String, Object> sourceConfig, Map<String, Object> targetConfig) {
+    return new Builder(sourceAlias, sourceConfig, targetConfig);
+  }
+
+  /** Builder for {@link MirrorMakerReplicationProbe}. */
+  public static final class Builder {
+    private final String sourceAlias;
+    private final Map<String, Object> sourceConfig;
+    private final Map<String, Object> targetConfig;
+    private ReplicationNaming naming;
+    private List<String> topics = List.of();
+    private Duration timeout = Duration.ofSeconds(10);
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(String sourceAlias, Map<String, Object> sourceConfig, Map<String, Object> targetConfig) {
+      this.sourceAlias = Checks.requireNonBlank(sourceAlias, "source alias");
+      this.sourceConfig = Checks.requireNonNull(sourceConfig, "source config");
+      this.targetConfig = Checks.requireNonNull(targetConfig, "target config");
+      this.naming = ReplicationNaming.prefixed(sourceAlias);
+    }
+
+    /** How source topics are named in the target (default MirrorMaker's: {@code ReplicationNaming.prefixed(alias)}). */
+    public Builder naming(ReplicationNaming naming) {
+      this.naming = Checks.requireNonNull(naming, "replication naming");
+      return this;
+    }
+
+    /** Source topics to watch. */
+    public Builder topics(List<String> topics) {
+      this.topics = List.copyOf(Checks.requireNonNull(topics, "topics"));
+      return this;
+    }
+
+    /** How long each cluster may take to answer (default 10 s). */
+    public Builder timeout(Duration timeout) {
+      this.timeout = Checks.requirePositive(timeout, "timeout");
+      return this;
+    }
+
+    /** Dates the signals (default: the system's clock). */
+    public Builder clock(Clock clock) {
+      this.clock = Checks.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    public MirrorMakerReplicationProbe build() {
+      return new MirrorMakerReplicationProbe(sourceAlias, sourceConfig, targetConfig, naming, topics, timeout, clock);
     }
   }
 }

@@ -12,8 +12,10 @@ import org.junit.jupiter.api.Test;
 class KafkaHealthProbeTest {
   @Test
   void a_cluster_expected_to_have_no_broker_is_refused_instead_of_counted_as_one() {
-    assertThatThrownBy(() -> new KafkaHealthProbe("us-east-1", Map.of("bootstrap.servers", "east:9092"), 0, List.of(),
-        Duration.ofSeconds(5), Clock.systemUTC()))
+    assertThatThrownBy(() -> KafkaHealthProbe.builder("us-east-1", Map.of("bootstrap.servers", "east:9092"))
+        .expectedBrokers(0)
+        .timeout(Duration.ofSeconds(5))
+        .build())
         .isInstanceOf(InvalidRequestException.class).hasMessage("expected brokers must be at least 1, was 0");
   }
 }

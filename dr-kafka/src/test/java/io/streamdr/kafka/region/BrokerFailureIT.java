@@ -34,8 +34,11 @@ class BrokerFailureIT {
     RegionTopology topology = RegionTopology.of(Region.of("us-east-1", EAST.bootstrapServers()),
         Region.of("us-west-2", "127.0.0.1:9"));
     DefaultRegionRouter router = new DefaultRegionRouter(topology, new InMemoryActiveRegionStore());
-    try (KafkaHealthProbe probe = new KafkaHealthProbe("us-east-1", EAST.clientConfig(), 3, List.of(topic),
-             Duration.ofSeconds(2), Clock.systemUTC());
+    try (KafkaHealthProbe probe = KafkaHealthProbe.builder("us-east-1", EAST.clientConfig())
+        .expectedBrokers(3)
+        .topics(List.of(topic))
+        .timeout(Duration.ofSeconds(2))
+        .build();
          Traffic traffic = new Traffic(router, topic, "shipping", TopicMapping.identity(), Duration.ofMillis(5))) {
       FailoverMonitor monitor = FailoverMonitor.builder(router,
           FailoverPolicy.defaults().toBuilder().sustainFor(Duration.ZERO).unreachableFor(Duration.ofSeconds(1)).build(),

@@ -124,8 +124,9 @@ class NetworkFaultsIT {
     DefaultRegionRouter router = new DefaultRegionRouter(topology, new InMemoryActiveRegionStore());
     Duration threshold = Duration.ofSeconds(5);
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-    try (KafkaHealthProbe probe = new KafkaHealthProbe("us-east-1", EAST.clientConfig(), 1, List.of(),
-        Duration.ofMillis(500), Clock.systemUTC())) {
+    try (KafkaHealthProbe probe = KafkaHealthProbe.builder("us-east-1", EAST.clientConfig())
+        .timeout(Duration.ofMillis(500))
+        .build()) {
       AtomicReference<HealthSignal> seen = new AtomicReference<>(); // what the monitor saw last
       HealthProbe watched = () -> {
         HealthSignal signal = probe.probe();

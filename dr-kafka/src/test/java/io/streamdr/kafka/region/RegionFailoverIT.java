@@ -55,8 +55,9 @@ class RegionFailoverIT {
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     try (EmbeddedMirrorMaker mm = EmbeddedMirrorMaker.builder(EAST, "us-east-1", WEST, "us-west-2").topics(topic)
              .groups("billing").build();
-         KafkaHealthProbe probe = new KafkaHealthProbe("us-east-1", EAST.clientConfig(), 1, List.of(),
-             Duration.ofMillis(500), Clock.systemUTC());
+         KafkaHealthProbe probe = KafkaHealthProbe.builder("us-east-1", EAST.clientConfig())
+             .timeout(Duration.ofMillis(500))
+             .build();
          Traffic traffic = new Traffic(router, topic, "billing", TopicMapping.prefixed(topology), Duration.ofMillis(2))) {
       mm.start();
       FailoverMonitor monitor = FailoverMonitor.builder(router,
@@ -185,8 +186,9 @@ class RegionFailoverIT {
     RegionTopology topology = topology();
     DefaultRegionRouter router = new DefaultRegionRouter(topology, new io.streamdr.core.fake.InMemoryActiveRegionStore());
     List<AlertSink.Alert> alerts = new CopyOnWriteArrayList<>();
-    try (KafkaHealthProbe probe = new KafkaHealthProbe("us-east-1", EAST.clientConfig(), 1, List.of(),
-             Duration.ofMillis(500), Clock.systemUTC());
+    try (KafkaHealthProbe probe = KafkaHealthProbe.builder("us-east-1", EAST.clientConfig())
+        .timeout(Duration.ofMillis(500))
+        .build();
          Traffic traffic = new Traffic(router, topic, "audit", TopicMapping.identity(), Duration.ofMillis(5))) {
       FailoverMonitor monitor = FailoverMonitor.builder(router,
               FailoverPolicy.defaults().toBuilder().unreachableFor(Duration.ofSeconds(30)).build(),

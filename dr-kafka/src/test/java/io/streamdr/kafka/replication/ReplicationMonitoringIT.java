@@ -41,8 +41,11 @@ class ReplicationMonitoringIT {
   void mirror_maker_lag_is_zero_when_caught_up_and_counts_exactly_what_was_written_since_replication_stopped() {
     EAST.createTopic("ledger", 2);
     EAST.produce("ledger", records("a", 300));
-    try (MirrorMakerReplicationProbe probe = new MirrorMakerReplicationProbe("us-east-1", EAST.clientConfig(),
-        WEST.clientConfig(), ReplicationNaming.prefixed("us-east-1"), List.of("ledger"), Duration.ofSeconds(5), Clock.systemUTC())) {
+    try (MirrorMakerReplicationProbe probe = MirrorMakerReplicationProbe.builder("us-east-1", EAST.clientConfig(), WEST.clientConfig())
+        .naming(ReplicationNaming.prefixed("us-east-1"))
+        .topics(List.of("ledger"))
+        .timeout(Duration.ofSeconds(5))
+        .build()) {
       // before MirrorMaker runs, the replica does not exist
       HealthSignal missing = probe.probe();
       assertThat(missing.status()).isEqualTo(HealthSignal.Status.DEGRADED);
@@ -103,8 +106,9 @@ class ReplicationMonitoringIT {
       consumer.commitSync(commit);
       long expected = tps.stream().mapToLong(tp -> ends.get(tp) - ends.get(tp) / 2).sum();
 
-      try (ConsumerLagProbe probe = new ConsumerLagProbe("us-east-1", EAST.clientConfig(), "adjusters", Duration.ofSeconds(5),
-          Clock.systemUTC())) {
+      try (ConsumerLagProbe probe = ConsumerLagProbe.builder("us-east-1", EAST.clientConfig(), "adjusters")
+          .timeout(Duration.ofSeconds(5))
+          .build()) {
         HealthSignal signal = probe.probe();
         assertThat(signal.metrics()).containsEntry(Metrics.CONSUMER_LAG, (double) expected);
         assertThat(signal.detail()).contains("lags " + expected + " records").contains("'claims'");
@@ -112,8 +116,9 @@ class ReplicationMonitoringIT {
             .extracting(FailoverPolicy.Breach::trigger).containsExactly(FailoverPolicy.Trigger.CONSUMER_LAG);
         assertThat(FailoverPolicy.defaults().breaches(List.of(signal))).isEmpty(); // the DR guide's 10,000
       }
-      try (ConsumerLagProbe none = new ConsumerLagProbe("us-east-1", EAST.clientConfig(), "nobody", Duration.ofSeconds(5),
-          Clock.systemUTC())) {
+      try (ConsumerLagProbe none = ConsumerLagProbe.builder("us-east-1", EAST.clientConfig(), "nobody")
+          .timeout(Duration.ofSeconds(5))
+          .build()) {
         assertThat(none.probe().status()).isEqualTo(HealthSignal.Status.UNKNOWN);
       }
     }
