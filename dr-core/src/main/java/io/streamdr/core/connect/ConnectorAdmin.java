@@ -4,6 +4,7 @@ import io.streamdr.core.ConflictException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.NotFoundException;
 import io.streamdr.core.ResourceType;
+import io.streamdr.core.http.Sleeper;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -80,23 +81,38 @@ public interface ConnectorAdmin {
   }
 
   /**
-   * Polls {@link #describe} until the condition holds.
+   * Polls {@link #describe} until the condition holds, with pauses growing from 25 ms to 500 ms.
    *
    * @throws DrTimeoutException if it does not hold within {@code timeout}
    */
   default ConnectorInfo awaitState(String name, Predicate<ConnectorInfo> condition, Duration timeout) {
-    Clock clock = Clock.systemUTC();
+    return awaitState(name, condition, timeout, Clock.systemUTC(), Sleeper.SYSTEM);
+  }
+
+  /**
+   * As {@link #awaitState(String, Predicate, Duration)}, with the clock that measures the deadline and the sleeper
+   * that pauses between polls (a test passes its own to wait without waiting).
+   *
+   * @throws DrTimeoutException if it does not hold within {@code timeout} by {@code clock}
+   * @throws io.streamdr.core.DrInterruptedException if the thread is interrupted while it pauses
+   */
+  default ConnectorInfo awaitState(String name, Predicate<ConnectorInfo> condition, Duration timeout, Clock clock,
+      Sleeper sleeper) {
     Instant deadline = clock.instant().plus(timeout);
     ConnectorInfo last = describe(name);
-    long pauseNanos = Duration.ofMillis(25).toNanos();
+    Duration pause = Duration.ofMillis(25);
     while (!condition.test(last)) {
       if (clock.instant().isAfter(deadline)) {
         throw new DrTimeoutException(ResourceType.CONNECTOR, name, timeout,
             "Connector '%s' did not reach the expected state within %s; last seen %s with tasks %s"
                 .formatted(name, timeout, last.state(), last.tasks().stream().map(t -> t.id() + ":" + t.state()).toList()));
       }
-      java.util.concurrent.locks.LockSupport.parkNanos(pauseNanos);
-      pauseNanos = Math.min(pauseNanos * 2, Duration.ofMillis(500).toNanos());
+      try {
+        sleeper.sleep(pause);
+      } catch (InterruptedException e) {
+        throw new io.streamdr.core.DrInterruptedException("waiting for connector '%s'".formatted(name), e);
+      }
+      pause = pause.multipliedBy(2).compareTo(Duration.ofMillis(500)) > 0 ? Duration.ofMillis(500) : pause.multipliedBy(2);
       last = describe(name);
     }
     return last;

@@ -1,6 +1,9 @@
 package io.streamdr.core.fake;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamdr.core.DrTimeoutException;
 
 import io.streamdr.core.connect.ConnectorAdmin;
 import io.streamdr.core.connect.ConnectorInfo;
@@ -8,7 +11,12 @@ import io.streamdr.core.connect.ConnectorOffsets;
 import io.streamdr.core.connect.ConnectorSpec;
 import io.streamdr.core.connect.ConnectorState;
 import io.streamdr.core.connect.RestartOptions;
+import io.streamdr.core.http.Sleeper;
 import io.streamdr.testing.ConnectorAdminContract;
+import io.streamdr.testing.MutableClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +37,23 @@ class InMemoryConnectorAdminTest extends ConnectorAdminContract {
   @Override
   protected ConnectorOffsets sampleOffsets(String name) {
     return ConnectorOffsets.of(Map.of("filename", "/data/in.txt"), Map.of("position", 42));
+  }
+
+  @Test
+  void awaiting_a_state_that_never_comes_gives_up_at_the_deadline_of_the_clock_it_is_given() {
+    admin.apply(connector("pg"));
+    MutableClock clock = new MutableClock();
+    List<Duration> pauses = new ArrayList<>();
+    Sleeper sleeper = d -> {
+      pauses.add(d);
+      clock.advance(d);
+    };
+
+    assertThatThrownBy(() -> admin.awaitState("pg", i -> i.state() == ConnectorState.PAUSED, Duration.ofSeconds(2), clock, sleeper))
+        .isInstanceOf(DrTimeoutException.class).hasMessageContaining("Connector 'pg'").hasMessageContaining("RUNNING");
+    assertThat(pauses).as("growing pauses, at most 500 ms").startsWith(Duration.ofMillis(25), Duration.ofMillis(50),
+        Duration.ofMillis(100)).endsWith(Duration.ofMillis(500));
+    assertThat(pauses.stream().reduce(Duration.ZERO, Duration::plus)).isGreaterThan(Duration.ofSeconds(2));
   }
 
   @Test
