@@ -70,12 +70,12 @@ public final class PlannedFailoverDrill {
     try (KafkaHealthProbe primaryHealth = probe(topology.primaryRegion());
          KafkaHealthProbe secondaryHealth = probe(topology.secondaryRegion())) {
       List<Runbook> runbooks = runbooks(cutoff, primaryHealth, secondaryHealth);
-      RunbookReport failover = runbooks.get(0).dryRun(dryRun).run(objectives)
+      RunbookReport failover = (dryRun ? runbooks.get(0).dryRun(objectives) : runbooks.get(0).run(objectives))
           .withNote("planned: nothing was broken; verified the topics " + topics + " up to " + cutoff);
       if (!dryRun && !failover.succeeded()) {
         return List.of(failover);
       }
-      return List.of(failover, runbooks.get(1).dryRun(dryRun).run(objectives));
+      return List.of(failover, dryRun ? runbooks.get(1).dryRun(objectives) : runbooks.get(1).run(objectives));
     }
   }
 

@@ -15,7 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -29,7 +29,7 @@ import java.util.function.Supplier;
  *     .health(westKafkaProbe)
  *     .replicationLag(mirrorMakerProbe)
  *     .verify(verifier, () -> VerificationRequest.builder("us-east-1", "us-west-2").topics("orders").build())
- *     .flinkJob(westSavepoints, routingJobSpec, () -> latestReplicatedSavepoint(), westJob)
+ *     .flinkJob(westSavepoints, routingJobSpec, () -> latestReplicatedSavepoint(), westJob::set)
  *     .connectors(westConnect, List.of("pg-orders"))
  *     .build();
  * RunbookReport report = Runbooks.manualFailover(plan, "us-east-1 lost").run(RecoveryObjectives.defaults());
@@ -45,7 +45,7 @@ public final class FailoverPlan {
   final SavepointClient savepoints;
   final JobSpec jobSpec;
   final Supplier<Optional<Savepoint>> recoveryPoint;
-  final AtomicReference<JobRef> startedJob;
+  final Consumer<JobRef> startedJob;
   final ConnectorAdmin connect;
   final List<String> connectors;
   final Duration timeout;
@@ -90,7 +90,7 @@ public final class FailoverPlan {
     private SavepointClient savepoints;
     private JobSpec jobSpec;
     private Supplier<Optional<Savepoint>> recoveryPoint;
-    private AtomicReference<JobRef> startedJob;
+    private Consumer<JobRef> startedJob;
     private ConnectorAdmin connect;
     private final List<String> connectors = new ArrayList<>();
     private Duration timeout = Duration.ofMinutes(5);
@@ -126,10 +126,10 @@ public final class FailoverPlan {
 
     /**
      * The Flink job to start in the region switched to, from the recovery point {@code from} supplies (empty: start
-     * without state). The started job is set into {@code started}.
+     * without state). {@code started} is told the job it started (for example {@code startedJob::set}).
      */
     public Builder flinkJob(SavepointClient savepoints, JobSpec spec, Supplier<Optional<Savepoint>> from,
-        AtomicReference<JobRef> started) {
+        Consumer<JobRef> started) {
       this.savepoints = Checks.requireNonNull(savepoints, "savepoint client");
       this.jobSpec = Checks.requireNonNull(spec, "job spec");
       this.recoveryPoint = Checks.requireNonNull(from, "recovery point");

@@ -37,7 +37,6 @@ public final class Runbook {
   private final String name;
   private final List<Step> steps = new ArrayList<>();
   private Clock clock = Clock.systemUTC();
-  private boolean dryRun;
   private Consumer<String> progress = s -> { };
   private volatile Duration rpo = Duration.ZERO;
   private volatile long rpoRecords;
@@ -57,12 +56,6 @@ public final class Runbook {
 
   public Runbook clock(Clock clock) {
     this.clock = Checks.requireNonNull(clock, "clock");
-    return this;
-  }
-
-  /** Execute nothing; report what each step would do. */
-  public Runbook dryRun(boolean dryRun) {
-    this.dryRun = dryRun;
     return this;
   }
 
@@ -89,7 +82,17 @@ public final class Runbook {
     return List.copyOf(steps);
   }
 
+  /** Runs the steps in order; a step that fails after its retries undoes the steps done before it, newest first. */
   public RunbookReport run(RecoveryObjectives objectives) {
+    return execute(objectives, false);
+  }
+
+  /** Runs nothing: reports what each step would do. The runbook can be run afterwards as it is. */
+  public RunbookReport dryRun(RecoveryObjectives objectives) {
+    return execute(objectives, true);
+  }
+
+  private RunbookReport execute(RecoveryObjectives objectives, boolean dryRun) {
     Instant started = clock.instant();
     rpo = Duration.ZERO;
     rpoRecords = 0;

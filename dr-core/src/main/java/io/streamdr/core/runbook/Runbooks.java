@@ -309,7 +309,7 @@ public final class Runbooks {
         Savepoint from = plan.recoveryPoint.get().orElseThrow(() -> new IllegalStateException(
             "no recovery point for " + plan.jobSpec.name() + " in " + plan.to.name() + "; copy a savepoint there first"));
         JobRef job = plan.savepoints.restore(plan.jobSpec, from);
-        plan.startedJob.set(job);
+        plan.startedJob.accept(job);
         return "%s started as %s from %s".formatted(plan.jobSpec.name(), job.id(), from.location().orElse(from.id()));
       }).describedAs("restore " + plan.jobSpec.name() + " in " + plan.to.name() + " from its newest recovery point"));
     }

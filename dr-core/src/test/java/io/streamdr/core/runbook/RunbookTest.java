@@ -84,13 +84,17 @@ class RunbookTest {
   @Test
   void a_dry_run_executes_nothing_and_says_what_it_would_do() {
     AtomicInteger executed = new AtomicInteger();
-    RunbookReport r = Runbook.named("failback").dryRun(true)
+    Runbook runbook = Runbook.named("failback")
         .step(Step.of("switch DNS", Phase.EXECUTION, () -> { executed.incrementAndGet(); return "x"; })
-            .describedAs("UPSERT kafka.example.com to us-east-1"))
-        .run(RecoveryObjectives.defaults());
+            .describedAs("UPSERT kafka.example.com to us-east-1"));
+    RunbookReport r = runbook.dryRun(RecoveryObjectives.defaults());
     assertThat(executed).hasValue(0);
     assertThat(r.dryRun()).isTrue();
     assertThat(r.steps().get(0).detail()).isEqualTo("would UPSERT kafka.example.com to us-east-1");
+
+    RunbookReport after = runbook.run(RecoveryObjectives.defaults());
+    assertThat(after.dryRun()).as("the dry run left nothing set on the runbook").isFalse();
+    assertThat(executed).hasValue(1);
   }
 
   @Test

@@ -204,16 +204,16 @@ class RunbooksTest {
         .verify(verifier, () -> VerificationRequest.builder("us-east-1", "us-west-2").topics("orders")
             .naming(ReplicationNaming.prefixed("us-east-1")).build())
         .replicationLag(probe("replication us-east-1 → us-west-2", HealthSignal.Status.DEGRADED))
-        .flinkJob(westFlink, JobSpec.builder("routing").jarId("j").build(), () -> Optional.of(savepoint), started)
+        .flinkJob(westFlink, JobSpec.builder("routing").jarId("j").build(), () -> Optional.of(savepoint), started::set)
         .connectors(westConnect, List.of("pg"))
         .timeout(TIMEOUT).build();
 
     Runbook runbook = Runbooks.manualFailover(plan, "planned drill");
-    RunbookReport dry = runbook.dryRun(true).run(RecoveryObjectives.defaults());
+    RunbookReport dry = runbook.dryRun(RecoveryObjectives.defaults());
     assertThat(router.active().name()).as("a dry run changes nothing").isEqualTo("us-east-1");
     assertThat(dry.steps()).extracting(RunbookReport.StepResult::detail).contains("would make us-west-2 the active region (fenced epoch)");
 
-    RunbookReport r = runbook.dryRun(false).run(RecoveryObjectives.defaults());
+    RunbookReport r = runbook.run(RecoveryObjectives.defaults());
 
     assertThat(r.succeeded()).as(r.toText()).isTrue();
     assertThat(r.steps()).extracting(RunbookReport.StepResult::step).containsExactly("verify us-west-2 is healthy", "switch the router",
