@@ -11,10 +11,15 @@ import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.internal.Checks;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +55,7 @@ public final class S3BackupTarget implements BackupTarget {
   private final S3Client s3;
   private final String bucket;
   private final String prefix;
-  private final java.time.Duration abandonedAfter;
+  private final Duration abandonedAfter;
   private final int partSize;
   private final ServerSideEncryption sse;
   private final String kmsKeyId;
@@ -72,7 +77,7 @@ public final class S3BackupTarget implements BackupTarget {
    * role), for {@code region} (the SDK's default region chain when empty) and, when {@code endpoint} is given, an
    * S3-compatible server addressed path-style. The caller owns and closes it.
    */
-  public static S3Client defaultClient(java.util.Optional<String> region, java.util.Optional<java.net.URI> endpoint) {
+  public static S3Client defaultClient(Optional<String> region, Optional<URI> endpoint) {
     var b = S3Client.builder();
     region.ifPresent(r -> b.region(software.amazon.awssdk.regions.Region.of(r)));
     endpoint.ifPresent(e -> {
@@ -190,7 +195,7 @@ public final class S3BackupTarget implements BackupTarget {
     } catch (SdkException e) {
       throw S3Errors.translate(e, bucket, p, "LIST");
     }
-    out.sort(java.util.Comparator.comparing(BackupObject::key));
+    out.sort(Comparator.comparing(BackupObject::key));
     return out;
   }
 
@@ -231,7 +236,7 @@ public final class S3BackupTarget implements BackupTarget {
    */
   @Override
   public CleanUp removeAbandonedWrites() {
-    java.time.Instant before = java.time.Instant.now().minus(abandonedAfter);
+    Instant before = Instant.now().minus(abandonedAfter);
     int removed = 0;
     long bytes = 0;
     try {
@@ -298,7 +303,7 @@ public final class S3BackupTarget implements BackupTarget {
           flushPart();
         }
         if (len == part.length) {
-          part = java.util.Arrays.copyOf(part, Math.min(partSize, part.length * 2));
+          part = Arrays.copyOf(part, Math.min(partSize, part.length * 2));
         }
         int take = Math.min(n, part.length - len);
         System.arraycopy(b, off, part, len, take);
@@ -317,9 +322,9 @@ public final class S3BackupTarget implements BackupTarget {
           }).uploadId();
         }
         int number = parts.size() + 1;
-        String checksum = Base64.getEncoder().encodeToString(newSha256().digest(java.util.Arrays.copyOf(part, len)));
+        String checksum = Base64.getEncoder().encodeToString(newSha256().digest(Arrays.copyOf(part, len)));
         String etag = s3.uploadPart(r -> r.bucket(bucket).key(objectKey).uploadId(uploadId).partNumber(number)
-            .checksumSHA256(checksum), RequestBody.fromBytes(java.util.Arrays.copyOf(part, len))).eTag();
+            .checksumSHA256(checksum), RequestBody.fromBytes(Arrays.copyOf(part, len))).eTag();
         parts.add(CompletedPart.builder().partNumber(number).eTag(etag).checksumSHA256(checksum).build());
         len = 0;
       } catch (SdkException e) {
@@ -365,8 +370,8 @@ public final class S3BackupTarget implements BackupTarget {
     }
 
     @Override
-    public java.util.Optional<String> sha256() {
-      return java.util.Optional.ofNullable(published);
+    public Optional<String> sha256() {
+      return Optional.ofNullable(published);
     }
 
     @Override
@@ -377,7 +382,7 @@ public final class S3BackupTarget implements BackupTarget {
       String hex = HexFormat.of().formatHex(whole.digest());
       try {
         if (uploadId == null) {
-          byte[] bytes = java.util.Arrays.copyOf(part, len);
+          byte[] bytes = Arrays.copyOf(part, len);
           String checksum = Base64.getEncoder().encodeToString(HexFormat.of().parseHex(hex));
           s3.putObject(r -> {
             r.bucket(bucket).key(objectKey).checksumSHA256(checksum).metadata(Map.of(SHA_META, hex));
@@ -418,7 +423,7 @@ public final class S3BackupTarget implements BackupTarget {
     private ServerSideEncryption sse;
     private String kmsKeyId;
     private StorageClass storageClass;
-    private java.time.Duration abandonedAfter = java.time.Duration.ofHours(24);
+    private Duration abandonedAfter = Duration.ofHours(24);
 
     private Builder(S3Client s3, String bucket) {
       this.s3 = Checks.requireNonNull(s3, "S3 client");
@@ -458,7 +463,7 @@ public final class S3BackupTarget implements BackupTarget {
      * it (default 24 hours). S3 cannot tell a live upload from one whose process died, so its age decides: a segment's
      * upload takes seconds to minutes; keep this well above the longest one.
      */
-    public Builder abandonedAfter(java.time.Duration age) {
+    public Builder abandonedAfter(Duration age) {
       this.abandonedAfter = Checks.requireNonNull(age, "abandoned upload age");
       return this;
     }

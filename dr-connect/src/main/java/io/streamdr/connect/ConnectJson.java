@@ -1,11 +1,13 @@
 package io.streamdr.connect;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.streamdr.core.connect.ConnectorInfo;
 import io.streamdr.core.connect.ConnectorOffsets;
 import io.streamdr.core.connect.ConnectorState;
 import io.streamdr.core.connect.TaskInfo;
 import io.streamdr.core.internal.Json;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,9 +18,9 @@ final class ConnectJson {
   private ConnectJson() {}
 
   /** A connector from its info document ({@code GET …/{name}}) and its status document ({@code GET …/{name}/status}). */
-  static io.streamdr.core.connect.ConnectorInfo info(String name, JsonNode info, JsonNode status) {
+  static ConnectorInfo info(String name, JsonNode info, JsonNode status) {
     JsonNode connector = status.path("connector");
-    return new io.streamdr.core.connect.ConnectorInfo(name, text(info, "type").or(() -> text(status, "type")),
+    return new ConnectorInfo(name, text(info, "type").or(() -> text(status, "type")),
         config(info.path("config")), ConnectorState.parse(connector.path("state").asText("UNASSIGNED")),
         text(connector, "trace"), tasks(status.path("tasks")));
   }
@@ -35,7 +37,7 @@ final class ConnectJson {
       tasks.add(new TaskInfo(t.path("id").asInt(), ConnectorState.parse(t.path("state").asText("UNASSIGNED")),
           text(t, "worker_id"), text(t, "trace").or(() -> text(t, "msg"))));
     }
-    tasks.sort(java.util.Comparator.comparingInt(TaskInfo::id));
+    tasks.sort(Comparator.comparingInt(TaskInfo::id));
     return tasks;
   }
 

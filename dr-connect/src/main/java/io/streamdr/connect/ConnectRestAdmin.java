@@ -1,6 +1,7 @@
 package io.streamdr.connect;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import io.streamdr.core.ConflictException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.NotFoundException;
@@ -18,11 +19,15 @@ import io.streamdr.core.http.RestResponse;
 import io.streamdr.core.internal.Checks;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
 /**
  * {@link ConnectorAdmin} over the Kafka Connect REST API of a self-managed Connect cluster (Kafka 3.6+ for offsets,
@@ -39,7 +44,7 @@ import java.util.Optional;
  * }</pre>
  */
 public final class ConnectRestAdmin implements ConnectorAdmin {
-  private static final java.time.Duration VISIBILITY_TIMEOUT = java.time.Duration.ofSeconds(30);
+  private static final Duration VISIBILITY_TIMEOUT = Duration.ofSeconds(30);
   private final RestClient rest;
 
   /** An admin over the given client, whose base URL is the Connect REST endpoint. */
@@ -74,7 +79,7 @@ public final class ConnectRestAdmin implements ConnectorAdmin {
     JsonNode info = call(name, RestRequest.get(path(name)).accept(404).build()).body();
     // the status record is written shortly after the config: until then the connector is UNASSIGNED
     RestResponse statusResponse = rest.execute(RestRequest.get(path(name) + "/status").accept(404).build());
-    JsonNode status = statusResponse.status() == 404 ? com.fasterxml.jackson.databind.node.MissingNode.getInstance()
+    JsonNode status = statusResponse.status() == 404 ? MissingNode.getInstance()
         : statusResponse.body();
     return ConnectJson.info(name, info, status);
   }
@@ -103,16 +108,16 @@ public final class ConnectRestAdmin implements ConnectorAdmin {
   }
 
   /** Polls until Connect shows what it already accepted, with growing pauses, or fails naming the connector. */
-  private void awaitConnect(String name, java.util.function.BooleanSupplier shown, String problem) {
+  private void awaitConnect(String name, BooleanSupplier shown, String problem) {
     long deadline = System.nanoTime() + VISIBILITY_TIMEOUT.toNanos();
-    long pause = java.time.Duration.ofMillis(20).toNanos();
+    long pause = Duration.ofMillis(20).toNanos();
     while (!shown.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new DrTimeoutException(ResourceType.CONNECTOR, name, VISIBILITY_TIMEOUT,
             "Connector '%s' %s after %s; check the worker's log".formatted(name, problem, VISIBILITY_TIMEOUT));
       }
-      java.util.concurrent.locks.LockSupport.parkNanos(pause);
-      pause = Math.min(pause * 2, java.time.Duration.ofMillis(500).toNanos());
+      LockSupport.parkNanos(pause);
+      pause = Math.min(pause * 2, Duration.ofMillis(500).toNanos());
     }
   }
 
@@ -175,7 +180,7 @@ public final class ConnectRestAdmin implements ConnectorAdmin {
     awaitOffsets(name, "reset", ConnectorOffsets::isEmpty);
   }
 
-  private void awaitOffsets(String name, String verb, java.util.function.Predicate<ConnectorOffsets> visible) {
+  private void awaitOffsets(String name, String verb, Predicate<ConnectorOffsets> visible) {
     awaitConnect(name, () -> visible.test(offsets(name)), "had its offsets %s accepted but GET offsets does not show it".formatted(
         verb.equals("alter") ? "change" : "reset"));
   }

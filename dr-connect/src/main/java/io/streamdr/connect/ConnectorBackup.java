@@ -30,7 +30,9 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -159,7 +161,7 @@ public final class ConnectorBackup {
     for (ConnectorSnapshot.Entry e : s.connectors()) {
       ObjectNode c = connectors.addObject();
       c.put("name", e.name()).put("state", e.state().name());
-      c.set("config", Json.MAPPER.valueToTree(new java.util.TreeMap<>(e.config())));
+      c.set("config", Json.MAPPER.valueToTree(new TreeMap<>(e.config())));
       c.set("offsets", Json.MAPPER.valueToTree(ConnectJson.offsetsBody(e.offsets())));
     }
     try {
@@ -228,7 +230,7 @@ public final class ConnectorBackup {
       startFromOffsets(e, name, into, options);
       return restored + " into the STOPPED connector the interrupted run created";
     }
-    into.apply(new ConnectorSpec(name, config, java.util.Optional.of(ConnectorState.STOPPED)));
+    into.apply(new ConnectorSpec(name, config, Optional.of(ConnectorState.STOPPED)));
     into.awaitState(name, i -> i.state() == ConnectorState.STOPPED, options.timeout());
     startFromOffsets(e, name, into, options);
     return restored;
@@ -256,7 +258,7 @@ public final class ConnectorBackup {
   }
 
   private static Map<String, String> withoutName(Map<String, String> config) {
-    Map<String, String> out = new java.util.TreeMap<>(config);
+    Map<String, String> out = new TreeMap<>(config);
     out.remove("name");
     return out;
   }

@@ -7,6 +7,7 @@ import io.streamdr.core.internal.Checks;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -39,7 +40,7 @@ public final class DebeziumPostgresOffsets {
 
   /** A number Debezium records as the LSN text PostgreSQL writes ({@code 0/1721770}). */
   public static String lsnText(long lsn) {
-    return Long.toHexString(lsn >>> 32).toUpperCase(java.util.Locale.ROOT) + "/" + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase(java.util.Locale.ROOT);
+    return Long.toHexString(lsn >>> 32).toUpperCase(Locale.ROOT) + "/" + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase(Locale.ROOT);
   }
 
   /** The position the offsets resume from (their {@code lsn}), or -1 when they hold none. */

@@ -27,6 +27,7 @@ import io.streamdr.core.savepoint.SavepointState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -290,7 +291,7 @@ public final class ConfluentCloudStatementClient implements SavepointClient {
     return create(spec.name(), out.toString(), properties);
   }
 
-  private static List<String> iterable(java.util.Iterator<String> it) {
+  private static List<String> iterable(Iterator<String> it) {
     List<String> l = new ArrayList<>();
     it.forEachRemaining(l::add);
     return l;

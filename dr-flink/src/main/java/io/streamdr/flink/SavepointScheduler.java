@@ -1,6 +1,8 @@
 package io.streamdr.flink;
 
+import io.streamdr.core.BackupIoException;
 import io.streamdr.core.DrException;
+import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.internal.Checks;
@@ -193,7 +195,7 @@ public final class SavepointScheduler implements AutoCloseable {
         });
       }
     } catch (IOException e) {
-      throw new io.streamdr.core.BackupIoException(location, "copy savepoint", e);
+      throw new BackupIoException(location, "copy savepoint", e);
     }
   }
 
@@ -250,7 +252,7 @@ public final class SavepointScheduler implements AutoCloseable {
     /** Keep at most this many savepoints (at least 1; default 28, a week at 6-hourly). */
     public Builder maxCount(int maxCount) {
       if (maxCount < 1) {
-        throw new io.streamdr.core.InvalidRequestException("maxCount must be at least 1, was " + maxCount);
+        throw new InvalidRequestException("maxCount must be at least 1, was " + maxCount);
       }
       this.maxCount = maxCount;
       return this;

@@ -5,6 +5,7 @@ import io.streamdr.core.NotFoundException;
 import io.streamdr.core.ResourceType;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.List;
 import java.util.Optional;
 
@@ -118,6 +119,6 @@ public interface BackupTarget {
   /** Writes the bytes of one object; may throw {@link IOException}. */
   @FunctionalInterface
   interface Writer {
-    void writeTo(java.io.OutputStream out) throws IOException;
+    void writeTo(OutputStream out) throws IOException;
   }
 }

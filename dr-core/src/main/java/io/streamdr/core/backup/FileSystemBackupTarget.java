@@ -7,8 +7,11 @@ import io.streamdr.core.NotFoundException;
 import io.streamdr.core.ResourceType;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -27,12 +30,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -315,8 +322,8 @@ public final class FileSystemBackupTarget implements BackupTarget {
   /** This process's id in temporary file names, random per process. */
   private static final String PROCESS_OWNER = "w" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
   /** The owner lock this process holds per temporary directory, taken on its first write there; kept until exit. */
-  private static final java.util.concurrent.ConcurrentHashMap<Path, java.nio.channels.FileLock> OWNER_LOCKS =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<Path, FileLock> OWNER_LOCKS =
+      new ConcurrentHashMap<>();
   private static final String OWNER_SUFFIX = ".owner";
 
   /** Takes this process's owner lock in this target's temporary directory (once), and returns the owner id. */
@@ -342,7 +349,7 @@ public final class FileSystemBackupTarget implements BackupTarget {
   public CleanUp removeAbandonedWrites() {
     int removed = 0;
     long bytes = 0;
-    java.util.Map<String, Boolean> dead = new java.util.HashMap<>();
+    Map<String, Boolean> dead = new HashMap<>();
     try (Stream<Path> files = Files.list(tmpDir)) {
       for (Path f : (Iterable<Path>) files::iterator) {
         String name = f.getFileName().toString();
@@ -387,13 +394,13 @@ public final class FileSystemBackupTarget implements BackupTarget {
       return true; // its process never took the lock it writes under, or it was removed: nobody can be writing
     }
     try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.WRITE)) {
-      java.nio.channels.FileLock l = ch.tryLock();
+      FileLock l = ch.tryLock();
       if (l == null) {
         return false;
       }
       l.release();
       return true;
-    } catch (java.nio.channels.OverlappingFileLockException e) {
+    } catch (OverlappingFileLockException e) {
       return false; // held in this JVM
     } catch (IOException e) {
       return false; // cannot tell: keep them
@@ -541,8 +548,8 @@ public final class FileSystemBackupTarget implements BackupTarget {
         writing.get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("Interrupted while writing " + key);
-      } catch (java.util.concurrent.ExecutionException e) {
+        throw new InterruptedIOException("Interrupted while writing " + key);
+      } catch (ExecutionException e) {
         throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
       } finally {
         writing = null;
@@ -605,8 +612,8 @@ public final class FileSystemBackupTarget implements BackupTarget {
     }
 
     @Override
-    public java.util.Optional<String> sha256() {
-      return java.util.Optional.ofNullable(published);
+    public Optional<String> sha256() {
+      return Optional.ofNullable(published);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.streamdr.core.connect;
 
 import io.streamdr.core.ConflictException;
+import io.streamdr.core.DrInterruptedException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.NotFoundException;
 import io.streamdr.core.ResourceType;
@@ -94,7 +95,7 @@ public interface ConnectorAdmin {
    * that pauses between polls (a test passes its own to wait without waiting).
    *
    * @throws DrTimeoutException if it does not hold within {@code timeout} by {@code clock}
-   * @throws io.streamdr.core.DrInterruptedException if the thread is interrupted while it pauses
+   * @throws DrInterruptedException if the thread is interrupted while it pauses
    */
   default ConnectorInfo awaitState(String name, Predicate<ConnectorInfo> condition, Duration timeout, Clock clock,
       Sleeper sleeper) {
@@ -110,7 +111,7 @@ public interface ConnectorAdmin {
       try {
         sleeper.sleep(pause);
       } catch (InterruptedException e) {
-        throw new io.streamdr.core.DrInterruptedException("waiting for connector '%s'".formatted(name), e);
+        throw new DrInterruptedException("waiting for connector '%s'".formatted(name), e);
       }
       pause = pause.multipliedBy(2).compareTo(Duration.ofMillis(500)) > 0 ? Duration.ofMillis(500) : pause.multipliedBy(2);
       last = describe(name);

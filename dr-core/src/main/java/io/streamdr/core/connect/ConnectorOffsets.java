@@ -1,5 +1,7 @@
 package io.streamdr.core.connect;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -41,9 +43,9 @@ public record ConnectorOffsets(List<Offset> offsets) {
     }
 
     private static Map<String, Object> canonical(Map<String, ?> values) {
-      Map<String, Object> out = new java.util.LinkedHashMap<>();
+      Map<String, Object> out = new LinkedHashMap<>();
       values.forEach((k, v) -> out.put(k, v instanceof Integer || v instanceof Short || v instanceof Byte ? Long.valueOf(((Number) v).longValue()) : v));
-      return java.util.Collections.unmodifiableMap(out);
+      return Collections.unmodifiableMap(out);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.streamdr.core.connect;
 
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -12,7 +13,7 @@ import java.util.Optional;
  */
 public record TaskInfo(int id, ConnectorState state, Optional<String> workerId, Optional<String> trace) {
   public TaskInfo {
-    java.util.Objects.requireNonNull(state, "task state");
+    Objects.requireNonNull(state, "task state");
     workerId = workerId == null ? Optional.empty() : workerId;
     trace = trace == null ? Optional.empty() : trace;
   }

@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,7 +69,7 @@ public final class FailoverMonitor implements AutoCloseable {
   private final ScheduledExecutorService executor;
   private final Duration interval;
   private final boolean alertOnly;
-  private final java.util.function.Consumer<PlannedSwitch> beforeSwitch;
+  private final Consumer<PlannedSwitch> beforeSwitch;
   private final Map<String, Instant> since = new HashMap<>();
   private Instant detectedAt;
   private Decision decision;
@@ -230,7 +231,7 @@ public final class FailoverMonitor implements AutoCloseable {
     private ScheduledExecutorService executor;
     private Duration interval = Duration.ofSeconds(10);
     private boolean alertOnly;
-    private java.util.function.Consumer<PlannedSwitch> beforeSwitch = planned -> { };
+    private Consumer<PlannedSwitch> beforeSwitch = planned -> { };
 
     private Builder(RegionRouter router, FailoverPolicy policy, Supplier<List<HealthProbe>> probes, Supplier<Region> target) {
       this.router = Checks.requireNonNull(router, "router");
@@ -268,7 +269,7 @@ public final class FailoverMonitor implements AutoCloseable {
      * follow the switch so that they can be completed if the process dies right after it. A failure is logged; the
      * switch goes ahead.
      */
-    public Builder beforeSwitch(java.util.function.Consumer<PlannedSwitch> listener) {
+    public Builder beforeSwitch(Consumer<PlannedSwitch> listener) {
       this.beforeSwitch = Checks.requireNonNull(listener, "beforeSwitch listener");
       return this;
     }

@@ -14,6 +14,7 @@ import io.streamdr.core.internal.Checks;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -55,7 +56,7 @@ public final class InMemoryConnectorAdmin implements ConnectorAdmin {
   }
 
   private static String typeOf(Map<String, String> config) {
-    return config.getOrDefault("connector.class", "").toLowerCase(java.util.Locale.ROOT).contains("sink") ? "sink" : "source";
+    return config.getOrDefault("connector.class", "").toLowerCase(Locale.ROOT).contains("sink") ? "sink" : "source";
   }
 
   @Override

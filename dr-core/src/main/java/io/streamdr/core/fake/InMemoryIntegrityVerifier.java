@@ -13,14 +13,18 @@ import io.streamdr.core.verify.PartitionComparator;
 import io.streamdr.core.verify.PartitionResult;
 import io.streamdr.core.verify.RecordFingerprint;
 import io.streamdr.core.verify.VerificationRequest;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -107,7 +111,7 @@ public final class InMemoryIntegrityVerifier implements IntegrityVerifier {
     }
 
     private static byte[] bytes(String s) {
-      return s == null ? null : s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
     }
   }
 
@@ -135,7 +139,7 @@ public final class InMemoryIntegrityVerifier implements IntegrityVerifier {
           s = s.subList(0, end);
         }
         List<RecordFingerprint> t = target.snapshot(targetTopic, p);
-        java.util.Set<Long> positions = new java.util.TreeSet<>();
+        Set<Long> positions = new TreeSet<>();
         for (String group : request.groups()) {
           Long pos = source.offsets(group).get(topic + "/" + p);
           if (pos != null) {
@@ -164,23 +168,23 @@ public final class InMemoryIntegrityVerifier implements IntegrityVerifier {
   }
 
   /** A group's target position must point at the same record (by content) as its source position. */
-  private static java.util.Optional<Discrepancy> compareGroup(String group, String topic, String targetTopic, int p,
+  private static Optional<Discrepancy> compareGroup(String group, String topic, String targetTopic, int p,
       Cluster source, Cluster target, Map<Long, Long> positions) {
     Long sourcePos = source.offsets(group).get(topic + "/" + p);
     if (sourcePos == null) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     Long targetPos = target.offsets(group).get(targetTopic + "/" + p);
     long expected = positions.getOrDefault(sourcePos, 0L);
     if (targetPos != null && targetPos == expected) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     String detail = targetPos == null
         ? "group '%s' has no committed offset on the target (expected %d)".formatted(group, expected)
         : targetPos > expected
             ? "group '%s' is ahead on the target by %d record(s): would skip data".formatted(group, targetPos - expected)
             : "group '%s' is behind on the target by %d record(s): would re-deliver".formatted(group, expected - targetPos);
-    return java.util.Optional.of(new Discrepancy(Discrepancy.Kind.GROUP_OFFSET, topic, p, sourcePos,
+    return Optional.of(new Discrepancy(Discrepancy.Kind.GROUP_OFFSET, topic, p, sourcePos,
         targetPos == null ? -1 : targetPos, 1, detail));
   }
 

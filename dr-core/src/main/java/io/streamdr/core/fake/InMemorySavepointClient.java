@@ -26,6 +26,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * A {@link SavepointClient} over in-memory jobs, with Flink's lifecycle: jobs are RUNNING, CANCELED, FINISHED or
@@ -235,7 +236,7 @@ public final class InMemorySavepointClient implements SavepointClient {
     return j;
   }
 
-  private <T> T locked(java.util.function.Supplier<T> body) {
+  private <T> T locked(Supplier<T> body) {
     lock.lock();
     try {
       return body.get();

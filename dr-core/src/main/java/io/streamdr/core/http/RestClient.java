@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.Date;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
@@ -331,17 +332,17 @@ public final class RestClient implements AutoCloseable {
     return Redaction.redactText(text, auth.secrets());
   }
 
-  private static java.util.Optional<Duration> retryAfter(Response response) {
+  private static Optional<Duration> retryAfter(Response response) {
     String value = response.header("Retry-After");
     if (value == null || (response.code() != 429 && response.code() != 503)) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
     try {
-      return java.util.Optional.of(Duration.ofSeconds(Math.max(0, Long.parseLong(value.trim()))));
+      return Optional.of(Duration.ofSeconds(Math.max(0, Long.parseLong(value.trim()))));
     } catch (NumberFormatException e) {
       Date date = response.headers().getDate("Retry-After");
-      return date == null ? java.util.Optional.empty()
-          : java.util.Optional.of(Duration.ofMillis(Math.max(0, date.getTime() - System.currentTimeMillis())));
+      return date == null ? Optional.empty()
+          : Optional.of(Duration.ofMillis(Math.max(0, date.getTime() - System.currentTimeMillis())));
     }
   }
 

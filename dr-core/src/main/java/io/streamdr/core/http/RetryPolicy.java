@@ -1,5 +1,6 @@
 package io.streamdr.core.http;
 
+import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.internal.Checks;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
@@ -16,7 +17,7 @@ public final class RetryPolicy {
 
   private RetryPolicy(Builder b) {
     if (b.maxAttempts < 1) {
-      throw new io.streamdr.core.InvalidRequestException("maxAttempts must be at least 1, was " + b.maxAttempts);
+      throw new InvalidRequestException("maxAttempts must be at least 1, was " + b.maxAttempts);
     }
     this.maxAttempts = b.maxAttempts;
     this.initialBackoff = Checks.requirePositive(b.initialBackoff, "initialBackoff");

@@ -3,6 +3,7 @@ package io.streamdr.core.http;
 import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.ResourceType;
 import io.streamdr.core.internal.Checks;
+import java.util.Map;
 
 /**
  * A secret string (password, API secret, token). {@link #toString()} never reveals it; only {@link #reveal()} does,
@@ -29,7 +30,7 @@ public final class Secret {
   }
 
   /** Reads a secret from {@code variable} of {@code env} (an environment the caller stands in for). */
-  public static Secret fromEnv(java.util.Map<String, String> env, String variable) {
+  public static Secret fromEnv(Map<String, String> env, String variable) {
     String v = env.get(variable);
     if (v == null || v.isBlank()) {
       throw new InvalidRequestException(ResourceType.ENVIRONMENT_VARIABLE, variable,

@@ -1,5 +1,7 @@
 package io.streamdr.core.internal;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -52,12 +54,12 @@ public final class Redaction {
       return "";
     }
     try {
-      java.net.URI u = java.net.URI.create(url);
+      URI u = URI.create(url);
       if (u.getHost() == null) {
         return url.replaceAll("[?#].*$", "");
       }
-      return new java.net.URI(u.getScheme(), null, u.getHost(), u.getPort(), u.getPath(), null, null).toString();
-    } catch (IllegalArgumentException | java.net.URISyntaxException e) {
+      return new URI(u.getScheme(), null, u.getHost(), u.getPort(), u.getPath(), null, null).toString();
+    } catch (IllegalArgumentException | URISyntaxException e) {
       return url.replaceAll("//[^/@]*@", "//").replaceAll("[?#].*$", "");
     }
   }

@@ -10,13 +10,17 @@ import io.streamdr.core.failover.FailoverMonitor;
 import io.streamdr.core.health.HealthProbe;
 import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.internal.Checks;
+import io.streamdr.core.progress.ProgressListener;
 import io.streamdr.core.region.Region;
 import io.streamdr.core.region.RegionRouter;
 import io.streamdr.core.region.RegionTopology;
 import io.streamdr.core.runbook.RunbookReport;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -89,14 +93,14 @@ public final class StreamDrMeters {
   }
 
   /** The last signal of a probe wrapped by {@link #probe}, if it reported one. */
-  public java.util.Optional<HealthSignal> lastSignal(String probe) {
-    return java.util.Optional.ofNullable(probes.get(probe)).map(AtomicReference::get);
+  public Optional<HealthSignal> lastSignal(String probe) {
+    return Optional.ofNullable(probes.get(probe)).map(AtomicReference::get);
   }
 
   /** Every probe wrapped by {@link #probe} with its last signal (absent until it reported). */
-  public Map<String, java.util.Optional<HealthSignal>> lastSignals() {
-    Map<String, java.util.Optional<HealthSignal>> out = new java.util.TreeMap<>();
-    probes.forEach((n, r) -> out.put(n, java.util.Optional.ofNullable(r.get())));
+  public Map<String, Optional<HealthSignal>> lastSignals() {
+    Map<String, Optional<HealthSignal>> out = new TreeMap<>();
+    probes.forEach((n, r) -> out.put(n, Optional.ofNullable(r.get())));
     return out;
   }
 
@@ -115,7 +119,7 @@ public final class StreamDrMeters {
 
   /** Counts one failover decision under {@value #FAILOVER_DECISIONS} (tagged {@code trigger} and {@code action}: switched, followed or advised) and times its detection to switch. */
   public void failoverDecision(FailoverMonitor.Decision d) {
-    Counter.builder(FAILOVER_DECISIONS).tag("trigger", d.trigger().toString()).tag("action", d.action().name().toLowerCase(java.util.Locale.ROOT))
+    Counter.builder(FAILOVER_DECISIONS).tag("trigger", d.trigger().toString()).tag("action", d.action().name().toLowerCase(Locale.ROOT))
         .register(registry).increment();
     Timer.builder(DETECTION_TO_SWITCH).register(registry).record(d.detectionToSwitch());
   }
@@ -150,7 +154,7 @@ public final class StreamDrMeters {
    * {@code .bytes} and {@code .partitions.done}, tagged {@code operation} and {@code set} (a bounded name, such as the
    * agent's job): what a dashboard shows of a backup while it runs.
    */
-  public io.streamdr.core.progress.ProgressListener progress(String operation, String set) {
+  public ProgressListener progress(String operation, String set) {
     Tags tags = Tags.of("operation", operation, "set", set);
     return p -> {
       value(PROGRESS_RECORDS, tags, p.records());

@@ -1,5 +1,6 @@
 package io.streamdr.core.region;
 
+import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.internal.Checks;
 import java.time.Instant;
 
@@ -15,7 +16,7 @@ public record ActiveRegion(String region, long epoch, String reason, Instant sin
   public ActiveRegion {
     Checks.requireNonBlank(region, "active region");
     if (epoch < 1) {
-      throw new io.streamdr.core.InvalidRequestException("Active-region epoch starts at 1, was " + epoch);
+      throw new InvalidRequestException("Active-region epoch starts at 1, was " + epoch);
     }
     reason = reason == null ? "" : reason;
     Checks.requireNonNull(since, "since");

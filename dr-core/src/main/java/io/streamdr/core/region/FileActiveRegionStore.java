@@ -1,12 +1,13 @@
 package io.streamdr.core.region;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.streamdr.core.BackupIoException;
 import io.streamdr.core.BackupCorruptedException;
+import io.streamdr.core.BackupIoException;
 import io.streamdr.core.FencedException;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.internal.Json;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -82,7 +83,7 @@ public final class FileActiveRegionStore implements ActiveRegionStore {
       Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
       try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
           StandardOpenOption.TRUNCATE_EXISTING)) {
-        out.write(java.nio.ByteBuffer.wrap(Json.MAPPER.writeValueAsBytes(node)));
+        out.write(ByteBuffer.wrap(Json.MAPPER.writeValueAsBytes(node)));
         out.force(true);
       }
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -1,7 +1,12 @@
 package io.streamdr.core.runbook;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * Renders reports as one self-contained HTML page (no network, no scripts): per report a timeline of the phases as
@@ -92,23 +97,23 @@ public final class HtmlReport {
     if (t.isEmpty()) {
       return "";
     }
-    List<java.time.Instant> times = new java.util.ArrayList<>();
+    List<Instant> times = new ArrayList<>();
     t.series().forEach(s -> s.points().forEach(p -> times.add(p.at())));
     t.markers().forEach(m -> times.add(m.at()));
-    long t0 = times.stream().mapToLong(java.time.Instant::toEpochMilli).min().orElse(0);
-    long t1 = Math.max(t0 + 1, times.stream().mapToLong(java.time.Instant::toEpochMilli).max().orElse(1));
+    long t0 = times.stream().mapToLong(Instant::toEpochMilli).min().orElse(0);
+    long t1 = Math.max(t0 + 1, times.stream().mapToLong(Instant::toEpochMilli).max().orElse(1));
     int width = 900;
     int height = 180;
     int left = 60;
     StringBuilder out = new StringBuilder();
-    java.util.Map<String, List<Timeline.Series>> byUnit = new java.util.LinkedHashMap<>();
-    t.series().forEach(s -> byUnit.computeIfAbsent(s.unit(), u -> new java.util.ArrayList<>()).add(s));
+    Map<String, List<Timeline.Series>> byUnit = new LinkedHashMap<>();
+    t.series().forEach(s -> byUnit.computeIfAbsent(s.unit(), u -> new ArrayList<>()).add(s));
     for (var unit : byUnit.entrySet()) {
       double max = Math.max(1, unit.getValue().stream().flatMap(s -> s.points().stream()).mapToDouble(Timeline.Point::value).max().orElse(1));
       StringBuilder svg = new StringBuilder("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + (width + left + 400) + "\" height=\""
           + (height + 80) + "\" role=\"img\" aria-label=\"" + esc(unit.getKey()) + " over time\">");
       svg.append("<text x=\"0\" y=\"14\" font-size=\"12\">").append(esc(unit.getKey())).append(" (max ")
-          .append(String.format(java.util.Locale.ROOT, "%.0f", max)).append(")</text>");
+          .append(String.format(Locale.ROOT, "%.0f", max)).append(")</text>");
       svg.append("<line x1=\"").append(left).append("\" y1=\"").append(height + 20).append("\" x2=\"").append(left + width)
           .append("\" y2=\"").append(height + 20).append("\" stroke=\"#999\"/>");
       int k = 0;
@@ -145,7 +150,7 @@ public final class HtmlReport {
   }
 
   private static String fmt(double v) {
-    return String.format(java.util.Locale.ROOT, "%.1f", v);
+    return String.format(Locale.ROOT, "%.1f", v);
   }
 
   private static String esc(String s) {

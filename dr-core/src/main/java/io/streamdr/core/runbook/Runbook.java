@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -133,7 +134,7 @@ public final class Runbook {
           } catch (TimeoutException e) {
             f.cancel(true);
             detail = "exceeded its deadline of " + step.deadline();
-          } catch (java.util.concurrent.ExecutionException e) {
+          } catch (ExecutionException e) {
             detail = e.getCause().getMessage() == null ? e.getCause().toString() : e.getCause().getMessage();
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,12 +1,14 @@
 package io.streamdr.core.runbook;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamdr.core.internal.Json;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -64,7 +66,7 @@ public record RunbookReport(String name, boolean dryRun, Instant startedAt, Inst
       Duration limit = objectives.phases().get(p);
       Duration measured = phases.getOrDefault(p, Duration.ZERO);
       if (limit != null) {
-        out.add(new ObjectiveResult(p.name().charAt(0) + p.name().substring(1).toLowerCase(java.util.Locale.ROOT), limit, measured,
+        out.add(new ObjectiveResult(p.name().charAt(0) + p.name().substring(1).toLowerCase(Locale.ROOT), limit, measured,
             measured.compareTo(limit) <= 0));
       }
     }
@@ -104,9 +106,9 @@ public record RunbookReport(String name, boolean dryRun, Instant startedAt, Inst
   public String toJson() {
     try {
       var node = Json.MAPPER.valueToTree(this);
-      ((com.fasterxml.jackson.databind.node.ObjectNode) node).set("objectiveResults", Json.MAPPER.valueToTree(objectiveResults()));
-      ((com.fasterxml.jackson.databind.node.ObjectNode) node).put("rtoMeasured", rto().toString());
-      ((com.fasterxml.jackson.databind.node.ObjectNode) node).put("objectivesMet", objectivesMet());
+      ((ObjectNode) node).set("objectiveResults", Json.MAPPER.valueToTree(objectiveResults()));
+      ((ObjectNode) node).put("rtoMeasured", rto().toString());
+      ((ObjectNode) node).put("objectivesMet", objectivesMet());
       return Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("Report could not be serialized", e);

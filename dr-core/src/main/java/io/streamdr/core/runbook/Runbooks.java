@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -150,7 +151,7 @@ public final class Runbooks {
               .orElseThrow(() -> new IllegalStateException("job " + job.get().id() + " has no completed savepoint or retained checkpoint;"
                   + " restore from a savepoint in your backups, or restart it without state deliberately"));
           chosen.set(sp);
-          return "%s %s completed %s".formatted(sp.kind().name().toLowerCase(java.util.Locale.ROOT), sp.id(),
+          return "%s %s completed %s".formatted(sp.kind().name().toLowerCase(Locale.ROOT), sp.id(),
               sp.completedAt().map(Instant::toString).orElse("?"));
         }).describedAs("list the recovery points of job " + job.get().id() + " and take the newest completed one"))
         .step(Step.of("restore the job", Phase.EXECUTION, () -> {

@@ -1,6 +1,7 @@
 package io.streamdr.core.runbook;
 
 import io.streamdr.core.internal.Checks;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +47,7 @@ public record Timeline(List<Series> series, List<Marker> markers) {
   }
 
   /** Counts of events per {@code bucket} (their rate), from their times, between {@code from} and {@code to}. */
-  public static Series rate(String name, String unit, List<Instant> events, Instant from, Instant to, java.time.Duration bucket) {
+  public static Series rate(String name, String unit, List<Instant> events, Instant from, Instant to, Duration bucket) {
     long width = bucket.toMillis();
     int n = (int) Math.max(1, (to.toEpochMilli() - from.toEpochMilli() + width - 1) / width);
     long[] counts = new long[n];

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -149,7 +150,7 @@ public final class JobSpec {
     }
 
     public Builder restoreMode(RestoreMode restoreMode) {
-      this.restoreMode = java.util.Objects.requireNonNull(restoreMode, "restoreMode");
+      this.restoreMode = Objects.requireNonNull(restoreMode, "restoreMode");
       return this;
     }
 

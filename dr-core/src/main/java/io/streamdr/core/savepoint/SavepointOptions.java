@@ -1,5 +1,6 @@
 package io.streamdr.core.savepoint;
 
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -79,7 +80,7 @@ public final class SavepointOptions {
     }
 
     public Builder format(SavepointFormat format) {
-      this.format = java.util.Objects.requireNonNull(format, "format");
+      this.format = Objects.requireNonNull(format, "format");
       return this;
     }
 

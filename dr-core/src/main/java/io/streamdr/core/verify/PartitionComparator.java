@@ -6,9 +6,18 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Compares one partition of a source and a target in a single streaming pass over both, aligning records by content
@@ -36,12 +45,12 @@ public final class PartitionComparator {
    *                  record at or after it), or the target's end if no later record matched
    */
   public record Outcome(PartitionResult result, List<Discrepancy> discrepancies, OptionalLong oldestLagTimestamp,
-      java.util.Map<Long, Long> positions) {}
+      Map<Long, Long> positions) {}
 
   /** Compares record by record; every target record past the source's last one is EXTRA. */
   public static Outcome compare(String topic, String targetTopic, int partition, Iterator<RecordFingerprint> source,
       Iterator<RecordFingerprint> target, int window) {
-    return compare(topic, targetTopic, partition, source, target, window, java.util.Set.of(), AfterCut.none());
+    return compare(topic, targetTopic, partition, source, target, window, Set.of(), AfterCut.none());
   }
 
   /**
@@ -49,9 +58,9 @@ public final class PartitionComparator {
    * given source positions (committed consumer offsets) to target offsets.
    */
   public static Outcome compare(String topic, String targetTopic, int partition, Iterator<RecordFingerprint> source,
-      Iterator<RecordFingerprint> target, int window, java.util.Set<Long> sourcePositions, AfterCut afterCut) {
+      Iterator<RecordFingerprint> target, int window, Set<Long> sourcePositions, AfterCut afterCut) {
     return new Run(topic, targetTopic, partition, source, target, Math.max(2, window), sourcePositions,
-        java.util.Objects.requireNonNull(afterCut, "afterCut")).execute();
+        Objects.requireNonNull(afterCut, "afterCut")).execute();
   }
 
   /**
@@ -63,7 +72,7 @@ public final class PartitionComparator {
    */
   public static Outcome compareLatestPerKey(String topic, String targetTopic, int partition,
       Iterator<RecordFingerprint> source, Iterator<RecordFingerprint> target, AfterCut afterCut) {
-    return new KeyRun(topic, targetTopic, partition, java.util.Objects.requireNonNull(afterCut, "afterCut"))
+    return new KeyRun(topic, targetTopic, partition, Objects.requireNonNull(afterCut, "afterCut"))
         .execute(source, target);
   }
 
@@ -127,7 +136,7 @@ public final class PartitionComparator {
     }
 
     String hex() {
-      return java.util.HexFormat.of().formatHex(digest.digest());
+      return HexFormat.of().formatHex(digest.digest());
     }
   }
 
@@ -153,15 +162,15 @@ public final class PartitionComparator {
     Long oldestLag;
     long comparedAtLast = -1;
 
-    final java.util.TreeSet<Long> pending;
-    final java.util.Map<Long, Long> positions = new java.util.TreeMap<>();
+    final TreeSet<Long> pending;
+    final Map<Long, Long> positions = new TreeMap<>();
     final AfterCut afterCut;
     long lastCompared = -1;
 
     Run(String topic, String targetTopic, int partition, Iterator<RecordFingerprint> source,
-        Iterator<RecordFingerprint> target, int window, java.util.Set<Long> sourcePositions, AfterCut afterCut) {
+        Iterator<RecordFingerprint> target, int window, Set<Long> sourcePositions, AfterCut afterCut) {
       this.afterCut = afterCut;
-      this.pending = new java.util.TreeSet<>(sourcePositions);
+      this.pending = new TreeSet<>(sourcePositions);
       this.topic = topic;
       this.targetTopic = targetTopic;
       this.partition = partition;
@@ -316,7 +325,7 @@ public final class PartitionComparator {
 
     /** Every record read of one side, and its latest record per key (tombstones included). */
     private static final class Latest {
-      final java.util.Map<Long, RecordFingerprint> byKey = new java.util.HashMap<>();
+      final Map<Long, RecordFingerprint> byKey = new HashMap<>();
       long count;
       long first = -1;
       long last = -1;
@@ -344,9 +353,9 @@ public final class PartitionComparator {
       String hex() {
         MessageDigest digest = sha256();
         ByteBuffer b = ByteBuffer.allocate(2 * Long.BYTES);
-        byKey.values().stream().filter(r -> !r.tombstone()).sorted(java.util.Comparator.comparingLong(RecordFingerprint::keyDigest))
+        byKey.values().stream().filter(r -> !r.tombstone()).sorted(Comparator.comparingLong(RecordFingerprint::keyDigest))
             .forEach(r -> digest.update(b.clear().putLong(r.keyDigest()).putLong(r.digest()).array()));
-        return java.util.HexFormat.of().formatHex(digest.digest());
+        return HexFormat.of().formatHex(digest.digest());
       }
     }
 
@@ -355,7 +364,7 @@ public final class PartitionComparator {
       Latest t = new Latest(target);
       Latest after = null;
       long beyond = 0;
-      java.util.Set<Long> keys = new java.util.HashSet<>(s.byKey.keySet());
+      Set<Long> keys = new HashSet<>(s.byKey.keySet());
       keys.addAll(t.byKey.keySet());
       for (long key : keys) {
         RecordFingerprint sr = s.live(key);
@@ -380,10 +389,10 @@ public final class PartitionComparator {
               "the key's latest value differs (source offset %d, target offset %d)".formatted(sr.offset(), tr.offset())));
         }
       }
-      found.sort(java.util.Comparator.comparingLong(Discrepancy::sourceOffset).thenComparingLong(Discrepancy::targetOffset));
+      found.sort(Comparator.comparingLong(Discrepancy::sourceOffset).thenComparingLong(Discrepancy::targetOffset));
       PartitionResult result = new PartitionResult(topic, targetTopic, partition, Comparison.LATEST_PER_KEY, s.count, t.count,
           s.first, s.last, t.first, t.last, s.hex(), t.hex(), 0, beyond, s.liveKeys());
-      return new Outcome(result, found, OptionalLong.empty(), java.util.Map.of());
+      return new Outcome(result, found, OptionalLong.empty(), Map.of());
     }
 
     private boolean explained(RecordFingerprint targetLatest, Latest after) {

@@ -1,5 +1,6 @@
 package io.streamdr.core.verify;
 
+import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.internal.Checks;
 import java.time.Instant;
 import java.util.List;
@@ -23,7 +24,7 @@ public final class VerificationRequest {
     this.source = Checks.requireNonBlank(b.source, "source cluster");
     this.target = Checks.requireNonBlank(b.target, "target cluster");
     if (b.topics.isEmpty()) {
-      throw new io.streamdr.core.InvalidRequestException("A verification needs at least one topic; add topics(...)");
+      throw new InvalidRequestException("A verification needs at least one topic; add topics(...)");
     }
     this.topics = List.copyOf(b.topics);
     this.groups = List.copyOf(b.groups);
@@ -128,7 +129,7 @@ public final class VerificationRequest {
 
     public Builder window(int window) {
       if (window < 2) {
-        throw new io.streamdr.core.InvalidRequestException("Verification window must be at least 2, was " + window);
+        throw new InvalidRequestException("Verification window must be at least 2, was " + window);
       }
       this.window = window;
       return this;

@@ -1,6 +1,5 @@
 package io.streamdr.kafka.backup;
 
-import io.streamdr.kafka.internal.segment.SegmentReader;
 import io.streamdr.core.BackupCorruptedException;
 import io.streamdr.core.BackupIoException;
 import io.streamdr.core.DrException;
@@ -9,10 +8,13 @@ import io.streamdr.core.ResourceType;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.internal.Checks;
+import io.streamdr.kafka.internal.segment.SegmentReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -146,7 +148,7 @@ public final class BackupChain {
       while (reader.skip()) {
         records++;
       }
-      in.transferTo(java.io.OutputStream.nullOutputStream());
+      in.transferTo(OutputStream.nullOutputStream());
     } catch (BackupCorruptedException e) {
       throw new BackupCorruptedException(s.entry().key(), "Backup %s, %s-%d: %s".formatted(s.backupId(), s.topic(), s.partition(),
           e.getMessage()), e);
@@ -170,7 +172,7 @@ public final class BackupChain {
   }
 
   /** The records of one partition through the chain, in order, cut at a point in time; one segment open at a time. */
-  PartitionRecords records(String topic, int partition, java.time.Instant pointInTime) {
+  PartitionRecords records(String topic, int partition, Instant pointInTime) {
     return new PartitionRecords(target, segments(topic, partition), pointInTime);
   }
 }

@@ -1,6 +1,7 @@
 package io.streamdr.kafka.backup;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.streamdr.core.BackupCorruptedException;
 import io.streamdr.core.NotFoundException;
 import io.streamdr.core.ResourceType;
@@ -170,7 +171,7 @@ public record BackupManifest(String format, int version, String id, Type type, S
     try {
       m = Json.MAPPER.readValue(bytes, BackupManifest.class);
     } catch (IOException e) {
-      String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
+      String why = e instanceof JsonProcessingException j && j.getLocation() != null
           ? "%s at line %d, column %d".formatted(j.getOriginalMessage(), j.getLocation().getLineNr(), j.getLocation().getColumnNr())
           : e.getMessage();
       throw new BackupCorruptedException(key.value(), "Manifest of backup %s is not a valid manifest (%s); the backup is damaged — restore from another backup"

@@ -1,7 +1,5 @@
 package io.streamdr.kafka.backup;
 
-import io.streamdr.kafka.internal.segment.SegmentReader;
-import io.streamdr.kafka.internal.segment.SegmentWriter;
 import io.streamdr.core.BackupCorruptedException;
 import io.streamdr.core.BackupIoException;
 import io.streamdr.core.ConflictException;
@@ -19,7 +17,12 @@ import io.streamdr.core.internal.Checks;
 import io.streamdr.core.internal.Json;
 import io.streamdr.core.progress.ProgressListener;
 import io.streamdr.core.progress.ProgressTracker;
+import io.streamdr.kafka.internal.Bootstrap;
 import io.streamdr.kafka.internal.Consumers;
+import io.streamdr.kafka.internal.segment.SegmentReader;
+import io.streamdr.kafka.internal.segment.SegmentWriter;
+import java.io.FilterInputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,15 +37,23 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
@@ -147,7 +158,7 @@ public final class TopicBackup {
       LOG.info("Backup {} already complete ({} records); nothing to do", backupId, existing.records());
       return existing;
     }
-    io.streamdr.kafka.internal.Bootstrap.check(clientConfig, "the cluster to back up");
+    Bootstrap.check(clientConfig, "the cluster to back up");
     BackupTarget.CleanUp abandoned = target.removeAbandonedWrites();
     if (abandoned.objects() > 0) {
       LOG.info("Removed {} temporary object(s), {} bytes, left by backups that were killed", abandoned.objects(), abandoned.bytes());
@@ -157,14 +168,14 @@ public final class TopicBackup {
     KafkaConsumer<ByteBuffer, ByteBuffer> consumer = new KafkaConsumer<>(consumerConfig(), new ByteBufferDeserializer(), new ByteBufferDeserializer());
     try (Admin admin = Admin.create(adminConfig())) {
       BackupPlan plan = target.exists(BackupPlan.key(backupId)) ? readPlan(backupId) : plan(backupId, type, parentId, admin, consumer);
-      Map<TopicPartition, List<SegmentStats>> done = new java.util.concurrent.ConcurrentHashMap<>();
+      Map<TopicPartition, List<SegmentStats>> done = new ConcurrentHashMap<>();
       Map<TopicPartition, Long> next = new HashMap<>();
       Map<TopicPartition, Long> end = new HashMap<>();
       for (BackupPlan.TopicPlan t : plan.topics()) {
         for (Map.Entry<Integer, long[]> r : t.ranges().entrySet()) {
           TopicPartition tp = new TopicPartition(t.name(), r.getKey());
           List<SegmentStats> existing = existingSegments(backupId, tp);
-          done.put(tp, java.util.Collections.synchronizedList(existing));
+          done.put(tp, Collections.synchronizedList(existing));
           next.put(tp, existing.isEmpty() ? r.getValue()[0] : existing.get(existing.size() - 1).lastOffset() + 1);
           end.put(tp, r.getValue()[1]);
         }
@@ -282,7 +293,7 @@ public final class TopicBackup {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new DrInterruptedException("planning backup " + backupId, e);
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       String servers = String.valueOf(clientConfig.get("bootstrap.servers"));
       throw new DrTimeoutException(ResourceType.CLUSTER, servers, Duration.ofSeconds(60),
           "The cluster at %s did not answer metadata requests for backup %s within 60 s; check that its brokers are up and reachable"
@@ -292,7 +303,7 @@ public final class TopicBackup {
     }
   }
 
-  private List<String> resolveTopics(Admin admin) throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+  private List<String> resolveTopics(Admin admin) throws ExecutionException, InterruptedException, TimeoutException {
     Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
     List<String> names = new ArrayList<>();
     for (String t : topics) {
@@ -313,7 +324,7 @@ public final class TopicBackup {
   }
 
   private Map<String, Map<String, Map<Integer, Long>>> groupOffsets(Admin admin, Set<String> topicNames)
-      throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+      throws ExecutionException, InterruptedException, TimeoutException {
     Map<String, Map<String, Map<Integer, Long>>> out = new TreeMap<>();
     for (String group : groups) {
       Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(Map.of(group, new ListConsumerGroupOffsetsSpec()))
@@ -372,7 +383,7 @@ public final class TopicBackup {
       MessageDigest sha = sha256();
       java.security.DigestInputStream in = new java.security.DigestInputStream(raw, sha);
       long[] counting = new long[1];
-      InputStream counted = new java.io.FilterInputStream(in) {
+      InputStream counted = new FilterInputStream(in) {
         @Override
         public int read() throws IOException {
           int b = super.read();
@@ -427,7 +438,7 @@ public final class TopicBackup {
     }
     consumer.assign(todo);
     todo.forEach(tp -> consumer.seek(tp, next.get(tp)));
-    Set<TopicPartition> remaining = new java.util.HashSet<>(todo);
+    Set<TopicPartition> remaining = new HashSet<>(todo);
     // serialization, compression and hashing run on workers, each owning a fixed set of partitions (order kept)
     int workerCount = Math.max(1, Math.min(threads, todo.size()));
     List<Worker> workers = new ArrayList<>();
@@ -494,13 +505,13 @@ public final class TopicBackup {
   /** A single thread that writes the segments of the partitions it owns, fed in order by the polling thread. */
   private static final class Worker {
     private final OpenSegments open;
-    private final java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "streamdr-backup-writer");
       t.setDaemon(true);
       return t;
     });
-    private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(IN_FLIGHT_KIB);
-    private final java.util.concurrent.atomic.AtomicReference<RuntimeException> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    private final Semaphore inFlight = new Semaphore(IN_FLIGHT_KIB);
+    private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
 
     Worker(OpenSegments open) {
       this.open = open;
@@ -648,7 +659,7 @@ public final class TopicBackup {
       this.out = target.create(key);
       // a target that hashes what it writes reports the SHA-256 itself: the bytes are hashed once
       OutputStream hashed = out.computesSha256() ? out : new DigestOutputStream(out, sha);
-      OutputStream counted = new java.io.FilterOutputStream(hashed) {
+      OutputStream counted = new FilterOutputStream(hashed) {
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
           out.write(b, off, len);

@@ -30,11 +30,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
@@ -47,6 +55,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -131,7 +140,7 @@ public final class TopicRestore {
     List<String> unknown = topics.stream().filter(t -> !names.contains(t)).sorted().toList();
     if (!unknown.isEmpty()) {
       throw new InvalidRequestException(ResourceType.TOPIC, unknown.get(0), "Backup %s holds no topic %s; it holds %s; nothing was written"
-          .formatted(backupId, unknown.stream().map(n -> "'" + n + "'").collect(java.util.stream.Collectors.joining(", ")), names));
+          .formatted(backupId, unknown.stream().map(n -> "'" + n + "'").collect(Collectors.joining(", ")), names));
     }
     List<BackupManifest.TopicEntry> selected = chain.last().topics().stream()
         .filter(t -> topics.isEmpty() && topicPattern == null || topics.contains(t.name())
@@ -188,7 +197,7 @@ public final class TopicRestore {
 
   /** Judges the targets, refuses a conflict, creates the missing topics, produces and commits the groups. */
   private RestoreReport restore(Admin admin, BackupChain chain, List<BackupManifest.TopicEntry> selected, long started)
-      throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException, IOException {
+      throws ExecutionException, InterruptedException, TimeoutException, IOException {
     Targets targets = targets(admin, selected, chain);
     RestorePlan plan = judge(chain, selected, targets, false);
     if (!plan.conflicts().isEmpty()) {
@@ -243,7 +252,7 @@ public final class TopicRestore {
   /** What a call on the target cluster may throw, besides StreamDR's own exceptions. */
   @FunctionalInterface
   private interface TargetCall<T> {
-    T call(Admin admin) throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException, IOException;
+    T call(Admin admin) throws ExecutionException, InterruptedException, TimeoutException, IOException;
   }
 
   /** Runs {@code call} with an admin client of the target cluster, reached first, its failures named in restore terms. */
@@ -256,7 +265,7 @@ public final class TopicRestore {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new DrInterruptedException("%s %s".formatted(what, backupId), e);
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       throw clusterTimeout(e);
     } catch (IOException e) {
       throw new BackupIoException(backupId, "write restore state of", e);
@@ -291,7 +300,7 @@ public final class TopicRestore {
   private void verifyAll(BackupChain chain, List<BackupManifest.TopicEntry> selected) {
     List<BackupChain.Segment> all = new ArrayList<>();
     selected.forEach(t -> t.partitions().forEach(p -> all.addAll(chain.segments(t.name(), p.partition()))));
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+    ExecutorService pool = Executors.newFixedThreadPool(
         Math.max(1, Math.min(all.size(), Runtime.getRuntime().availableProcessors())), daemon("streamdr-restore-verify"));
     try {
       List<Future<Long>> checks = new ArrayList<>();
@@ -327,7 +336,7 @@ public final class TopicRestore {
     chain.forEach(id -> sha.update(id.getBytes(StandardCharsets.UTF_8)));
     sha.update(clusterId.getBytes(StandardCharsets.UTF_8));
     new TreeMap<>(renames).forEach((k, v) -> sha.update((k + "=" + v).getBytes(StandardCharsets.UTF_8)));
-    new java.util.TreeSet<>(topics).forEach(t -> sha.update(t.getBytes(StandardCharsets.UTF_8)));
+    new TreeSet<>(topics).forEach(t -> sha.update(t.getBytes(StandardCharsets.UTF_8)));
     sha.update(String.valueOf(topicPattern).getBytes(StandardCharsets.UTF_8));
     sha.update(String.valueOf(pointInTime).getBytes(StandardCharsets.UTF_8));
     sha.update((append ? "append" : "").getBytes(StandardCharsets.UTF_8));
@@ -368,7 +377,7 @@ public final class TopicRestore {
       Map<TopicPartition, long[]> offsets, Map<TopicPartition, Long> from) {}
 
   private Targets targets(Admin admin, List<BackupManifest.TopicEntry> selected, BackupChain chain)
-      throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+      throws ExecutionException, InterruptedException, TimeoutException {
     String clusterId = admin.describeCluster().clusterId().get(60, TimeUnit.SECONDS);
     String restoreId = restoreId(chain.ids(), clusterId);
     BackupKey stateKey = BackupKey.of("topic-restores", restoreId, "state.json");
@@ -410,7 +419,7 @@ public final class TopicRestore {
   /** Judges every chosen target partition against the records the restore would write there, in parallel. */
   private RestorePlan judge(BackupChain chain, List<BackupManifest.TopicEntry> selected, Targets targets, boolean exactCounts) {
     TargetClassifier classifier = new TargetClassifier(clientConfig);
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+    ExecutorService pool = Executors.newFixedThreadPool(
         Math.max(1, Math.min(parallelism, Runtime.getRuntime().availableProcessors() * 2)), daemon("streamdr-restore-check"));
     try {
       List<Future<RestorePlan.PartitionPlan>> futures = new ArrayList<>();
@@ -477,7 +486,7 @@ public final class TopicRestore {
   }
 
   private void ensureTopics(Admin admin, List<BackupManifest.TopicEntry> selected, Set<String> existing)
-      throws InterruptedException, java.util.concurrent.TimeoutException {
+      throws InterruptedException, TimeoutException {
     List<NewTopic> create = new ArrayList<>();
     for (BackupManifest.TopicEntry t : selected) {
       String name = targetTopic(t.name());
@@ -516,12 +525,12 @@ public final class TopicRestore {
       try {
         admin.listOffsets(request).all().get(10, TimeUnit.SECONDS);
         return;
-      } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      } catch (ExecutionException | TimeoutException e) {
         if (System.nanoTime() > deadline) {
           throw new DrTimeoutException(ResourceType.TOPIC, created.get(0).name(), Duration.ofSeconds(60), "Created topics %s did not become available within 60 s"
               .formatted(created.stream().map(NewTopic::name).toList()), e);
         }
-        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(pauseMillis).toNanos());
+        LockSupport.parkNanos(Duration.ofMillis(pauseMillis).toNanos());
         pauseMillis = Math.min(100, pauseMillis * 2);
       }
     }
@@ -553,10 +562,10 @@ public final class TopicRestore {
    * are (each resumable); it is thrown once every partition has stopped and the producer has flushed.
    */
   private List<Produced> produceAll(BackupChain chain, RestorePlan plan, ProgressTracker tracker) {
-    java.util.concurrent.ExecutorService producers = java.util.concurrent.Executors.newFixedThreadPool(
+    ExecutorService producers = Executors.newFixedThreadPool(
         Math.max(1, Math.min(parallelism, plan.partitions().size())), daemon("streamdr-restore-produce"));
     AtomicReference<SendFailure> sendFailure = new AtomicReference<>();
-    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean stop = new AtomicBoolean();
     List<Future<Produced>> futures = new ArrayList<>();
     RuntimeException first = null;
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
@@ -608,7 +617,7 @@ public final class TopicRestore {
     }
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
+  private static ThreadFactory daemon(String name) {
     return r -> {
       Thread t = new Thread(r, name);
       t.setDaemon(true);
@@ -635,7 +644,7 @@ public final class TopicRestore {
    * {@code stop} is set (another partition failed); what it sent stays, and a new run resumes after it.
    */
   private Produced produce(KafkaProducer<byte[], byte[]> producer, BackupChain chain, RestorePlan.PartitionPlan task,
-      Map<String, Long> groupSource, AtomicReference<SendFailure> sendFailure, java.util.concurrent.atomic.AtomicBoolean stop,
+      Map<String, Long> groupSource, AtomicReference<SendFailure> sendFailure, AtomicBoolean stop,
       ProgressTracker tracker) {
     String topic = task.sourceTopic();
     int partition = task.partition();
@@ -693,7 +702,7 @@ public final class TopicRestore {
   }
 
   private void commitGroups(Admin admin, Map<String, Map<TopicPartition, Long>> groupTargets)
-      throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+      throws ExecutionException, InterruptedException, TimeoutException {
     if (groupTargets.isEmpty()) {
       return;
     }
@@ -703,7 +712,7 @@ public final class TopicRestore {
       try {
         d = described.get(g.getKey()).get(60, TimeUnit.SECONDS);
       } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException)) {
+        if (!(e.getCause() instanceof GroupIdNotFoundException)) {
           throw e;
         }
         d = null; // the group does not exist on the target yet

@@ -16,7 +16,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -83,10 +85,10 @@ public final class ConsumerLagProbe implements HealthProbe, AutoCloseable {
       Map<TopicPartition, Long> lag = new LinkedHashMap<>();
       ends.forEach((tp, end) -> lag.put(tp, Math.max(0, end.offset() - committed.get(tp).offset())));
       return lag;
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       throw new DrTimeoutException(ResourceType.CONSUMER_GROUP, group, timeout,
           "The lag of group '%s' on %s is unknown: the cluster did not answer within %s".formatted(group, name, timeout));
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw new OperationFailedException(ResourceType.CONSUMER_GROUP, group, "The lag of group '%s' on %s is unknown: %s".formatted(group, name,
           e.getCause().getMessage()), e.getCause(), true);
     } catch (InterruptedException e) {

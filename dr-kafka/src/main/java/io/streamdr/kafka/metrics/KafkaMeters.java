@@ -14,9 +14,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * Opt-in Micrometer instrumentation of the Kafka parts: the region-aware clients and backups. Nothing is recorded
@@ -78,7 +80,7 @@ public final class KafkaMeters {
     regionGauges(tags, regions, () -> consumer.region().name());
   }
 
-  private void regionGauges(Tags tags, List<Region> regions, java.util.function.Supplier<String> current) {
+  private void regionGauges(Tags tags, List<Region> regions, Supplier<String> current) {
     for (Region r : regions) {
       Gauge.builder(CLIENT_REGION, current, c -> r.name().equals(c.get()) ? 1 : 0).tags(tags.and("region", r.name())).register(registry);
     }
@@ -90,7 +92,7 @@ public final class KafkaMeters {
    * read at every scrape: what an alert on a stalled schedule watches).
    */
   public void backupCompleted(String set, BackupManifest manifest) {
-    Tags tags = Tags.of("set", set, "type", manifest.type().name().toLowerCase(java.util.Locale.ROOT));
+    Tags tags = Tags.of("set", set, "type", manifest.type().name().toLowerCase(Locale.ROOT));
     Counter.builder(BACKUP_RECORDS).tags(tags).register(registry).increment(manifest.records());
     Counter.builder(BACKUP_BYTES).baseUnit("bytes").tags(tags).register(registry).increment(manifest.bytes());
     Counter.builder(BACKUP_SEGMENTS).tags(tags).register(registry).increment(manifest.topics().stream()

@@ -10,6 +10,7 @@ import io.streamdr.core.internal.Checks;
 import io.streamdr.core.internal.Json;
 import io.streamdr.kafka.internal.Consumers;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -23,7 +24,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -175,7 +179,7 @@ public final class DivergedTail {
      * acknowledgement. Returns how many were written.
      */
     public int replay(Producer<byte[], byte[]> producer, UnaryOperator<String> topicInto, Duration timeout) {
-      List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+      List<Future<?>> sent = new ArrayList<>();
       for (ConsumerRecord<byte[], byte[]> r : records) {
         Long timestamp = r.timestampType() == TimestampType.CREATE_TIME ? r.timestamp() : null;
         sent.add(producer.send(new ProducerRecord<>(topicInto.apply(r.topic()), null, timestamp, r.key(), r.value(), r.headers())));
@@ -186,7 +190,7 @@ public final class DivergedTail {
         try {
           f.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (Exception e) {
-          Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+          Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
           throw new OperationFailedException(ResourceType.TOPIC, records.get(sent.indexOf(f)).topic(), "Replaying the diverged tail failed after %d of %d records: %s"
               .formatted(sent.indexOf(f), records.size(), cause.getMessage()), cause, true);
         }
@@ -249,7 +253,7 @@ public final class DivergedTail {
     update(md, r.key());
     update(md, r.value());
     for (Map.Entry<String, byte[]> h : Consumers.headers(r)) {
-      update(md, h.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      update(md, h.getKey().getBytes(StandardCharsets.UTF_8));
       update(md, h.getValue());
     }
     return ByteBuffer.wrap(md.digest());
@@ -269,7 +273,7 @@ public final class DivergedTail {
   }
 
   private static void readAll(Map<String, Object> config, String topic, Duration timeout,
-      java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
+      Consumer<ConsumerRecord<byte[], byte[]>> each) {
     Map<String, Object> c = new HashMap<>(config);
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

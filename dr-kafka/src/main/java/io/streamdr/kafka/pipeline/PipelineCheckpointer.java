@@ -15,22 +15,27 @@ import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.core.savepoint.Savepoint;
 import io.streamdr.core.savepoint.SavepointClient;
 import io.streamdr.core.savepoint.SavepointState;
+import io.streamdr.kafka.internal.Bootstrap;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
@@ -59,7 +64,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class PipelineCheckpointer {
   private static final Logger LOG = LoggerFactory.getLogger(PipelineCheckpointer.class);
-  private static final DateTimeFormatter NAME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(java.time.ZoneOffset.UTC);
+  private static final DateTimeFormatter NAME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC);
 
   private final BackupTarget target;
   private final String region;
@@ -119,7 +124,7 @@ public final class PipelineCheckpointer {
     String current = null;
     if (!groups.isEmpty()) {
       // an unreachable cluster is named at once, and the client is closed without waiting for calls that cannot finish
-      io.streamdr.kafka.internal.Bootstrap.check(new java.util.HashMap<>(kafka), "the Kafka cluster of " + region);
+      Bootstrap.check(new HashMap<>(kafka), "the Kafka cluster of " + region);
       Admin admin = Admin.create(kafka);
       try {
         for (String group : groups) {
@@ -134,7 +139,7 @@ public final class PipelineCheckpointer {
           });
           positions.put(group, byTopic);
         }
-      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      } catch (ExecutionException | TimeoutException e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
         throw new OperationFailedException(ResourceType.CONSUMER_GROUP, current, "Could not read the committed offsets of group '%s' in %s for its pipeline checkpoint: %s"
             .formatted(current, region, cause.getMessage()), cause, true);

@@ -22,12 +22,17 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -35,6 +40,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -67,7 +73,7 @@ public final class KafkaActiveRegionStore implements ActiveRegionStore, AutoClos
   private final Log home;
   private final List<Log> replicas;
   /** Copies winners to the other regions off the switching path: a region being down must not delay a switch. */
-  private final java.util.concurrent.ExecutorService copier = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+  private final ExecutorService copier = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "streamdr-active-region-copier");
     t.setDaemon(true);
     return t;
@@ -144,7 +150,7 @@ public final class KafkaActiveRegionStore implements ActiveRegionStore, AutoClos
     for (Log replica : replicas) {
       try {
         copier.execute(() -> copy(replica, state));
-      } catch (java.util.concurrent.RejectedExecutionException closed) {
+      } catch (RejectedExecutionException closed) {
         return;
       }
     }
@@ -168,7 +174,7 @@ public final class KafkaActiveRegionStore implements ActiveRegionStore, AutoClos
   /** Waits until switches recorded so far have been copied to the other regions (or failed to), up to the timeout. */
   public void awaitCopies(Duration timeout) {
     try {
-      copier.submit(() -> { }).get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      copier.submit(() -> { }).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
@@ -187,7 +193,7 @@ public final class KafkaActiveRegionStore implements ActiveRegionStore, AutoClos
   public synchronized void close() {
     copier.shutdown();
     try {
-      copier.awaitTermination(home.timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      copier.awaitTermination(home.timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -230,7 +236,7 @@ public final class KafkaActiveRegionStore implements ActiveRegionStore, AutoClos
     boolean topicReady;
     long next;
     ActiveRegion state;
-    final java.util.TreeMap<Long, Boolean> decided = new java.util.TreeMap<>();
+    final TreeMap<Long, Boolean> decided = new TreeMap<>();
 
     Log(Region region, String topic, Duration timeout, boolean firstWins) {
       this.region = region;
@@ -319,7 +325,7 @@ public final class KafkaActiveRegionStore implements ActiveRegionStore, AutoClos
         long deadline = System.nanoTime() + timeout.toNanos();
         while (consumer.position(tp, timeout) < end) {
           if (System.nanoTime() > deadline) {
-            throw new org.apache.kafka.common.errors.TimeoutException("reading " + topic + " to offset " + end);
+            throw new TimeoutException("reading " + topic + " to offset " + end);
           }
           for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
             fold(r);
@@ -366,7 +372,7 @@ public final class KafkaActiveRegionStore implements ActiveRegionStore, AutoClos
         producer = null;
       }
       if (consumer != null) {
-        consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ZERO));
+        consumer.close(CloseOptions.timeout(Duration.ZERO));
         consumer = null;
       }
     }

@@ -14,12 +14,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -34,6 +38,7 @@ import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.metrics.KafkaMetric;
 import org.apache.kafka.common.serialization.Serializer;
@@ -323,12 +328,12 @@ public final class RegionAwareProducer<K, V> implements Producer<K, V> {
    * Runs a call bounded by max.block.ms on the current region's producer, in slices: a call that times out within a
    * slice is repeated (on the new region's producer if the region switched) until the application's max.block.ms.
    */
-  private <T> T blocking(java.util.function.Function<Producer<K, V>, T> call) {
+  private <T> T blocking(Function<Producer<K, V>, T> call) {
     return blocking(() -> current, call);
   }
 
   /** The same, on the producer {@code target} names at each attempt (the active one, or a given region's). */
-  private <T> T blocking(Supplier<Delegate<K, V>> target, java.util.function.Function<Producer<K, V>, T> call) {
+  private <T> T blocking(Supplier<Delegate<K, V>> target, Function<Producer<K, V>, T> call) {
     long deadline = System.nanoTime() + maxBlock.toNanos();
     while (true) {
       Delegate<K, V> d = target.get();
@@ -342,7 +347,7 @@ public final class RegionAwareProducer<K, V> implements Producer<K, V> {
     }
   }
 
-  private void blockingRun(java.util.function.Consumer<Producer<K, V>> call) {
+  private void blockingRun(Consumer<Producer<K, V>> call) {
     blocking(p -> {
       call.accept(p);
       return null;
@@ -371,8 +376,8 @@ public final class RegionAwareProducer<K, V> implements Producer<K, V> {
         closer.submit(() -> { }).get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new org.apache.kafka.common.errors.InterruptException(e);
-      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.RejectedExecutionException e) {
+        throw new InterruptException(e);
+      } catch (ExecutionException | RejectedExecutionException e) {
         // the closer is shut down: nothing left to drain
       }
     }

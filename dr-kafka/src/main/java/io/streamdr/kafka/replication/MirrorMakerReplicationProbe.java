@@ -18,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -130,7 +132,7 @@ public final class MirrorMakerReplicationProbe implements HealthProbe, AutoClose
       if (System.nanoTime() >= deadline) {
         break;
       }
-      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
+      LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
     }
     if (unanswered != null || lag == null) {
       throw new DrTimeoutException(ResourceType.REPLICATION, name, timeout, "Could not measure the %s of %s within %s: %s"
@@ -300,8 +302,8 @@ public final class MirrorMakerReplicationProbe implements HealthProbe, AutoClose
   @Override
   public synchronized void close() {
     if (source != null) {
-      source.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ZERO));
-      target.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ZERO));
+      source.close(CloseOptions.timeout(Duration.ZERO));
+      target.close(CloseOptions.timeout(Duration.ZERO));
       source = null;
       target = null;
     }

@@ -1,16 +1,16 @@
 package io.streamdr.kafka.verify;
 
-import io.streamdr.kafka.internal.segment.SegmentReader;
 import io.streamdr.core.BackupCorruptedException;
 import io.streamdr.core.BackupIoException;
 import io.streamdr.core.DrException;
 import io.streamdr.core.DrInterruptedException;
 import io.streamdr.core.DrTimeoutException;
+import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.NotFoundException;
 import io.streamdr.core.OperationFailedException;
-import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.ResourceType;
 import io.streamdr.core.UnreachableException;
+import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.progress.ProgressListener;
@@ -28,30 +28,38 @@ import io.streamdr.core.verify.ReplicationNaming;
 import io.streamdr.core.verify.VerificationRequest;
 import io.streamdr.kafka.backup.BackupChain;
 import io.streamdr.kafka.backup.BackupManifest;
+import io.streamdr.kafka.backup.BackupRecord;
 import io.streamdr.kafka.internal.Bootstrap;
 import io.streamdr.kafka.internal.Consumers;
+import io.streamdr.kafka.internal.segment.SegmentReader;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
@@ -60,6 +68,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -96,7 +105,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
    * source (the target, when verifying a backup), partitions done. Returns this.
    */
   public KafkaIntegrityVerifier progress(ProgressListener listener) {
-    this.progress = io.streamdr.core.internal.Checks.requireNonNull(listener, "progress listener");
+    this.progress = Checks.requireNonNull(listener, "progress listener");
     return this;
   }
 
@@ -374,7 +383,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
   /** The records of a partition's backup segments, in order, as fingerprints; one segment open at a time. */
   private static final class BackupRecords implements Iterator<RecordFingerprint> {
     private final BackupTarget backups;
-    private final java.util.Iterator<BackupManifest.SegmentEntry> segments;
+    private final Iterator<BackupManifest.SegmentEntry> segments;
     private final Fingerprinter fingerprinter = new Fingerprinter();
     private SegmentReader reader;
     private final boolean keyed;
@@ -395,9 +404,9 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
             return false;
           }
           String key = segments.next().key();
-          reader = new SegmentReader(backups.open(new io.streamdr.core.backup.BackupKey(key)), key);
+          reader = new SegmentReader(backups.open(new BackupKey(key)), key);
         }
-        io.streamdr.kafka.backup.BackupRecord r = reader.next();
+        BackupRecord r = reader.next();
         if (r == null) {
           closeReader();
         } else {
@@ -410,7 +419,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     @Override
     public RecordFingerprint next() {
       if (!hasNext()) {
-        throw new java.util.NoSuchElementException();
+        throw new NoSuchElementException();
       }
       RecordFingerprint out = next;
       next = null;
@@ -423,7 +432,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     }
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
+  private static ThreadFactory daemon(String name) {
     return r -> {
       Thread t = new Thread(r, name);
       t.setDaemon(true);
@@ -441,7 +450,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
 
   private static Compared run(Job job, Iterator<RecordFingerprint> sourceRecords, Iterator<RecordFingerprint> targetRecords,
       VerificationRequest request, AfterCut afterCut) {
-    Set<Long> positions = new java.util.TreeSet<>();
+    Set<Long> positions = new TreeSet<>();
     job.sourceGroups().values().forEach(m -> {
       Long pos = m.get(job.sp().partition());
       if (pos != null) {
@@ -515,7 +524,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
       throw new DrTimeoutException(ResourceType.CLUSTER, cluster, apiTimeout(config),
           "Cluster '%s' at %s did not answer within %s (%s); check that its brokers are up and reachable, then verify again"
               .formatted(cluster, servers, apiTimeout(config), e.getMessage()));
-    } catch (org.apache.kafka.common.KafkaException e) {
+    } catch (KafkaException e) {
       throw new UnreachableException(ResourceType.CLUSTER, cluster, "Could not read from cluster '%s' at %s: %s".formatted(cluster, servers, e.getMessage()), e);
     }
   }
@@ -528,7 +537,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
       }
       throw new NotFoundException(ResourceType.TOPIC, topic, "Topic '%s' does not exist in cluster '%s'".formatted(topic, cluster));
     }
-    return infos.stream().map(p -> new TopicPartition(topic, p.partition())).sorted(java.util.Comparator.comparingInt(TopicPartition::partition)).toList();
+    return infos.stream().map(p -> new TopicPartition(topic, p.partition())).sorted(Comparator.comparingInt(TopicPartition::partition)).toList();
   }
 
   /** Source end offsets: the LSO now, or the first offset after the cut-off timestamp. */
@@ -585,10 +594,10 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     private static final long QUEUE_BUDGET_BYTES = 64L * 1024 * 1024;
     private static final long BATCH_BYTES = 2_000L * 48;
     private final Map<String, Object> config;
-    private final Map<TopicPartition, long[]> ranges = new java.util.LinkedHashMap<>();
+    private final Map<TopicPartition, long[]> ranges = new LinkedHashMap<>();
     /** Partitions compared by latest value per key, whose fingerprints need the key's digest. */
     private final Set<TopicPartition> keyed = new HashSet<>();
-    private final Map<TopicPartition, BlockingQueue<List<RecordFingerprint>>> queues = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<TopicPartition, BlockingQueue<List<RecordFingerprint>>> queues = new ConcurrentHashMap<>();
     private volatile Future<?> done;
     private ProgressTracker tracker;
 
@@ -658,7 +667,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
         while (!open.isEmpty() || !pending.isEmpty()) {
           // hand over what waited, then resume the partitions it freed
           pending.entrySet().removeIf(e -> queues.get(e.getKey()).offer(e.getValue()));
-          for (java.util.Iterator<TopicPartition> it = paused.iterator(); it.hasNext(); ) {
+          for (Iterator<TopicPartition> it = paused.iterator(); it.hasNext(); ) {
             TopicPartition tp = it.next();
             if (!pending.containsKey(tp)) {
               c.resume(List.of(tp));
@@ -666,7 +675,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
             }
           }
           if (open.isEmpty()) {
-            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+            LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
             continue;
           }
           var records = c.poll(Duration.ofMillis(paused.size() == open.size() ? 5 : 200));
@@ -695,7 +704,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
               paused.add(tp);
             }
           }
-          for (java.util.Iterator<TopicPartition> it = open.iterator(); it.hasNext(); ) {
+          for (Iterator<TopicPartition> it = open.iterator(); it.hasNext(); ) {
             TopicPartition tp = it.next();
             if (!pending.containsKey(tp) && c.position(tp) >= ranges.get(tp)[1]) {
               it.remove();
