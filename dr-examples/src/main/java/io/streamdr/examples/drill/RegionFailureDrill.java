@@ -128,6 +128,7 @@ public final class RegionFailureDrill {
     List<Timeline.Marker> markers = new CopyOnWriteArrayList<>();
     Measured m = new Measured();
     Instant injected;
+    Instant primaryDown;
     long lastRowBeforeOutage;
     try (CdcTraffic traffic = new CdcTraffic(stack, 20);
          RegionAwareService application = new RegionAwareService(router, TopicMapping.prefixed(topology), app,
@@ -165,10 +166,11 @@ public final class RegionFailureDrill {
           java.util.concurrent.CompletableFuture.runAsync(() -> stack.primary().kafka().stop()),
           java.util.concurrent.CompletableFuture.runAsync(() -> stack.primary().connect().kill()),
           java.util.concurrent.CompletableFuture.runAsync(() -> stack.primary().flink().close())).join();
+      primaryDown = Instant.now();
       // rows inserted from now on can only reach the application through the secondary's pipeline
       lastRowBeforeOutage = lastRowId();
       progress.accept("  %s down %s after the injection; rows up to id %d were inserted before it was".formatted(PRIMARY,
-          RunbookReport.human(Duration.between(injected, Instant.now())), lastRowBeforeOutage));
+          RunbookReport.human(Duration.between(injected, primaryDown)), lastRowBeforeOutage));
       monitor.start();
 
       AtomicReference<DivergedTail.CopySnapshot> atSwitch = new AtomicReference<>();
@@ -257,11 +259,10 @@ public final class RegionFailureDrill {
             DivergedTail.Report report = found.report();
             m.changeEventsLost = found.records().stream().filter(r -> r.topic().equals(raw)).count();
             m.appRecordsLost = found.records().stream().filter(r -> r.topic().equals(app)).count();
-            m.rpoSpan = report.firstWritten().map(t -> Duration.between(t, injected)).orElse(Duration.ZERO);
+            m.rpoSpan = rpoSpan(report, primaryDown);
             m.rpoDetail = "acknowledged by %s and absent from %s at the switch: %d change event(s), %d application record(s)%s".formatted(
-                PRIMARY, SECONDARY, m.changeEventsLost, m.appRecordsLost, report.records() == 0 ? "" : " (%s, written from %s to %s;"
-                    + " kept in the backups as %s)".formatted(report.byTopicPartition(), report.firstWritten().orElseThrow(),
-                    report.lastWritten().orElseThrow(), found.export(backups, "region-drill-" + injected.toEpochMilli())));
+                PRIMARY, SECONDARY, m.changeEventsLost, m.appRecordsLost, report.records() == 0 ? ""
+                    : lost(report, found.export(backups, "region-drill-" + injected.toEpochMilli())));
             return m.rpoDetail;
           }))
           .step(Step.of("the diverged tail reaches us-west-2 once (policy: replay)", Phase.FAILBACK, () -> {
@@ -490,6 +491,20 @@ public final class RegionFailureDrill {
   }
 
   /** How many records the application read, by region and topic. */
+  /**
+   * The recovery point: from the first record lost (acknowledged by the primary, absent from the secondary) to the
+   * moment the primary was down. Records acknowledged while it was going down count, so the span is never negative.
+   */
+  static Duration rpoSpan(DivergedTail.Report lost, Instant primaryDown) {
+    return lost.firstWritten().map(t -> Duration.between(t, primaryDown)).filter(d -> !d.isNegative()).orElse(Duration.ZERO);
+  }
+
+  /** What was lost, for the report: where, written when, and where the backups keep it. */
+  static String lost(DivergedTail.Report lost, BackupKey keptAs) {
+    return " (%s, written from %s to %s; kept in the backups as %s)".formatted(lost.byTopicPartition(),
+        lost.firstWritten().orElseThrow(), lost.lastWritten().orElseThrow(), keptAs);
+  }
+
   private static Map<String, Long> deliveredByTopic(RegionAwareService application) {
     Map<String, Long> byTopic = new java.util.TreeMap<>();
     application.delivered().forEach(d -> byTopic.merge(d.region() + " " + d.topic(), 1L, Long::sum));
