@@ -2,6 +2,7 @@ package io.streamdr.core.runbook;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.internal.Json;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,6 +42,10 @@ public record RunbookReport(String name, boolean dryRun, Instant startedAt, Inst
   public record ObjectiveResult(String objective, Duration limit, Duration measured, boolean met) {}
 
   public RunbookReport {
+    if (rpo.isNegative() || rpoRecords < 0) {
+      throw new InvalidRequestException("A recovery point is measured back from the failure and cannot be negative; "
+          + "report '%s' was given %s and %d record(s)".formatted(name, rpo, rpoRecords));
+    }
     steps = List.copyOf(steps);
     phases = Map.copyOf(phases);
     notes = List.copyOf(notes);

@@ -14,6 +14,22 @@ import org.junit.jupiter.api.Test;
 
 class RunbookTest {
   @Test
+  void a_report_refuses_a_negative_recovery_point_naming_the_report() {
+    RunbookReport r = Runbook.named("region failover").step(Step.of("x", Phase.EXECUTION, () -> "ok"))
+        .run(RecoveryObjectives.defaults());
+    assertThatThrownBy(() -> r.withRpo(Duration.ofMillis(-5023), 1)).isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("region failover").hasMessageContaining("cannot be negative");
+  }
+
+  @Test
+  void an_interrupted_wait_leaves_the_thread_interrupted_for_the_code_above() {
+    io.streamdr.core.DrInterruptedException e = new io.streamdr.core.DrInterruptedException("waiting", new InterruptedException());
+    assertThat(Thread.interrupted()).as("interrupt status set again, and cleared here").isTrue();
+    assertThat(e).hasMessage("Interrupted while waiting");
+    assertThat(e.retryable()).isFalse();
+  }
+
+  @Test
   void negative_retries_are_refused_naming_the_step() {
     Step step = Step.of("restart", Phase.EXECUTION, () -> "ok");
     assertThatThrownBy(() -> step.retries(-1)).isInstanceOf(InvalidRequestException.class)

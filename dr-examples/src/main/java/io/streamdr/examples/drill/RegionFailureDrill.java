@@ -499,10 +499,9 @@ public final class RegionFailureDrill {
     return lost.firstWritten().map(t -> Duration.between(t, primaryDown)).filter(d -> !d.isNegative()).orElse(Duration.ZERO);
   }
 
-  /** What was lost, for the report: where, written when, and where the backups keep it. */
+  /** What was lost, for the report, in the tail report's own words, and where the backups keep it. */
   static String lost(DivergedTail.Report lost, BackupKey keptAs) {
-    return " (%s, written from %s to %s; kept in the backups as %s)".formatted(lost.byTopicPartition(),
-        lost.firstWritten().orElseThrow(), lost.lastWritten().orElseThrow(), keptAs);
+    return " (%s; kept in the backups as %s)".formatted(lost, keptAs);
   }
 
   private static Map<String, Long> deliveredByTopic(RegionAwareService application) {

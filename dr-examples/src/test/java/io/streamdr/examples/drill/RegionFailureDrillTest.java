@@ -30,8 +30,8 @@ class RegionFailureDrillTest {
   void what_was_lost_is_named_with_every_value_filled_in() {
     DivergedTail.Report lost = new DivergedTail.Report(2, Optional.of(INJECTED), Optional.of(DOWN), Map.of("orders-0", 2L));
     assertThat(RegionFailureDrill.lost(lost, BackupKey.of("diverged-tails", "region-drill-1", "tail.seg")))
-        .isEqualTo(" ({orders-0=2}, written from 2026-12-02T02:18:28Z to 2026-12-02T02:18:33.578Z; kept in the backups as"
-            + " diverged-tails/region-drill-1/tail.seg)")
+        .isEqualTo(" (2 diverged record(s) written from 2026-12-02T02:18:28Z to 2026-12-02T02:18:33.578Z: {orders-0=2};"
+            + " kept in the backups as diverged-tails/region-drill-1/tail.seg)")
         .doesNotContain("%s");
   }
 }
