@@ -131,7 +131,6 @@ public final class Route53DnsSwitch {
       try {
         sleeper.sleep(pause);
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
         throw new DrInterruptedException("waiting for Route 53 change " + changeId, e);
       }
       pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : pause.multipliedBy(2);

@@ -182,7 +182,6 @@ public final class ConfluentCloudStatementClient implements SavepointClient {
       try {
         sleeper.sleep(pause);
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
         throw new DrInterruptedException("waiting for statement " + name, e);
       }
       pause = pause.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5) : pause.multipliedBy(2);

@@ -270,7 +270,6 @@ public final class FlinkRestSavepointClient implements SavepointClient {
     try {
       sleeper.sleep(d);
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
       throw new DrInterruptedException("waiting on " + rest.baseUrl(), e);
     }
   }

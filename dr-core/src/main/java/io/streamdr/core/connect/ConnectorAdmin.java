@@ -9,6 +9,7 @@ import io.streamdr.core.http.Sleeper;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -113,7 +114,7 @@ public interface ConnectorAdmin {
       } catch (InterruptedException e) {
         throw new DrInterruptedException("waiting for connector '%s'".formatted(name), e);
       }
-      pause = pause.multipliedBy(2).compareTo(Duration.ofMillis(500)) > 0 ? Duration.ofMillis(500) : pause.multipliedBy(2);
+      pause = Collections.min(List.of(pause.multipliedBy(2), Duration.ofMillis(500)));
       last = describe(name);
     }
     return last;

@@ -291,7 +291,6 @@ public final class TopicBackup {
           "Could not read topic metadata from the cluster at %s for backup %s: %s; check that its brokers are up and reachable, then run the same backup again"
               .formatted(servers, backupId, e.getCause().getMessage()), e.getCause());
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
       throw new DrInterruptedException("planning backup " + backupId, e);
     } catch (TimeoutException e) {
       String servers = String.valueOf(clientConfig.get("bootstrap.servers"));
@@ -560,7 +559,6 @@ public final class TopicBackup {
           throw new DrTimeoutException(ResourceType.BACKUP, "writer", Duration.ofHours(1), "Backup writer did not finish within an hour");
         }
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
         throw new DrInterruptedException("finishing a backup", e);
       }
     }

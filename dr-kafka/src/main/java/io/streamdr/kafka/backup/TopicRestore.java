@@ -263,7 +263,6 @@ public final class TopicRestore {
     } catch (ExecutionException e) {
       throw clusterFailure(e.getCause());
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
       throw new DrInterruptedException("%s %s".formatted(what, backupId), e);
     } catch (TimeoutException e) {
       throw clusterTimeout(e);
@@ -597,7 +596,6 @@ public final class TopicRestore {
           first = first == null ? cause : first;
         } catch (InterruptedException e) {
           stop.set(true);
-          Thread.currentThread().interrupt();
           throw new DrInterruptedException("restoring " + backupId, e);
         }
       }
@@ -634,7 +632,6 @@ public final class TopicRestore {
       }
       throw new OperationFailedException("Checking the backup or the target failed: " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
       throw new DrInterruptedException("restoring", e);
     }
   }

@@ -92,7 +92,6 @@ public final class ConsumerLagProbe implements HealthProbe, AutoCloseable {
       throw new OperationFailedException(ResourceType.CONSUMER_GROUP, group, "The lag of group '%s' on %s is unknown: %s".formatted(group, name,
           e.getCause().getMessage()), e.getCause(), true);
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
       throw new DrInterruptedException("reading the lag of group '%s' on %s".formatted(group, name), e);
     }
   }

@@ -189,7 +189,6 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
       throw new OperationFailedException(ResourceType.TOPIC, topic, "Could not read the configuration of topic '%s' to choose how to compare it: %s; "
           .formatted(topic, e.getMessage()) + "name the comparison explicitly (--comparison records or latest-per-key)", e, true);
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
       throw new DrInterruptedException("verifying", e);
     }
   }
@@ -292,7 +291,6 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
       throw new UnreachableException(ResourceType.CLUSTER, cluster, "Could not reach cluster '%s' to compare backup %s with it: %s"
           .formatted(cluster, backupId, e.getMessage()), e);
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
       throw new DrInterruptedException("verifying", e);
     }
     boolean sameCluster = targetClusterId.equals(last.sourceClusterId());
@@ -490,7 +488,6 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     } catch (ExecutionException e) {
       throw e.getCause() instanceof DrException d ? d : new OperationFailedException("Verifying a partition failed: " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
       throw new DrInterruptedException("verifying", e);
     }
   }
@@ -730,7 +727,6 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     } catch (ExecutionException e) {
       throw e.getCause() instanceof DrException d ? d : new OperationFailedException("Reading a partition failed: " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
       throw new DrInterruptedException("verifying", e);
     }
   }
@@ -774,7 +770,6 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
           }
           current = batch.iterator();
         } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
           throw new DrInterruptedException("verifying", e);
         }
       }
