@@ -14,12 +14,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "agent", mixinStandardHelpOptions = true, header = "Run failover, scheduled backups and /metrics as a service.",
-    description = {"Run in the foreground until stopped (SIGTERM or Ctrl-C): watch the active region and fail over (mode auto)",
-        "or alert (mode alert) on the DR guide's triggers, run the configured backup, prune, checkpoint, connector and savepoint",
-        "jobs on their cron schedules (UTC; a slot missed while no agent ran is run once at start), and serve /metrics",
-        "(Prometheus) and /health (JSON; 200 healthy, 503 not). Configured by the 'agent:' section of streamdr.yaml; see",
-        "docs/agent.md. Agents sharing the backups and active-region store never run one slot twice or both fail over.",
-        "Events are printed one per line on standard output. Exit code: 0 stopped, 2 configuration or start-up error."})
+    description = {"Run in the foreground until stopped (SIGTERM or Ctrl-C): watch the active region and fail over (mode auto) "
+            + "or alert (mode alert) on the DR guide's triggers, run the configured backup, prune, checkpoint, connector "
+            + "and savepoint jobs on their cron schedules (UTC; a slot missed while no agent ran is run once at start), and"
+            + " serve /metrics (Prometheus) and /health (JSON; 200 healthy, 503 not). Configured by the 'agent:' section of"
+            + " streamdr.yaml; see docs/agent.md. Agents sharing the backups and active-region store never run one slot "
+            + "twice or both fail over. Events are printed one per line on standard output.",
+        "Exit code: 0 stopped, 2 configuration or start-up error."})
 final class AgentCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ConfigOption config;

@@ -16,8 +16,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "backup", mixinStandardHelpOptions = true, header = "Back up topics of a region, full or incremental.",
-    description = {"Back up topics of a region's Kafka cluster to the configured backup directory: a full backup, or an",
-        "incremental one continuing a parent. Exit code: 0 done, 2 error."})
+    description = {"Back up topics of a region's Kafka cluster to the configured backup directory: a full backup, or an "
+            + "incremental one continuing a parent.",
+        "Exit code: 0 done, 2 error."})
 final class BackupCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ConfigOption config;

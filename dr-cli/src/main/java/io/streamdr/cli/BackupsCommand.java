@@ -57,8 +57,9 @@ final class BackupsCommand implements Runnable {
   }
 
   @Command(name = "verify", mixinStandardHelpOptions = true, header = "Check a backup and its whole chain without restoring it.",
-      description = {"Check a backup and every backup it continues, without restoring: each manifest (present,",
-          "unchanged), every segment's SHA-256 and every frame's CRC. Exit code: 0 intact, 1 damaged, 2 error."})
+      description = {"Check a backup and every backup it continues, without restoring: each manifest (present, unchanged), every"
+              + " segment's SHA-256 and every frame's CRC.",
+          "Exit code: 0 intact, 1 damaged, 2 error."})
   static final class VerifyBackup implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ConfigOption config;
@@ -101,8 +102,9 @@ final class BackupsCommand implements Runnable {
   }
 
   @Command(name = "prune", mixinStandardHelpOptions = true, header = "Delete backups past their retention.",
-      description = {"Delete backups past their retention (incrementals 30 days, fulls 1 year), never a full backup that a",
-          "kept incremental depends on. Exit code: 0, 2 error."})
+      description = {"Delete backups past their retention (incrementals 30 days, fulls 1 year), never a full backup that a kept "
+              + "incremental depends on.",
+          "Exit code: 0, 2 error."})
   static final class Prune implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ConfigOption config;

@@ -18,11 +18,12 @@ import picocli.CommandLine.Spec;
 
 /** Captures pipeline checkpoints of a region into the configured backups, once or on a schedule. */
 @Command(name = "checkpoint", mixinStandardHelpOptions = true, header = "Checkpoint a region's pipeline for a takeover.",
-    description = {"Capture what another region needs to take this region's CDC pipeline over, into the configured backups",
-        "(pipeline/<region>/<instant>.json): every connector of the region's Connect cluster (configuration, secrets",
-        "redacted unless --keep-secrets, state and committed offsets), the newest completed recovery point of --job, and",
-        "the committed offsets of --groups. With --every, keep capturing until stopped (Ctrl-C or SIGTERM end it after the",
-        "capture under way). 'streamdr connectors restore --from-checkpoint REGION' starts the connectors elsewhere.",
+    description = {"Capture what another region needs to take this region's CDC pipeline over, into the configured backups "
+            + "(pipeline/<region>/<instant>.json): every connector of the region's Connect cluster (configuration, secrets "
+            + "redacted unless --keep-secrets, state and committed offsets), the newest completed recovery point of --job, "
+            + "and the committed offsets of --groups. With --every, keep capturing until stopped (Ctrl-C or SIGTERM end it "
+            + "after the capture under way). 'streamdr connectors restore --from-checkpoint REGION' starts the connectors "
+            + "elsewhere.",
         "Exit code: 0 captured, 2 error."})
 final class CheckpointCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

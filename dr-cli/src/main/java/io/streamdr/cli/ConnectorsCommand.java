@@ -29,8 +29,9 @@ final class ConnectorsCommand implements Runnable {
   }
 
   @Command(name = "backup", mixinStandardHelpOptions = true, header = "Snapshot the connectors of a region with their offsets.",
-      description = {"Snapshot every connector of a region: configuration (secrets redacted unless --keep-secrets), state and",
-          "committed offsets, into the configured backups. Exit code: 0 done, 2 error."})
+      description = {"Snapshot every connector of a region: configuration (secrets redacted unless --keep-secrets), state and "
+              + "committed offsets, into the configured backups.",
+          "Exit code: 0 done, 2 error."})
   static final class Backup implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ConfigOption config;
@@ -75,8 +76,8 @@ final class ConnectorsCommand implements Runnable {
   }
 
   @Command(name = "restore", mixinStandardHelpOptions = true, header = "Restore a connector snapshot into a region.",
-      description = {"Restore the connectors of a snapshot into a region's Connect cluster: each is created STOPPED, its offsets",
-          "set, then resumed if it was running. Redacted settings must be supplied with --secret KEY=ENV_VAR.",
+      description = {"Restore the connectors of a snapshot into a region's Connect cluster: each is created STOPPED, its offsets"
+              + " set, then resumed if it was running. Redacted settings must be supplied with --secret KEY=ENV_VAR.",
           "Exit code: 0 every connector restored, 1 one failed, 2 error."})
   static final class Restore implements Callable<Integer> {
     @Spec CommandSpec spec;

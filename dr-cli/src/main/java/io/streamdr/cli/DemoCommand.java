@@ -12,8 +12,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * arrive in its filtered topic in both regions.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, header = "Show CDC rows flowing to both regions of the embedded stack.",
-    description = {"Stand up the embedded two-region CDC stack (PostgreSQL -> Debezium -> Kafka -> Flink routing ->",
-        "filtered topics, replicated by MirrorMaker 2 to us-west-2), insert rows and show them arrive in both regions.",
+    description = {"Stand up the embedded two-region CDC stack (PostgreSQL -> Debezium -> Kafka -> Flink routing -> filtered "
+            + "topics, replicated by MirrorMaker 2 to us-west-2), insert rows and show them arrive in both regions.",
         "Exit code 0 when every row arrived in both regions, 1 otherwise."})
 final class DemoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

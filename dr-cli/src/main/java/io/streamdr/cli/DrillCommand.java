@@ -24,10 +24,10 @@ import picocli.CommandLine.Spec;
  * report as JSON and HTML. Exit code 0 when every objective was met, 1 when one was missed, 2 on error.
  */
 @Command(name = "drill", mixinStandardHelpOptions = true, header = "Run disaster-recovery drills and measure RTO and RPO.",
-    description = {"Run disaster-recovery drills for real on the embedded two-region stack (PostgreSQL -> Debezium -> Kafka ->",
-        "Flink routing, replicated by MirrorMaker 2): a connector failure, a Flink job failure, a single broker failure and",
-        "a complete primary region failure, each injected for real and recovered by its runbook. Measures RTO and RPO",
-        "against the recovery objectives and writes drill-report.json and drill-report.html.",
+    description = {"Run disaster-recovery drills for real on the embedded two-region stack (PostgreSQL -> Debezium -> Kafka -> "
+            + "Flink routing, replicated by MirrorMaker 2): a connector failure, a Flink job failure, a single broker "
+            + "failure and a complete primary region failure, each injected for real and recovered by its runbook. Measures"
+            + " RTO and RPO against the recovery objectives and writes drill-report.json and drill-report.html.",
         "Exit code: 0 every objective met, 1 an objective missed, 2 error."})
 final class DrillCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -23,10 +23,10 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "restore", mixinStandardHelpOptions = true, header = "Restore a backup into a region, never writing twice.",
-    description = {"Restore a backup (its chain of full and incremental backups) into a region's Kafka cluster, with the",
-        "same partitions and timestamps. Every segment is verified before the first record is written, and each target",
-        "partition is checked by content first: empty, or holding the start of this restore (resumed after it), or all",
-        "of it (nothing written). A partition holding anything else is refused unless --append is given.",
+    description = {"Restore a backup (its chain of full and incremental backups) into a region's Kafka cluster, with the same "
+            + "partitions and timestamps. Every segment is verified before the first record is written, and each target "
+            + "partition is checked by content first: empty, or holding the start of this restore (resumed after it), or "
+            + "all of it (nothing written). A partition holding anything else is refused unless --append is given.",
         "Exit code: 0 done, 2 error (nothing written if the backup is damaged or a target is refused)."})
 final class RestoreCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -18,9 +18,10 @@ import picocli.CommandLine.Spec;
 
 /** Takes a savepoint of a Flink job (or lists its recovery points) through the region's Flink REST API. */
 @Command(name = "savepoint", mixinStandardHelpOptions = true, header = "Take or list savepoints of a Flink job.",
-    description = {"Take a savepoint of a Flink job through the region's Flink REST API (regions[].flink) and wait for it,",
-        "or list the job's completed savepoints and retained checkpoints with --list. With regions[].confluentCloud.flink,",
-        "the job is a Confluent Cloud statement and its recovery point the offsets it has read.",
+    description = {"Take a savepoint of a Flink job through the region's Flink REST API (regions[].flink) and wait for it, or "
+            + "list the job's completed savepoints and retained checkpoints with --list. With "
+            + "regions[].confluentCloud.flink, the job is a Confluent Cloud statement and its recovery point the offsets it"
+            + " has read.",
         "Exit code: 0 done, 2 error (job not found or not running, savepoint failed or timed out)."})
 final class SavepointCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -17,11 +17,11 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "verify", mixinStandardHelpOptions = true, header = "Prove a region or a restore holds exactly the source.",
-    description = {"Prove that a region holds exactly another region's records (or a backup's): per partition counts,",
-        "offset ranges and content digests, every difference located. Replicated topics are named as the configuration's",
-        "'replication' says. Target records past the compared range fail as EXTRA unless the source holds them after the",
-        "cut. Compacted topics are compared by latest value per key. Exit code: 0 identical, 1 records missing, extra,",
-        "altered, reordered or not yet replicated, 2 error."})
+    description = {"Prove that a region holds exactly another region's records (or a backup's): per partition counts, offset "
+            + "ranges and content digests, every difference located. Replicated topics are named as the configuration's "
+            + "'replication' says. Target records past the compared range fail as EXTRA unless the source holds them after "
+            + "the cut. Compacted topics are compared by latest value per key.",
+        "Exit code: 0 identical, 1 records missing, extra, altered, reordered or not yet replicated, 2 error."})
 final class VerifyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ConfigOption config;

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.ArrayDeque;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 class StreamDrCliTest {
   static String[] run(String... args) {
@@ -87,6 +90,27 @@ class StreamDrCliTest {
     for (String line : commands.lines().skip(1).takeWhile(l -> !l.isBlank()).toList()) {
       assertThat(line.strip()).as("one line per command, ending its sentence").endsWith(".");
     }
+  }
+
+  @Test
+  void every_description_is_written_in_whole_paragraphs_so_help_wraps_them_at_the_terminal_width() {
+    // picocli prints each element of a description on its own line: an element that stops mid-sentence breaks the
+    // --help text at an arbitrary word wherever the terminal is wider than the source line
+    ArrayDeque<CommandLine> commands = new ArrayDeque<>(List.of(StreamDr.commandLine()));
+    int checked = 0;
+    while (!commands.isEmpty()) {
+      CommandLine command = commands.pop();
+      commands.addAll(command.getSubcommands().values());
+      for (String paragraph : command.getCommandSpec().usageMessage().description()) {
+        if (paragraph.startsWith("  ")) {
+          continue; // an indented example line, such as completion's 'source <(streamdr completion)'
+        }
+        assertThat(paragraph.replace("%n", "").strip()).as("a paragraph of '%s --help'", command.getCommandSpec().qualifiedName(" "))
+            .matches("(?s).*[.:]$");
+        checked++;
+      }
+    }
+    assertThat(checked).as("paragraphs checked").isGreaterThan(30);
   }
 
   @Test
