@@ -158,8 +158,9 @@ class PipelineFailbackIT {
 
     copyBack(written.subList(2, 4));
     // us-east-1 acknowledged three payments before the outage; one reached us-west-2
-    EAST.createTopic("payments", 1);
-    WEST.createTopic("us-east-1.payments", 1);
+    // kept forever: the records carry 2023 timestamps, which a 7-day retention check would delete at any moment
+    EAST.createTopic("payments", 1, 1, Map.of("retention.ms", "-1"));
+    WEST.createTopic("us-east-1.payments", 1, 1, Map.of("retention.ms", "-1"));
     try (KafkaProducer<String, String> e = new KafkaProducer<>(EAST.clientConfig(), new StringSerializer(), new StringSerializer());
          KafkaProducer<String, String> w = new KafkaProducer<>(WEST.clientConfig(), new StringSerializer(), new StringSerializer())) {
       for (int i = 1; i <= 3; i++) {

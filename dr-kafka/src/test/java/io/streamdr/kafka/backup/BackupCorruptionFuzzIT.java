@@ -49,7 +49,7 @@ class BackupCorruptionFuzzIT {
   static void backUp() throws Exception {
     kafka = EmbeddedKafkaCluster.builder().name("fuzz").build();
     kafka.start();
-    kafka.createTopic("fuzzed", 2);
+    kafka.createTopic("fuzzed", 2, 1, Map.of("retention.ms", "-1")); // the records carry 2023 timestamps
     pristine = new InMemoryBackupTarget();
     produce(0, 300);
     TopicBackup.builder(kafka.clientConfig(), pristine).topics(List.of("fuzzed")).segmentBytes(4 * 1024).build().full("full");

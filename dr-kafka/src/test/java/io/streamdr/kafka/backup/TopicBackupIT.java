@@ -140,8 +140,10 @@ class TopicBackupIT {
     String topic = newTopic(3, Map.of("retention.ms", "604800000", "max.message.bytes", "4194304"));
     byte[] big = new byte[1024 * 1024];
     new java.util.Random(7).nextBytes(big);
+    long ts;
     try (KafkaProducer<byte[], byte[]> p = producer(SOURCE, Map.of())) {
-      long ts = 1_700_000_000_000L;
+      // recent timestamps: this topic keeps 7 days, and the broker's retention check deletes older records at any moment
+      ts = System.currentTimeMillis() - 60_000;
       p.send(new ProducerRecord<>(topic, 0, ts, b("k"), b("v"))).get();
       p.send(new ProducerRecord<>(topic, 0, ts + 1, null, b("null key"))).get();
       p.send(new ProducerRecord<>(topic, 0, ts + 2, new byte[0], new byte[0])).get();
@@ -154,10 +156,10 @@ class TopicBackupIT {
     try (KafkaProducer<byte[], byte[]> tx = producer(SOURCE, Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "tx-" + topic))) {
       tx.initTransactions();
       tx.beginTransaction();
-      tx.send(new ProducerRecord<>(topic, 0, 1_700_000_001_000L, b("tx"), b("committed")));
+      tx.send(new ProducerRecord<>(topic, 0, ts + 1_000, b("tx"), b("committed")));
       tx.commitTransaction();
       tx.beginTransaction();
-      tx.send(new ProducerRecord<>(topic, 0, 1_700_000_002_000L, b("tx"), b("aborted")));
+      tx.send(new ProducerRecord<>(topic, 0, ts + 2_000, b("tx"), b("aborted")));
       tx.flush();
       tx.abortTransaction();
     }
