@@ -8,6 +8,7 @@ import io.streamdr.core.ResourceType;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.internal.Checks;
+import io.streamdr.core.internal.Sha256;
 import io.streamdr.kafka.internal.segment.SegmentReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -141,7 +142,7 @@ public final class BackupChain {
    */
   public static long verify(BackupTarget target, Segment s) {
     BackupKey key = new BackupKey(s.entry().key());
-    MessageDigest sha = TopicBackup.sha256();
+    MessageDigest sha = Sha256.digest();
     long records = 0;
     try (InputStream raw = target.open(key); DigestInputStream in = new DigestInputStream(raw, sha);
          SegmentReader reader = new SegmentReader(in, s.entry().key())) {

@@ -8,10 +8,10 @@ import io.streamdr.core.ResourceType;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.internal.Json;
+import io.streamdr.core.internal.Sha256;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -148,7 +148,7 @@ public record BackupManifest(String format, int version, String id, Type type, S
   }
 
   private static String sha256(byte[] bytes) {
-    return HexFormat.of().formatHex(TopicBackup.sha256().digest(bytes));
+    return Sha256.hex(bytes);
   }
 
   /**

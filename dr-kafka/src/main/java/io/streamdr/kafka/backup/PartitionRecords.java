@@ -2,10 +2,8 @@ package io.streamdr.kafka.backup;
 
 import io.streamdr.kafka.internal.segment.SegmentReader;
 import io.streamdr.core.BackupCorruptedException;
-import io.streamdr.core.BackupIoException;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupTarget;
-import java.io.IOException;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;

@@ -2,6 +2,7 @@ package io.streamdr.kafka.backup;
 
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.ResourceType;
+import io.streamdr.kafka.KafkaClientFactory;
 import io.streamdr.kafka.backup.RestorePlan.TargetState;
 import io.streamdr.kafka.internal.Consumers;
 import java.time.Duration;
@@ -10,9 +11,9 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.record.TimestampType;
@@ -26,9 +27,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 final class TargetClassifier {
   private static final Duration STALL = Duration.ofMinutes(1);
   private final Map<String, Object> clientConfig;
+  private final KafkaClientFactory clients;
 
-  TargetClassifier(Map<String, Object> clientConfig) {
+  TargetClassifier(Map<String, Object> clientConfig, KafkaClientFactory clients) {
     this.clientConfig = clientConfig;
+    this.clients = clients;
   }
 
   /** The outcome for one partition: its state, how many of the restore's records it holds, and in words. */
@@ -50,7 +53,7 @@ final class TargetClassifier {
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"); // anything the partition holds counts
     c.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
     c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "streamdr-restore-check");
-    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    Consumer<byte[], byte[]> consumer = clients.consumer(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     try {
       consumer.assign(List.of(tp));
       consumer.seek(tp, from);

@@ -3,7 +3,6 @@ package io.streamdr.kafka.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.streamdr.kafka.internal.segment.SegmentReader;
 import io.streamdr.core.BackupCorruptedException;
 import io.streamdr.core.BackupIoException;
 import io.streamdr.core.ConflictException;
@@ -12,6 +11,8 @@ import io.streamdr.core.backup.BackupObject;
 import io.streamdr.core.backup.BackupOutputStream;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.backup.FileSystemBackupTarget;
+import io.streamdr.kafka.KafkaClientFactory;
+import io.streamdr.kafka.internal.segment.SegmentReader;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,11 +31,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -43,6 +46,8 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -225,6 +230,50 @@ class TopicBackupIT {
     RestoreReport cut = restore(target, "i1").rename(topic, pit).pointInTime(Instant.ofEpochMilli(1_000_000L + 119)).build().run();
     assertThat(readAll(TARGET, pit)).hasSize(120);
     assertThat(cut.partitions().get(0).cutByTime()).isEqualTo(30);
+  }
+
+  @Test
+  void a_backup_takes_its_clients_from_the_given_factory_one_admin_and_one_consumer_and_none_when_already_complete() throws Exception {
+    String topic = newTopic(2, Map.of());
+    produceValues(topic, 0, 0, 20, 1_000_000L);
+    List<String> made = new ArrayList<>();
+    List<Map<String, Object>> consumerConfigs = new ArrayList<>();
+    KafkaClientFactory counting = new KafkaClientFactory() {
+      @Override
+      public Admin admin(Map<String, Object> config) {
+        made.add("admin");
+        return KafkaClientFactory.super.admin(config);
+      }
+
+      @Override
+      public <K, V> Consumer<K, V> consumer(Map<String, Object> config, Deserializer<K> keys, Deserializer<V> values) {
+        made.add("consumer");
+        consumerConfigs.add(Map.copyOf(config));
+        return KafkaClientFactory.super.consumer(config, keys, values);
+      }
+
+      @Override
+      public <K, V> Producer<K, V> producer(Map<String, Object> config, Serializer<K> keys, Serializer<V> values) {
+        made.add("producer");
+        return KafkaClientFactory.super.producer(config, keys, values);
+      }
+    };
+    // a timeout shorter than the clients' default request timeout (30 s) is taken as it is
+    FileSystemBackupTarget target = new FileSystemBackupTarget(dir);
+    TopicBackup backup = backup(target, topic).clients(counting).requestTimeout(Duration.ofSeconds(20)).build();
+    assertThat(backup.full("counted").records()).isEqualTo(20);
+    assertThat(made).containsExactlyInAnyOrder("admin", "consumer");
+    assertThat(consumerConfigs.get(0)).containsEntry(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+        .doesNotContainKey(ConsumerConfig.GROUP_ID_CONFIG);
+    made.clear();
+    assertThat(backup.full("counted").records()).as("the existing manifest").isEqualTo(20);
+    assertThat(made).as("a backup already complete connects to nothing").isEmpty();
+    RestoreReport restored = restore(target, "counted").rename(topic, topic + "-counted").clients(counting)
+        .requestTimeout(Duration.ofSeconds(10)).build().run();
+    assertThat(restored.produced()).isEqualTo(20);
+    assertThat(made).as("a restore into a new topic checks no target partition").containsExactlyInAnyOrder("admin", "producer");
+    assertThatThrownBy(() -> backup(new FileSystemBackupTarget(dir), topic).requestTimeout(Duration.ZERO))
+        .hasMessageContaining("requestTimeout");
   }
 
   @Test
