@@ -2,12 +2,13 @@ package io.streamdr.kafka.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamdr.testing.IntegrityVerifierContract;
 import io.streamdr.core.verify.Discrepancy;
 import io.streamdr.core.verify.IntegrityReport;
 import io.streamdr.core.verify.IntegrityVerifier;
 import io.streamdr.core.verify.ReplicationNaming;
 import io.streamdr.core.verify.VerificationRequest;
+import io.streamdr.kafka.KafkaClientFactory;
+import io.streamdr.testing.IntegrityVerifierContract;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
 import io.streamdr.testkit.EmbeddedMirrorMaker;
 import java.nio.charset.StandardCharsets;
@@ -15,12 +16,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -186,6 +190,33 @@ class KafkaIntegrityVerifierIT extends IntegrityVerifierContract {
       assertThat(d.partition()).isEqualTo(2221 % 8);
       assertThat(d.sourceOffset()).isEqualTo(2221 / 8);
     });
+  }
+
+  @Test
+  void the_verifier_reads_through_the_given_client_factory_read_committed_and_outside_any_group() {
+    createAndFill("factory", 10);
+    List<Map<String, Object>> consumers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicInteger admins = new java.util.concurrent.atomic.AtomicInteger();
+    KafkaClientFactory counting = new KafkaClientFactory() {
+      @Override
+      public Admin admin(Map<String, Object> config) {
+        admins.incrementAndGet();
+        return KafkaClientFactory.super.admin(config);
+      }
+
+      @Override
+      public <K, V> Consumer<K, V> consumer(Map<String, Object> config, Deserializer<K> keys, Deserializer<V> values) {
+        consumers.add(Map.copyOf(config));
+        return KafkaClientFactory.super.consumer(config, keys, values);
+      }
+    };
+    IntegrityReport report = new KafkaIntegrityVerifier(Map.of("us-east-1", EAST.clientConfig(), "us-west-2", WEST.clientConfig()))
+        .clients(counting).verify(VerificationRequest.builder("us-east-1", "us-west-2").topics("factory").build());
+    assertThat(report.passed()).as(report.toText()).isTrue();
+    assertThat(admins.get()).as("one admin client per cluster").isEqualTo(2);
+    assertThat(consumers).as("planning and reading, on both sides").hasSizeGreaterThanOrEqualTo(4)
+        .allSatisfy(c -> assertThat(c).containsEntry(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+            .doesNotContainKey(ConsumerConfig.GROUP_ID_CONFIG));
   }
 
   @Test
