@@ -3,8 +3,8 @@ package io.streamdr.bench;
 import io.streamdr.core.backup.FileSystemBackupTarget;
 import io.streamdr.kafka.backup.BackupManifest;
 import io.streamdr.kafka.backup.TopicBackup;
-import io.streamdr.kafka.backup.TopicRestore;
 import io.streamdr.kafka.internal.Consumers;
+import io.streamdr.kafka.restore.TopicRestore;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
 import java.io.File;
 import java.nio.ByteBuffer;
@@ -24,8 +24,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 
 /**
  * Backup and restore throughput against baselines measured in the same run on one embedded broker:

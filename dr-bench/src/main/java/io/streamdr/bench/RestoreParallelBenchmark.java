@@ -4,7 +4,7 @@ import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.backup.FileSystemBackupTarget;
 import io.streamdr.kafka.backup.BackupManifest;
 import io.streamdr.kafka.backup.TopicBackup;
-import io.streamdr.kafka.backup.TopicRestore;
+import io.streamdr.kafka.restore.TopicRestore;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;

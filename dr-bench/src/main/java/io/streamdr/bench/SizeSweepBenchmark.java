@@ -1,11 +1,11 @@
 package io.streamdr.bench;
 
 import io.streamdr.core.backup.FileSystemBackupTarget;
+import io.streamdr.core.verify.VerificationRequest;
 import io.streamdr.kafka.backup.BackupManifest;
 import io.streamdr.kafka.backup.TopicBackup;
-import io.streamdr.kafka.backup.TopicRestore;
+import io.streamdr.kafka.restore.TopicRestore;
 import io.streamdr.kafka.verify.KafkaIntegrityVerifier;
-import io.streamdr.core.verify.VerificationRequest;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;

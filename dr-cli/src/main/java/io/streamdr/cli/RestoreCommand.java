@@ -1,11 +1,11 @@
 package io.streamdr.cli;
 
+import io.streamdr.cli.config.StreamDrConfig;
 import io.streamdr.core.internal.Json;
 import io.streamdr.core.region.Region;
-import io.streamdr.cli.config.StreamDrConfig;
-import io.streamdr.kafka.backup.RestorePlan;
-import io.streamdr.kafka.backup.RestoreReport;
-import io.streamdr.kafka.backup.TopicRestore;
+import io.streamdr.kafka.restore.RestorePlan;
+import io.streamdr.kafka.restore.RestoreReport;
+import io.streamdr.kafka.restore.TopicRestore;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -18,9 +18,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "restore", mixinStandardHelpOptions = true, header = "Restore a backup into a region, never writing twice.",
     description = {"Restore a backup (its chain of full and incremental backups) into a region's Kafka cluster, with the same "

@@ -173,7 +173,7 @@ public final class BackupChain {
   }
 
   /** The records of one partition through the chain, in order, cut at a point in time; one segment open at a time. */
-  PartitionRecords records(String topic, int partition, Instant pointInTime) {
+  public PartitionRecords records(String topic, int partition, Instant pointInTime) {
     return new PartitionRecords(target, segments(topic, partition), pointInTime);
   }
 }

@@ -14,7 +14,7 @@ import java.util.NoSuchElementException;
  * time (if any): exactly the sequence a restore writes. One segment is open at a time; every frame's CRC is checked
  * as it is read. Not thread-safe.
  */
-final class PartitionRecords implements Iterator<BackupRecord>, AutoCloseable {
+public final class PartitionRecords implements Iterator<BackupRecord>, AutoCloseable {
   private final BackupTarget target;
   private final Iterator<BackupChain.Segment> segments;
   private final long stored;
@@ -81,7 +81,7 @@ final class PartitionRecords implements Iterator<BackupRecord>, AutoCloseable {
   }
 
   /** Records of the chain left out by the point in time: known once the cut was reached. */
-  long cutByTime() {
+  public long cutByTime() {
     return cut ? stored - read : 0;
   }
 

@@ -6,6 +6,7 @@ import io.streamdr.core.DrException;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupObject;
 import io.streamdr.core.fake.InMemoryBackupTarget;
+import io.streamdr.kafka.restore.TopicRestore;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

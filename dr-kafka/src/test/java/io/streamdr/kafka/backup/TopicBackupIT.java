@@ -13,6 +13,8 @@ import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.backup.FileSystemBackupTarget;
 import io.streamdr.kafka.KafkaClientFactory;
 import io.streamdr.kafka.internal.segment.SegmentReader;
+import io.streamdr.kafka.restore.RestoreReport;
+import io.streamdr.kafka.restore.TopicRestore;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
 import java.io.IOException;
 import java.io.InputStream;

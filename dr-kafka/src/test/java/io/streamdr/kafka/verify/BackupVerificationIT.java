@@ -12,7 +12,7 @@ import io.streamdr.core.verify.PartitionResult;
 import io.streamdr.core.verify.ReplicationNaming;
 import io.streamdr.kafka.backup.BackupManifest;
 import io.streamdr.kafka.backup.TopicBackup;
-import io.streamdr.kafka.backup.TopicRestore;
+import io.streamdr.kafka.restore.TopicRestore;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;

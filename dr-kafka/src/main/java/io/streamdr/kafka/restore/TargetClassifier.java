@@ -1,10 +1,11 @@
-package io.streamdr.kafka.backup;
+package io.streamdr.kafka.restore;
 
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.ResourceType;
 import io.streamdr.kafka.KafkaClientFactory;
-import io.streamdr.kafka.backup.RestorePlan.TargetState;
+import io.streamdr.kafka.backup.BackupRecord;
 import io.streamdr.kafka.internal.Consumers;
+import io.streamdr.kafka.restore.RestorePlan.TargetState;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;

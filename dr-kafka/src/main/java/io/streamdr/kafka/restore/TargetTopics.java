@@ -1,9 +1,10 @@
-package io.streamdr.kafka.backup;
+package io.streamdr.kafka.restore;
 
 import io.streamdr.core.ConflictException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.ResourceType;
 import io.streamdr.core.http.Sleeper;
+import io.streamdr.kafka.backup.BackupManifest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package io.streamdr.kafka.backup;
+package io.streamdr.kafka.restore;
 
 import io.streamdr.core.ConflictException;
 import io.streamdr.core.ResourceType;

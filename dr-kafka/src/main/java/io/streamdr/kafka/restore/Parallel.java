@@ -1,4 +1,4 @@
-package io.streamdr.kafka.backup;
+package io.streamdr.kafka.restore;
 
 import io.streamdr.core.DrInterruptedException;
 import io.streamdr.core.OperationFailedException;

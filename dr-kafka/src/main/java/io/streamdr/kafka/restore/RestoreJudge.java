@@ -1,5 +1,8 @@
-package io.streamdr.kafka.backup;
+package io.streamdr.kafka.restore;
 
+import io.streamdr.kafka.backup.BackupChain;
+import io.streamdr.kafka.backup.BackupManifest;
+import io.streamdr.kafka.backup.PartitionRecords;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;

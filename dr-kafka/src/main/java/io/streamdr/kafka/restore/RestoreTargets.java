@@ -1,4 +1,4 @@
-package io.streamdr.kafka.backup;
+package io.streamdr.kafka.restore;
 
 import io.streamdr.core.BackupCorruptedException;
 import io.streamdr.core.BackupIoException;
@@ -8,6 +8,8 @@ import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.internal.Json;
 import io.streamdr.core.internal.Sha256;
+import io.streamdr.kafka.backup.BackupChain;
+import io.streamdr.kafka.backup.BackupManifest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,4 +1,4 @@
-package io.streamdr.kafka.backup;
+package io.streamdr.kafka.restore;
 
 import io.streamdr.core.BackupIoException;
 import io.streamdr.core.ConflictException;
@@ -14,6 +14,10 @@ import io.streamdr.core.internal.Checks;
 import io.streamdr.core.progress.ProgressListener;
 import io.streamdr.core.progress.ProgressTracker;
 import io.streamdr.kafka.KafkaClientFactory;
+import io.streamdr.kafka.backup.BackupCatalog;
+import io.streamdr.kafka.backup.BackupChain;
+import io.streamdr.kafka.backup.BackupManifest;
+import io.streamdr.kafka.backup.TopicBackup;
 import io.streamdr.kafka.internal.Bootstrap;
 import io.streamdr.kafka.internal.Consumers;
 import java.io.IOException;

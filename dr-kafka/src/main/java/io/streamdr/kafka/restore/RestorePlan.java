@@ -1,4 +1,4 @@
-package io.streamdr.kafka.backup;
+package io.streamdr.kafka.restore;
 
 import java.time.Instant;
 import java.util.List;

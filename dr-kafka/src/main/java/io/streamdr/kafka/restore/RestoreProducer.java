@@ -1,10 +1,14 @@
-package io.streamdr.kafka.backup;
+package io.streamdr.kafka.restore;
 
 import io.streamdr.core.DrInterruptedException;
 import io.streamdr.core.OperationFailedException;
 import io.streamdr.core.ResourceType;
 import io.streamdr.core.progress.ProgressTracker;
 import io.streamdr.kafka.KafkaClientFactory;
+import io.streamdr.kafka.backup.BackupChain;
+import io.streamdr.kafka.backup.BackupManifest;
+import io.streamdr.kafka.backup.BackupRecord;
+import io.streamdr.kafka.backup.PartitionRecords;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
