@@ -11,6 +11,8 @@ import io.streamdr.core.savepoint.Savepoint;
 import io.streamdr.core.savepoint.SavepointClient;
 import io.streamdr.core.verify.IntegrityVerifier;
 import io.streamdr.core.verify.VerificationRequest;
+import io.streamdr.core.http.Sleeper;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +51,8 @@ public final class FailoverPlan {
   final ConnectorAdmin connect;
   final List<String> connectors;
   final Duration timeout;
+  final Clock clock;
+  final Sleeper sleeper;
 
   private FailoverPlan(Builder b) {
     this.router = b.router;
@@ -64,6 +68,8 @@ public final class FailoverPlan {
     this.connect = b.connect;
     this.connectors = List.copyOf(b.connectors);
     this.timeout = b.timeout;
+    this.clock = b.clock;
+    this.sleeper = b.sleeper;
   }
 
   /**
@@ -94,6 +100,8 @@ public final class FailoverPlan {
     private ConnectorAdmin connect;
     private final List<String> connectors = new ArrayList<>();
     private Duration timeout = Duration.ofMinutes(5);
+    private Clock clock = Clock.systemUTC();
+    private Sleeper sleeper = Sleeper.SYSTEM;
 
     private Builder(RegionRouter router, Region to) {
       this.router = Checks.requireNonNull(router, "router");
@@ -146,6 +154,13 @@ public final class FailoverPlan {
 
     public Builder timeout(Duration timeout) {
       this.timeout = Checks.requirePositive(timeout, "timeout");
+      return this;
+    }
+
+    /** The clock the plan's waits are timed by and how they pause between looks (default: the system's). */
+    public Builder clock(Clock clock, Sleeper sleeper) {
+      this.clock = Checks.requireNonNull(clock, "clock");
+      this.sleeper = Checks.requireNonNull(sleeper, "sleeper");
       return this;
     }
 

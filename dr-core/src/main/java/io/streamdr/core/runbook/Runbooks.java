@@ -11,6 +11,7 @@ import io.streamdr.core.connect.TaskInfo;
 import io.streamdr.core.failover.FailoverMonitor;
 import io.streamdr.core.health.HealthProbe;
 import io.streamdr.core.health.HealthSignal;
+import io.streamdr.core.http.Sleeper;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.region.Region;
 import io.streamdr.core.savepoint.JobRef;
@@ -18,6 +19,7 @@ import io.streamdr.core.savepoint.JobSpec;
 import io.streamdr.core.savepoint.Savepoint;
 import io.streamdr.core.savepoint.SavepointClient;
 import io.streamdr.core.verify.IntegrityReport;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,7 +27,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
@@ -61,7 +62,15 @@ public final class Runbooks {
    * @param timeout      how long the connector may take to run again
    */
   public static Runbook connectorFailure(ConnectorAdmin admin, String connector, List<HealthProbe> sourceChecks, Duration timeout) {
+    return connectorFailure(admin, connector, sourceChecks, timeout, Clock.systemUTC(), Sleeper.SYSTEM);
+  }
+
+  /** As {@link #connectorFailure(ConnectorAdmin, String, List, Duration)}, its wait timed by {@code clock}, pausing with {@code sleeper}. */
+  public static Runbook connectorFailure(ConnectorAdmin admin, String connector, List<HealthProbe> sourceChecks, Duration timeout,
+      Clock clock, Sleeper sleeper) {
     Checks.requireNonNull(admin, "connector admin");
+    Checks.requireNonNull(clock, "clock");
+    Checks.requireNonNull(sleeper, "sleeper");
     Checks.requireNonBlank(connector, "connector");
     List<HealthProbe> checks = List.copyOf(sourceChecks);
     Checks.requirePositive(timeout, "timeout");
@@ -106,7 +115,7 @@ public final class Runbooks {
         }).retries(2).describedAs("restart the failed instances of " + connector + " (KIP-745 onlyFailed, includeTasks)"))
         .step(Step.of("connector and tasks running", Phase.VERIFICATION, () -> {
           ConnectorInfo info = admin.awaitState(connector, i -> i.state() == ConnectorState.RUNNING && !i.tasks().isEmpty()
-              && i.tasks().stream().allMatch(t -> t.state() == ConnectorState.RUNNING), timeout);
+              && i.tasks().stream().allMatch(t -> t.state() == ConnectorState.RUNNING), timeout, clock, sleeper);
           return "%s RUNNING with %d tasks RUNNING".formatted(connector, info.tasks().size());
         }).deadline(timeout.plusSeconds(30)).describedAs("wait until " + connector + " and every task are RUNNING"))
         .step(Step.of("resumed from committed offsets", Phase.VERIFICATION, () -> {
@@ -132,7 +141,15 @@ public final class Runbooks {
    */
   public static Runbook flinkJobFailure(SavepointClient savepoints, AtomicReference<JobRef> job, JobSpec spec, HealthProbe health,
       Duration timeout) {
+    return flinkJobFailure(savepoints, job, spec, health, timeout, Clock.systemUTC(), Sleeper.SYSTEM);
+  }
+
+  /** As {@link #flinkJobFailure(SavepointClient, AtomicReference, JobSpec, HealthProbe, Duration)}, its wait timed by {@code clock}. */
+  public static Runbook flinkJobFailure(SavepointClient savepoints, AtomicReference<JobRef> job, JobSpec spec, HealthProbe health,
+      Duration timeout, Clock clock, Sleeper sleeper) {
     Checks.requireNonNull(savepoints, "savepoint client");
+    Checks.requireNonNull(clock, "clock");
+    Checks.requireNonNull(sleeper, "sleeper");
     Checks.requireNonNull(job.get(), "job");
     Checks.requireNonNull(spec, "job spec");
     Checks.requireNonNull(health, "job health probe");
@@ -159,7 +176,7 @@ public final class Runbooks {
           JobRef failed = job.getAndSet(restored);
           return "job %s restored as %s from %s".formatted(failed.id(), restored.id(), chosen.get().location().orElse("?"));
         }).describedAs("start " + spec.name() + " from that recovery point"))
-        .step(Step.of("job healthy", Phase.VERIFICATION, () -> awaitHealthy(health, timeout))
+        .step(Step.of("job healthy", Phase.VERIFICATION, () -> awaitHealthy(health, timeout, clock, sleeper))
             .deadline(timeout.plusSeconds(30)).describedAs("wait until the restored job is healthy"));
   }
 
@@ -195,7 +212,7 @@ public final class Runbooks {
         return "nothing to verify";
       }
       if (assessed.get().status() == HealthSignal.Status.DEGRADED) {
-        return awaitHealthy(cluster, failover.timeout);
+        return awaitHealthy(cluster, failover.timeout, failover.clock, failover.sleeper);
       }
       return allHealthy(failover.health);
     }).deadline(failover.timeout.plusSeconds(30)).describedAs("wait until the cluster is healthy again, or check " + failover.to.name()));
@@ -236,13 +253,13 @@ public final class Runbooks {
     Checks.requirePositive(waitFor, "wait");
     Runbook runbook = Runbook.named("automated failover to " + plan.to.name());
     runbook.step(Step.of("monitor fails over", Phase.DECISION, () -> {
-      long deadline = System.nanoTime() + waitFor.toNanos();
+      Instant deadline = plan.clock.instant().plus(waitFor);
       Optional<FailoverMonitor.Decision> d = monitor.decision();
       while (d.isEmpty()) {
-        if (System.nanoTime() > deadline) {
+        if (plan.clock.instant().isAfter(deadline)) {
           throw new DrTimeoutException(ResourceType.REGION, plan.to.name(), waitFor, "The failover monitor did not switch within " + waitFor);
         }
-        LockSupport.parkNanos(POLL.toNanos());
+        plan.sleeper.sleep(POLL);
         d = monitor.decision();
       }
       return "%s → %s at epoch %d (%s)".formatted(d.get().from().name(), d.get().to().name(), d.get().epoch(), d.get().trigger());
@@ -351,15 +368,15 @@ public final class Runbooks {
   }
 
   /** Polls until the probe is HEALTHY; the detail of the last signal otherwise. */
-  static String awaitHealthy(HealthProbe probe, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
+  static String awaitHealthy(HealthProbe probe, Duration timeout, Clock clock, Sleeper sleeper) throws InterruptedException {
+    Instant deadline = clock.instant().plus(timeout);
     HealthSignal s = probe.probe();
     while (!s.healthy()) {
-      if (System.nanoTime() > deadline) {
+      if (clock.instant().isAfter(deadline)) {
         throw new DrTimeoutException(ResourceType.COMPONENT, s.component(), timeout,
             "%s not healthy within %s; last seen %s: %s".formatted(s.component(), timeout, s.status(), s.detail()));
       }
-      LockSupport.parkNanos(POLL.toNanos());
+      sleeper.sleep(POLL);
       s = probe.probe();
     }
     return s.component() + " HEALTHY: " + s.detail();

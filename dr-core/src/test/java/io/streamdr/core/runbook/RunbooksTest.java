@@ -18,8 +18,12 @@ import io.streamdr.core.savepoint.JobSpec;
 import io.streamdr.core.savepoint.SavepointOptions;
 import io.streamdr.core.verify.ReplicationNaming;
 import io.streamdr.core.verify.VerificationRequest;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -157,13 +161,37 @@ class RunbooksTest {
   @Test
   void a_degraded_cluster_that_does_not_recover_fails_the_runbook() {
     InMemoryRegionRouter router = new InMemoryRegionRouter(topology);
-    FailoverPlan plan = FailoverPlan.builder(router, topology.secondaryRegion()).timeout(Duration.ofMillis(300)).build();
+    // the wait is timed by the plan's clock, which the sleeper moves on: two minutes of waiting pass in no time
+    Instant[] now = {Instant.parse("2026-12-02T06:00:00Z")};
+    Clock clock = new Clock() {
+      @Override
+      public ZoneId getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        return now[0];
+      }
+    };
+    List<Duration> pauses = new ArrayList<>();
+    FailoverPlan plan = FailoverPlan.builder(router, topology.secondaryRegion()).timeout(Duration.ofMinutes(2))
+        .clock(clock, d -> {
+          pauses.add(d);
+          now[0] = now[0].plus(d);
+        }).build();
 
     RunbookReport r = Runbooks.kafkaClusterFailure(probe("kafka us-east-1", HealthSignal.Status.DEGRADED), () -> "broker 2 restarted", plan)
         .run(RecoveryObjectives.defaults());
 
     assertThat(r.succeeded()).isFalse();
-    assertThat(step(r, "verify").detail()).contains("kafka us-east-1 not healthy within");
+    assertThat(step(r, "verify").detail()).contains("kafka us-east-1 not healthy within PT2M");
+    assertThat(pauses).as("a look every 250 ms until the two minutes passed").hasSize(481).containsOnly(Duration.ofMillis(250));
     assertThat(router.active().name()).isEqualTo("us-east-1");
   }
 
