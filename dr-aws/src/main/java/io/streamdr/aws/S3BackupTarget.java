@@ -8,12 +8,14 @@ import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupObject;
 import io.streamdr.core.backup.BackupOutputStream;
 import io.streamdr.core.backup.BackupTarget;
+import io.streamdr.core.http.Sleeper;
 import io.streamdr.core.internal.Checks;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -60,6 +62,8 @@ public final class S3BackupTarget implements BackupTarget {
   private final ServerSideEncryption sse;
   private final String kmsKeyId;
   private final StorageClass storageClass;
+  private final Clock clock;
+  private final Sleeper sleeper;
 
   private S3BackupTarget(Builder b) {
     this.s3 = b.s3;
@@ -70,6 +74,8 @@ public final class S3BackupTarget implements BackupTarget {
     this.sse = b.sse;
     this.kmsKeyId = b.kmsKeyId;
     this.storageClass = b.storageClass;
+    this.clock = b.clock;
+    this.sleeper = b.sleeper;
   }
 
   /**
@@ -136,7 +142,7 @@ public final class S3BackupTarget implements BackupTarget {
           throw S3Errors.translate(e, bucket, k, "PUT If-None-Match");
         }
         try {
-          Thread.sleep(50L * attempt); // back off before asking again who won
+          sleeper.sleep(Duration.ofMillis(50L * attempt)); // back off before asking again who won
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
           throw S3Errors.translate(e, bucket, k, "PUT If-None-Match");
@@ -236,7 +242,7 @@ public final class S3BackupTarget implements BackupTarget {
    */
   @Override
   public CleanUp removeAbandonedWrites() {
-    Instant before = Instant.now().minus(abandonedAfter);
+    Instant before = clock.instant().minus(abandonedAfter);
     int removed = 0;
     long bytes = 0;
     try {
@@ -424,6 +430,8 @@ public final class S3BackupTarget implements BackupTarget {
     private String kmsKeyId;
     private StorageClass storageClass;
     private Duration abandonedAfter = Duration.ofHours(24);
+    private Clock clock = Clock.systemUTC();
+    private Sleeper sleeper = Sleeper.SYSTEM;
 
     private Builder(S3Client s3, String bucket) {
       this.s3 = Checks.requireNonNull(s3, "S3 client");
@@ -465,6 +473,13 @@ public final class S3BackupTarget implements BackupTarget {
      */
     public Builder abandonedAfter(Duration age) {
       this.abandonedAfter = Checks.requireNonNull(age, "abandoned upload age");
+      return this;
+    }
+
+    /** What ages unfinished uploads and how a lost race for a key backs off (default: the system's). */
+    public Builder clock(Clock clock, Sleeper sleeper) {
+      this.clock = Checks.requireNonNull(clock, "clock");
+      this.sleeper = Checks.requireNonNull(sleeper, "sleeper");
       return this;
     }
 

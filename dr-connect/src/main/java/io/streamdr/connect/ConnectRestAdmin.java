@@ -3,6 +3,7 @@ package io.streamdr.connect;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import io.streamdr.core.ConflictException;
+import io.streamdr.core.DrInterruptedException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.NotFoundException;
 import io.streamdr.core.RemoteServiceException;
@@ -16,16 +17,18 @@ import io.streamdr.core.connect.RestartOptions;
 import io.streamdr.core.http.RestClient;
 import io.streamdr.core.http.RestRequest;
 import io.streamdr.core.http.RestResponse;
+import io.streamdr.core.http.Sleeper;
 import io.streamdr.core.internal.Checks;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
@@ -46,10 +49,19 @@ import java.util.function.Predicate;
 public final class ConnectRestAdmin implements ConnectorAdmin {
   private static final Duration VISIBILITY_TIMEOUT = Duration.ofSeconds(30);
   private final RestClient rest;
+  private final Clock clock;
+  private final Sleeper sleeper;
 
   /** An admin over the given client, whose base URL is the Connect REST endpoint. */
   public ConnectRestAdmin(RestClient rest) {
+    this(rest, Clock.systemUTC(), Sleeper.SYSTEM);
+  }
+
+  /** As {@link #ConnectRestAdmin(RestClient)}, timing its waits for Connect by {@code clock}, pausing with {@code sleeper}. */
+  public ConnectRestAdmin(RestClient rest, Clock clock, Sleeper sleeper) {
     this.rest = Checks.requireNonNull(rest, "rest client");
+    this.clock = Checks.requireNonNull(clock, "clock");
+    this.sleeper = Checks.requireNonNull(sleeper, "sleeper");
   }
 
   private static String path(String name) {
@@ -109,15 +121,19 @@ public final class ConnectRestAdmin implements ConnectorAdmin {
 
   /** Polls until Connect shows what it already accepted, with growing pauses, or fails naming the connector. */
   private void awaitConnect(String name, BooleanSupplier shown, String problem) {
-    long deadline = System.nanoTime() + VISIBILITY_TIMEOUT.toNanos();
-    long pause = Duration.ofMillis(20).toNanos();
+    Instant deadline = clock.instant().plus(VISIBILITY_TIMEOUT);
+    Duration pause = Duration.ofMillis(20);
     while (!shown.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
+      if (clock.instant().isAfter(deadline)) {
         throw new DrTimeoutException(ResourceType.CONNECTOR, name, VISIBILITY_TIMEOUT,
             "Connector '%s' %s after %s; check the worker's log".formatted(name, problem, VISIBILITY_TIMEOUT));
       }
-      LockSupport.parkNanos(pause);
-      pause = Math.min(pause * 2, Duration.ofMillis(500).toNanos());
+      try {
+        sleeper.sleep(pause);
+      } catch (InterruptedException e) {
+        throw new DrInterruptedException("waiting for connector " + name, e);
+      }
+      pause = pause.multipliedBy(2).compareTo(Duration.ofMillis(500)) > 0 ? Duration.ofMillis(500) : pause.multipliedBy(2);
     }
   }
 

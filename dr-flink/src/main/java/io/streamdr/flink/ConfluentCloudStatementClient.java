@@ -24,6 +24,7 @@ import io.streamdr.core.savepoint.SavepointClient;
 import io.streamdr.core.savepoint.SavepointHandle;
 import io.streamdr.core.savepoint.SavepointOptions;
 import io.streamdr.core.savepoint.SavepointState;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -65,8 +66,19 @@ public final class ConfluentCloudStatementClient implements SavepointClient {
   private final String computePoolId;
   private final String principal;
   private final Sleeper sleeper;
+  private final Clock clock;
   private final Map<String, Boolean> resumeAfterCapture = new ConcurrentHashMap<>();
   private final Map<String, Instant> triggered = new ConcurrentHashMap<>();
+
+  private ConfluentCloudStatementClient(Builder b) {
+    this.rest = b.rest;
+    this.environmentId = b.environmentId;
+    this.base = "/sql/v1/organizations/" + b.organizationId + "/environments/" + environmentId + "/statements";
+    this.computePoolId = b.computePoolId;
+    this.principal = b.principal;
+    this.sleeper = b.sleeper;
+    this.clock = b.clock;
+  }
 
   /**
    * @param rest           a client for the region's Flink endpoint ({@code https://flink.<region>.<cloud>.confluent.cloud})
@@ -76,20 +88,43 @@ public final class ConfluentCloudStatementClient implements SavepointClient {
    * @param computePoolId  compute pool new statements run in
    * @param principal      service account or user new statements run as
    */
-  public ConfluentCloudStatementClient(RestClient rest, String organizationId, String environmentId, String computePoolId,
-      String principal, Sleeper sleeper) {
-    this.rest = Checks.requireNonNull(rest, "rest client");
-    this.environmentId = Checks.requireNonBlank(environmentId, "environment id");
-    this.base = "/sql/v1/organizations/" + Checks.requireNonBlank(organizationId, "organization id") + "/environments/"
-        + environmentId + "/statements";
-    this.computePoolId = Checks.requireNonBlank(computePoolId, "compute pool id");
-    this.principal = Checks.requireNonBlank(principal, "principal");
-    this.sleeper = Checks.requireNonNull(sleeper, "sleeper");
+  public static Builder builder(RestClient rest, String organizationId, String environmentId, String computePoolId, String principal) {
+    return new Builder(rest, organizationId, environmentId, computePoolId, principal);
   }
 
-  public ConfluentCloudStatementClient(RestClient rest, String organizationId, String environmentId, String computePoolId,
-      String principal) {
-    this(rest, organizationId, environmentId, computePoolId, principal, Sleeper.SYSTEM);
+  /** Builds a {@link ConfluentCloudStatementClient}. */
+  public static final class Builder {
+    private final RestClient rest;
+    private final String organizationId;
+    private final String environmentId;
+    private final String computePoolId;
+    private final String principal;
+    private Sleeper sleeper = Sleeper.SYSTEM;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(RestClient rest, String organizationId, String environmentId, String computePoolId, String principal) {
+      this.rest = Checks.requireNonNull(rest, "rest client");
+      this.organizationId = Checks.requireNonBlank(organizationId, "organization id");
+      this.environmentId = Checks.requireNonBlank(environmentId, "environment id");
+      this.computePoolId = Checks.requireNonBlank(computePoolId, "compute pool id");
+      this.principal = Checks.requireNonBlank(principal, "principal");
+    }
+
+    /** How the client pauses between polls of a statement (default: sleeping). */
+    public Builder sleeper(Sleeper sleeper) {
+      this.sleeper = Checks.requireNonNull(sleeper, "sleeper");
+      return this;
+    }
+
+    /** What dates a recovery point captured while a statement has read no offsets yet (default: the system clock). */
+    public Builder clock(Clock clock) {
+      this.clock = Checks.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    public ConfluentCloudStatementClient build() {
+      return new ConfluentCloudStatementClient(this);
+    }
   }
 
   private String path(String statement) {
@@ -143,7 +178,7 @@ public final class ConfluentCloudStatementClient implements SavepointClient {
     }
     setStopped(name, true);
     resumeAfterCapture.put(options.triggerId(), !options.cancelJob());
-    triggered.put(options.triggerId(), Instant.now());
+    triggered.put(options.triggerId(), clock.instant());
     return new SavepointHandle(job, options.triggerId());
   }
 
@@ -198,7 +233,7 @@ public final class ConfluentCloudStatementClient implements SavepointClient {
     location.put("environment", environmentId).put("statement", job.id());
     location.set("offsets", offsets);
     Instant at = s.path("status").has("latest_offsets_timestamp")
-        ? Instant.parse(s.path("status").path("latest_offsets_timestamp").asText()) : Instant.now();
+        ? Instant.parse(s.path("status").path("latest_offsets_timestamp").asText()) : clock.instant();
     return new Savepoint(job, id, Savepoint.Kind.OFFSETS, SavepointState.COMPLETED, Optional.of(location.toString()),
         Optional.empty(), triggered.getOrDefault(id, at), Optional.of(at));
   }

@@ -19,8 +19,10 @@ import io.streamdr.core.savepoint.JobSpec;
 import io.streamdr.core.savepoint.Savepoint;
 import io.streamdr.core.savepoint.SavepointHandle;
 import io.streamdr.core.savepoint.SavepointOptions;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +46,7 @@ class ConfluentCloudStatementClientTest {
     server.start();
     rest = RestClient.builder(server.url("/").toString()).auth(Auth.basic("FLINKKEY", Secret.of("flink-secret")))
         .retry(RetryPolicy.none()).build();
-    east = new ConfluentCloudStatementClient(rest, "org-1", "env-east", "lfcp-east", "sa-router", d -> { });
+    east = ConfluentCloudStatementClient.builder(rest, "org-1", "env-east", "lfcp-east", "sa-router").sleeper(d -> { }).build();
   }
 
   @AfterEach
@@ -69,6 +71,22 @@ class ConfluentCloudStatementClientTest {
 
   private RecordedRequest take() throws InterruptedException {
     return server.takeRequest(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void offsets_reported_without_their_timestamp_are_dated_by_the_clients_clock() throws Exception {
+    Instant now = Instant.parse("2026-12-02T07:00:00Z");
+    ConfluentCloudStatementClient clocked = ConfluentCloudStatementClient.builder(rest, "org-1", "env-east", "lfcp-east", "sa-router")
+        .sleeper(d -> { }).clock(Clock.fixed(now, ZoneOffset.UTC)).build();
+    enqueue(200, statement("RUNNING", false, null));
+    enqueue(200, statement("RUNNING", false, null));
+    enqueue(200, statement("STOPPING", true, null));
+    enqueue(200, statement("STOPPED", true, "{\"raw-business-events\":\"partition:0,offset:7\"}")
+        .replace(",\"latest_offsets_timestamp\":\"2026-11-24T10:00:00Z\"", ""));
+    enqueue(200, statement("STOPPED", true, "{}"));
+    enqueue(200, statement("PENDING", false, null));
+    Savepoint sp = clocked.await(clocked.trigger(new JobRef("routing"), SavepointOptions.defaults()), Duration.ofSeconds(30));
+    assertThat(sp.completedAt()).contains(now);
   }
 
   @Test
@@ -184,7 +202,7 @@ class ConfluentCloudStatementClientTest {
     MockWebServer west = new MockWebServer();
     west.start();
     try (RestClient westRest = RestClient.builder(west.url("/").toString()).retry(RetryPolicy.none()).build()) {
-      ConfluentCloudStatementClient westClient = new ConfluentCloudStatementClient(westRest, "org-1", "env-west", "lfcp-west", "sa-router", d -> { });
+      ConfluentCloudStatementClient westClient = ConfluentCloudStatementClient.builder(westRest, "org-1", "env-west", "lfcp-west", "sa-router").sleeper(d -> { }).build();
       enqueue(201, statement("PENDING", false, null));
       west.enqueue(new MockResponse().setResponseCode(201).setBody(statement("PENDING", false, null)));
       List<JobRef> refs = ConfluentCloudStatementClient.deployEverywhere(

@@ -20,8 +20,8 @@ class FlinkRestFaultsTest extends RestFaultContract {
   @Override
   protected List<Operation> operations(RestClient rest) {
     FlinkRestSavepointClient flink = new FlinkRestSavepointClient(rest, d -> { });
-    ConfluentCloudStatementClient cloud = new ConfluentCloudStatementClient(rest, "org-1", "env-east", "lfcp-east",
-        "sa-router", d -> { });
+    ConfluentCloudStatementClient cloud = ConfluentCloudStatementClient.builder(rest, "org-1", "env-east", "lfcp-east",
+        "sa-router").sleeper(d -> { }).build();
     String statement = "{\"name\":\"routing\",\"metadata\":{\"resource_version\":\"7\"},"
         + "\"spec\":{\"stopped\":false},\"status\":{\"phase\":\"RUNNING\"}}";
     Savepoint savepoint = new Savepoint(JOB, "sp-1", Savepoint.Kind.SAVEPOINT, SavepointState.COMPLETED,

@@ -372,8 +372,8 @@ public final class StreamDrConfig {
   public SavepointClient savepoints(String regionName) {
     CloudRegion c = cloud.get(region(regionName).name());
     if (c != null && c.flink != null) {
-      return new ConfluentCloudStatementClient(RestClient.builder(c.flink.get("endpoint")).auth(Auth.basic(c.flink.get("apiKey"),
-          c.flinkSecret)).build(), c.flink.get("organization"), c.environment, c.flink.get("computePool"), c.flink.get("principal"));
+      return ConfluentCloudStatementClient.builder(RestClient.builder(c.flink.get("endpoint")).auth(Auth.basic(c.flink.get("apiKey"),
+          c.flinkSecret)).build(), c.flink.get("organization"), c.environment, c.flink.get("computePool"), c.flink.get("principal")).build();
     }
     return new FlinkRestSavepointClient(RestClient.builder(flinkUrl(regionName).toString()).build());
   }

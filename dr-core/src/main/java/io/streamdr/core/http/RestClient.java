@@ -56,7 +56,6 @@ public final class RestClient implements AutoCloseable {
   private final RetryPolicy retry;
   private final Sleeper sleeper;
   private final OkHttpClient http;
-  private final boolean ownsHttp;
 
   private RestClient(Builder b) {
     HttpUrl parsed = HttpUrl.parse(Checks.requireNonBlank(b.baseUrl, "base URL"));
@@ -70,8 +69,7 @@ public final class RestClient implements AutoCloseable {
     this.callTimeout = b.callTimeout;
     this.retry = b.retry;
     this.sleeper = b.sleeper;
-    this.ownsHttp = b.http == null;
-    OkHttpClient.Builder http = b.http != null ? b.http.newBuilder() : new OkHttpClient.Builder()
+    OkHttpClient.Builder http = new OkHttpClient.Builder()
         .connectTimeout(Duration.ofSeconds(10))
         .readTimeout(Duration.ZERO) // the call timeout bounds each call as a whole
         .writeTimeout(Duration.ZERO);
@@ -348,10 +346,8 @@ public final class RestClient implements AutoCloseable {
 
   @Override
   public void close() {
-    if (ownsHttp) {
-      http.dispatcher().executorService().shutdown();
-      http.connectionPool().evictAll();
-    }
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
   }
 
   @Override
@@ -366,7 +362,6 @@ public final class RestClient implements AutoCloseable {
     private Duration callTimeout = Duration.ofSeconds(30);
     private RetryPolicy retry = RetryPolicy.defaults();
     private Sleeper sleeper = Sleeper.SYSTEM;
-    private OkHttpClient http;
 
     private Builder(String baseUrl) {
       this.baseUrl = baseUrl;
@@ -390,12 +385,6 @@ public final class RestClient implements AutoCloseable {
 
     public Builder sleeper(Sleeper sleeper) {
       this.sleeper = Checks.requireNonNull(sleeper, "sleeper");
-      return this;
-    }
-
-    /** Shares an existing OkHttpClient (its connection pool and dispatcher); the caller keeps ownership. */
-    public Builder okHttpClient(OkHttpClient http) {
-      this.http = http;
       return this;
     }
 
