@@ -1,6 +1,6 @@
 package io.streamdr.cli;
 
-import io.streamdr.connect.ConnectorBackup;
+import io.streamdr.connect.ConnectorSnapshots;
 import io.streamdr.connect.ConnectorSnapshot;
 import io.streamdr.core.backup.BackupObject;
 import io.streamdr.core.internal.Json;
@@ -55,12 +55,12 @@ final class ConnectorsCommand implements Runnable {
     public Integer call() throws Exception {
       StreamDrConfig cfg = config.load();
       String name = cfg.regionOrPrimary(region).name();
-      ConnectorBackup backup = ConnectorBackup.builder(cfg.connectors(name), cfg.backups(), name).stopFirst(stopFirst)
+      ConnectorSnapshots snapshots = ConnectorSnapshots.builder(cfg.connectors(name), cfg.backups(), name).stopFirst(stopFirst)
           .keepSecrets(keepSecrets).build();
       PrintWriter out = spec.commandLine().getOut();
       ConnectorSnapshot snapshot;
       try (Progress progress = Progress.spinner(spec.commandLine().getErr(), "connector snapshot of " + name)) {
-        snapshot = id == null ? backup.backup() : backup.backup(id);
+        snapshot = id == null ? snapshots.take() : snapshots.take(id);
         progress.done(snapshot.connectors().size() + " connectors");
       }
       if (json) {
@@ -113,7 +113,7 @@ final class ConnectorsCommand implements Runnable {
       takeover.check(spec);
       StreamDrConfig cfg = config.load();
       String name = cfg.region(region).name();
-      ConnectorSnapshot snapshot = snapshotId != null ? ConnectorBackup.read(cfg.backups(), snapshotId) : Takeover.fromCheckpoint(cfg, fromCheckpoint);
+      ConnectorSnapshot snapshot = snapshotId != null ? ConnectorSnapshots.read(cfg.backups(), snapshotId) : Takeover.fromCheckpoint(cfg, fromCheckpoint);
       PrintWriter out = spec.commandLine().getOut();
       if (!dryRun) {
         snapshot = takeover.align(snapshot, json ? null : out);
@@ -131,14 +131,14 @@ final class ConnectorsCommand implements Runnable {
         out.flush();
         return 0;
       }
-      List<ConnectorBackup.Outcome> outcomes = takeover.restore(cfg, snapshot, name, spec.commandLine().getErr());
+      List<ConnectorSnapshots.Outcome> outcomes = takeover.restore(cfg, snapshot, name, spec.commandLine().getErr());
       if (json) {
         out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(outcomes));
       } else {
         TakeoverOptions.print(outcomes, out);
       }
       out.flush();
-      return outcomes.stream().allMatch(ConnectorBackup.Outcome::restored) ? 0 : 1;
+      return outcomes.stream().allMatch(ConnectorSnapshots.Outcome::restored) ? 0 : 1;
     }
   }
 

@@ -1,7 +1,7 @@
 package io.streamdr.cli;
 
 import io.streamdr.cli.config.StreamDrConfig;
-import io.streamdr.connect.ConnectorBackup;
+import io.streamdr.connect.ConnectorSnapshots;
 import io.streamdr.connect.ConnectorSnapshot;
 import io.streamdr.core.DrException;
 import io.streamdr.core.FencedException;
@@ -160,7 +160,7 @@ final class FailoverCommand {
     @Mixin TakeoverOptions takeover;
 
     /** A pipeline failover's outcome, as --json prints it. */
-    record PipelineOutcome(Outcome failover, String checkpointOf, java.time.Instant checkpointTakenAt, List<ConnectorBackup.Outcome> connectors,
+    record PipelineOutcome(Outcome failover, String checkpointOf, java.time.Instant checkpointTakenAt, List<ConnectorSnapshots.Outcome> connectors,
         Takeover.JobOutcome flinkJob, Takeover.MirrorsOutcome mirrors, Takeover.DnsOutcome dns) {}
 
     @Override
@@ -280,9 +280,9 @@ final class FailoverCommand {
       long epoch = epoch(cfg);
       human.printf("Taking over %s's connectors from its pipeline checkpoint taken %d s before now (%s)%n", left, age.toSeconds(), snapshot.createdAt());
       ConnectorSnapshot aligned = takeover.align(snapshot, human);
-      List<ConnectorBackup.Outcome> outcomes = takeover.chosen(aligned).isEmpty() ? List.of() // a region without connectors needs no Connect
+      List<ConnectorSnapshots.Outcome> outcomes = takeover.chosen(aligned).isEmpty() ? List.of() // a region without connectors needs no Connect
           : takeover.restore(cfg, aligned, target, spec.commandLine().getErr(), interrupted != null);
-      boolean all = outcomes.stream().allMatch(ConnectorBackup.Outcome::restored);
+      boolean all = outcomes.stream().allMatch(ConnectorSnapshots.Outcome::restored);
       Takeover.JobOutcome job = null;
       if (flinkJob.isPresent()) {
         human.printf("Starting Flink job %s in %s%n", flinkJob.get().spec().name(), target);

@@ -1,7 +1,7 @@
 package io.streamdr.cli;
 
 import io.streamdr.cli.config.StreamDrConfig;
-import io.streamdr.connect.ConnectorBackup;
+import io.streamdr.connect.ConnectorSnapshots;
 import io.streamdr.connect.ConnectorSnapshot;
 import io.streamdr.core.connect.ConnectorState;
 import io.streamdr.core.http.Secret;
@@ -90,25 +90,25 @@ final class TakeoverOptions {
   }
 
   /** Restores the chosen connectors of {@code snapshot} into {@code region}'s Connect cluster, with a spinner on {@code err}. */
-  List<ConnectorBackup.Outcome> restore(StreamDrConfig cfg, ConnectorSnapshot snapshot, String region, PrintWriter err) {
+  List<ConnectorSnapshots.Outcome> restore(StreamDrConfig cfg, ConnectorSnapshot snapshot, String region, PrintWriter err) {
     return restore(cfg, snapshot, region, err, false);
   }
 
   /** @param completeInterrupted whether this completes a takeover that was interrupted (connectors it created are its own) */
-  List<ConnectorBackup.Outcome> restore(StreamDrConfig cfg, ConnectorSnapshot snapshot, String region, PrintWriter err,
+  List<ConnectorSnapshots.Outcome> restore(StreamDrConfig cfg, ConnectorSnapshot snapshot, String region, PrintWriter err,
       boolean completeInterrupted) {
-    ConnectorBackup.RestoreOptions.Builder options = ConnectorBackup.RestoreOptions.builder().connectors(Set.copyOf(only)).timeout(timeout)
+    ConnectorSnapshots.RestoreOptions.Builder options = ConnectorSnapshots.RestoreOptions.builder().connectors(Set.copyOf(only)).timeout(timeout)
         .completeInterrupted(completeInterrupted);
     overrides.forEach(options::override);
     secrets.forEach((key, env) -> options.secret(key, Secret.fromEnv(Environment.get(), env)));
     try (Progress progress = Progress.spinner(err, "restore of " + chosen(snapshot).size() + " connectors into " + region)) {
-      List<ConnectorBackup.Outcome> outcomes = ConnectorBackup.restore(snapshot, cfg.connectors(region), options.build());
-      progress.done(outcomes.stream().filter(ConnectorBackup.Outcome::restored).count() + " restored");
+      List<ConnectorSnapshots.Outcome> outcomes = ConnectorSnapshots.restore(snapshot, cfg.connectors(region), options.build());
+      progress.done(outcomes.stream().filter(ConnectorSnapshots.Outcome::restored).count() + " restored");
       return outcomes;
     }
   }
 
-  static void print(List<ConnectorBackup.Outcome> outcomes, PrintWriter out) {
+  static void print(List<ConnectorSnapshots.Outcome> outcomes, PrintWriter out) {
     outcomes.forEach(o -> out.printf("  %s %s%s: %s%n", o.restored() ? "✔" : "✘", o.connector(),
         o.restoredAs().equals(o.connector()) ? "" : " as " + o.restoredAs(), o.detail()));
   }

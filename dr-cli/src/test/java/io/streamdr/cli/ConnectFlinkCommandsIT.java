@@ -141,7 +141,7 @@ class ConnectFlinkCommandsIT {
       assertThat(copies.toList()).as("the copies of the savepoints kept, the disposed one's deleted with it").hasSize(2);
     }
     assertThat(runs.stream().filter(r -> r.job().equals("snapshot")).findFirst().orElseThrow().detail()).contains("connector snapshot snapshot-20261201T0000Z");
-    assertThat(io.streamdr.connect.ConnectorBackup.read(cfg.backups(), "snapshot-20261201T0200Z").connectors())
+    assertThat(io.streamdr.connect.ConnectorSnapshots.read(cfg.backups(), "snapshot-20261201T0200Z").connectors())
         .extracting(io.streamdr.connect.ConnectorSnapshot.Entry::name).contains("agent-lines");
     assertThat(io.streamdr.kafka.pipeline.PipelineCheckpointer.latest(cfg.backups(), "us-east-1")).hasValueSatisfying(c -> {
       assertThat(c.connector("agent-lines")).isPresent();

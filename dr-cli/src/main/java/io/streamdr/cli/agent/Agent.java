@@ -10,7 +10,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamdr.cli.Takeover;
 import io.streamdr.cli.config.AgentConfig;
 import io.streamdr.cli.config.StreamDrConfig;
-import io.streamdr.connect.ConnectorBackup;
+import io.streamdr.connect.ConnectorSnapshots;
 import io.streamdr.connect.ConnectorHealthProbe;
 import io.streamdr.connect.ConnectorSnapshot;
 import io.streamdr.core.backup.BackupKey;
@@ -297,10 +297,10 @@ public final class Agent implements AutoCloseable {
         event("  %s", aligned.detail());
         snapshot = aligned.snapshot();
       }
-      ConnectorBackup.RestoreOptions.Builder options = ConnectorBackup.RestoreOptions.builder().completeInterrupted(completeInterrupted);
+      ConnectorSnapshots.RestoreOptions.Builder options = ConnectorSnapshots.RestoreOptions.builder().completeInterrupted(completeInterrupted);
       f.secrets().forEach((key, env) -> options.secret(key, Secret.fromEnv(env)));
-      for (ConnectorBackup.Outcome o : snapshot.connectors().isEmpty() ? List.<ConnectorBackup.Outcome>of()
-          : ConnectorBackup.restore(snapshot, cfg.connectors(to), options.build())) {
+      for (ConnectorSnapshots.Outcome o : snapshot.connectors().isEmpty() ? List.<ConnectorSnapshots.Outcome>of()
+          : ConnectorSnapshots.restore(snapshot, cfg.connectors(to), options.build())) {
         out.add(Map.of("connector", o.connector(), "restored", o.restored(), "detail", o.detail()));
         event("  connector %s %s in %s: %s", o.connector(), o.restored() ? "started" : "NOT started", to, o.detail());
         all &= o.restored();

@@ -2,7 +2,7 @@ package io.streamdr.cli.agent;
 
 import io.streamdr.cli.config.AgentConfig;
 import io.streamdr.cli.config.StreamDrConfig;
-import io.streamdr.connect.ConnectorBackup;
+import io.streamdr.connect.ConnectorSnapshots;
 import io.streamdr.connect.ConnectorSnapshot;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.progress.ProgressListener;
@@ -157,8 +157,8 @@ public final class AgentJobs {
 
   String connectors(String jobName, AgentConfig.Connectors c, JobScheduler.Slot slot) {
     String region = region(c.region());
-    ConnectorSnapshot s = ConnectorBackup.builder(cfg.connectors(region), backups, region).clock(clock).build()
-        .backup(jobName + "-" + slot.stamp());
+    ConnectorSnapshot s = ConnectorSnapshots.builder(cfg.connectors(region), backups, region).clock(clock).build()
+        .take(jobName + "-" + slot.stamp());
     return "connector snapshot %s of %s: %d connector(s)".formatted(s.id(), region, s.connectors().size());
   }
 

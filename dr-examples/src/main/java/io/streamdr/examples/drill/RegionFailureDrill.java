@@ -1,7 +1,7 @@
 package io.streamdr.examples.drill;
 
 import io.streamdr.connect.ConnectRestAdmin;
-import io.streamdr.connect.ConnectorBackup;
+import io.streamdr.connect.ConnectorSnapshots;
 import io.streamdr.connect.ConnectorHandover;
 import io.streamdr.connect.ConnectorSnapshot;
 import io.streamdr.connect.DebeziumPostgresOffsets;
@@ -210,8 +210,8 @@ public final class RegionFailureDrill {
                 x.name().equals(EmbeddedRegionPair.CONNECTOR) ? DebeziumPostgresOffsets.resumableFrom(x.offsets(), confirmed) : x.offsets())).toList();
             resumedAt.set(carried >= DebeziumPostgresOffsets.lsn(confirmed) ? "the checkpoint's LSN " + DebeziumPostgresOffsets.lsnText(carried)
                 : "the slot's confirmed LSN %s (the checkpoint's %s is older)".formatted(confirmed, DebeziumPostgresOffsets.lsnText(carried)));
-            var outcomes = ConnectorBackup.restore(new ConnectorSnapshot("pipeline-" + c.takenAt().toEpochMilli(), c.takenAt(), PRIMARY, entries),
-                westConnect, ConnectorBackup.RestoreOptions.builder()
+            var outcomes = ConnectorSnapshots.restore(new ConnectorSnapshot("pipeline-" + c.takenAt().toEpochMilli(), c.takenAt(), PRIMARY, entries),
+                westConnect, ConnectorSnapshots.RestoreOptions.builder()
                     .secret("database.password", io.streamdr.core.http.Secret.of(stack.postgres().password())).build());
             outcomes.stream().filter(o -> !o.restored()).findFirst().ifPresent(o -> {
               throw new IllegalStateException("connector " + o.connector() + " not restored in " + SECONDARY + ": " + o.detail());

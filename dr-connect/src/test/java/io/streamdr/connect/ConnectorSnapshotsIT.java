@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Moves a Debezium connector between two Connect clusters through a backup, losing and repeating no row. */
-class ConnectorBackupIT {
+class ConnectorSnapshotsIT {
   @RegisterExtension @Order(1)
   static final EmbeddedPostgres PG = EmbeddedPostgres.create();
 
@@ -85,8 +85,8 @@ class ConnectorBackupIT {
 
       // back up (stopping first, so the offsets are exactly where the connector stopped), then remove it from A
       FileSystemBackupTarget target = new FileSystemBackupTarget(dir);
-      ConnectorSnapshot snapshot = ConnectorBackup.builder(a, target, CONNECT_A.restUrl().toString()).stopFirst(true)
-          .build().backup("migration");
+      ConnectorSnapshot snapshot = ConnectorSnapshots.builder(a, target, CONNECT_A.restUrl().toString()).stopFirst(true)
+          .build().take("migration");
       assertThat(snapshot.connector("accounts-cdc").offsets().isEmpty()).isFalse();
       assertThat(snapshot.connector("accounts-cdc").redactedKeys()).contains("database.password");
       a.delete("accounts-cdc");
@@ -100,8 +100,8 @@ class ConnectorBackupIT {
 
       // rows written while no connector runs wait in the replication slot
       insert(11, 16);
-      ConnectorSnapshot read = ConnectorBackup.read(target, "migration");
-      List<ConnectorBackup.Outcome> outcomes = ConnectorBackup.restore(read, b, ConnectorBackup.RestoreOptions.builder()
+      ConnectorSnapshot read = ConnectorSnapshots.read(target, "migration");
+      List<ConnectorSnapshots.Outcome> outcomes = ConnectorSnapshots.restore(read, b, ConnectorSnapshots.RestoreOptions.builder()
           .secret("database.password", Secret.of(PG.password())).build());
       assertThat(outcomes).singleElement().satisfies(o -> assertThat(o.restored()).as(o.detail()).isTrue());
       ConnectorInfo onB = b.awaitState("accounts-cdc", ConnectorInfo::fullyRunning, Duration.ofSeconds(60));
@@ -133,9 +133,9 @@ class ConnectorBackupIT {
           }).toList();
       assertThat(captured.apply(10)).hasSize(10);
       FileSystemBackupTarget target = new FileSystemBackupTarget(dir);
-      ConnectorBackup.builder(a, target, CONNECT_A.restUrl().toString()).stopFirst(true).build().backup("interrupted");
+      ConnectorSnapshots.builder(a, target, CONNECT_A.restUrl().toString()).stopFirst(true).build().take("interrupted");
       a.delete("invoices-cdc");
-      ConnectorSnapshot read = ConnectorBackup.read(target, "interrupted");
+      ConnectorSnapshot read = ConnectorSnapshots.read(target, "interrupted");
 
       // the interrupted restore got as far as creating the connector STOPPED, without its offsets
       Map<String, String> config = new java.util.HashMap<>(read.connector("invoices-cdc").config());
@@ -145,13 +145,13 @@ class ConnectorBackupIT {
       b.awaitState("invoices-cdc", i -> i.state() == io.streamdr.core.connect.ConnectorState.STOPPED, Duration.ofSeconds(30));
       java.util.stream.IntStream.range(11, 16).forEach(insertInvoice);
 
-      ConnectorBackup.RestoreOptions.Builder options = ConnectorBackup.RestoreOptions.builder()
+      ConnectorSnapshots.RestoreOptions.Builder options = ConnectorSnapshots.RestoreOptions.builder()
           .secret("database.password", Secret.of(PG.password()));
-      assertThat(ConnectorBackup.restore(read, b, options.build())).singleElement().satisfies(o -> {
+      assertThat(ConnectorSnapshots.restore(read, b, options.build())).singleElement().satisfies(o -> {
         assertThat(o.restored()).isFalse();
         assertThat(o.detail()).contains("already exists");
       });
-      assertThat(ConnectorBackup.restore(read, b, options.completeInterrupted(true).build())).singleElement().satisfies(o -> {
+      assertThat(ConnectorSnapshots.restore(read, b, options.completeInterrupted(true).build())).singleElement().satisfies(o -> {
         assertThat(o.restored()).as(o.detail()).isTrue();
         assertThat(o.detail()).contains("into the STOPPED connector the interrupted run created");
       });
@@ -159,7 +159,7 @@ class ConnectorBackupIT {
       java.util.stream.IntStream.range(16, 21).forEach(insertInvoice);
       assertThat(captured.apply(20)).as("every row exactly once, in order")
           .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 20).boxed().toList());
-      assertThat(ConnectorBackup.restore(read, b, options.build())).singleElement()
+      assertThat(ConnectorSnapshots.restore(read, b, options.build())).singleElement()
           .satisfies(o -> assertThat(o.detail()).contains("already RUNNING from the interrupted run, left as it is"));
       b.delete("invoices-cdc");
 
@@ -169,7 +169,7 @@ class ConnectorBackupIT {
       b.apply(new io.streamdr.core.connect.ConnectorSpec("invoices-cdc", foreign,
           java.util.Optional.of(io.streamdr.core.connect.ConnectorState.STOPPED)));
       b.awaitState("invoices-cdc", i -> i.state() == io.streamdr.core.connect.ConnectorState.STOPPED, Duration.ofSeconds(30));
-      assertThat(ConnectorBackup.restore(read, b, options.build())).singleElement().satisfies(o -> {
+      assertThat(ConnectorSnapshots.restore(read, b, options.build())).singleElement().satisfies(o -> {
         assertThat(o.restored()).isFalse();
         assertThat(o.detail()).contains("with another configuration, so it is not the interrupted restore's");
       });

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class ConnectorBackupTest {
+class ConnectorSnapshotsTest {
   private final InMemoryConnectorAdmin source = new InMemoryConnectorAdmin();
   private final InMemoryBackupTarget target = new InMemoryBackupTarget();
 
@@ -34,8 +34,8 @@ class ConnectorBackupTest {
   @Test
   void secrets_are_redacted_but_externalized_references_kept() {
     someConnectors();
-    ConnectorBackup.builder(source, target, "east").build().backup("s1");
-    String json = new String(target.readAll(ConnectorBackup.key("s1")), StandardCharsets.UTF_8);
+    ConnectorSnapshots.builder(source, target, "east").build().take("s1");
+    String json = new String(target.readAll(ConnectorSnapshots.key("s1")), StandardCharsets.UTF_8);
     assertThat(json).doesNotContain("hunter2").contains("[redacted]").contains("${file:/etc/secrets.properties:aws}")
         .contains("\"format\" : \"streamdr-connectors\"").contains("\"version\" : 1");
   }
@@ -43,10 +43,10 @@ class ConnectorBackupTest {
   @Test
   void restore_recreates_connectors_in_their_states_with_their_offsets() {
     someConnectors();
-    ConnectorBackup.builder(source, target, "east").build().backup("s1");
+    ConnectorSnapshots.builder(source, target, "east").build().take("s1");
     InMemoryConnectorAdmin into = new InMemoryConnectorAdmin();
-    var outcomes = ConnectorBackup.restore(ConnectorBackup.read(target, "s1"), into,
-        ConnectorBackup.RestoreOptions.builder().secret("database.password", Secret.of("hunter2"))
+    var outcomes = ConnectorSnapshots.restore(ConnectorSnapshots.read(target, "s1"), into,
+        ConnectorSnapshots.RestoreOptions.builder().secret("database.password", Secret.of("hunter2"))
             .override("database.hostname", "pg.us-west-2").build());
     assertThat(outcomes).allSatisfy(o -> assertThat(o.restored()).as(o.detail()).isTrue());
     assertThat(into.describe("pg").state()).isEqualTo(ConnectorState.RUNNING);
@@ -59,9 +59,9 @@ class ConnectorBackupTest {
   @Test
   void a_redacted_secret_not_supplied_fails_that_connector_only_naming_the_key() {
     someConnectors();
-    ConnectorBackup.builder(source, target, "east").build().backup("s1");
+    ConnectorSnapshots.builder(source, target, "east").build().take("s1");
     InMemoryConnectorAdmin into = new InMemoryConnectorAdmin();
-    var outcomes = ConnectorBackup.restore(ConnectorBackup.read(target, "s1"), into, ConnectorBackup.RestoreOptions.defaults());
+    var outcomes = ConnectorSnapshots.restore(ConnectorSnapshots.read(target, "s1"), into, ConnectorSnapshots.RestoreOptions.defaults());
     assertThat(outcomes).filteredOn(o -> o.connector().equals("pg")).singleElement().satisfies(o -> {
       assertThat(o.restored()).isFalse();
       assertThat(o.detail()).contains("database.password").contains("RestoreOptions.secret");
@@ -74,27 +74,27 @@ class ConnectorBackupTest {
   @Test
   void restoring_over_an_existing_connector_is_refused() {
     someConnectors();
-    ConnectorBackup.builder(source, target, "east").build().backup("s1");
-    var outcomes = ConnectorBackup.restore(ConnectorBackup.read(target, "s1"), source,
-        ConnectorBackup.RestoreOptions.builder().connectors(java.util.Set.of("sink")).build());
+    ConnectorSnapshots.builder(source, target, "east").build().take("s1");
+    var outcomes = ConnectorSnapshots.restore(ConnectorSnapshots.read(target, "s1"), source,
+        ConnectorSnapshots.RestoreOptions.builder().connectors(java.util.Set.of("sink")).build());
     assertThat(outcomes).singleElement().satisfies(o -> assertThat(o.detail()).contains("already exists"));
   }
 
   @Test
   void a_tampered_snapshot_fails_its_checksum() {
     someConnectors();
-    ConnectorBackup.builder(source, target, "east").build().backup("s1");
-    BackupKey key = ConnectorBackup.key("s1");
+    ConnectorSnapshots.builder(source, target, "east").build().take("s1");
+    BackupKey key = ConnectorSnapshots.key("s1");
     String json = new String(target.readAll(key), StandardCharsets.UTF_8).replace("4242", "9999");
     target.put(key, json.getBytes(StandardCharsets.UTF_8));
-    assertThatThrownBy(() -> ConnectorBackup.read(target, "s1")).isInstanceOf(BackupCorruptedException.class)
+    assertThatThrownBy(() -> ConnectorSnapshots.read(target, "s1")).isInstanceOf(BackupCorruptedException.class)
         .hasMessageContaining("checksum").hasMessageContaining("connectors/s1/snapshot.json");
   }
 
   @Test
   void a_stop_first_backup_returns_each_connector_to_its_state() {
     someConnectors();
-    ConnectorBackup.builder(source, target, "east").stopFirst(true).build().backup("s2");
+    ConnectorSnapshots.builder(source, target, "east").stopFirst(true).build().take("s2");
     assertThat(source.describe("pg").state()).isEqualTo(ConnectorState.RUNNING);
     assertThat(source.describe("sink").state()).isEqualTo(ConnectorState.PAUSED);
   }

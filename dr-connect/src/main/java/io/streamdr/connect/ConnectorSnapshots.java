@@ -38,7 +38,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Backs up every connector of a Connect cluster (configuration, state, committed offsets) into a
+ * Snapshots every connector of a Connect cluster (configuration, state, committed offsets) into a
  * {@link BackupTarget} as one versioned snapshot with a SHA-256 over its content, and restores connectors into the
  * same or another cluster so that they continue where they stopped: each is created STOPPED, its offsets are
  * altered, then it is resumed if it was running.
@@ -51,8 +51,8 @@ import org.slf4j.LoggerFactory;
  * <p>For a consistent snapshot of running source connectors, stop them first ({@link Builder#stopFirst(boolean)}):
  * stopped tasks flush their offsets, so the snapshot holds exactly where each connector stopped.
  */
-public final class ConnectorBackup {
-  private static final Logger LOG = LoggerFactory.getLogger(ConnectorBackup.class);
+public final class ConnectorSnapshots {
+  private static final Logger LOG = LoggerFactory.getLogger(ConnectorSnapshots.class);
   private final ConnectorAdmin admin;
   private final BackupTarget target;
   private final String source;
@@ -61,7 +61,7 @@ public final class ConnectorBackup {
   private final Duration timeout;
   private final Clock clock;
 
-  private ConnectorBackup(Builder b) {
+  private ConnectorSnapshots(Builder b) {
     this.admin = b.admin;
     this.target = b.target;
     this.source = b.source;
@@ -85,13 +85,13 @@ public final class ConnectorBackup {
     return BackupKey.of("connectors", snapshotId, "snapshot.json");
   }
 
-  /** Backs up every connector under a new snapshot id (a timestamp) and returns the snapshot. */
-  public ConnectorSnapshot backup() {
-    return backup(clock.instant().toString().replace(":", "").replace(".", ""));
+  /** Snapshots every connector under a new snapshot id (a timestamp) and returns the snapshot. */
+  public ConnectorSnapshot take() {
+    return take(clock.instant().toString().replace(":", "").replace(".", ""));
   }
 
-  /** Backs up every connector under the given snapshot id. */
-  public ConnectorSnapshot backup(String snapshotId) {
+  /** Snapshots every connector under the given snapshot id. */
+  public ConnectorSnapshot take(String snapshotId) {
     Checks.requireNonBlank(snapshotId, "snapshot id");
     List<ConnectorSnapshot.Entry> entries = new ArrayList<>();
     for (String name : admin.connectors()) {
@@ -278,7 +278,7 @@ public final class ConnectorBackup {
     }
   }
 
-  /** Builder for {@link ConnectorBackup}. */
+  /** Builder for {@link ConnectorSnapshots}. */
   public static final class Builder {
     private final ConnectorAdmin admin;
     private final BackupTarget target;
@@ -317,8 +317,8 @@ public final class ConnectorBackup {
       return this;
     }
 
-    public ConnectorBackup build() {
-      return new ConnectorBackup(this);
+    public ConnectorSnapshots build() {
+      return new ConnectorSnapshots(this);
     }
   }
 
