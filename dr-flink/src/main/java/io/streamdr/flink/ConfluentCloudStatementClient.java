@@ -132,7 +132,7 @@ public final class ConfluentCloudStatementClient implements SavepointClient {
   }
 
   /** The statement resource as Cloud returns it. */
-  public JsonNode statement(String name) {
+  private JsonNode statement(String name) {
     RestResponse r = rest.execute(RestRequest.get(path(name)).accept(404).build());
     if (r.status() == 404) {
       throw new NotFoundException(ResourceType.STATEMENT, name,

@@ -13,6 +13,7 @@ import io.streamdr.core.internal.Json;
 import io.streamdr.core.internal.Redaction;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Date;
 import java.util.Optional;
@@ -55,6 +56,7 @@ public final class RestClient implements AutoCloseable {
   private final Duration callTimeout;
   private final RetryPolicy retry;
   private final Sleeper sleeper;
+  private final Clock clock;
   private final OkHttpClient http;
 
   private RestClient(Builder b) {
@@ -69,6 +71,7 @@ public final class RestClient implements AutoCloseable {
     this.callTimeout = b.callTimeout;
     this.retry = b.retry;
     this.sleeper = b.sleeper;
+    this.clock = b.clock;
     OkHttpClient.Builder http = new OkHttpClient.Builder()
         .connectTimeout(Duration.ofSeconds(10))
         .readTimeout(Duration.ZERO) // the call timeout bounds each call as a whole
@@ -107,11 +110,6 @@ public final class RestClient implements AutoCloseable {
   /** DELETE a path. */
   public JsonNode delete(String path) {
     return execute(RestRequest.delete(path).build()).body();
-  }
-
-  /** Converts a JSON body to a type with Jackson. */
-  public static <T> T convert(JsonNode node, Class<T> type) {
-    return Json.MAPPER.convertValue(node, type);
   }
 
   /**
@@ -330,7 +328,7 @@ public final class RestClient implements AutoCloseable {
     return Redaction.redactText(text, auth.secrets());
   }
 
-  private static Optional<Duration> retryAfter(Response response) {
+  private Optional<Duration> retryAfter(Response response) {
     String value = response.header("Retry-After");
     if (value == null || (response.code() != 429 && response.code() != 503)) {
       return Optional.empty();
@@ -340,7 +338,7 @@ public final class RestClient implements AutoCloseable {
     } catch (NumberFormatException e) {
       Date date = response.headers().getDate("Retry-After");
       return date == null ? Optional.empty()
-          : Optional.of(Duration.ofMillis(Math.max(0, date.getTime() - System.currentTimeMillis())));
+          : Optional.of(Duration.ofMillis(Math.max(0, date.getTime() - clock.millis())));
     }
   }
 
@@ -362,6 +360,7 @@ public final class RestClient implements AutoCloseable {
     private Duration callTimeout = Duration.ofSeconds(30);
     private RetryPolicy retry = RetryPolicy.defaults();
     private Sleeper sleeper = Sleeper.SYSTEM;
+    private Clock clock = Clock.systemUTC();
 
     private Builder(String baseUrl) {
       this.baseUrl = baseUrl;
@@ -385,6 +384,12 @@ public final class RestClient implements AutoCloseable {
 
     public Builder sleeper(Sleeper sleeper) {
       this.sleeper = Checks.requireNonNull(sleeper, "sleeper");
+      return this;
+    }
+
+    /** What a Retry-After date is measured from (default: the system's clock). */
+    public Builder clock(Clock clock) {
+      this.clock = Checks.requireNonNull(clock, "clock");
       return this;
     }
 

@@ -1,11 +1,13 @@
 package io.streamdr.kafka.replication;
 
+import io.streamdr.core.DrInterruptedException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.ResourceType;
 import io.streamdr.core.failover.Metrics;
 import io.streamdr.core.health.HealthProbe;
 import io.streamdr.core.health.HealthSignal.Status;
 import io.streamdr.core.health.HealthSignal;
+import io.streamdr.core.http.Sleeper;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.verify.ReplicationNaming;
 import java.time.Clock;
@@ -18,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -76,27 +77,20 @@ public final class MirrorMakerReplicationProbe implements HealthProbe, AutoClose
   private final List<String> topics;
   private final Duration timeout;
   private final Clock clock;
+  private final Sleeper sleeper;
   private KafkaConsumer<byte[], byte[]> source;
   private KafkaConsumer<byte[], byte[]> target;
 
-  /**
-   * @param sourceAlias  the source cluster's MirrorMaker alias (its region name)
-   * @param sourceConfig client configuration of the source cluster
-   * @param targetConfig client configuration of the target cluster
-   * @param naming       how source topics are named in the target ({@code ReplicationNaming.prefixed(alias)} for
-   *                     MirrorMaker's default policy)
-   * @param topics       source topics to watch
-   */
-  private MirrorMakerReplicationProbe(String sourceAlias, Map<String, Object> sourceConfig, Map<String, Object> targetConfig,
-      ReplicationNaming naming, List<String> topics, Duration timeout, Clock clock) {
-    this.sourceAlias = Checks.requireNonBlank(sourceAlias, "source alias");
+  private MirrorMakerReplicationProbe(Builder b) {
+    this.sourceAlias = b.sourceAlias;
     this.name = "replication from " + sourceAlias;
-    this.sourceConfig = config(sourceConfig, "source");
-    this.targetConfig = config(targetConfig, "target");
-    this.naming = Checks.requireNonNull(naming, "replication naming");
-    this.topics = List.copyOf(topics);
-    this.timeout = Checks.requirePositive(timeout, "timeout");
-    this.clock = Checks.requireNonNull(clock, "clock");
+    this.sourceConfig = config(b.sourceConfig, "source");
+    this.targetConfig = config(b.targetConfig, "target");
+    this.naming = b.naming;
+    this.topics = b.topics;
+    this.timeout = b.timeout;
+    this.clock = b.clock;
+    this.sleeper = b.sleeper;
   }
 
   private Map<String, Object> config(Map<String, Object> base, String role) {
@@ -116,7 +110,7 @@ public final class MirrorMakerReplicationProbe implements HealthProbe, AutoClose
    */
   public ReplicationLag awaitCaughtUp(Duration timeout) {
     Checks.requirePositive(timeout, "timeout");
-    long deadline = System.nanoTime() + timeout.toNanos();
+    Instant deadline = clock.instant().plus(timeout);
     ReplicationLag lag = null;
     RuntimeException unanswered = null;
     while (true) {
@@ -129,10 +123,14 @@ public final class MirrorMakerReplicationProbe implements HealthProbe, AutoClose
       } catch (RuntimeException e) {
         unanswered = e;
       }
-      if (System.nanoTime() >= deadline) {
+      if (!clock.instant().isBefore(deadline)) {
         break;
       }
-      LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
+      try {
+        sleeper.sleep(Duration.ofMillis(250));
+      } catch (InterruptedException e) {
+        throw new DrInterruptedException("waiting for the " + name + " to catch up", e);
+      }
     }
     if (unanswered != null || lag == null) {
       throw new DrTimeoutException(ResourceType.REPLICATION, name, timeout, "Could not measure the %s of %s within %s: %s"
@@ -327,6 +325,7 @@ public final class MirrorMakerReplicationProbe implements HealthProbe, AutoClose
     private List<String> topics = List.of();
     private Duration timeout = Duration.ofSeconds(10);
     private Clock clock = Clock.systemUTC();
+    private Sleeper sleeper = Sleeper.SYSTEM;
 
     private Builder(String sourceAlias, Map<String, Object> sourceConfig, Map<String, Object> targetConfig) {
       this.sourceAlias = Checks.requireNonBlank(sourceAlias, "source alias");
@@ -353,14 +352,20 @@ public final class MirrorMakerReplicationProbe implements HealthProbe, AutoClose
       return this;
     }
 
-    /** Dates the signals (default: the system's clock). */
+    /** Dates the signals and times {@link #awaitCaughtUp} (default: the system's clock). */
     public Builder clock(Clock clock) {
       this.clock = Checks.requireNonNull(clock, "clock");
       return this;
     }
 
+    /** How {@link #awaitCaughtUp} pauses between measurements (default: sleeping). */
+    public Builder sleeper(Sleeper sleeper) {
+      this.sleeper = Checks.requireNonNull(sleeper, "sleeper");
+      return this;
+    }
+
     public MirrorMakerReplicationProbe build() {
-      return new MirrorMakerReplicationProbe(sourceAlias, sourceConfig, targetConfig, naming, topics, timeout, clock);
+      return new MirrorMakerReplicationProbe(this);
     }
   }
 }

@@ -8,11 +8,13 @@ import io.streamdr.core.failover.Metrics;
 import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.verify.ReplicationNaming;
 import io.streamdr.kafka.health.ConsumerLagProbe;
+import io.streamdr.testing.MutableClock;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
 import io.streamdr.testkit.EmbeddedMirrorMaker;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,6 +80,17 @@ class ReplicationMonitoringIT {
       assertThat(signal.metrics()).containsEntry(Metrics.REPLICATION_LAG_RECORDS, 50.0);
       assertThat(signal.detail()).contains("50 records not yet replicated from us-east-1");
     }
+    // waiting for a replication that stopped: measured every 250 ms of the probe's clock until its timeout, then the lag
+    MutableClock clock = new MutableClock(Instant.parse("2026-12-02T07:00:00Z"));
+    List<Duration> pauses = new ArrayList<>();
+    try (MirrorMakerReplicationProbe waiting = MirrorMakerReplicationProbe.builder("us-east-1", EAST.clientConfig(), WEST.clientConfig())
+        .topics(List.of("ledger")).timeout(Duration.ofSeconds(5)).clock(clock).sleeper(d -> {
+          pauses.add(d);
+          clock.advance(d);
+        }).build()) {
+      assertThat(waiting.awaitCaughtUp(Duration.ofSeconds(10)).totalRecords()).isEqualTo(50);
+    }
+    assertThat(pauses).hasSize(40).containsOnly(Duration.ofMillis(250));
   }
 
   private static void commit(String topic, String group) {
