@@ -22,6 +22,7 @@ import io.streamdr.kafka.KafkaClientFactory;
 import io.streamdr.kafka.backup.BackupChain;
 import io.streamdr.kafka.backup.BackupManifest;
 import io.streamdr.kafka.internal.Bootstrap;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -143,7 +144,7 @@ public final class BackupIntegrityVerifier implements IntegrityVerifier {
       throw new DrInterruptedException("verifying", e);
     }
     boolean sameCluster = targetClusterId.equals(last.sourceClusterId());
-    try (Consumer<byte[], byte[]> tc = ClusterCalls.consumer(target, clients); Admin admin = clients.admin(target)) {
+    try (Consumer<ByteBuffer, ByteBuffer> tc = ClusterCalls.consumer(target, clients); Admin admin = clients.admin(target)) {
       for (BackupManifest.TopicEntry topic : last.topics()) {
         if (!topics.isEmpty() && !topics.contains(topic.name())) {
           continue;

@@ -9,6 +9,7 @@ import io.streamdr.core.ResourceType;
 import io.streamdr.core.UnreachableException;
 import io.streamdr.core.verify.VerificationRequest;
 import io.streamdr.kafka.KafkaClientFactory;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -30,7 +31,7 @@ import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 
 /**
  * The calls a verification makes to a cluster, each failure named in the user's terms (cluster, address, topic, what
@@ -39,7 +40,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 final class ClusterCalls {
   private ClusterCalls() {}
 
-  static Consumer<byte[], byte[]> consumer(Map<String, Object> base, KafkaClientFactory clients) {
+  static Consumer<ByteBuffer, ByteBuffer> consumer(Map<String, Object> base, KafkaClientFactory clients) {
     Map<String, Object> c = new HashMap<>(base);
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -50,7 +51,8 @@ final class ClusterCalls {
     c.putIfAbsent(ConsumerConfig.RECEIVE_BUFFER_CONFIG, 1024 * 1024); // the 64 KiB default throttles one reader per cluster
     c.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
     c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "streamdr-verify");
-    return clients.consumer(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    // keys and values stay views into the fetched batches: fingerprinted where they are, never copied out
+    return clients.consumer(c, new ByteBufferDeserializer(), new ByteBufferDeserializer());
   }
 
   /** How long one metadata or offsets call may take: the client's {@code default.api.timeout.ms}, else 60 s. */
@@ -73,7 +75,7 @@ final class ClusterCalls {
     }
   }
 
-  static List<TopicPartition> partitions(Consumer<byte[], byte[]> c, String topic, String cluster, Duration timeout) {
+  static List<TopicPartition> partitions(Consumer<ByteBuffer, ByteBuffer> c, String topic, String cluster, Duration timeout) {
     var infos = c.partitionsFor(topic, timeout);
     if (infos == null || infos.isEmpty()) {
       if (cluster != null && c.listTopics(timeout).containsKey(topic)) {
@@ -85,7 +87,7 @@ final class ClusterCalls {
   }
 
   /** Source end offsets: the LSO now, or the first offset after the cut-off timestamp. */
-  static Map<TopicPartition, Long> cut(Consumer<byte[], byte[]> c, List<TopicPartition> tps, VerificationRequest request,
+  static Map<TopicPartition, Long> cut(Consumer<ByteBuffer, ByteBuffer> c, List<TopicPartition> tps, VerificationRequest request,
       Duration timeout) {
     Map<TopicPartition, Long> end = c.endOffsets(tps, timeout);
     if (request.cutoff().isEmpty()) {

@@ -12,6 +12,7 @@ import io.streamdr.core.verify.IntegrityVerifier;
 import io.streamdr.core.verify.VerificationRequest;
 import io.streamdr.kafka.KafkaClientFactory;
 import io.streamdr.kafka.internal.Bootstrap;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -86,7 +87,7 @@ public final class KafkaIntegrityVerifier implements IntegrityVerifier {
     Bootstrap.check(source, "source cluster '" + request.source() + "'");
     Bootstrap.check(target, "target cluster '" + request.target() + "'");
     List<PartitionJob> jobs = new ArrayList<>();
-    try (Consumer<byte[], byte[]> sc = ClusterCalls.consumer(source, clients); Consumer<byte[], byte[]> tc = ClusterCalls.consumer(target, clients);
+    try (Consumer<ByteBuffer, ByteBuffer> sc = ClusterCalls.consumer(source, clients); Consumer<ByteBuffer, ByteBuffer> tc = ClusterCalls.consumer(target, clients);
          Admin sourceAdmin = clients.admin(source); Admin targetAdmin = clients.admin(target)) {
       for (String topic : request.topics()) {
         String targetTopic = request.naming().targetTopic(topic);

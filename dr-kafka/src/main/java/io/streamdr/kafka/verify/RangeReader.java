@@ -6,6 +6,7 @@ import io.streamdr.core.verify.Fingerprinter;
 import io.streamdr.core.verify.RecordFingerprint;
 import io.streamdr.kafka.KafkaClientFactory;
 import io.streamdr.kafka.internal.Consumers;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Iterator;
@@ -26,7 +27,7 @@ final class RangeReader implements AutoCloseable {
   private final long from;
   private final boolean keyed;
   private final KafkaClientFactory clients;
-  private Consumer<byte[], byte[]> consumer;
+  private Consumer<ByteBuffer, ByteBuffer> consumer;
 
   RangeReader(Map<String, Object> config, KafkaClientFactory clients, TopicPartition tp, long from, boolean keyed) {
     this.config = config;
@@ -43,15 +44,15 @@ final class RangeReader implements AutoCloseable {
     consumer.seek(tp, from);
     Fingerprinter fingerprinter = new Fingerprinter();
     return new Iterator<>() {
-      private Iterator<ConsumerRecord<byte[], byte[]>> batch = Collections.emptyIterator();
-      private ConsumerRecord<byte[], byte[]> next;
+      private Iterator<ConsumerRecord<ByteBuffer, ByteBuffer>> batch = Collections.emptyIterator();
+      private ConsumerRecord<ByteBuffer, ByteBuffer> next;
       private long idleSince = System.nanoTime();
 
       @Override
       public boolean hasNext() {
         while (next == null) {
           if (batch.hasNext()) {
-            ConsumerRecord<byte[], byte[]> r = batch.next();
+            ConsumerRecord<ByteBuffer, ByteBuffer> r = batch.next();
             if (r.offset() < end) {
               next = r;
             }
@@ -75,7 +76,7 @@ final class RangeReader implements AutoCloseable {
         if (!hasNext()) {
           throw new NoSuchElementException();
         }
-        ConsumerRecord<byte[], byte[]> r = next;
+        ConsumerRecord<ByteBuffer, ByteBuffer> r = next;
         next = null;
         return fingerprinter.fingerprint(r.offset(), r.key(), r.value(), Consumers.headers(r), r.timestamp(), keyed);
       }

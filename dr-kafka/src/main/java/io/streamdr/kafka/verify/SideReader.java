@@ -9,6 +9,7 @@ import io.streamdr.core.verify.Fingerprinter;
 import io.streamdr.core.verify.RecordFingerprint;
 import io.streamdr.kafka.KafkaClientFactory;
 import io.streamdr.kafka.internal.Consumers;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -114,7 +115,7 @@ final class SideReader {
     for (int i = 0; i < ranges.size() - open.size(); i++) {
       counted.partitionDone(); // empty ranges
     }
-    Consumer<byte[], byte[]> c = ClusterCalls.consumer(config, clients);
+    Consumer<ByteBuffer, ByteBuffer> c = ClusterCalls.consumer(config, clients);
     try {
       c.assign(open);
       open.forEach(tp -> c.seek(tp, ranges.get(tp)[0]));
@@ -142,16 +143,16 @@ final class SideReader {
         }
         for (TopicPartition tp : records.partitions()) {
           long end = ranges.get(tp)[1];
-          List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
+          List<ConsumerRecord<ByteBuffer, ByteBuffer>> list = records.records(tp);
           List<RecordFingerprint> batch = new ArrayList<>(list.size());
           boolean withKey = keyed.contains(tp);
           long bytes = 0;
-          for (ConsumerRecord<byte[], byte[]> r : list) {
+          for (ConsumerRecord<ByteBuffer, ByteBuffer> r : list) {
             if (r.offset() >= end) {
               break;
             }
             batch.add(fingerprinter.fingerprint(r.offset(), r.key(), r.value(), Consumers.headers(r), r.timestamp(), withKey));
-            bytes += (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
+            bytes += (r.key() == null ? 0 : r.key().remaining()) + (r.value() == null ? 0 : r.value().remaining());
           }
           counted.add(batch.size(), bytes);
           if (!batch.isEmpty() && !queues.get(tp).offer(batch)) {
