@@ -19,10 +19,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -140,6 +141,12 @@ final class RestoreProducer {
     long produced = 0;
     Map<String, Long> mapped = new TreeMap<>();
     long cut;
+    // one callback for every send of the partition, not one per record
+    Callback failed = (md, e) -> {
+      if (e != null) {
+        sendFailure.compareAndSet(null, new SendFailure(target, partition, e));
+      }
+    };
     try (PartitionRecords records = chain.records(topic, partition, request.pointInTime())) {
       while (!stop.get() && sendFailure.get() == null && records.hasNext()) {
         BackupRecord r = records.next();
@@ -149,13 +156,7 @@ final class RestoreProducer {
           }
         }
         if (index >= already) {
-          RecordHeaders headers = new RecordHeaders();
-          r.headers().forEach(h -> headers.add(new RecordHeader(h.getKey(), h.getValue())));
-          producer.send(new ProducerRecord<>(target, partition, r.timestamp(), r.key(), r.value(), headers), (md, e) -> {
-            if (e != null) {
-              sendFailure.compareAndSet(null, new SendFailure(target, partition, e));
-            }
-          });
+          producer.send(new ProducerRecord<>(target, partition, r.timestamp(), r.key(), r.value(), headers(r)), failed);
           produced++;
           tracker.add(1, (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length));
         }
@@ -174,6 +175,25 @@ final class RestoreProducer {
           partition, produced, Math.min(already, index), cut);
     }
     return new Produced(new RestoreReport.PartitionRestore(topic, target, partition, produced, Math.min(already, index), cut), groupOffsets);
+  }
+
+  /**
+   * A record's headers for the producer, in order, in a list of exactly their size, which the producer record copies
+   * once (building them into a growing list it then copied twice cost the restore a fifth of its sending thread's
+   * time), or null for none.
+   */
+  private static List<Header> headers(BackupRecord r) {
+    List<Map.Entry<String, byte[]>> stored = r.headers();
+    int n = stored.size();
+    if (n == 0) {
+      return null;
+    }
+    ArrayList<Header> out = new ArrayList<>(n); // of a java.util.ArrayList, the producer record makes one copy
+    for (int i = 0; i < n; i++) {
+      Map.Entry<String, byte[]> h = stored.get(i);
+      out.add(new RecordHeader(h.getKey(), h.getValue()));
+    }
+    return out;
   }
 
   /** The target offset of the restore's first record in a partition that exists: where the restored sequence starts. */
