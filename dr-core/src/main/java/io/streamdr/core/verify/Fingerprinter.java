@@ -24,18 +24,10 @@ public final class Fingerprinter {
 
   /** The digest of one record; {@code headers} are (name, value) pairs in record order, values may be null. */
   public long digest(byte[] key, byte[] value, List<Map.Entry<String, byte[]>> headers, long timestamp) {
-    c.reset();
-    d.reset();
+    start();
     bytes(key);
     bytes(value);
-    number(headers.size());
-    for (Map.Entry<String, byte[]> h : headers) {
-      bytes(h.getKey().getBytes(StandardCharsets.UTF_8));
-      bytes(h.getValue());
-    }
-    number(timestamp);
-    flush();
-    return (c.getValue() << 32) | d.getValue();
+    return finish(headers, timestamp);
   }
 
   /** The fingerprint of one record: its content digest, its key's digest and whether it is a tombstone. */
@@ -63,31 +55,40 @@ public final class Fingerprinter {
       long timestamp, boolean withKey) {
     long keyDigest = 0;
     if (withKey) {
-      c.reset();
-      d.reset();
+      start();
       bytes(key);
-      flush();
-      keyDigest = (c.getValue() << 32) | d.getValue();
+      keyDigest = finish();
     }
-    c.reset();
-    d.reset();
+    start();
     bytes(key);
     bytes(value);
+    return new RecordFingerprint(offset, timestamp, finish(headers, timestamp), keyDigest, value == null);
+  }
+
+  /** The digest of a key alone (null distinct from empty), for comparisons by latest value per key. */
+  public long keyDigest(byte[] key) {
+    start();
+    bytes(key);
+    return finish();
+  }
+
+  private void start() {
+    c.reset();
+    d.reset();
+  }
+
+  /** After key and value: the headers and the timestamp, then the digest. */
+  private long finish(List<Map.Entry<String, byte[]>> headers, long timestamp) {
     number(headers.size());
     for (Map.Entry<String, byte[]> h : headers) {
       bytes(h.getKey().getBytes(StandardCharsets.UTF_8));
       bytes(h.getValue());
     }
     number(timestamp);
-    flush();
-    return new RecordFingerprint(offset, timestamp, (c.getValue() << 32) | d.getValue(), keyDigest, value == null);
+    return finish();
   }
 
-  /** The digest of a key alone (null distinct from empty), for comparisons by latest value per key. */
-  public long keyDigest(byte[] key) {
-    c.reset();
-    d.reset();
-    bytes(key);
+  private long finish() {
     flush();
     return (c.getValue() << 32) | d.getValue();
   }
