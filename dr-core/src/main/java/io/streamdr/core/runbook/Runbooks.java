@@ -107,7 +107,7 @@ public final class Runbooks {
           ConnectorOffsets offsets = admin.offsets(connector);
           before.set(offsets);
           return offsets.isEmpty() ? "no committed offsets: the connector will start from scratch"
-              : offsets.offsets().size() + " source partitions with committed offsets";
+              : count(offsets.offsets().size(), "source partition") + " with committed offsets";
         }).describedAs("read the committed offsets of " + connector))
         .step(Step.of("restart failed connector and tasks", Phase.EXECUTION, () -> {
           admin.restart(connector, RestartOptions.FAILED);
@@ -116,7 +116,7 @@ public final class Runbooks {
         .step(Step.of("connector and tasks running", Phase.VERIFICATION, () -> {
           ConnectorInfo info = admin.awaitState(connector, i -> i.state() == ConnectorState.RUNNING && !i.tasks().isEmpty()
               && i.tasks().stream().allMatch(t -> t.state() == ConnectorState.RUNNING), timeout, clock, sleeper);
-          return "%s RUNNING with %d tasks RUNNING".formatted(connector, info.tasks().size());
+          return "%s RUNNING with %s RUNNING".formatted(connector, count(info.tasks().size(), "task"));
         }).deadline(timeout.plusSeconds(30)).describedAs("wait until " + connector + " and every task are RUNNING"))
         .step(Step.of("resumed from committed offsets", Phase.VERIFICATION, () -> {
           ConnectorOffsets after = admin.offsets(connector);
@@ -126,8 +126,8 @@ public final class Runbooks {
             throw new IllegalStateException("committed offsets of " + connector + " lost partitions: before " + partitionsBefore
                 + ", after " + partitionsAfter + "; the connector restarted from scratch");
           }
-          return before.get().equals(after) ? "offsets of %d partitions kept (no change captured since)".formatted(partitionsAfter.size())
-              : "offsets of %d partitions kept and advancing".formatted(partitionsAfter.size());
+          return before.get().equals(after) ? "offsets of %s kept (no change captured since)".formatted(count(partitionsAfter.size(), "partition"))
+              : "offsets of %s kept and advancing".formatted(count(partitionsAfter.size(), "partition"));
         }).describedAs("check " + connector + " kept its committed offsets"));
   }
 
@@ -380,6 +380,11 @@ public final class Runbooks {
       s = probe.probe();
     }
     return s.component() + " HEALTHY: " + s.detail();
+  }
+
+  /** "1 task", "2 tasks". */
+  private static String count(int n, String thing) {
+    return n + " " + thing + (n == 1 ? "" : "s");
   }
 
   private static String firstLine(String trace) {

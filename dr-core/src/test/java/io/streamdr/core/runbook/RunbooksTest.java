@@ -56,7 +56,7 @@ class RunbooksTest {
     assertThat(step(r, "connector status").detail()).contains("task 1 (org.postgresql.util.PSQLException: terminating connection)");
     assertThat(admin.describe("pg").tasks()).allMatch(t -> t.state() == ConnectorState.RUNNING);
     assertThat(admin.restartCount("pg")).isEqualTo(1);
-    assertThat(step(r, "resumed from committed offsets").detail()).contains("1 partitions kept");
+    assertThat(step(r, "resumed from committed offsets").detail()).contains("offsets of 1 partition kept");
   }
 
   @Test
