@@ -4,6 +4,7 @@ import io.streamdr.core.DrInterruptedException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.ResourceType;
 import io.streamdr.core.backup.BackupTarget;
+import io.streamdr.core.internal.Concurrency;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,9 +49,13 @@ final class SegmentWriterPool {
     }
   }
 
-  /** Hands {@code records} (in offset order, after any given before for {@code tp}) to the partition's writer. */
-  void write(TopicPartition tp, List<ConsumerRecord<ByteBuffer, ByteBuffer>> records) {
-    owner.get(tp).write(tp, records);
+  /**
+   * Hands {@code records} (in offset order, after any given before for {@code tp}) to the partition's writer.
+   *
+   * @param bytes the records' keys and values together, as the caller counted them
+   */
+  void write(TopicPartition tp, List<ConsumerRecord<ByteBuffer, ByteBuffer>> records, long bytes) {
+    owner.get(tp).write(tp, records, bytes);
   }
 
   /** Publishes the open segment of {@code tp}, after everything handed over for it. */
@@ -84,11 +89,7 @@ final class SegmentWriterPool {
   /** A single thread that writes the segments of the partitions it owns. */
   private static final class Writer {
     private final OpenSegments open;
-    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "streamdr-backup-writer");
-      t.setDaemon(true);
-      return t;
-    });
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(Concurrency.daemon("streamdr-backup-writer"));
     private final Semaphore inFlight = new Semaphore(IN_FLIGHT_KIB);
     private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
 
@@ -96,12 +97,9 @@ final class SegmentWriterPool {
       this.open = open;
     }
 
-    void write(TopicPartition tp, List<ConsumerRecord<ByteBuffer, ByteBuffer>> records) {
-      long bytes = 0;
-      for (ConsumerRecord<ByteBuffer, ByteBuffer> r : records) {
-        bytes += r.serializedKeySize() + Math.max(0, r.serializedValueSize()) + 64;
-      }
-      int permits = (int) Math.min(IN_FLIGHT_KIB, Math.max(1, bytes >> 10));
+    void write(TopicPartition tp, List<ConsumerRecord<ByteBuffer, ByteBuffer>> records, long bytes) {
+      long held = bytes + 64L * records.size(); // and each record's frame and objects
+      int permits = (int) Math.min(IN_FLIGHT_KIB, Math.max(1, held >> 10));
       inFlight.acquireUninterruptibly(permits);
       submit(() -> {
         try {

@@ -142,28 +142,24 @@ public final class TopicBackup {
       Map<TopicPartition, List<SegmentStats>> done = new ConcurrentHashMap<>();
       Map<TopicPartition, Long> next = new HashMap<>();
       Map<TopicPartition, Long> end = new HashMap<>();
-      for (BackupPlan.TopicPlan t : plan.topics()) {
-        for (Map.Entry<Integer, long[]> r : t.ranges().entrySet()) {
-          TopicPartition tp = new TopicPartition(t.name(), r.getKey());
-          List<SegmentStats> existing = PublishedSegments.of(target, backupId, tp);
-          done.put(tp, Collections.synchronizedList(existing));
-          next.put(tp, existing.isEmpty() ? r.getValue()[0] : existing.get(existing.size() - 1).lastOffset() + 1);
-          end.put(tp, r.getValue()[1]);
-        }
-      }
       long total = 0;
-      long held = 0;
+      long held = 0; // what a resumed backup already holds
       int complete = 0;
       for (BackupPlan.TopicPlan t : plan.topics()) {
         for (Map.Entry<Integer, long[]> r : t.ranges().entrySet()) {
           TopicPartition tp = new TopicPartition(t.name(), r.getKey());
+          List<SegmentStats> existing = PublishedSegments.of(target, backupId, tp);
+          long from = existing.isEmpty() ? r.getValue()[0] : existing.get(existing.size() - 1).lastOffset() + 1;
+          done.put(tp, Collections.synchronizedList(existing));
+          next.put(tp, from);
+          end.put(tp, r.getValue()[1]);
           total += r.getValue()[1] - r.getValue()[0];
-          held += done.get(tp).stream().mapToLong(SegmentStats::records).sum();
-          complete += next.get(tp) >= end.get(tp) ? 1 : 0;
+          held += existing.stream().mapToLong(SegmentStats::records).sum();
+          complete += from >= r.getValue()[1] ? 1 : 0;
         }
       }
       ProgressTracker tracker = new ProgressTracker("backup", backupId, progress, total, next.size());
-      tracker.add(held, 0); // what a resumed backup already holds
+      tracker.add(held, 0);
       for (int i = 0; i < complete; i++) {
         tracker.partitionDone();
       }
@@ -236,11 +232,11 @@ public final class TopicBackup {
           }
           if (n > 0) {
             List<ConsumerRecord<ByteBuffer, ByteBuffer>> kept = records.subList(0, n);
-            writers.write(tp, kept);
             long bytes = 0;
             for (ConsumerRecord<ByteBuffer, ByteBuffer> r : kept) {
               bytes += (r.key() == null ? 0 : r.key().remaining()) + (r.value() == null ? 0 : r.value().remaining());
             }
+            writers.write(tp, kept, bytes);
             tracker.add(n, bytes);
           }
         }

@@ -1,5 +1,6 @@
 package io.streamdr.kafka.restore;
 
+import io.streamdr.core.internal.Concurrency;
 import io.streamdr.kafka.backup.BackupChain;
 import io.streamdr.kafka.backup.BackupManifest;
 import io.streamdr.kafka.backup.PartitionRecords;
@@ -27,7 +28,7 @@ final class RestoreJudge {
   /** Judges every chosen target partition against the records the restore would write there, in parallel. */
   RestorePlan judge(BackupChain chain, List<BackupManifest.TopicEntry> selected, RestoreTargets targets, boolean exactCounts) {
     ExecutorService pool = Executors.newFixedThreadPool(
-        Math.max(1, Math.min(request.parallelism(), Runtime.getRuntime().availableProcessors() * 2)), Parallel.daemon("streamdr-restore-check"));
+        Math.max(1, Math.min(request.parallelism(), Runtime.getRuntime().availableProcessors() * 2)), Concurrency.daemon("streamdr-restore-check"));
     try {
       List<Future<RestorePlan.PartitionPlan>> futures = new ArrayList<>();
       for (BackupManifest.TopicEntry t : selected) {
@@ -38,7 +39,7 @@ final class RestoreJudge {
       }
       List<RestorePlan.PartitionPlan> out = new ArrayList<>();
       for (Future<RestorePlan.PartitionPlan> f : futures) {
-        out.add(Parallel.getOrThrow(f));
+        out.add(Concurrency.await(f, "judging a target partition of the restore of " + request.backupId()));
       }
       return new RestorePlan(chain.ids(), request.pointInTime(), request.append(), out);
     } finally {

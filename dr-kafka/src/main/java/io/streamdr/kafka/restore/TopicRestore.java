@@ -1,6 +1,5 @@
 package io.streamdr.kafka.restore;
 
-import io.streamdr.core.BackupIoException;
 import io.streamdr.core.ConflictException;
 import io.streamdr.core.DrException;
 import io.streamdr.core.DrInterruptedException;
@@ -11,6 +10,7 @@ import io.streamdr.core.ResourceType;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.http.Sleeper;
 import io.streamdr.core.internal.Checks;
+import io.streamdr.core.internal.Concurrency;
 import io.streamdr.core.progress.ProgressListener;
 import io.streamdr.core.progress.ProgressTracker;
 import io.streamdr.kafka.KafkaClientFactory;
@@ -20,7 +20,6 @@ import io.streamdr.kafka.backup.BackupManifest;
 import io.streamdr.kafka.backup.TopicBackup;
 import io.streamdr.kafka.internal.Bootstrap;
 import io.streamdr.kafka.internal.Consumers;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -167,7 +166,7 @@ public final class TopicRestore {
 
   /** Judges the targets, refuses a conflict, creates the missing topics, produces and commits the groups. */
   private RestoreReport restore(Admin admin, BackupChain chain, List<BackupManifest.TopicEntry> selected, long started)
-      throws ExecutionException, InterruptedException, TimeoutException, IOException {
+      throws ExecutionException, InterruptedException, TimeoutException {
     RestoreTargets targets = RestoreTargets.read(admin, source, request, selected, chain);
     RestorePlan plan = judge().judge(chain, selected, targets, false);
     if (!plan.conflicts().isEmpty()) {
@@ -226,7 +225,7 @@ public final class TopicRestore {
   /** What a call on the target cluster may throw, besides StreamDR's own exceptions. */
   @FunctionalInterface
   private interface TargetCall<T> {
-    T call(Admin admin) throws ExecutionException, InterruptedException, TimeoutException, IOException;
+    T call(Admin admin) throws ExecutionException, InterruptedException, TimeoutException;
   }
 
   /** Runs {@code call} with an admin client of the target cluster, reached first, its failures named in restore terms. */
@@ -240,8 +239,6 @@ public final class TopicRestore {
       throw new DrInterruptedException("%s %s".formatted(what, backupId), e);
     } catch (TimeoutException e) {
       throw clusterTimeout(e);
-    } catch (IOException e) {
-      throw new BackupIoException(backupId, "write restore state of", e);
     }
   }
 
@@ -274,12 +271,12 @@ public final class TopicRestore {
     List<BackupChain.Segment> all = new ArrayList<>();
     selected.forEach(t -> t.partitions().forEach(p -> all.addAll(chain.segments(t.name(), p.partition()))));
     ExecutorService pool = Executors.newFixedThreadPool(
-        Math.max(1, Math.min(all.size(), Runtime.getRuntime().availableProcessors())), Parallel.daemon("streamdr-restore-verify"));
+        Math.max(1, Math.min(all.size(), Runtime.getRuntime().availableProcessors())), Concurrency.daemon("streamdr-restore-verify"));
     try {
       List<Future<Long>> checks = new ArrayList<>();
       all.forEach(s -> checks.add(pool.submit(() -> BackupChain.verify(source, s))));
       for (Future<Long> f : checks) {
-        Parallel.getOrThrow(f);
+        Concurrency.await(f, "checking a segment of backup " + backupId);
       }
     } finally {
       pool.shutdownNow();

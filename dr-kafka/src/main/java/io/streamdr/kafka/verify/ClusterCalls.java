@@ -1,6 +1,5 @@
 package io.streamdr.kafka.verify;
 
-import io.streamdr.core.DrException;
 import io.streamdr.core.DrInterruptedException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.NotFoundException;
@@ -17,8 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -136,27 +133,5 @@ final class ClusterCalls {
     } catch (InterruptedException e) {
       throw new DrInterruptedException("verifying", e);
     }
-  }
-
-  /** Waits for a reader; rethrows its failure. */
-  static void join(Future<?> f) {
-    if (f == null) {
-      return;
-    }
-    try {
-      f.get();
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof DrException d ? d : new OperationFailedException("Reading a partition failed: " + e.getCause(), e.getCause());
-    } catch (InterruptedException e) {
-      throw new DrInterruptedException("verifying", e);
-    }
-  }
-
-  static ThreadFactory daemon(String name) {
-    return r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    };
   }
 }

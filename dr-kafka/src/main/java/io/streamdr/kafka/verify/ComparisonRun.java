@@ -1,8 +1,6 @@
 package io.streamdr.kafka.verify;
 
-import io.streamdr.core.DrException;
-import io.streamdr.core.DrInterruptedException;
-import io.streamdr.core.OperationFailedException;
+import io.streamdr.core.internal.Concurrency;
 import io.streamdr.core.verify.Discrepancy;
 import io.streamdr.core.verify.IntegrityReport;
 import io.streamdr.core.verify.PartitionComparator;
@@ -12,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -31,8 +28,8 @@ final class ComparisonRun {
     // comparators mostly wait for their two queues, so every partition gets one (up to 64 at once) and each reader
     // feeds all of them in one pass; readers never wait for comparators (see SideReader)
     int jobsAtOnce = Math.max(1, Math.min(64, tasks.size()));
-    ExecutorService comparators = Executors.newFixedThreadPool(jobsAtOnce, ClusterCalls.daemon("streamdr-verify-compare"));
-    ExecutorService readers = Executors.newFixedThreadPool(Math.max(1, sides.size()), ClusterCalls.daemon("streamdr-verify-read"));
+    ExecutorService comparators = Executors.newFixedThreadPool(jobsAtOnce, Concurrency.daemon("streamdr-verify-compare"));
+    ExecutorService readers = Executors.newFixedThreadPool(Math.max(1, sides.size()), Concurrency.daemon("streamdr-verify-read"));
     sides.forEach(side -> side.start(readers));
     List<PartitionResult> results = new ArrayList<>();
     List<Discrepancy> discrepancies = new ArrayList<>();
@@ -43,7 +40,7 @@ final class ComparisonRun {
         outcomes.add(comparators.submit(task::get));
       }
       for (Future<ComparedPartition> f : outcomes) {
-        ComparedPartition compared = getOrThrow(f);
+        ComparedPartition compared = Concurrency.await(f, "verifying a partition");
         PartitionComparator.Outcome outcome = compared.outcome();
         results.add(outcome.result());
         discrepancies.addAll(outcome.discrepancies());
@@ -59,15 +56,5 @@ final class ComparisonRun {
     }
     Duration rpoTime = oldestLag == Long.MAX_VALUE ? Duration.ZERO : Duration.ofMillis(Math.max(0, started.toEpochMilli() - oldestLag));
     return IntegrityReport.of(sourceName, targetName, cut, results, discrepancies, rpoTime, started, clock.instant());
-  }
-
-  private static ComparedPartition getOrThrow(Future<ComparedPartition> f) {
-    try {
-      return f.get();
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof DrException d ? d : new OperationFailedException("Verifying a partition failed: " + e.getCause(), e.getCause());
-    } catch (InterruptedException e) {
-      throw new DrInterruptedException("verifying", e);
-    }
   }
 }

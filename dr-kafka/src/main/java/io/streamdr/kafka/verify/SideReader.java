@@ -3,6 +3,7 @@ package io.streamdr.kafka.verify;
 import io.streamdr.core.DrInterruptedException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.ResourceType;
+import io.streamdr.core.internal.Concurrency;
 import io.streamdr.core.progress.ProgressListener;
 import io.streamdr.core.progress.ProgressTracker;
 import io.streamdr.core.verify.Fingerprinter;
@@ -97,7 +98,9 @@ final class SideReader {
 
   /** Waits until the reader has finished (closed its consumer); rethrows its failure. */
   void await() {
-    ClusterCalls.join(done);
+    if (done != null) {
+      Concurrency.await(done, "reading a partition");
+    }
   }
 
   private void read() {
@@ -200,7 +203,7 @@ final class SideReader {
           if (batch == null) {
             Future<?> f = reader.get();
             if (f != null && f.isDone()) {
-              ClusterCalls.join(f); // throws if the reader failed
+              Concurrency.await(f, "reading a partition"); // throws if the reader failed
               batch = q.poll();
               if (batch == null) {
                 ended = true;
