@@ -56,6 +56,7 @@ final class BackupCommand implements Callable<Integer> {
       b.topicPattern(Pattern.compile(pattern));
     }
     PrintWriter out = spec.commandLine().getOut();
+    boolean existed = id != null && cfg.backups().exists(BackupManifest.key(id));
     BackupManifest m;
     try (Progress progress = Progress.spinner(spec.commandLine().getErr(), "backup of "
         + (pattern == null ? topics : topics + " and /" + pattern + "/") + " from " + source.name())) {
@@ -67,8 +68,9 @@ final class BackupCommand implements Callable<Integer> {
     if (json) {
       out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(m));
     } else {
-      out.printf("Backup %s (%s) of %s: %d records in %d topics, %d bytes stored%n", m.id(), m.type(), source.name(), m.records(),
-          m.topics().size(), m.bytes());
+      out.printf("Backup %s (%s) of %s%s: %d records in %d topic%s, %d bytes stored%n", m.id(), m.type(), source.name(),
+          existed ? " was already complete, nothing was backed up again" : "", m.records(), m.topics().size(),
+          m.topics().size() == 1 ? "" : "s", m.bytes());
       m.topics().forEach(t -> out.printf("  %s: %d partitions, %d records%n", t.name(), t.partitions().size(),
           t.partitions().stream().mapToLong(BackupManifest.PartitionEntry::records).sum()));
     }

@@ -55,8 +55,14 @@ class KafkaCommandsIT {
 
     String[] backup = StreamDrCliTest.run("backup", "-c", cfg, "--topics", "orders", "--id", "b1");
     assertThat(backup[0]).as(backup[2]).isEqualTo("0");
-    assertThat(backup[1]).contains("Backup b1 (FULL) of us-east-1: 100 records in 1 topics");
+    assertThat(backup[1]).contains("Backup b1 (FULL) of us-east-1: 100 records in 1 topic,");
     assertThat(backup[2]).as("progress goes to standard error").contains("✔ backup of [orders] from us-east-1").contains(": 100 records");
+    String[] again = StreamDrCliTest.run("backup", "-c", cfg, "--topics", "orders", "--id", "b1");
+    assertThat(again[0]).isEqualTo("0");
+    assertThat(again[1]).contains("Backup b1 (FULL) of us-east-1 was already complete, nothing was backed up again: 100 records");
+    String[] other = StreamDrCliTest.run("backup", "-c", cfg, "--topics", "orders,payments", "--id", "b1");
+    assertThat(other[0]).isEqualTo("2");
+    assertThat(other[2]).contains("Backup b1 is complete as a full backup of [orders]").contains("give the new backup another id");
 
     assertThat(StreamDrCliTest.run("backups", "list", "-c", cfg)[1]).contains("b1").contains("FULL");
     String[] intact = StreamDrCliTest.run("backups", "verify", "b1", "-c", cfg);
@@ -171,7 +177,7 @@ class KafkaCommandsIT {
     try {
       String[] backup = StreamDrCliTest.run("backup", "-c", f.toString(), "--topics", "invoices", "--id", "s3-1");
       assertThat(backup[0]).as(backup[2]).isEqualTo("0");
-      assertThat(backup[1]).contains("Backup s3-1 (FULL) of us-east-1: 40 records in 1 topics");
+      assertThat(backup[1]).contains("Backup s3-1 (FULL) of us-east-1: 40 records in 1 topic,");
       assertThat(S3.client().listObjectsV2(b -> b.bucket("dr-backups").prefix("streamdr/")).contents()).isNotEmpty();
       String[] verified = StreamDrCliTest.run("backups", "verify", "s3-1", "-c", f.toString());
       assertThat(verified[0]).as(verified[1] + verified[2]).isEqualTo("0");

@@ -1,5 +1,6 @@
 package io.streamdr.kafka.backup;
 
+import io.streamdr.core.ConflictException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.ResourceType;
@@ -24,6 +25,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
@@ -125,6 +127,8 @@ public final class TopicBackup {
     BackupKey.of("topic-backups", backupId); // validates the id as a key segment
     if (target.exists(BackupManifest.key(backupId))) {
       BackupManifest existing = BackupManifest.read(target, backupId);
+      requireSame(backupId, type, parentId, existing.type(), existing.parent(),
+          existing.topics().stream().map(BackupManifest.TopicEntry::name).toList(), "is complete");
       LOG.info("Backup {} already complete ({} records); nothing to do", backupId, existing.records());
       return existing;
     }
@@ -139,6 +143,8 @@ public final class TopicBackup {
     try (Admin admin = clients.admin(adminConfig())) {
       BackupPlan plan = new BackupPlanner(target, topics, topicPattern, groups, requestTimeout, clock, servers())
           .planOrResume(backupId, type, parentId, admin, consumer);
+      requireSame(backupId, type, parentId, plan.type(), plan.parent(), plan.topics().stream().map(BackupPlan.TopicPlan::name).toList(),
+          "was started");
       Map<TopicPartition, List<SegmentStats>> done = new ConcurrentHashMap<>();
       Map<TopicPartition, Long> next = new HashMap<>();
       Map<TopicPartition, Long> end = new HashMap<>();
@@ -176,6 +182,23 @@ public final class TopicBackup {
     } finally {
       Consumers.closeNow(consumer);
     }
+  }
+
+  /**
+   * A backup run again under its id continues or returns that backup: refused if it was another kind of backup, of
+   * another parent, or lacks a topic now named, which a second run would otherwise silently not back up.
+   */
+  private void requireSame(String backupId, BackupManifest.Type type, String parentId, BackupManifest.Type heldType,
+      String heldParent, List<String> heldTopics, String state) {
+    List<String> missing = topics.stream().filter(t -> !heldTopics.contains(t)).toList();
+    if (heldType == type && Objects.equals(heldParent, parentId) && missing.isEmpty()) {
+      return;
+    }
+    String was = heldType == BackupManifest.Type.FULL ? "a full backup" : "an incremental of " + heldParent;
+    String asked = type == BackupManifest.Type.FULL ? "a full backup" : "an incremental of " + parentId;
+    throw new ConflictException(ResourceType.BACKUP, backupId, ("Backup %s %s as %s of %s, not %s of %s%s; give the new backup "
+        + "another id").formatted(backupId, state, was, heldTopics, asked, topics.isEmpty() ? "the topics matching " + topicPattern
+        : topics, missing.isEmpty() ? "" : " (it has no " + String.join(", ", missing) + ")"));
   }
 
   private String servers() {

@@ -235,6 +235,23 @@ class TopicBackupIT {
   }
 
   @Test
+  void a_backup_run_again_under_its_id_with_other_topics_or_as_another_kind_is_refused_not_returned() throws Exception {
+    String topic = newTopic(1, Map.of());
+    String other = newTopic(1, Map.of());
+    produceValues(topic, 0, 0, 10, 1_000_000L);
+    produceValues(other, 0, 0, 10, 1_000_000L);
+    FileSystemBackupTarget target = new FileSystemBackupTarget(dir);
+    assertThat(backup(target, topic).build().full("same-id").records()).isEqualTo(10);
+    assertThat(backup(target, topic).build().full("same-id").records()).as("the same backup again: returned").isEqualTo(10);
+    assertThatThrownBy(() -> backup(target, topic, other).build().full("same-id"))
+        .isInstanceOf(ConflictException.class)
+        .hasMessageContaining("Backup same-id is complete as a full backup of [" + topic + "]")
+        .hasMessageContaining("(it has no " + other + ")").hasMessageContaining("give the new backup another id");
+    assertThatThrownBy(() -> backup(target, topic).build().incremental("same-id", "another-parent"))
+        .isInstanceOf(ConflictException.class).hasMessageContaining("not an incremental of another-parent");
+  }
+
+  @Test
   void a_backup_takes_its_clients_from_the_given_factory_one_admin_and_one_consumer_and_none_when_already_complete() throws Exception {
     String topic = newTopic(2, Map.of());
     produceValues(topic, 0, 0, 20, 1_000_000L);
