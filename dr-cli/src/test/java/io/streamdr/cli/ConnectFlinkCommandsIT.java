@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamdr.connect.ConnectRestAdmin;
 import io.streamdr.core.connect.ConnectorSpec;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
+import io.streamdr.core.internal.http.RestClient;
 import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.flink.FlinkRestSavepointClient;
 import io.streamdr.testkit.EmbeddedConnect;
@@ -76,7 +77,7 @@ class ConnectFlinkCommandsIT {
 
   /** A file source connector named {@code name} reading {@code lines} into the topic of its name, with {@code extra} settings. */
   private ConnectRestAdmin fileSource(String name, String lines, Map<String, String> extra) throws Exception {
-    ConnectRestAdmin admin = new ConnectRestAdmin(RestClient.builder(CONNECT.restUrl().toString()).build());
+    ConnectRestAdmin admin = new ConnectRestAdmin(RestEndpoint.of(CONNECT.restUrl().toString()));
     Path file = dir.resolve(name + ".txt");
     Files.writeString(file, lines);
     Map<String, String> config = new java.util.HashMap<>(Map.of("connector.class", "org.apache.kafka.connect.file.FileStreamSourceConnector",
@@ -88,14 +89,14 @@ class ConnectFlinkCommandsIT {
   }
 
   private static String flink(String job) {
-    return RestClient.builder(FLINK.restUrl().toString()).build().get("/jobs/" + job).path("state").asText();
+    return RestClient.of(FLINK.restUrl().toString()).get("/jobs/" + job).path("state").asText();
   }
 
   @Test
   void the_agent_takes_savepoints_keeps_the_newest_copies_them_and_snapshots_and_checkpoints_the_connectors() throws Exception {
     Path file = dir.resolve("agent.yaml");
     String job = FLINK.submitFailOnDemandJob(dir.resolve("never.marker")).toString();
-    new FlinkRestSavepointClient(RestClient.builder(FLINK.restUrl().toString()).build()).awaitRunning(new JobRef(job), Duration.ofSeconds(60));
+    new FlinkRestSavepointClient(RestEndpoint.of(FLINK.restUrl().toString())).awaitRunning(new JobRef(job), Duration.ofSeconds(60));
     ConnectRestAdmin connect = fileSource("agent-lines", "a\nb\nc\n", Map.of());
     try {
       agentJobs(file, job);
@@ -154,7 +155,7 @@ class ConnectFlinkCommandsIT {
     String cfg = config(true);
     Path marker = dir.resolve("absent.marker"); // the job fails only while this file exists
     String job = FLINK.submitFailOnDemandJob(marker).toString();
-    new FlinkRestSavepointClient(RestClient.builder(FLINK.restUrl().toString()).build())
+    new FlinkRestSavepointClient(RestEndpoint.of(FLINK.restUrl().toString()))
         .awaitRunning(new JobRef(job), Duration.ofSeconds(60)); // a savepoint needs every task running
 
     String[] dry = StreamDrCliTest.run("savepoint", "-c", cfg, "--job", job, "--stop", "--dry-run");
@@ -412,15 +413,18 @@ class ConnectFlinkCommandsIT {
   @Test
   void the_connector_and_savepoint_clients_ride_out_latency_and_resets_and_fail_within_their_deadline_in_a_black_hole() throws Exception {
     String job = FLINK.submitFailOnDemandJob(dir.resolve("never-net.marker")).toString();
-    ConnectRestAdmin direct = new ConnectRestAdmin(RestClient.builder(CONNECT.restUrl().toString()).build());
+    ConnectRestAdmin direct = new ConnectRestAdmin(RestEndpoint.of(CONNECT.restUrl().toString()));
     Map<String, String> endpoints = new java.util.LinkedHashMap<>();
     endpoints.put("connect", CONNECT.restUrl().toString());
     endpoints.put("flink", FLINK.restUrl().toString());
     for (var endpoint : endpoints.entrySet()) {
-      try (io.streamdr.testkit.FaultProxy proxy = io.streamdr.testkit.FaultProxy.to(endpoint.getKey(), endpoint.getValue());
-           RestClient rest = RestClient.builder(proxy.url(endpoint.getValue())).callTimeout(Duration.ofSeconds(3)).build()) {
-        java.util.function.Supplier<Object> call = endpoint.getKey().equals("connect") ? () -> new ConnectRestAdmin(rest).connectors()
-            : () -> new FlinkRestSavepointClient(rest).state(new JobRef(job));
+      try (io.streamdr.testkit.FaultProxy proxy = io.streamdr.testkit.FaultProxy.to(endpoint.getKey(), endpoint.getValue())) {
+        RestEndpoint rest = RestEndpoint.builder(proxy.url(endpoint.getValue())).callTimeout(Duration.ofSeconds(3)).build();
+        // one client per endpoint, so that its pooled connection is the one the proxy resets
+        ConnectRestAdmin connect = new ConnectRestAdmin(rest);
+        FlinkRestSavepointClient flink = new FlinkRestSavepointClient(rest);
+        java.util.function.Supplier<Object> call = endpoint.getKey().equals("connect") ? connect::connectors
+            : () -> flink.state(new JobRef(job));
         java.util.function.Supplier<Object> expected = endpoint.getKey().equals("connect") ? direct::connectors : () -> "RUNNING";
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> call.get().equals(expected.get()));
 
@@ -441,7 +445,7 @@ class ConnectFlinkCommandsIT {
             endpoint.getKey(), took.toMillis(), error.getMessage());
       }
     }
-    RestClient.builder(FLINK.restUrl().toString()).build().execute(io.streamdr.core.http.RestRequest.patch("/jobs/" + job)
+    RestClient.of(FLINK.restUrl().toString()).execute(io.streamdr.core.internal.http.RestRequest.patch("/jobs/" + job)
         .query("mode", "cancel").build());
   }
 
@@ -486,7 +490,7 @@ class ConnectFlinkCommandsIT {
         .contains("already RUNNING from the interrupted run, left as it is");
     assertThat(flink(id)).isEqualTo("RUNNING");
 
-    RestClient.builder(FLINK.restUrl().toString()).build().execute(io.streamdr.core.http.RestRequest.patch("/jobs/" + id)
+    RestClient.of(FLINK.restUrl().toString()).execute(io.streamdr.core.internal.http.RestRequest.patch("/jobs/" + id)
         .query("mode", "cancel").build());
     admin.delete("flink-cdc");
   }
@@ -506,7 +510,7 @@ class ConnectFlinkCommandsIT {
     io.streamdr.core.savepoint.JobSpec spec = io.streamdr.core.savepoint.JobSpec.builder("routing-east").jarFile(jar)
         .entryClass(io.streamdr.testkit.flink.RoutingJob.class.getName()).arguments(List.of(KAFKA.bootstrapServers(), "raw-recovery"))
         .parallelism(1).build();
-    FlinkRestSavepointClient flink = new FlinkRestSavepointClient(RestClient.builder(FLINK.restUrl().toString()).build());
+    FlinkRestSavepointClient flink = new FlinkRestSavepointClient(RestEndpoint.of(FLINK.restUrl().toString()));
     JobRef east = flink.start(spec); // us-east-1's routing job, checkpointing every second
     flink.awaitRunning(east, Duration.ofSeconds(60));
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !flink.list(east).isEmpty());

@@ -9,7 +9,8 @@ import io.streamdr.cli.config.StreamDrConfig;
 import io.streamdr.connect.ConnectRestAdmin;
 import io.streamdr.core.connect.ConnectorSpec;
 import io.streamdr.core.connect.ConnectorState;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
+import io.streamdr.core.internal.http.RestClient;
 import io.streamdr.testkit.EmbeddedConnect;
 import io.streamdr.testkit.EmbeddedFlink;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
@@ -96,8 +97,8 @@ class PipelineFailbackIT {
         """.formatted(EAST.bootstrapServers(), EAST_CONNECT.restUrl(), FLINK.restUrl(), jar, RoutingJob.class.getName(), EAST.bootstrapServers(),
         WEST.bootstrapServers(), WEST_CONNECT.restUrl(), FLINK.restUrl(), dir.resolve("backups"), dir.resolve("active-region.json")));
     String c = cfg.toString();
-    ConnectRestAdmin east = new ConnectRestAdmin(RestClient.builder(EAST_CONNECT.restUrl().toString()).build());
-    ConnectRestAdmin west = new ConnectRestAdmin(RestClient.builder(WEST_CONNECT.restUrl().toString()).build());
+    ConnectRestAdmin east = new ConnectRestAdmin(RestEndpoint.of(EAST_CONNECT.restUrl().toString()));
+    ConnectRestAdmin west = new ConnectRestAdmin(RestEndpoint.of(WEST_CONNECT.restUrl().toString()));
 
     // after a failover: the connector runs in us-west-2; us-east-1's worker came back with its own copy, paused
     String[] both = StreamDrCliTest.run("failover", "-c", c, "--to", "us-west-2", "--pipeline", "--switch-only");
@@ -115,7 +116,7 @@ class PipelineFailbackIT {
     east.awaitState("orders-cdc", i -> i.state() == ConnectorState.PAUSED, Duration.ofSeconds(30));
     List<ConsumerRecord<String, String>> written = WEST.read("orders", 4, Duration.ofSeconds(60));
     // and the Flink job the failover started in us-west-2, as its journal names it
-    var flink = new io.streamdr.flink.FlinkRestSavepointClient(RestClient.builder(FLINK.restUrl().toString()).build());
+    var flink = new io.streamdr.flink.FlinkRestSavepointClient(RestEndpoint.of(FLINK.restUrl().toString()));
     String westJob = flink.start(io.streamdr.core.savepoint.JobSpec.builder("routing-west").jarFile(jar).entryClass(RoutingJob.class.getName())
         .arguments(List.of(WEST.bootstrapServers(), "raw-failback")).parallelism(1).build()).id();
     flink.awaitRunning(new io.streamdr.core.savepoint.JobRef(westJob), Duration.ofSeconds(60));
@@ -209,7 +210,7 @@ class PipelineFailbackIT {
     assertThat(again[0]).as(again[2]).isEqualTo("0");
     assertThat(again[1]).contains("The pipeline failback us-west-2 -> us-east-1 at epoch 3 completed at").contains("nothing to do");
     assertThat(flink.state(new io.streamdr.core.savepoint.JobRef(eastJob))).isEqualTo("RUNNING");
-    RestClient.builder(FLINK.restUrl().toString()).build().execute(io.streamdr.core.http.RestRequest.patch("/jobs/" + eastJob)
+    RestClient.of(FLINK.restUrl().toString()).execute(io.streamdr.core.internal.http.RestRequest.patch("/jobs/" + eastJob)
         .query("mode", "cancel").build());
   }
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamdr.connect.ConnectRestAdmin;
 import io.streamdr.core.connect.ConnectorSpec;
 import io.streamdr.core.connect.ConnectorState;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.testkit.EmbeddedConnect;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
 import java.nio.charset.StandardCharsets;
@@ -133,7 +133,7 @@ class SecretScanIT {
   void no_secret_appears_in_any_output_log_error_or_file_of_the_commands() throws Exception {
     EAST.createTopic("orders", 2);
     EAST.produce("orders", Map.of("k1", "v1", "k2", "v2", "k3", "v3"));
-    ConnectRestAdmin admin = new ConnectRestAdmin(RestClient.builder(CONNECT.restUrl().toString()).build());
+    ConnectRestAdmin admin = new ConnectRestAdmin(RestEndpoint.of(CONNECT.restUrl().toString()));
     Path lines = dir.resolve("lines.txt");
     Files.writeString(lines, "a\n");
     Map<String, String> connector = new LinkedHashMap<>(Map.of("connector.class", "org.apache.kafka.connect.file.FileStreamSourceConnector",

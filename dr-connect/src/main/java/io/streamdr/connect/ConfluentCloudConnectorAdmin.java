@@ -12,11 +12,12 @@ import io.streamdr.core.connect.ConnectorOffsets;
 import io.streamdr.core.connect.ConnectorSpec;
 import io.streamdr.core.connect.ConnectorState;
 import io.streamdr.core.connect.RestartOptions;
-import io.streamdr.core.http.RestClient;
-import io.streamdr.core.http.RestRequest;
-import io.streamdr.core.http.RestResponse;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.http.Sleeper;
 import io.streamdr.core.internal.Checks;
+import io.streamdr.core.internal.http.RestClient;
+import io.streamdr.core.internal.http.RestRequest;
+import io.streamdr.core.internal.http.RestResponse;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -42,18 +43,18 @@ public final class ConfluentCloudConnectorAdmin implements ConnectorAdmin {
   private final Sleeper sleeper;
 
   /**
-   * @param rest          a client for {@code https://api.confluent.cloud} with the Cloud API key as basic auth
+   * @param endpoint      the endpoint {@code https://api.confluent.cloud} with the Cloud API key as basic auth
    * @param environmentId environment id, e.g. {@code env-a1b2c3}
    * @param clusterId     Kafka cluster id, e.g. {@code lkc-x1y2z3}
    */
-  public ConfluentCloudConnectorAdmin(RestClient rest, String environmentId, String clusterId) {
-    this(rest, environmentId, clusterId, Duration.ofMinutes(5), Sleeper.SYSTEM);
+  public ConfluentCloudConnectorAdmin(RestEndpoint endpoint, String environmentId, String clusterId) {
+    this(endpoint, environmentId, clusterId, Duration.ofMinutes(5), Sleeper.SYSTEM);
   }
 
   /** The same with the deadline for offset requests and how to wait between status polls. */
-  public ConfluentCloudConnectorAdmin(RestClient rest, String environmentId, String clusterId,
+  public ConfluentCloudConnectorAdmin(RestEndpoint endpoint, String environmentId, String clusterId,
       Duration offsetRequestTimeout, Sleeper sleeper) {
-    this.rest = Checks.requireNonNull(rest, "rest client");
+    this.rest = RestClient.of(Checks.requireNonNull(endpoint, "endpoint"));
     this.base = "/connect/v1/environments/" + Checks.requireNonBlank(environmentId, "environment id")
         + "/clusters/" + Checks.requireNonBlank(clusterId, "Kafka cluster id") + "/connectors";
     this.offsetRequestTimeout = Checks.requirePositive(offsetRequestTimeout, "offset request timeout");

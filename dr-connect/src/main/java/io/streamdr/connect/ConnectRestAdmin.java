@@ -14,11 +14,12 @@ import io.streamdr.core.connect.ConnectorOffsets;
 import io.streamdr.core.connect.ConnectorSpec;
 import io.streamdr.core.connect.ConnectorState;
 import io.streamdr.core.connect.RestartOptions;
-import io.streamdr.core.http.RestClient;
-import io.streamdr.core.http.RestRequest;
-import io.streamdr.core.http.RestResponse;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.http.Sleeper;
 import io.streamdr.core.internal.Checks;
+import io.streamdr.core.internal.http.RestClient;
+import io.streamdr.core.internal.http.RestRequest;
+import io.streamdr.core.internal.http.RestResponse;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -35,15 +36,13 @@ import java.util.function.Predicate;
 /**
  * {@link ConnectorAdmin} over the Kafka Connect REST API of a self-managed Connect cluster (Kafka 3.6+ for offsets,
  * KIP-875; 3.9+ for creating in an initial state, KIP-980). Thread-safe; each call is bounded by the
- * {@link RestClient}'s deadline and retried only where safe (409 answers during rebalances are retried).
+ * endpoint's deadline and retried only where safe (409 answers during rebalances are retried).
  * {@link #apply} returns once the connector is visible; state changes (pause, resume, stop, restart) are
  * asynchronous in Connect — wait for them with {@link #awaitState}.
  *
  * <pre>{@code
- * try (var rest = RestClient.builder("http://connect:8083").build()) {
- *   ConnectorAdmin admin = new ConnectRestAdmin(rest);
- *   admin.restart("pg-source", RestartOptions.FAILED);
- * }
+ * ConnectorAdmin admin = new ConnectRestAdmin(RestEndpoint.of("http://connect:8083"));
+ * admin.restart("pg-source", RestartOptions.FAILED);
  * }</pre>
  */
 public final class ConnectRestAdmin implements ConnectorAdmin {
@@ -52,14 +51,14 @@ public final class ConnectRestAdmin implements ConnectorAdmin {
   private final Clock clock;
   private final Sleeper sleeper;
 
-  /** An admin over the given client, whose base URL is the Connect REST endpoint. */
-  public ConnectRestAdmin(RestClient rest) {
-    this(rest, Clock.systemUTC(), Sleeper.SYSTEM);
+  /** An admin of the Connect cluster whose REST API is at {@code endpoint}. */
+  public ConnectRestAdmin(RestEndpoint endpoint) {
+    this(endpoint, Clock.systemUTC(), Sleeper.SYSTEM);
   }
 
-  /** As {@link #ConnectRestAdmin(RestClient)}, timing its waits for Connect by {@code clock}, pausing with {@code sleeper}. */
-  public ConnectRestAdmin(RestClient rest, Clock clock, Sleeper sleeper) {
-    this.rest = Checks.requireNonNull(rest, "rest client");
+  /** As {@link #ConnectRestAdmin(RestEndpoint)}, timing its waits for Connect by {@code clock}, pausing with {@code sleeper}. */
+  public ConnectRestAdmin(RestEndpoint endpoint, Clock clock, Sleeper sleeper) {
+    this.rest = RestClient.of(Checks.requireNonNull(endpoint, "endpoint"));
     this.clock = Checks.requireNonNull(clock, "clock");
     this.sleeper = Checks.requireNonNull(sleeper, "sleeper");
   }

@@ -12,7 +12,7 @@ import io.streamdr.core.connect.ConnectorSpec;
 import io.streamdr.core.connect.ConnectorState;
 import io.streamdr.core.connect.RestartOptions;
 import io.streamdr.core.http.Auth;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.http.RetryPolicy;
 import io.streamdr.core.http.Secret;
 import java.time.Duration;
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 class ConfluentCloudConnectorAdminTest {
   private static final String BASE = "/connect/v1/environments/env-a1b2c3/clusters/lkc-x1y2z3/connectors";
   private MockWebServer server;
-  private RestClient rest;
+  private RestEndpoint rest;
   private ConfluentCloudConnectorAdmin admin;
   private final List<Duration> waits = new CopyOnWriteArrayList<>();
 
@@ -38,7 +38,7 @@ class ConfluentCloudConnectorAdminTest {
   void start() throws Exception {
     server = new MockWebServer();
     server.start();
-    rest = RestClient.builder(server.url("/").toString())
+    rest = RestEndpoint.builder(server.url("/").toString())
         .auth(Auth.basic("CLOUDKEY", Secret.of("cloud-secret-value")))
         .retry(RetryPolicy.none()).build();
     admin = new ConfluentCloudConnectorAdmin(rest, "env-a1b2c3", "lkc-x1y2z3", Duration.ofSeconds(30), waits::add);
@@ -46,7 +46,6 @@ class ConfluentCloudConnectorAdminTest {
 
   @AfterEach
   void stop() throws Exception {
-    rest.close();
     server.shutdown();
   }
 

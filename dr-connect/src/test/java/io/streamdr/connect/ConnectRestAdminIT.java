@@ -9,7 +9,7 @@ import io.streamdr.core.connect.ConnectorSpec;
 import io.streamdr.core.connect.ConnectorState;
 import io.streamdr.core.connect.RestartOptions;
 import io.streamdr.core.health.HealthSignal;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.testing.ConnectorAdminContract;
 import io.streamdr.testkit.EmbeddedConnect;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
@@ -19,7 +19,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,18 +33,14 @@ class ConnectRestAdminIT extends ConnectorAdminContract {
   static final EmbeddedConnect CONNECT = EmbeddedConnect.on(KAFKA, "admin-it");
 
   static Path dir;
-  static RestClient rest;
+  static RestEndpoint rest;
 
   @BeforeAll
   static void setUp() throws Exception {
     dir = Files.createTempDirectory("connect-admin-it");
-    rest = RestClient.builder(CONNECT.restUrl().toString()).build();
+    rest = RestEndpoint.of(CONNECT.restUrl().toString());
   }
 
-  @AfterAll
-  static void tearDown() {
-    rest.close();
-  }
 
   @Override
   protected ConnectorAdmin admin() {

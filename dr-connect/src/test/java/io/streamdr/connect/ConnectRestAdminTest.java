@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.connect.ConnectorSpec;
 import io.streamdr.core.connect.ConnectorState;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.http.RetryPolicy;
 import io.streamdr.testing.MutableClock;
 import java.time.Duration;
@@ -41,16 +41,15 @@ class ConnectRestAdminTest {
     server.start();
     MutableClock clock = new MutableClock(Instant.parse("2026-12-02T07:00:00Z"));
     List<Duration> pauses = new ArrayList<>();
-    try (RestClient rest = RestClient.builder(server.url("/").toString()).retry(RetryPolicy.none()).build()) {
-      ConnectRestAdmin admin = new ConnectRestAdmin(rest, clock, d -> {
-        pauses.add(d);
-        clock.advance(d);
-      });
-      assertThatThrownBy(() -> admin.apply(ConnectorSpec.of("orders-cdc", Map.of("connector.class", "FileStreamSource"))
-          .withInitialState(ConnectorState.STOPPED)))
-          .isInstanceOf(DrTimeoutException.class)
-          .hasMessageContaining("Connector 'orders-cdc' was accepted by").hasMessageContaining("is not visible after PT30S");
-    }
+    RestEndpoint rest = RestEndpoint.builder(server.url("/").toString()).retry(RetryPolicy.none()).build();
+    ConnectRestAdmin admin = new ConnectRestAdmin(rest, clock, d -> {
+      pauses.add(d);
+      clock.advance(d);
+    });
+    assertThatThrownBy(() -> admin.apply(ConnectorSpec.of("orders-cdc", Map.of("connector.class", "FileStreamSource"))
+        .withInitialState(ConnectorState.STOPPED)))
+        .isInstanceOf(DrTimeoutException.class)
+        .hasMessageContaining("Connector 'orders-cdc' was accepted by").hasMessageContaining("is not visible after PT30S");
     assertThat(pauses).startsWith(Duration.ofMillis(20), Duration.ofMillis(40), Duration.ofMillis(80))
         .endsWith(Duration.ofMillis(500)).allSatisfy(p -> assertThat(p).isLessThanOrEqualTo(Duration.ofMillis(500)));
     assertThat(pauses.stream().reduce(Duration.ZERO, Duration::plus)).as("waited on the clock, past the 30 s")

@@ -1,7 +1,7 @@
 package io.streamdr.connect;
 
 import io.streamdr.core.connect.RestartOptions;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.testing.RestFaultContract;
 import java.time.Duration;
 import java.util.List;
@@ -10,7 +10,7 @@ import java.util.List;
 class ConnectRestFaultsTest extends RestFaultContract {
 
   @Override
-  protected List<Operation> operations(RestClient rest) {
+  protected List<Operation> operations(RestEndpoint rest) {
     ConnectRestAdmin connect = new ConnectRestAdmin(rest);
     ConfluentCloudConnectorAdmin cloud = new ConfluentCloudConnectorAdmin(rest, "env-east", "lkc-east",
         Duration.ofSeconds(5), d -> { });

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.streamdr.core.backup.FileSystemBackupTarget;
 import io.streamdr.core.connect.ConnectorInfo;
 import io.streamdr.core.health.HealthSignal;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.http.Secret;
 import io.streamdr.testkit.EmbeddedConnect;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
@@ -71,48 +71,47 @@ class ConnectorSnapshotsIT {
     assertThat(slotCheck.probe().detail()).contains("accounts_slot").contains("does not exist");
     assertThat(slotCheck.resumability().probe().status()).as("a missing slot cannot be resumed from").isEqualTo(HealthSignal.Status.FAILED);
 
-    try (RestClient restA = RestClient.builder(CONNECT_A.restUrl().toString()).build();
-         RestClient restB = RestClient.builder(CONNECT_B.restUrl().toString()).build()) {
-      ConnectRestAdmin a = new ConnectRestAdmin(restA);
-      ConnectRestAdmin b = new ConnectRestAdmin(restB);
-      PG.registerDebezium(CONNECT_A, "accounts-cdc", PG.debeziumConfig("accounts_slot", "cdc", "public.accounts"),
-          Duration.ofSeconds(90));
-      insert(6, 11); // streamed
-      assertThat(capturedIds(10)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
-      HealthSignal active = slotCheck.probe();
-      assertThat(active.status()).isEqualTo(HealthSignal.Status.HEALTHY);
-      assertThat(active.detail()).contains("pgoutput");
+    RestEndpoint restA = RestEndpoint.of(CONNECT_A.restUrl().toString());
+    RestEndpoint restB = RestEndpoint.of(CONNECT_B.restUrl().toString());
+    ConnectRestAdmin a = new ConnectRestAdmin(restA);
+    ConnectRestAdmin b = new ConnectRestAdmin(restB);
+    PG.registerDebezium(CONNECT_A, "accounts-cdc", PG.debeziumConfig("accounts_slot", "cdc", "public.accounts"),
+        Duration.ofSeconds(90));
+    insert(6, 11); // streamed
+    assertThat(capturedIds(10)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+    HealthSignal active = slotCheck.probe();
+    assertThat(active.status()).isEqualTo(HealthSignal.Status.HEALTHY);
+    assertThat(active.detail()).contains("pgoutput");
 
-      // back up (stopping first, so the offsets are exactly where the connector stopped), then remove it from A
-      FileSystemBackupTarget target = new FileSystemBackupTarget(dir);
-      ConnectorSnapshot snapshot = ConnectorSnapshots.builder(a, target, CONNECT_A.restUrl().toString()).stopFirst(true)
-          .build().take("migration");
-      assertThat(snapshot.connector("accounts-cdc").offsets().isEmpty()).isFalse();
-      assertThat(snapshot.connector("accounts-cdc").redactedKeys()).contains("database.password");
-      a.delete("accounts-cdc");
-      assertThat(a.connectors()).doesNotContain("accounts-cdc");
-      // with no connector streaming, the slot is inactive and retains WAL: a failure naming the slot
-      HealthSignal inactive = awaitSlot(slotCheck, HealthSignal.Status.FAILED);
-      assertThat(inactive.detail()).contains("accounts_slot").contains("inactive");
-      HealthSignal resumable = slotCheck.resumability().probe();
-      assertThat(resumable.status()).as("an inactive slot keeps the position a restarted connector resumes from").isEqualTo(HealthSignal.Status.HEALTHY);
-      assertThat(resumable.detail()).contains("accounts_slot").contains("exists (inactive)");
+    // back up (stopping first, so the offsets are exactly where the connector stopped), then remove it from A
+    FileSystemBackupTarget target = new FileSystemBackupTarget(dir);
+    ConnectorSnapshot snapshot = ConnectorSnapshots.builder(a, target, CONNECT_A.restUrl().toString()).stopFirst(true)
+        .build().take("migration");
+    assertThat(snapshot.connector("accounts-cdc").offsets().isEmpty()).isFalse();
+    assertThat(snapshot.connector("accounts-cdc").redactedKeys()).contains("database.password");
+    a.delete("accounts-cdc");
+    assertThat(a.connectors()).doesNotContain("accounts-cdc");
+    // with no connector streaming, the slot is inactive and retains WAL: a failure naming the slot
+    HealthSignal inactive = awaitSlot(slotCheck, HealthSignal.Status.FAILED);
+    assertThat(inactive.detail()).contains("accounts_slot").contains("inactive");
+    HealthSignal resumable = slotCheck.resumability().probe();
+    assertThat(resumable.status()).as("an inactive slot keeps the position a restarted connector resumes from").isEqualTo(HealthSignal.Status.HEALTHY);
+    assertThat(resumable.detail()).contains("accounts_slot").contains("exists (inactive)");
 
-      // rows written while no connector runs wait in the replication slot
-      insert(11, 16);
-      ConnectorSnapshot read = ConnectorSnapshots.read(target, "migration");
-      List<ConnectorSnapshots.Outcome> outcomes = ConnectorSnapshots.restore(read, b, ConnectorSnapshots.RestoreOptions.builder()
-          .secret("database.password", Secret.of(PG.password())).build());
-      assertThat(outcomes).singleElement().satisfies(o -> assertThat(o.restored()).as(o.detail()).isTrue());
-      ConnectorInfo onB = b.awaitState("accounts-cdc", ConnectorInfo::fullyRunning, Duration.ofSeconds(60));
-      assertThat(awaitSlot(slotCheck, HealthSignal.Status.HEALTHY).healthy()).isTrue();
-      assertThat(onB.config()).containsEntry("slot.name", "accounts_slot");
-      insert(16, 21);
-      List<Integer> ids = capturedIds(20);
-      assertThat(ids).as("every row exactly once, in order").containsExactlyElementsOf(
-          java.util.stream.IntStream.rangeClosed(1, 20).boxed().toList());
-      assertThat(b.offsets("accounts-cdc").isEmpty()).isFalse();
-    }
+    // rows written while no connector runs wait in the replication slot
+    insert(11, 16);
+    ConnectorSnapshot read = ConnectorSnapshots.read(target, "migration");
+    List<ConnectorSnapshots.Outcome> outcomes = ConnectorSnapshots.restore(read, b, ConnectorSnapshots.RestoreOptions.builder()
+        .secret("database.password", Secret.of(PG.password())).build());
+    assertThat(outcomes).singleElement().satisfies(o -> assertThat(o.restored()).as(o.detail()).isTrue());
+    ConnectorInfo onB = b.awaitState("accounts-cdc", ConnectorInfo::fullyRunning, Duration.ofSeconds(60));
+    assertThat(awaitSlot(slotCheck, HealthSignal.Status.HEALTHY).healthy()).isTrue();
+    assertThat(onB.config()).containsEntry("slot.name", "accounts_slot");
+    insert(16, 21);
+    List<Integer> ids = capturedIds(20);
+    assertThat(ids).as("every row exactly once, in order").containsExactlyElementsOf(
+        java.util.stream.IntStream.rangeClosed(1, 20).boxed().toList());
+    assertThat(b.offsets("accounts-cdc").isEmpty()).isFalse();
   }
 
   @Test
@@ -120,61 +119,60 @@ class ConnectorSnapshotsIT {
     PG.execute("create table invoices (id int primary key, owner text)");
     java.util.function.IntConsumer insertInvoice = id -> PG.execute("insert into invoices (id, owner) values (" + id + ", 'o')");
     java.util.stream.IntStream.range(1, 6).forEach(insertInvoice);
-    try (RestClient restA = RestClient.builder(CONNECT_A.restUrl().toString()).build();
-         RestClient restB = RestClient.builder(CONNECT_B.restUrl().toString()).build()) {
-      ConnectRestAdmin a = new ConnectRestAdmin(restA);
-      ConnectRestAdmin b = new ConnectRestAdmin(restB);
-      PG.registerDebezium(CONNECT_A, "invoices-cdc", PG.debeziumConfig("invoices_slot", "inv", "public.invoices"), Duration.ofSeconds(90));
-      java.util.stream.IntStream.range(6, 11).forEach(insertInvoice);
-      java.util.function.IntFunction<List<Integer>> captured = atLeast -> KAFKA.read("inv.public.invoices", atLeast, Duration.ofSeconds(60))
-          .stream().map(r -> {
-            Matcher m = ID.matcher(r.value());
-            return m.find() ? Integer.parseInt(m.group(1)) : -1;
-          }).toList();
-      assertThat(captured.apply(10)).hasSize(10);
-      FileSystemBackupTarget target = new FileSystemBackupTarget(dir);
-      ConnectorSnapshots.builder(a, target, CONNECT_A.restUrl().toString()).stopFirst(true).build().take("interrupted");
-      a.delete("invoices-cdc");
-      ConnectorSnapshot read = ConnectorSnapshots.read(target, "interrupted");
+    RestEndpoint restA = RestEndpoint.of(CONNECT_A.restUrl().toString());
+    RestEndpoint restB = RestEndpoint.of(CONNECT_B.restUrl().toString());
+    ConnectRestAdmin a = new ConnectRestAdmin(restA);
+    ConnectRestAdmin b = new ConnectRestAdmin(restB);
+    PG.registerDebezium(CONNECT_A, "invoices-cdc", PG.debeziumConfig("invoices_slot", "inv", "public.invoices"), Duration.ofSeconds(90));
+    java.util.stream.IntStream.range(6, 11).forEach(insertInvoice);
+    java.util.function.IntFunction<List<Integer>> captured = atLeast -> KAFKA.read("inv.public.invoices", atLeast, Duration.ofSeconds(60))
+        .stream().map(r -> {
+          Matcher m = ID.matcher(r.value());
+          return m.find() ? Integer.parseInt(m.group(1)) : -1;
+        }).toList();
+    assertThat(captured.apply(10)).hasSize(10);
+    FileSystemBackupTarget target = new FileSystemBackupTarget(dir);
+    ConnectorSnapshots.builder(a, target, CONNECT_A.restUrl().toString()).stopFirst(true).build().take("interrupted");
+    a.delete("invoices-cdc");
+    ConnectorSnapshot read = ConnectorSnapshots.read(target, "interrupted");
 
-      // the interrupted restore got as far as creating the connector STOPPED, without its offsets
-      Map<String, String> config = new java.util.HashMap<>(read.connector("invoices-cdc").config());
-      config.put("database.password", PG.password());
-      b.apply(new io.streamdr.core.connect.ConnectorSpec("invoices-cdc", config,
-          java.util.Optional.of(io.streamdr.core.connect.ConnectorState.STOPPED)));
-      b.awaitState("invoices-cdc", i -> i.state() == io.streamdr.core.connect.ConnectorState.STOPPED, Duration.ofSeconds(30));
-      java.util.stream.IntStream.range(11, 16).forEach(insertInvoice);
+    // the interrupted restore got as far as creating the connector STOPPED, without its offsets
+    Map<String, String> config = new java.util.HashMap<>(read.connector("invoices-cdc").config());
+    config.put("database.password", PG.password());
+    b.apply(new io.streamdr.core.connect.ConnectorSpec("invoices-cdc", config,
+        java.util.Optional.of(io.streamdr.core.connect.ConnectorState.STOPPED)));
+    b.awaitState("invoices-cdc", i -> i.state() == io.streamdr.core.connect.ConnectorState.STOPPED, Duration.ofSeconds(30));
+    java.util.stream.IntStream.range(11, 16).forEach(insertInvoice);
 
-      ConnectorSnapshots.RestoreOptions.Builder options = ConnectorSnapshots.RestoreOptions.builder()
-          .secret("database.password", Secret.of(PG.password()));
-      assertThat(ConnectorSnapshots.restore(read, b, options.build())).singleElement().satisfies(o -> {
-        assertThat(o.restored()).isFalse();
-        assertThat(o.detail()).contains("already exists");
-      });
-      assertThat(ConnectorSnapshots.restore(read, b, options.completeInterrupted(true).build())).singleElement().satisfies(o -> {
-        assertThat(o.restored()).as(o.detail()).isTrue();
-        assertThat(o.detail()).contains("into the STOPPED connector the interrupted run created");
-      });
-      b.awaitState("invoices-cdc", ConnectorInfo::fullyRunning, Duration.ofSeconds(60));
-      java.util.stream.IntStream.range(16, 21).forEach(insertInvoice);
-      assertThat(captured.apply(20)).as("every row exactly once, in order")
-          .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 20).boxed().toList());
-      assertThat(ConnectorSnapshots.restore(read, b, options.build())).singleElement()
-          .satisfies(o -> assertThat(o.detail()).contains("already RUNNING from the interrupted run, left as it is"));
-      b.delete("invoices-cdc");
+    ConnectorSnapshots.RestoreOptions.Builder options = ConnectorSnapshots.RestoreOptions.builder()
+        .secret("database.password", Secret.of(PG.password()));
+    assertThat(ConnectorSnapshots.restore(read, b, options.build())).singleElement().satisfies(o -> {
+      assertThat(o.restored()).isFalse();
+      assertThat(o.detail()).contains("already exists");
+    });
+    assertThat(ConnectorSnapshots.restore(read, b, options.completeInterrupted(true).build())).singleElement().satisfies(o -> {
+      assertThat(o.restored()).as(o.detail()).isTrue();
+      assertThat(o.detail()).contains("into the STOPPED connector the interrupted run created");
+    });
+    b.awaitState("invoices-cdc", ConnectorInfo::fullyRunning, Duration.ofSeconds(60));
+    java.util.stream.IntStream.range(16, 21).forEach(insertInvoice);
+    assertThat(captured.apply(20)).as("every row exactly once, in order")
+        .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 20).boxed().toList());
+    assertThat(ConnectorSnapshots.restore(read, b, options.build())).singleElement()
+        .satisfies(o -> assertThat(o.detail()).contains("already RUNNING from the interrupted run, left as it is"));
+    b.delete("invoices-cdc");
 
-      // a connector of that name that the restore did not create (another configuration) is never taken for its own
-      Map<String, String> foreign = new java.util.HashMap<>(config);
-      foreign.put("slot.name", "someone_elses_slot");
-      b.apply(new io.streamdr.core.connect.ConnectorSpec("invoices-cdc", foreign,
-          java.util.Optional.of(io.streamdr.core.connect.ConnectorState.STOPPED)));
-      b.awaitState("invoices-cdc", i -> i.state() == io.streamdr.core.connect.ConnectorState.STOPPED, Duration.ofSeconds(30));
-      assertThat(ConnectorSnapshots.restore(read, b, options.build())).singleElement().satisfies(o -> {
-        assertThat(o.restored()).isFalse();
-        assertThat(o.detail()).contains("with another configuration, so it is not the interrupted restore's");
-      });
-      assertThat(b.describe("invoices-cdc").config()).containsEntry("slot.name", "someone_elses_slot");
-      b.delete("invoices-cdc");
-    }
+    // a connector of that name that the restore did not create (another configuration) is never taken for its own
+    Map<String, String> foreign = new java.util.HashMap<>(config);
+    foreign.put("slot.name", "someone_elses_slot");
+    b.apply(new io.streamdr.core.connect.ConnectorSpec("invoices-cdc", foreign,
+        java.util.Optional.of(io.streamdr.core.connect.ConnectorState.STOPPED)));
+    b.awaitState("invoices-cdc", i -> i.state() == io.streamdr.core.connect.ConnectorState.STOPPED, Duration.ofSeconds(30));
+    assertThat(ConnectorSnapshots.restore(read, b, options.build())).singleElement().satisfies(o -> {
+      assertThat(o.restored()).isFalse();
+      assertThat(o.detail()).contains("with another configuration, so it is not the interrupted restore's");
+    });
+    assertThat(b.describe("invoices-cdc").config()).containsEntry("slot.name", "someone_elses_slot");
+    b.delete("invoices-cdc");
   }
 }

@@ -11,12 +11,13 @@ import io.streamdr.core.NotFoundException;
 import io.streamdr.core.ResourceType;
 import io.streamdr.core.SavepointFailedException;
 import io.streamdr.core.UnsupportedCapabilityException;
-import io.streamdr.core.http.RestClient;
-import io.streamdr.core.http.RestRequest;
-import io.streamdr.core.http.RestResponse;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.http.Sleeper;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.internal.Json;
+import io.streamdr.core.internal.http.RestClient;
+import io.streamdr.core.internal.http.RestRequest;
+import io.streamdr.core.internal.http.RestResponse;
 import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.core.savepoint.JobSpec;
 import io.streamdr.core.savepoint.Savepoint;
@@ -81,15 +82,15 @@ public final class ConfluentCloudStatementClient implements SavepointClient {
   }
 
   /**
-   * @param rest           a client for the region's Flink endpoint ({@code https://flink.<region>.<cloud>.confluent.cloud})
+   * @param endpoint       the region's Flink endpoint ({@code https://flink.<region>.<cloud>.confluent.cloud})
    *                       with a Flink API key as basic auth
    * @param organizationId organization id
    * @param environmentId  environment id
    * @param computePoolId  compute pool new statements run in
    * @param principal      service account or user new statements run as
    */
-  public static Builder builder(RestClient rest, String organizationId, String environmentId, String computePoolId, String principal) {
-    return new Builder(rest, organizationId, environmentId, computePoolId, principal);
+  public static Builder builder(RestEndpoint endpoint, String organizationId, String environmentId, String computePoolId, String principal) {
+    return new Builder(endpoint, organizationId, environmentId, computePoolId, principal);
   }
 
   /** Builds a {@link ConfluentCloudStatementClient}. */
@@ -102,8 +103,8 @@ public final class ConfluentCloudStatementClient implements SavepointClient {
     private Sleeper sleeper = Sleeper.SYSTEM;
     private Clock clock = Clock.systemUTC();
 
-    private Builder(RestClient rest, String organizationId, String environmentId, String computePoolId, String principal) {
-      this.rest = Checks.requireNonNull(rest, "rest client");
+    private Builder(RestEndpoint endpoint, String organizationId, String environmentId, String computePoolId, String principal) {
+      this.rest = RestClient.of(Checks.requireNonNull(endpoint, "endpoint"));
       this.organizationId = Checks.requireNonBlank(organizationId, "organization id");
       this.environmentId = Checks.requireNonBlank(environmentId, "environment id");
       this.computePoolId = Checks.requireNonBlank(computePoolId, "compute pool id");

@@ -5,10 +5,11 @@ import io.streamdr.core.DrException;
 import io.streamdr.core.health.HealthProbe;
 import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.health.HealthSignal.Status;
-import io.streamdr.core.http.RestClient;
-import io.streamdr.core.http.RestRequest;
-import io.streamdr.core.http.RestResponse;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.internal.Checks;
+import io.streamdr.core.internal.http.RestClient;
+import io.streamdr.core.internal.http.RestRequest;
+import io.streamdr.core.internal.http.RestResponse;
 import io.streamdr.core.savepoint.JobRef;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,7 +34,7 @@ public final class FlinkJobHealthProbe implements HealthProbe {
 
   private FlinkJobHealthProbe(RestClient rest, Supplier<JobRef> job, int maxFailures, Duration window,
       Duration maxCheckpointAge, Clock clock) {
-    this.rest = Checks.requireNonNull(rest, "rest client");
+    this.rest = rest;
     this.job = Checks.requireNonNull(job, "job");
     this.maxFailures = maxFailures;
     this.window = Checks.requirePositive(window, "window");
@@ -42,8 +43,8 @@ public final class FlinkJobHealthProbe implements HealthProbe {
   }
 
   /** the DR guide's thresholds: more than 3 failures in 5 minutes; a checkpoint at least every 10 minutes. */
-  public static FlinkJobHealthProbe withDefaultThresholds(RestClient rest, Supplier<JobRef> job) {
-    return builder(rest, job).build();
+  public static FlinkJobHealthProbe withDefaultThresholds(RestEndpoint endpoint, Supplier<JobRef> job) {
+    return builder(endpoint, job).build();
   }
 
   /** Failures of the job whose timestamps fall in the window ending now. */
@@ -103,8 +104,8 @@ public final class FlinkJobHealthProbe implements HealthProbe {
    * A probe of the job {@code job} names (asked at every probe, so it follows a restarted job), with the DR guide's
    * thresholds unless set otherwise.
    */
-  public static Builder builder(RestClient rest, Supplier<JobRef> job) {
-    return new Builder(rest, job);
+  public static Builder builder(RestEndpoint endpoint, Supplier<JobRef> job) {
+    return new Builder(endpoint, job);
   }
 
   /** Builder for {@link FlinkJobHealthProbe}. */
@@ -116,8 +117,8 @@ public final class FlinkJobHealthProbe implements HealthProbe {
     private Duration maxCheckpointAge = Duration.ofMinutes(10);
     private Clock clock = Clock.systemUTC();
 
-    private Builder(RestClient rest, Supplier<JobRef> job) {
-      this.rest = Checks.requireNonNull(rest, "rest client");
+    private Builder(RestEndpoint endpoint, Supplier<JobRef> job) {
+      this.rest = RestClient.of(Checks.requireNonNull(endpoint, "endpoint"));
       this.job = Checks.requireNonNull(job, "job");
     }
 

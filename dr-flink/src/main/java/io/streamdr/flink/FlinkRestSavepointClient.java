@@ -9,11 +9,12 @@ import io.streamdr.core.NotFoundException;
 import io.streamdr.core.RemoteServiceException;
 import io.streamdr.core.ResourceType;
 import io.streamdr.core.SavepointFailedException;
-import io.streamdr.core.http.RestClient;
-import io.streamdr.core.http.RestRequest;
-import io.streamdr.core.http.RestResponse;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.http.Sleeper;
 import io.streamdr.core.internal.Checks;
+import io.streamdr.core.internal.http.RestClient;
+import io.streamdr.core.internal.http.RestRequest;
+import io.streamdr.core.internal.http.RestResponse;
 import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.core.savepoint.JobSpec;
 import io.streamdr.core.savepoint.Savepoint;
@@ -55,7 +56,7 @@ import org.slf4j.LoggerFactory;
  *       with {@code savepointPath}, {@code allowNonRestoredState} and the restore mode.</li>
  *   <li>{@link #dispose} deletes a savepoint through {@code /savepoint-disposal}.</li>
  * </ul>
- * Thread-safe; calls block with the {@link RestClient}'s deadline, waits with the caller's.
+ * Thread-safe; calls block with the endpoint's deadline, waits with the caller's.
  */
 public final class FlinkRestSavepointClient implements SavepointClient {
   private static final Logger LOG = LoggerFactory.getLogger(FlinkRestSavepointClient.class);
@@ -68,18 +69,18 @@ public final class FlinkRestSavepointClient implements SavepointClient {
   /** Triggers that end the job (cancel-job, stop): await returns once the job is terminal. */
   private final Set<String> ending = ConcurrentHashMap.newKeySet();
 
-  public FlinkRestSavepointClient(RestClient rest) {
-    this(rest, Sleeper.SYSTEM);
+  public FlinkRestSavepointClient(RestEndpoint endpoint) {
+    this(endpoint, Sleeper.SYSTEM);
   }
 
   /** With a sleeper for the waits between status polls. */
-  public FlinkRestSavepointClient(RestClient rest, Sleeper sleeper) {
-    this(rest, sleeper, Clock.systemUTC());
+  public FlinkRestSavepointClient(RestEndpoint endpoint, Sleeper sleeper) {
+    this(endpoint, sleeper, Clock.systemUTC());
   }
 
   /** With a sleeper for the waits between status polls, and the clock that dates triggers and completions. */
-  public FlinkRestSavepointClient(RestClient rest, Sleeper sleeper, Clock clock) {
-    this.rest = Checks.requireNonNull(rest, "rest client");
+  public FlinkRestSavepointClient(RestEndpoint endpoint, Sleeper sleeper, Clock clock) {
+    this.rest = RestClient.of(Checks.requireNonNull(endpoint, "endpoint"));
     this.sleeper = Checks.requireNonNull(sleeper, "sleeper");
     this.clock = Checks.requireNonNull(clock, "clock");
   }

@@ -9,7 +9,7 @@ import io.streamdr.core.UnsupportedCapabilityException;
 import io.streamdr.core.health.HealthProbe;
 import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.http.Auth;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.http.RetryPolicy;
 import io.streamdr.core.http.Secret;
 import io.streamdr.core.runbook.RecoveryObjectives;
@@ -37,21 +37,20 @@ import org.junit.jupiter.api.Test;
 class ConfluentCloudStatementClientTest {
   private static final String BASE = "/sql/v1/organizations/org-1/environments/env-east/statements";
   private MockWebServer server;
-  private RestClient rest;
+  private RestEndpoint rest;
   private ConfluentCloudStatementClient east;
 
   @BeforeEach
   void start() throws Exception {
     server = new MockWebServer();
     server.start();
-    rest = RestClient.builder(server.url("/").toString()).auth(Auth.basic("FLINKKEY", Secret.of("flink-secret")))
+    rest = RestEndpoint.builder(server.url("/").toString()).auth(Auth.basic("FLINKKEY", Secret.of("flink-secret")))
         .retry(RetryPolicy.none()).build();
     east = ConfluentCloudStatementClient.builder(rest, "org-1", "env-east", "lfcp-east", "sa-router").sleeper(d -> { }).build();
   }
 
   @AfterEach
   void stop() throws Exception {
-    rest.close();
     server.shutdown();
   }
 
@@ -201,7 +200,8 @@ class ConfluentCloudStatementClientTest {
   void deploy_everywhere_creates_the_statement_in_each_region_s_pool() throws Exception {
     MockWebServer west = new MockWebServer();
     west.start();
-    try (RestClient westRest = RestClient.builder(west.url("/").toString()).retry(RetryPolicy.none()).build()) {
+    try {
+      RestEndpoint westRest = RestEndpoint.builder(west.url("/").toString()).retry(RetryPolicy.none()).build();
       ConfluentCloudStatementClient westClient = ConfluentCloudStatementClient.builder(westRest, "org-1", "env-west", "lfcp-west", "sa-router").sleeper(d -> { }).build();
       enqueue(201, statement("PENDING", false, null));
       west.enqueue(new MockResponse().setResponseCode(201).setBody(statement("PENDING", false, null)));

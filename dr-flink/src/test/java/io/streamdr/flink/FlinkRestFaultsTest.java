@@ -1,6 +1,6 @@
 package io.streamdr.flink;
 
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.core.savepoint.JobSpec;
 import io.streamdr.core.savepoint.Savepoint;
@@ -18,7 +18,7 @@ class FlinkRestFaultsTest extends RestFaultContract {
   private static final String TRIGGER = "0123456789abcdef0123456789abcdef";
 
   @Override
-  protected List<Operation> operations(RestClient rest) {
+  protected List<Operation> operations(RestEndpoint rest) {
     FlinkRestSavepointClient flink = new FlinkRestSavepointClient(rest, d -> { });
     ConfluentCloudStatementClient cloud = ConfluentCloudStatementClient.builder(rest, "org-1", "env-east", "lfcp-east",
         "sa-router").sleeper(d -> { }).build();

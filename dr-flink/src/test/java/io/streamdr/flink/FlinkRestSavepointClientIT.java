@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamdr.core.health.HealthSignal;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
+import io.streamdr.core.internal.http.RestClient;
 import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.core.savepoint.JobSpec;
 import io.streamdr.core.savepoint.Savepoint;
@@ -35,6 +36,7 @@ class FlinkRestSavepointClientIT extends SavepointClientContract {
   @RegisterExtension @Order(2)
   static final EmbeddedFlink FLINK = EmbeddedFlink.create();
 
+  static RestEndpoint endpoint;
   static RestClient rest;
   static FlinkRestSavepointClient client;
   static Path jar;
@@ -45,8 +47,9 @@ class FlinkRestSavepointClientIT extends SavepointClientContract {
     for (String type : RoutingJob.TYPES) {
       KAFKA.createTopic(RoutingJob.filteredTopic(type), 2);
     }
-    rest = RestClient.builder(FLINK.restUrl().toString()).build();
-    client = new FlinkRestSavepointClient(rest);
+    endpoint = RestEndpoint.of(FLINK.restUrl().toString());
+    rest = RestClient.of(endpoint);
+    client = new FlinkRestSavepointClient(endpoint);
     jar = EmbeddedFlink.writeRoutingJobJar(Files.createTempDirectory("routing-jar"));
   }
 
@@ -137,7 +140,7 @@ class FlinkRestSavepointClientIT extends SavepointClientContract {
   void the_health_probe_counts_real_task_failures_in_its_window_and_sees_recovery() throws Exception {
     Path marker = Files.createTempFile("fail-", ".marker");
     JobRef job = new JobRef(FLINK.submitFailOnDemandJob(marker).toString());
-    FlinkJobHealthProbe probe = FlinkJobHealthProbe.builder(rest, () -> job)
+    FlinkJobHealthProbe probe = FlinkJobHealthProbe.builder(endpoint, () -> job)
         .maxFailures(3)
         .window(Duration.ofMinutes(5))
         .maxCheckpointAge(Duration.ofMinutes(10))
@@ -151,7 +154,7 @@ class FlinkRestSavepointClientIT extends SavepointClientContract {
     assertThat(signal.detail()).contains("more than 3");
     assertThat(signal.metrics().get("failures_in_window")).isGreaterThan(3.0);
     // a probe with a window that ends before the failures sees none of them
-    FlinkJobHealthProbe later = FlinkJobHealthProbe.builder(rest, () -> job)
+    FlinkJobHealthProbe later = FlinkJobHealthProbe.builder(endpoint, () -> job)
         .maxFailures(3)
         .window(Duration.ofMinutes(5))
         .maxCheckpointAge(Duration.ofMinutes(10))

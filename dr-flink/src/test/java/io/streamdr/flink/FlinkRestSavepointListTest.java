@@ -2,7 +2,7 @@ package io.streamdr.flink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.http.RetryPolicy;
 import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.core.savepoint.Savepoint;
@@ -42,7 +42,7 @@ class FlinkRestSavepointListTest {
         + entry(7, true, "COMPLETED", true, "file:/sp/savepoint-7", 7000) + ","
         + entry(6, false, "COMPLETED", true, "file:/cp/chk-6", 6000) + ","
         + entry(5, false, "COMPLETED", false, "<checkpoint-not-externally-addressable>", 5000) + "]}"));
-    FlinkRestSavepointClient client = new FlinkRestSavepointClient(RestClient.builder(server.url("/").toString())
+    FlinkRestSavepointClient client = new FlinkRestSavepointClient(RestEndpoint.builder(server.url("/").toString())
         .retry(RetryPolicy.none()).build());
 
     List<Savepoint> points = client.list(new JobRef("a1b2"));

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.RemoteServiceException;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.http.RetryPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * What every adapter over {@link RestClient} must do when its server misbehaves: 5xx storms shorter and longer than
+ * What every adapter over a {@link RestEndpoint} must do when its server misbehaves: 5xx storms shorter and longer than
  * the retries, 429 with {@code Retry-After}, a body slower than the deadline, a body cut off mid-way, malformed JSON
  * and a redirect to another host. Each {@link Operation} is run against each fault on a fresh MockWebServer: an
  * idempotent call is retried and completes with its result or fails naming the endpoint and the cause; a call that
@@ -48,8 +48,8 @@ public abstract class RestFaultContract {
   public record Operation(String name, boolean idempotent, List<MockResponse> before, List<MockResponse> success,
       Callable<Object> call, Object expected) {}
 
-  /** The adapter's operations over {@code rest}, whose base URL is the server's. */
-  protected abstract List<Operation> operations(RestClient rest);
+  /** The adapter's operations at {@code endpoint}, whose base URL is the server's. */
+  protected abstract List<Operation> operations(RestEndpoint endpoint);
 
   /** The path under the server that is the adapter's base URL (e.g. {@code /} or {@code /v1/}). */
   protected String basePath() {
@@ -76,8 +76,8 @@ public abstract class RestFaultContract {
   Stream<DynamicTest> every_operation_under_every_fault_completes_correctly_or_fails_clearly_within_its_deadline() {
     List<DynamicTest> tests = new ArrayList<>();
     List<String> names = new ArrayList<>();
-    try (MockWebServer probe = new MockWebServer(); RestClient rest = RestClient.builder(probe.url(basePath()).toString()).build()) {
-      operations(rest).forEach(op -> names.add(op.name()));
+    try (MockWebServer probe = new MockWebServer()) {
+      operations(RestEndpoint.of(probe.url(basePath()).toString())).forEach(op -> names.add(op.name()));
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -186,18 +186,17 @@ public abstract class RestFaultContract {
     try (MockWebServer server = new MockWebServer(); MockWebServer elsewhere = new MockWebServer()) {
       server.start();
       elsewhere.start();
-      try (RestClient rest = RestClient.builder(server.url(basePath()).toString())
+      RestEndpoint endpoint = RestEndpoint.builder(server.url(basePath()).toString())
           .callTimeout(DEADLINE)
           .retry(RetryPolicy.builder().maxAttempts(ATTEMPTS).initialBackoff(Duration.ofMillis(5)).build())
           .sleeper(sleeps::add)
-          .build()) {
-        Operation op = operations(rest).get(index);
-        op.before().forEach(server::enqueue);
-        Check check = fault.arm(server, elsewhere, op);
-        Object[] result = new Object[1];
-        Throwable error = catchThrowable(() -> result[0] = op.call().call());
-        check.verify(op, result[0], error, new Run(server, elsewhere, sleeps));
-      }
+          .build();
+      Operation op = operations(endpoint).get(index);
+      op.before().forEach(server::enqueue);
+      Check check = fault.arm(server, elsewhere, op);
+      Object[] result = new Object[1];
+      Throwable error = catchThrowable(() -> result[0] = op.call().call());
+      check.verify(op, result[0], error, new Run(server, elsewhere, sleeps));
     }
   }
 }

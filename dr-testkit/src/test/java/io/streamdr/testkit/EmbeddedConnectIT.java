@@ -3,8 +3,8 @@ package io.streamdr.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.streamdr.core.http.RestClient;
-import io.streamdr.core.http.RestRequest;
+import io.streamdr.core.internal.http.RestClient;
+import io.streamdr.core.internal.http.RestRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,7 +43,7 @@ class EmbeddedConnectIT {
     try (EmbeddedConnect connect = EmbeddedConnect.on(KAFKA, "connect-it")) {
       connect.start();
       assertThat(connect.restUrl().getHost()).isEqualTo("127.0.0.1");
-      RestClient rest = RestClient.builder(connect.restUrl().toString()).build();
+      RestClient rest = RestClient.of(connect.restUrl().toString());
       rest.put("/connectors/file-src/config", Map.of(
           "connector.class", "org.apache.kafka.connect.file.FileStreamSourceConnector",
           "tasks.max", "1", "file", input.toString(), "topic", "lines"));

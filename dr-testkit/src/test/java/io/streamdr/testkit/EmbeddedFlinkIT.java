@@ -3,8 +3,8 @@ package io.streamdr.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.streamdr.core.http.RestClient;
-import io.streamdr.core.http.RestRequest;
+import io.streamdr.core.internal.http.RestClient;
+import io.streamdr.core.internal.http.RestRequest;
 import io.streamdr.testkit.flink.RoutingJob;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,7 +70,7 @@ class EmbeddedFlinkIT {
     assertThat(routed("loan", 10)).hasSize(10).doesNotHaveDuplicates();
     assertThat(routed("car", 10)).hasSize(10);
 
-    RestClient rest = RestClient.builder(FLINK.restUrl().toString()).build();
+    RestClient rest = RestClient.of(FLINK.restUrl().toString());
     await(rest, "/jobs/" + job + "/checkpoints", c -> c.path("counts").path("completed").asInt() > 0);
     JsonNode trigger = rest.post("/jobs/" + job + "/savepoints",
         Map.of("target-directory", dir.resolve("sp").toUri().toString(), "cancel-job", true));

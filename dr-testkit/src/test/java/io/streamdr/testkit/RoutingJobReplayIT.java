@@ -3,8 +3,8 @@ package io.streamdr.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.streamdr.core.http.RestClient;
-import io.streamdr.core.http.RestRequest;
+import io.streamdr.core.internal.http.RestClient;
+import io.streamdr.core.internal.http.RestRequest;
 import io.streamdr.testkit.flink.RoutingJob;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,7 +44,7 @@ class RoutingJobReplayIT {
     for (String type : RoutingJob.TYPES) {
       KAFKA.createTopic(RoutingJob.filteredTopic(type), 2);
     }
-    RestClient rest = RestClient.builder(FLINK.restUrl().toString()).build();
+    RestClient rest = RestClient.of(FLINK.restUrl().toString());
     KAFKA.produce(RoutingJob.SOURCE_TOPIC, EmbeddedFlinkIT.events(0, 40)); // 10 of each type, 10 unknown
     String job = FLINK.submitRoutingJob(KAFKA.bootstrapServers()).toString();
     assertThat(KAFKA.read(RoutingJob.filteredTopic("loan"), 10, Duration.ofSeconds(60))).hasSize(10);

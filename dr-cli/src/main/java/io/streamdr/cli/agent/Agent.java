@@ -10,9 +10,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamdr.cli.Takeover;
 import io.streamdr.cli.config.AgentConfig;
 import io.streamdr.cli.config.StreamDrConfig;
-import io.streamdr.connect.ConnectorSnapshots;
 import io.streamdr.connect.ConnectorHealthProbe;
 import io.streamdr.connect.ConnectorSnapshot;
+import io.streamdr.connect.ConnectorSnapshots;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.failover.AlertSink;
@@ -21,7 +21,7 @@ import io.streamdr.core.failover.FailoverPolicy;
 import io.streamdr.core.failover.WebhookAlertSink;
 import io.streamdr.core.health.HealthProbe;
 import io.streamdr.core.health.HealthSignal;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.http.Secret;
 import io.streamdr.core.internal.Json;
 import io.streamdr.core.metrics.StreamDrMeters;
@@ -120,7 +120,7 @@ public final class Agent implements AutoCloseable {
       String base = hook.getScheme() + "://" + hook.getAuthority();
       String path = (hook.getRawPath() == null || hook.getRawPath().isEmpty() ? "/" : hook.getRawPath())
           + (hook.getRawQuery() == null ? "" : "?" + hook.getRawQuery());
-      sinks.add(new WebhookAlertSink(RestClient.builder(base).build(), path));
+      sinks.add(new WebhookAlertSink(RestEndpoint.of(base), path));
     }
     AlertSink all = meters.alerts(a -> sinks.forEach(s -> s.send(a)));
     this.monitor = FailoverMonitor.builder(router, policy, () -> probesOf(router.active()), this::otherRegion).alerts(all)
@@ -370,7 +370,7 @@ public final class Agent implements AutoCloseable {
         list.add(meters.probe(name + "/lag/" + group, lag));
       }
       f.flinkJob().ifPresent(job -> region.flinkRestUrl().ifPresent(url -> list.add(meters.probe(name + "/flink",
-          FlinkJobHealthProbe.withDefaultThresholds(RestClient.builder(url.toString()).build(), () -> new JobRef(job))))));
+          FlinkJobHealthProbe.withDefaultThresholds(RestEndpoint.of(url.toString()), () -> new JobRef(job))))));
       if (!f.connectors().isEmpty() && region.connectRestUrl().isPresent()) {
         list.add(meters.probe(name + "/connectors", new ConnectorHealthProbe(cfg.connectors(name), f.connectors(), clock)));
       }

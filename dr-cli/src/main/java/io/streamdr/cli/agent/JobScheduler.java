@@ -190,11 +190,6 @@ public final class JobScheduler {
     return run;
   }
 
-  /** The record of a slot's run, if it ran. */
-  public Optional<JsonNode> record(Slot slot) {
-    return target.exists(done(slot)) ? Optional.of(read(done(slot))) : Optional.empty();
-  }
-
   /** The newest recorded run of a job, as its done record, with the slot under "slot". */
   public Optional<Map<String, String>> lastRun(String job) {
     List<BackupObject> done = target.list("agent/jobs/" + job + "/runs/").stream().filter(o -> o.key().value().endsWith("/done.json")).toList();

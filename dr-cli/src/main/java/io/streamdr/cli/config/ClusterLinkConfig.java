@@ -2,7 +2,7 @@ package io.streamdr.cli.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamdr.core.http.Auth;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.http.Secret;
 import io.streamdr.kafka.replication.ClusterLinkClient;
 import java.net.URI;
@@ -57,7 +57,7 @@ public record ClusterLinkConfig(URI endpoint, String cluster, String link, List<
 
   /** A client of the link's destination cluster. */
   public ClusterLinkClient client() {
-    return new ClusterLinkClient(RestClient.builder(endpoint.toString()).auth(Auth.basic(apiKey, apiSecret)).build(), cluster);
+    return new ClusterLinkClient(RestEndpoint.builder(endpoint.toString()).auth(Auth.basic(apiKey, apiSecret)).build(), cluster);
   }
 
   @Override

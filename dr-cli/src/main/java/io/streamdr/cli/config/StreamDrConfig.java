@@ -12,7 +12,7 @@ import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.backup.FileSystemBackupTarget;
 import io.streamdr.core.connect.ConnectorAdmin;
 import io.streamdr.core.http.Auth;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.http.Secret;
 import io.streamdr.core.region.ActiveRegionStore;
 import io.streamdr.core.region.FileActiveRegionStore;
@@ -329,7 +329,7 @@ public final class StreamDrConfig {
 
   /** The Flink REST client of a region ({@code regions[].flink}). */
   public FlinkRestSavepointClient flinkRest(String regionName) {
-    return new FlinkRestSavepointClient(RestClient.builder(flinkUrl(regionName).toString()).build());
+    return new FlinkRestSavepointClient(RestEndpoint.of(flinkUrl(regionName).toString()));
   }
 
   /** The {@code agent:} section. @throws InvalidRequestException if the file has none */
@@ -372,10 +372,10 @@ public final class StreamDrConfig {
   public SavepointClient savepoints(String regionName) {
     CloudRegion c = cloud.get(region(regionName).name());
     if (c != null && c.flink != null) {
-      return ConfluentCloudStatementClient.builder(RestClient.builder(c.flink.get("endpoint")).auth(Auth.basic(c.flink.get("apiKey"),
+      return ConfluentCloudStatementClient.builder(RestEndpoint.builder(c.flink.get("endpoint")).auth(Auth.basic(c.flink.get("apiKey"),
           c.flinkSecret)).build(), c.flink.get("organization"), c.environment, c.flink.get("computePool"), c.flink.get("principal")).build();
     }
-    return new FlinkRestSavepointClient(RestClient.builder(flinkUrl(regionName).toString()).build());
+    return new FlinkRestSavepointClient(RestEndpoint.of(flinkUrl(regionName).toString()));
   }
 
   /**
@@ -385,10 +385,10 @@ public final class StreamDrConfig {
   public ConnectorAdmin connectors(String regionName) {
     CloudRegion c = cloud.get(region(regionName).name());
     if (c != null && c.connect != null) {
-      return new ConfluentCloudConnectorAdmin(RestClient.builder(c.connect.get("endpoint")).auth(Auth.basic(c.connect.get("apiKey"),
+      return new ConfluentCloudConnectorAdmin(RestEndpoint.builder(c.connect.get("endpoint")).auth(Auth.basic(c.connect.get("apiKey"),
           c.connectSecret)).build(), c.environment, c.connect.get("cluster"));
     }
-    return new ConnectRestAdmin(RestClient.builder(connectUrl(regionName).toString()).build());
+    return new ConnectRestAdmin(RestEndpoint.of(connectUrl(regionName).toString()));
   }
 
   /** The Flink REST URL of a region. @throws InvalidRequestException naming the key if the file has none */

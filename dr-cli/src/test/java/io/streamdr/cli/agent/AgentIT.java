@@ -284,7 +284,7 @@ class AgentIT {
       try (io.streamdr.testkit.EmbeddedConnect westConnect = io.streamdr.testkit.EmbeddedConnect.on(west, "connect-west")) {
         westConnect.start();
         io.streamdr.connect.ConnectRestAdmin admin = new io.streamdr.connect.ConnectRestAdmin(
-            io.streamdr.core.http.RestClient.builder(westConnect.restUrl().toString()).build());
+            io.streamdr.core.http.RestEndpoint.of(westConnect.restUrl().toString()));
         // us-east-1's checkpoint holds a running file source connector (captured here from a Connect cluster that
         // then forgets it, as us-east-1's would be gone)
         Path source = dir.resolve("lines.txt");

@@ -1,16 +1,17 @@
 package io.streamdr.core.failover;
 
 import io.streamdr.core.DrException;
-import io.streamdr.core.http.RestClient;
-import io.streamdr.core.http.RestRequest;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.internal.Checks;
+import io.streamdr.core.internal.http.RestClient;
+import io.streamdr.core.internal.http.RestRequest;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Posts alerts as JSON ({@code {"severity", "title", "details", "at"}}) to an HTTP webhook through a {@link RestClient}
+ * Posts alerts as JSON ({@code {"severity", "title", "details", "at"}}) to an HTTP webhook at a {@link RestEndpoint}
  * (its auth, deadline and retries). A failed delivery is logged, never thrown: alerting must not stop a failover.
  */
 public final class WebhookAlertSink implements AlertSink {
@@ -18,8 +19,8 @@ public final class WebhookAlertSink implements AlertSink {
   private final RestClient rest;
   private final String path;
 
-  public WebhookAlertSink(RestClient rest, String path) {
-    this.rest = Checks.requireNonNull(rest, "rest client");
+  public WebhookAlertSink(RestEndpoint endpoint, String path) {
+    this.rest = RestClient.of(Checks.requireNonNull(endpoint, "endpoint"));
     this.path = Checks.requireNonNull(path, "path");
   }
 

@@ -1,14 +1,15 @@
 package io.streamdr.core.http;
 
+import io.streamdr.core.http.RestEndpoint;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
-import okhttp3.Request;
+import java.util.Map;
 
-/** How a {@link RestClient} authenticates. Implementations never reveal secrets in {@code toString}. */
+/** How a {@link RestEndpoint} authenticates. Implementations never reveal secrets in {@code toString}. */
 public interface Auth {
-  /** Adds credentials to a request. */
-  void apply(Request.Builder request);
+  /** The headers that carry the credentials, added to every request. */
+  Map<String, String> headers();
 
   /** The secret strings this auth sends, so that they can be redacted from anything echoed back. */
   default List<String> secrets() {
@@ -19,7 +20,9 @@ public interface Auth {
   static Auth none() {
     return new Auth() {
       @Override
-      public void apply(Request.Builder request) {}
+      public Map<String, String> headers() {
+        return Map.of();
+      }
 
       @Override
       public String toString() {
@@ -34,8 +37,8 @@ public interface Auth {
         .encodeToString((user + ":" + password.reveal()).getBytes(StandardCharsets.UTF_8));
     return new Auth() {
       @Override
-      public void apply(Request.Builder request) {
-        request.header("Authorization", header);
+      public Map<String, String> headers() {
+        return Map.of("Authorization", header);
       }
 
       @Override
@@ -54,8 +57,8 @@ public interface Auth {
   static Auth bearer(Secret token) {
     return new Auth() {
       @Override
-      public void apply(Request.Builder request) {
-        request.header("Authorization", "Bearer " + token.reveal());
+      public Map<String, String> headers() {
+        return Map.of("Authorization", "Bearer " + token.reveal());
       }
 
       @Override

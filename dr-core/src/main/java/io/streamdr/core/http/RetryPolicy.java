@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * When and how long {@link RestClient} waits before retrying. Idempotent calls are retried on connection failures
+ * When and how long a REST adapter waits before retrying. Idempotent calls are retried on connection failures
  * and on 500, 502, 503 and 504; every call is retried on 429 (the server did not process it). A {@code Retry-After}
  * header on 429 and 503 is honoured. Backoff is exponential with jitter (a random wait between half and all of the capped exponential step). Immutable.
  */

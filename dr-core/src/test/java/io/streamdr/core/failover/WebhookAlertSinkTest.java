@@ -3,7 +3,7 @@ package io.streamdr.core.failover;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.internal.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -22,7 +22,7 @@ class WebhookAlertSinkTest {
   void an_alert_is_posted_as_json_to_the_webhook() throws Exception {
     try (MockWebServer hook = new MockWebServer()) {
       hook.enqueue(new MockResponse().setResponseCode(200));
-      new WebhookAlertSink(RestClient.builder(hook.url("/").toString()).build(), TOKEN_PATH)
+      new WebhookAlertSink(RestEndpoint.of(hook.url("/").toString()), TOKEN_PATH)
           .send(new AlertSink.Alert("CRITICAL", "Failed over from us-east-1 to us-west-2", Map.of("epoch", "2"), Instant.EPOCH));
 
       RecordedRequest r = hook.takeRequest();
@@ -43,7 +43,7 @@ class WebhookAlertSinkTest {
         hook.enqueue(new MockResponse().setResponseCode(404).setBody("no such webhook " + TOKEN_PATH));
       }
       System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      new WebhookAlertSink(RestClient.builder(hook.url("/").toString()).build(), TOKEN_PATH)
+      new WebhookAlertSink(RestEndpoint.of(hook.url("/").toString()), TOKEN_PATH)
           .send(new AlertSink.Alert("CRITICAL", "Failed over", Map.of(), Instant.EPOCH));
     } finally {
       System.setOut(original);

@@ -4,7 +4,7 @@ import io.streamdr.connect.ConnectRestAdmin;
 import io.streamdr.connect.ConnectorHealthProbe;
 import io.streamdr.connect.ReplicationSlotCheck;
 import io.streamdr.core.health.HealthSignal;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.runbook.Phase;
 import io.streamdr.core.runbook.RecoveryObjectives;
 import io.streamdr.core.runbook.Runbook;
@@ -41,7 +41,7 @@ public final class ConnectorFailureDrill {
   public RunbookReport run() throws Exception {
     String connector = EmbeddedRegionPair.CONNECTOR;
     Map<String, Object> kafka = stack.primary().kafka().clientConfig();
-    ConnectRestAdmin admin = new ConnectRestAdmin(RestClient.builder(stack.primary().connect().restUrl().toString()).build());
+    ConnectRestAdmin admin = new ConnectRestAdmin(RestEndpoint.of(stack.primary().connect().restUrl().toString()));
     ConnectorHealthProbe probe = new ConnectorHealthProbe(admin, List.of(connector), Clock.systemUTC());
     ReplicationSlotCheck slot = new ReplicationSlotCheck(stack.postgres().dataSource(), EmbeddedRegionPair.SLOT);
     AtomicReference<DrillSupport.Capture> capture = new AtomicReference<>();

@@ -1,7 +1,7 @@
 package io.streamdr.examples.drill;
 
 import io.streamdr.core.health.HealthSignal;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.runbook.Phase;
 import io.streamdr.core.runbook.RecoveryObjectives;
 import io.streamdr.core.runbook.Runbook;
@@ -44,7 +44,7 @@ public final class FlinkJobFailureDrill {
 
   public RunbookReport run() throws Exception {
     Map<String, Object> kafka = stack.primary().kafka().clientConfig();
-    RestClient rest = RestClient.builder(stack.primary().flink().restUrl().toString()).build();
+    RestEndpoint rest = RestEndpoint.of(stack.primary().flink().restUrl().toString());
     FlinkRestSavepointClient flink = new FlinkRestSavepointClient(rest);
     AtomicReference<JobRef> job = new AtomicReference<>(new JobRef(stack.routingJob().toHexString()));
     FlinkJobHealthProbe health = FlinkJobHealthProbe.withDefaultThresholds(rest, job::get);

@@ -1,9 +1,9 @@
 package io.streamdr.examples.drill;
 
 import io.streamdr.connect.ConnectRestAdmin;
-import io.streamdr.connect.ConnectorSnapshots;
 import io.streamdr.connect.ConnectorHandover;
 import io.streamdr.connect.ConnectorSnapshot;
+import io.streamdr.connect.ConnectorSnapshots;
 import io.streamdr.connect.DebeziumPostgresOffsets;
 import io.streamdr.connect.ReplicationSlotCheck;
 import io.streamdr.core.DrTimeoutException;
@@ -14,7 +14,7 @@ import io.streamdr.core.failover.AlertSink;
 import io.streamdr.core.failover.FailoverMonitor;
 import io.streamdr.core.failover.FailoverPolicy;
 import io.streamdr.core.fake.InMemoryActiveRegionStore;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.region.DefaultRegionRouter;
 import io.streamdr.core.runbook.FailoverPlan;
 import io.streamdr.core.runbook.Phase;
@@ -114,9 +114,9 @@ public final class RegionFailureDrill {
     DefaultRegionRouter router = new DefaultRegionRouter(topology, new InMemoryActiveRegionStore());
     Path backupDir = io.streamdr.testkit.TempDirs.create("region-drill-backups"); // removed when the drill ends
     FileSystemBackupTarget backups = new FileSystemBackupTarget(backupDir);
-    ConnectRestAdmin eastConnect = new ConnectRestAdmin(RestClient.builder(stack.primary().connect().restUrl().toString()).build());
-    ConnectRestAdmin westConnect = new ConnectRestAdmin(RestClient.builder(stack.secondary().connect().restUrl().toString()).build());
-    FlinkRestSavepointClient eastFlink = new FlinkRestSavepointClient(RestClient.builder(stack.primary().flink().restUrl().toString()).build());
+    ConnectRestAdmin eastConnect = new ConnectRestAdmin(RestEndpoint.of(stack.primary().connect().restUrl().toString()));
+    ConnectRestAdmin westConnect = new ConnectRestAdmin(RestEndpoint.of(stack.secondary().connect().restUrl().toString()));
+    FlinkRestSavepointClient eastFlink = new FlinkRestSavepointClient(RestEndpoint.of(stack.primary().flink().restUrl().toString()));
     ReplicationSlotCheck slot = new ReplicationSlotCheck(stack.postgres().dataSource(), EmbeddedRegionPair.SLOT);
     PipelineCheckpointer checkpointer = PipelineCheckpointer.builder(backups, PRIMARY)
         .connectors(eastConnect) // secrets redacted in the checkpoint; the takeover supplies the database's password

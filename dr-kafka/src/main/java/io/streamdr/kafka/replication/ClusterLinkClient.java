@@ -5,12 +5,13 @@ import io.streamdr.core.NotFoundException;
 import io.streamdr.core.ResourceType;
 import io.streamdr.core.failover.Metrics;
 import io.streamdr.core.health.HealthProbe;
-import io.streamdr.core.health.HealthSignal.Status;
 import io.streamdr.core.health.HealthSignal;
-import io.streamdr.core.http.RestClient;
-import io.streamdr.core.http.RestRequest;
-import io.streamdr.core.http.RestResponse;
+import io.streamdr.core.health.HealthSignal.Status;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.internal.Checks;
+import io.streamdr.core.internal.http.RestClient;
+import io.streamdr.core.internal.http.RestRequest;
+import io.streamdr.core.internal.http.RestResponse;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -30,12 +31,12 @@ import java.util.Optional;
  * {@code OffsetTranslator.identity()}.
  *
  * <p>Promote and failover report an outcome per topic: half of a batch can fail. Thread-safe; each call blocks at
- * most for the {@link RestClient}'s deadline.
+ * most for the endpoint's deadline.
  *
  * <pre>{@code
- * RestClient rest = RestClient.builder("https://pkc-xxxxx.us-west-2.aws.confluent.cloud:443")
+ * RestEndpoint west = RestEndpoint.builder("https://pkc-xxxxx.us-west-2.aws.confluent.cloud:443")
  *     .auth(Auth.basic(apiKey, Secret.of(apiSecret))).build();
- * ClusterLinkClient links = new ClusterLinkClient(rest, "lkc-west");
+ * ClusterLinkClient links = new ClusterLinkClient(west, "lkc-west");
  * links.failover("east-to-west", List.of("orders", "payments")).forEach(o -> log.info("{}", o));
  * }</pre>
  */
@@ -69,11 +70,11 @@ public final class ClusterLinkClient {
   private final String base;
 
   /**
-   * @param rest      a client for the destination cluster's REST endpoint, with its API key
+   * @param endpoint  the destination cluster's REST endpoint, with its API key
    * @param clusterId the destination cluster's id, e.g. {@code lkc-x1y2z3}
    */
-  public ClusterLinkClient(RestClient rest, String clusterId) {
-    this.rest = Checks.requireNonNull(rest, "rest client");
+  public ClusterLinkClient(RestEndpoint endpoint, String clusterId) {
+    this.rest = RestClient.of(Checks.requireNonNull(endpoint, "endpoint"));
     this.clusterId = Checks.requireNonBlank(clusterId, "destination cluster id");
     this.base = "/kafka/v3/clusters/" + segment(clusterId) + "/links";
   }

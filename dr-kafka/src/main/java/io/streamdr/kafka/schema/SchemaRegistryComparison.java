@@ -1,10 +1,11 @@
 package io.streamdr.kafka.schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.streamdr.core.http.RestClient;
-import io.streamdr.core.http.RestRequest;
-import io.streamdr.core.http.RestResponse;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.internal.Checks;
+import io.streamdr.core.internal.http.RestClient;
+import io.streamdr.core.internal.http.RestRequest;
+import io.streamdr.core.internal.http.RestResponse;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -16,16 +17,16 @@ import java.util.TreeSet;
  * Compares two Schema Registries (the primary's and its replica's) through the REST API: every subject, every
  * version of it, and for each version the schema id, type and text ({@code /subjects},
  * {@code /subjects/{subject}/versions}, {@code /subjects/{subject}/versions/{version}}). Consumers in the other region
- * decode records by schema id, so an id that differs is as bad as a missing schema. Authentication is the
- * {@link RestClient}'s (basic auth with the registry's API key). Thread-safe; one comparison reads both registries.
+ * decode records by schema id, so an id that differs is as bad as a missing schema. Authentication is each
+ * {@link RestEndpoint}'s (basic auth with the registry's API key). Thread-safe; one comparison reads both registries.
  */
 public final class SchemaRegistryComparison {
   private final RestClient source;
   private final RestClient target;
 
-  public SchemaRegistryComparison(RestClient source, RestClient target) {
-    this.source = Checks.requireNonNull(source, "source registry");
-    this.target = Checks.requireNonNull(target, "target registry");
+  public SchemaRegistryComparison(RestEndpoint source, RestEndpoint target) {
+    this.source = RestClient.of(Checks.requireNonNull(source, "source registry"));
+    this.target = RestClient.of(Checks.requireNonNull(target, "target registry"));
   }
 
   /** Kinds of difference. */

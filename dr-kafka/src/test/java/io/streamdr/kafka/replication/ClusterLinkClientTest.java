@@ -7,7 +7,7 @@ import io.streamdr.core.NotFoundException;
 import io.streamdr.core.failover.Metrics;
 import io.streamdr.core.health.HealthSignal;
 import io.streamdr.core.http.Auth;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.http.RetryPolicy;
 import io.streamdr.core.http.Secret;
 import java.time.Clock;
@@ -24,21 +24,20 @@ import org.junit.jupiter.api.Test;
 class ClusterLinkClientTest {
   private static final String LINKS = "/kafka/v3/clusters/lkc-west/links";
   private MockWebServer server;
-  private RestClient rest;
+  private RestEndpoint rest;
   private ClusterLinkClient client;
 
   @BeforeEach
   void start() throws Exception {
     server = new MockWebServer();
     server.start();
-    rest = RestClient.builder(server.url("/").toString()).auth(Auth.basic("LINKKEY", Secret.of("link-secret-value")))
+    rest = RestEndpoint.builder(server.url("/").toString()).auth(Auth.basic("LINKKEY", Secret.of("link-secret-value")))
         .retry(RetryPolicy.none()).build();
     client = new ClusterLinkClient(rest, "lkc-west");
   }
 
   @AfterEach
   void stop() throws Exception {
-    rest.close();
     server.shutdown();
   }
 

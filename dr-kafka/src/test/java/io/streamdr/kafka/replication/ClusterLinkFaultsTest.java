@@ -1,6 +1,6 @@
 package io.streamdr.kafka.replication;
 
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.testing.RestFaultContract;
 import java.util.List;
 
@@ -8,7 +8,7 @@ import java.util.List;
 class ClusterLinkFaultsTest extends RestFaultContract {
 
   @Override
-  protected List<Operation> operations(RestClient rest) {
+  protected List<Operation> operations(RestEndpoint rest) {
     ClusterLinkClient links = new ClusterLinkClient(rest, "lkc-west");
     return List.of(
         new Operation("list cluster links", true, List.of(),

@@ -3,7 +3,7 @@ package io.streamdr.kafka.schema;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamdr.core.http.Auth;
-import io.streamdr.core.http.RestClient;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.http.Secret;
 import java.util.Map;
 import okhttp3.mockwebserver.Dispatcher;
@@ -53,8 +53,8 @@ class SchemaRegistryComparisonTest {
 
   private SchemaRegistryComparison comparison() {
     return new SchemaRegistryComparison(
-        RestClient.builder(east.url("/").toString()).auth(Auth.basic("SRKEY", Secret.of("sr-secret"))).build(),
-        RestClient.builder(west.url("/").toString()).auth(Auth.basic("SRKEY2", Secret.of("sr-secret-2"))).build());
+        RestEndpoint.builder(east.url("/").toString()).auth(Auth.basic("SRKEY", Secret.of("sr-secret"))).build(),
+        RestEndpoint.builder(west.url("/").toString()).auth(Auth.basic("SRKEY2", Secret.of("sr-secret-2"))).build());
   }
 
   @Test

@@ -1,7 +1,9 @@
-package io.streamdr.core.http;
+package io.streamdr.core.internal.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import io.streamdr.core.internal.http.RestClient;
+import io.streamdr.core.internal.http.RestResponse;
 
 /**
  * A response from {@link RestClient}.

@@ -1,10 +1,17 @@
-package io.streamdr.core.http;
+package io.streamdr.core.internal.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.RemoteServiceException;
+import io.streamdr.core.http.Auth;
+import io.streamdr.core.http.RestEndpoint;
+import io.streamdr.core.http.RetryPolicy;
+import io.streamdr.core.http.Secret;
+import io.streamdr.core.internal.http.RestClient;
+import io.streamdr.core.internal.http.RestRequest;
+import io.streamdr.core.internal.http.RestResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -28,11 +35,11 @@ class RestClientTest {
   void start() throws Exception {
     server = new MockWebServer();
     server.start();
-    client = builder().build();
+    client = RestClient.of(builder().build());
   }
 
-  private RestClient.Builder builder() {
-    return RestClient.builder(server.url("/api/").toString())
+  private RestEndpoint.Builder builder() {
+    return RestEndpoint.builder(server.url("/api/").toString())
         .auth(Auth.basic("APIKEY1", Secret.of(PASSWORD)))
         .callTimeout(Duration.ofSeconds(10))
         .retry(RetryPolicy.builder().maxAttempts(4).initialBackoff(Duration.ofMillis(10)).build())
@@ -127,7 +134,7 @@ class RestClientTest {
 
   @Test
   void a_retry_after_beyond_the_deadline_fails_at_once_instead_of_waiting() {
-    RestClient shortDeadline = builder().callTimeout(Duration.ofSeconds(1)).build();
+    RestClient shortDeadline = RestClient.of(builder().callTimeout(Duration.ofSeconds(1)).build());
     server.enqueue(json(503, "{}").setHeader("Retry-After", "30"));
     assertThatThrownBy(() -> shortDeadline.get("/x")).isInstanceOf(RemoteServiceException.class);
     assertThat(server.getRequestCount()).isEqualTo(1);
@@ -144,7 +151,7 @@ class RestClientTest {
 
   @Test
   void a_slow_body_hits_the_call_deadline() {
-    RestClient fast = builder().callTimeout(Duration.ofMillis(500)).build();
+    RestClient fast = RestClient.of(builder().callTimeout(Duration.ofMillis(500)).build());
     server.enqueue(json(200, "{\"big\":\"" + "x".repeat(10_000) + "\"}").throttleBody(100, 1, TimeUnit.SECONDS));
     assertThatThrownBy(() -> fast.get("/slow"))
         .isInstanceOf(DrTimeoutException.class).hasMessageContaining("/api/slow").hasMessageContaining("PT0.5S");
@@ -188,14 +195,17 @@ class RestClientTest {
 
   @Test
   void credentials_in_the_base_url_are_not_shown() {
-    RestClient withUserInfo = RestClient.builder("http://user:" + PASSWORD + "@127.0.0.1:1/x").build();
+    RestClient withUserInfo = RestClient.of("http://user:" + PASSWORD + "@127.0.0.1:1/x");
     assertThat(withUserInfo.baseUrl()).doesNotContain(PASSWORD);
     assertThat(withUserInfo.toString()).doesNotContain(PASSWORD);
+    RestEndpoint endpoint = RestEndpoint.of("http://user:" + PASSWORD + "@127.0.0.1:1/x");
+    assertThat(endpoint.baseUrl()).isEqualTo("http://127.0.0.1:1/x");
+    assertThat(endpoint.toString()).doesNotContain(PASSWORD);
   }
 
   @Test
   void a_bad_base_url_is_refused_by_name() {
-    assertThatThrownBy(() -> RestClient.builder("ftp:/nowhere").build()).hasMessageContaining("not an http(s) URL");
+    assertThatThrownBy(() -> RestEndpoint.of("ftp:/nowhere")).hasMessageContaining("not an http(s) URL");
   }
 
   @Test

@@ -1,6 +1,8 @@
-package io.streamdr.core.http;
+package io.streamdr.core.internal.http;
 
 import io.streamdr.core.internal.Checks;
+import io.streamdr.core.internal.http.RestClient;
+import io.streamdr.core.internal.http.RestRequest;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;

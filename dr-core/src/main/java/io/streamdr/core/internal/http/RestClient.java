@@ -1,4 +1,4 @@
-package io.streamdr.core.http;
+package io.streamdr.core.internal.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,12 +8,17 @@ import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.RemoteServiceException;
 import io.streamdr.core.ResourceType;
+import io.streamdr.core.http.Auth;
+import io.streamdr.core.http.RestEndpoint;
+import io.streamdr.core.http.RetryPolicy;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.internal.Json;
 import io.streamdr.core.internal.Redaction;
+import io.streamdr.core.internal.http.RestClient;
+import io.streamdr.core.internal.http.RestRequest;
+import io.streamdr.core.internal.http.RestResponse;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Date;
 import java.util.Optional;
@@ -40,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe; share one per endpoint. Calls block until they succeed, fail or reach their deadline.
  *
  * <pre>{@code
- * RestClient flink = RestClient.builder("http://flink:8081").callTimeout(Duration.ofSeconds(30)).build();
+ * RestClient flink = RestClient.of(RestEndpoint.builder("http://flink:8081").callTimeout(Duration.ofSeconds(30)).build());
  * JsonNode overview = flink.get("/jobs/overview");
  * }</pre>
  */
@@ -50,41 +55,42 @@ public final class RestClient implements AutoCloseable {
   private static final int EXCERPT = 300;
   private static final int MAX_REDIRECTS = 5;
 
+  private final RestEndpoint endpoint;
   private final HttpUrl baseUrl;
   private final String safeBaseUrl;
   private final Auth auth;
-  private final Duration callTimeout;
   private final RetryPolicy retry;
-  private final Sleeper sleeper;
-  private final Clock clock;
   private final OkHttpClient http;
 
-  private RestClient(Builder b) {
-    HttpUrl parsed = HttpUrl.parse(Checks.requireNonBlank(b.baseUrl, "base URL"));
+  private RestClient(RestEndpoint endpoint) {
+    HttpUrl parsed = HttpUrl.parse(endpoint.url());
     if (parsed == null) {
-      throw new InvalidRequestException(ResourceType.ENDPOINT, Redaction.safeUrl(b.baseUrl),
-          "'%s' is not an http(s) URL; give a base URL such as http://localhost:8081".formatted(Redaction.safeUrl(b.baseUrl)));
+      throw new InvalidRequestException(ResourceType.ENDPOINT, endpoint.baseUrl(),
+          "'%s' is not an http(s) URL; give a base URL such as http://localhost:8081".formatted(endpoint.baseUrl()));
     }
+    this.endpoint = endpoint;
     this.baseUrl = parsed;
-    this.safeBaseUrl = Redaction.safeUrl(b.baseUrl).replaceAll("/$", "");
-    this.auth = b.auth;
-    this.callTimeout = b.callTimeout;
-    this.retry = b.retry;
-    this.sleeper = b.sleeper;
-    this.clock = b.clock;
-    OkHttpClient.Builder http = new OkHttpClient.Builder()
+    this.safeBaseUrl = endpoint.baseUrl();
+    this.auth = endpoint.auth();
+    this.retry = endpoint.retry();
+    this.http = new OkHttpClient.Builder()
         .connectTimeout(Duration.ofSeconds(10))
         .readTimeout(Duration.ZERO) // the call timeout bounds each call as a whole
-        .writeTimeout(Duration.ZERO);
-    this.http = http
+        .writeTimeout(Duration.ZERO)
         .retryOnConnectionFailure(false) // retries are ours, and only for idempotent calls
         .followRedirects(false) // redirects are ours too: okhttp would re-send a POST answered 302 as a GET
         .followSslRedirects(false)
         .build();
   }
 
-  public static Builder builder(String baseUrl) {
-    return new Builder(baseUrl);
+  /** A client calling {@code endpoint}; adapters build one per endpoint they are given. */
+  public static RestClient of(RestEndpoint endpoint) {
+    return new RestClient(Checks.requireNonNull(endpoint, "endpoint"));
+  }
+
+  /** A client calling {@code baseUrl} with {@link RestEndpoint#of(String) the defaults}. */
+  public static RestClient of(String baseUrl) {
+    return of(RestEndpoint.of(baseUrl));
   }
 
   /** The base URL without credentials or query. */
@@ -120,7 +126,7 @@ public final class RestClient implements AutoCloseable {
    * @throws DrTimeoutException if the deadline passes
    */
   public RestResponse execute(RestRequest request) {
-    Duration deadline = request.timeout().orElse(callTimeout);
+    Duration deadline = request.timeout().orElse(endpoint.callTimeout());
     long deadlineAt = System.nanoTime() + deadline.toNanos();
     HttpUrl requested = url(request);
     String safeUrl = safeBaseUrl + request.path();
@@ -172,7 +178,7 @@ public final class RestClient implements AutoCloseable {
             e.getClass().getSimpleName(), wait.toMillis(), attempt, retry.maxAttempts());
       }
       try {
-        sleeper.sleep(wait);
+        endpoint.sleeper().sleep(wait);
       } catch (InterruptedException e) {
         throw new DrInterruptedException("waiting to retry %s %s".formatted(request.method(), safeUrl), e);
       }
@@ -262,7 +268,7 @@ public final class RestClient implements AutoCloseable {
 
   private Request build(RestRequest request, String method, HttpUrl url) {
     Request.Builder b = new Request.Builder().url(url).header("Accept", "application/json");
-    auth.apply(b);
+    auth.headers().forEach(b::header);
     if (!method.equals(request.method())) {
       return b.method(method, null).build();
     }
@@ -338,7 +344,7 @@ public final class RestClient implements AutoCloseable {
     } catch (NumberFormatException e) {
       Date date = response.headers().getDate("Retry-After");
       return date == null ? Optional.empty()
-          : Optional.of(Duration.ofMillis(Math.max(0, date.getTime() - clock.millis())));
+          : Optional.of(Duration.ofMillis(Math.max(0, date.getTime() - endpoint.clock().millis())));
     }
   }
 
@@ -350,51 +356,6 @@ public final class RestClient implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "RestClient[" + safeBaseUrl + ", " + auth + ", timeout=" + callTimeout + ", " + retry + "]";
-  }
-
-  /** Builder for {@link RestClient}. */
-  public static final class Builder {
-    private final String baseUrl;
-    private Auth auth = Auth.none();
-    private Duration callTimeout = Duration.ofSeconds(30);
-    private RetryPolicy retry = RetryPolicy.defaults();
-    private Sleeper sleeper = Sleeper.SYSTEM;
-    private Clock clock = Clock.systemUTC();
-
-    private Builder(String baseUrl) {
-      this.baseUrl = baseUrl;
-    }
-
-    public Builder auth(Auth auth) {
-      this.auth = Checks.requireNonNull(auth, "auth");
-      return this;
-    }
-
-    /** Deadline of one call across all its attempts (default 30 s). */
-    public Builder callTimeout(Duration callTimeout) {
-      this.callTimeout = Checks.requirePositive(callTimeout, "callTimeout");
-      return this;
-    }
-
-    public Builder retry(RetryPolicy retry) {
-      this.retry = Checks.requireNonNull(retry, "retry");
-      return this;
-    }
-
-    public Builder sleeper(Sleeper sleeper) {
-      this.sleeper = Checks.requireNonNull(sleeper, "sleeper");
-      return this;
-    }
-
-    /** What a Retry-After date is measured from (default: the system's clock). */
-    public Builder clock(Clock clock) {
-      this.clock = Checks.requireNonNull(clock, "clock");
-      return this;
-    }
-
-    public RestClient build() {
-      return new RestClient(this);
-    }
+    return "RestClient[" + endpoint + "]";
   }
 }
