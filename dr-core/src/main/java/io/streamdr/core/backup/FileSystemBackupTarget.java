@@ -1,13 +1,11 @@
 package io.streamdr.core.backup;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import io.streamdr.core.BackupIoException;
 import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.NotFoundException;
 import io.streamdr.core.ResourceType;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -38,12 +36,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -67,24 +59,8 @@ public final class FileSystemBackupTarget implements BackupTarget {
   private final Path root;
   private final Path tmpDir;
   private final Path checksumDir;
-  /** Alignment for direct I/O, or 0 when the file system does not take it (writes then go through the page cache). */
-  private final int directAlignment;
-  /** Write buffers of closed streams, reused by the next ones. */
-  private final ConcurrentLinkedQueue<ByteBuffer> buffers = new ConcurrentLinkedQueue<>();
-  private static final int POOLED_BUFFERS = 32;
-  /** Bytes a stream gathers before handing them to the file (the first buffer of a stream is smaller: most are). */
-  private static final int BUFFER = 1024 * 1024;
-  private static final int FIRST_BUFFER = 64 * 1024;
-  /**
-   * Writes buffers to files while their streams fill the next ones; one write in flight per stream keeps order. Its
-   * threads end after 10 s idle, so a target needs no closing.
-   */
-  private final ThreadPoolExecutor fileWrites = new ThreadPoolExecutor(4, 4, 10, TimeUnit.SECONDS,
-      new LinkedBlockingQueue<>(), r -> {
-        Thread t = new Thread(r, "streamdr-file-writes");
-        t.setDaemon(true);
-        return t;
-      });
+  /** How objects' bytes reach their temporary files (direct I/O where it can, double-buffered). */
+  private final FileWrites files;
   /** Tells the age of a temporary file whose writer left no owner mark. */
   private final Clock clock;
 
@@ -105,7 +81,6 @@ public final class FileSystemBackupTarget implements BackupTarget {
 
   private FileSystemBackupTarget(Path root, boolean tryDirectIo, Clock clock) {
     this.clock = Objects.requireNonNull(clock, "clock");
-    fileWrites.allowCoreThreadTimeOut(true);
     this.root = root.toAbsolutePath().normalize();
     this.tmpDir = this.root.resolve(META_DIR).resolve("tmp");
     this.checksumDir = this.root.resolve(META_DIR).resolve("sha256");
@@ -119,37 +94,7 @@ public final class FileSystemBackupTarget implements BackupTarget {
       throw new InvalidRequestException(ResourceType.BACKUP_TARGET, this.root.toString(),
           "Backup root '%s' is not writable; choose a directory this process can write".formatted(this.root));
     }
-    this.directAlignment = tryDirectIo ? probeDirectIo(tmpDir) : 0;
-  }
-
-  /**
-   * The block size to align direct writes to, if {@code dir}'s file system takes direct ({@code O_DIRECT}) writes of
-   * whole blocks from aligned memory, else 0. Tried once, with a real write: some network and FUSE file systems, tmpfs
-   * before Linux 6.6 and platforms without {@code O_DIRECT} refuse it, and then objects go through the page cache.
-   */
-  private static int probeDirectIo(Path dir) {
-    Path probe = dir.resolve(UUID.randomUUID() + ".probe");
-    try {
-      long block = Math.max(4096, Files.getFileStore(dir).getBlockSize());
-      if (FIRST_BUFFER % block != 0) {
-        return 0; // buffers could not be whole blocks
-      }
-      try (FileChannel ch = FileChannel.open(probe, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT)) {
-        ByteBuffer b = ByteBuffer.allocateDirect((int) (2 * block)).alignedSlice((int) block);
-        b.limit((int) block);
-        ch.write(b);
-        ch.truncate(1);
-      }
-      return (int) block;
-    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-      return 0;
-    } finally {
-      try {
-        Files.deleteIfExists(probe);
-      } catch (IOException ignored) {
-        // removed by removeAbandonedWrites once an hour old
-      }
-    }
+    this.files = new FileWrites(tmpDir, tryDirectIo);
   }
 
   /** The root directory. */
@@ -162,7 +107,7 @@ public final class FileSystemBackupTarget implements BackupTarget {
    * through the page cache), which the target uses where the file system takes it.
    */
   public boolean directIo() {
-    return directAlignment > 0;
+    return files.direct();
   }
 
   @Override
@@ -170,10 +115,7 @@ public final class FileSystemBackupTarget implements BackupTarget {
     Path target = pathOf(key);
     Path tmp = tmpDir.resolve(owner() + "-" + UUID.randomUUID() + ".part");
     try {
-      FileChannel channel = directAlignment > 0
-          ? FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT)
-          : FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      return new FileOutput(key, target, tmp, channel);
+      return new FileOutput(key, target, tmp, files.create(tmp));
     } catch (IOException e) {
       throw new BackupIoException(key, "create", e);
     }
@@ -442,47 +384,21 @@ public final class FileSystemBackupTarget implements BackupTarget {
     }
   }
 
-  /** Takes a buffer from the pool, or allocates one; direct memory, aligned for direct I/O when it is used. */
-  private ByteBuffer buffer(int capacity) {
-    ByteBuffer b = capacity == BUFFER ? buffers.poll() : null;
-    if (b == null) {
-      b = directAlignment > 0
-          ? ByteBuffer.allocateDirect(capacity + directAlignment).alignedSlice(directAlignment)
-          : ByteBuffer.allocateDirect(capacity);
-    }
-    return b.clear().limit(capacity);
-  }
-
-  private void release(ByteBuffer b) {
-    if (b != null && b.capacity() >= BUFFER && buffers.size() < POOLED_BUFFERS) {
-      buffers.offer(b);
-    }
-  }
-
-  /**
-   * Writes an object to its temporary file through two buffers: the caller fills one while the other is written.
-   * With direct I/O the buffers are aligned and every write is whole blocks; the last block is padded, then the file
-   * is cut to its size.
-   */
+  /** Writes an object to its temporary file, computing its SHA-256, and publishes it under its key on close. */
   private final class FileOutput extends BackupOutputStream {
     private final BackupKey key;
     private final Path target;
     private final Path tmp;
-    private final FileChannel channel;
+    private final FileWrites.Writer file;
     private final MessageDigest digest;
-    private ByteBuffer buffer;
-    private ByteBuffer spare;
-    private Future<?> writing;
-    private long size;
     private boolean done;
     private String published;
 
-    FileOutput(BackupKey key, Path target, Path tmp, FileChannel channel) {
+    FileOutput(BackupKey key, Path target, Path tmp, FileWrites.Writer file) {
       this.key = key;
       this.target = target;
       this.tmp = tmp;
-      this.channel = channel;
-      this.buffer = buffer(FIRST_BUFFER);
+      this.file = file;
       try {
         this.digest = MessageDigest.getInstance("SHA-256");
       } catch (NoSuchAlgorithmException e) {
@@ -493,82 +409,15 @@ public final class FileSystemBackupTarget implements BackupTarget {
     @Override
     public void write(int b) throws IOException {
       ensureOpen();
-      if (!buffer.hasRemaining()) {
-        handOff();
-      }
-      buffer.put((byte) b);
+      file.write(b);
       digest.update((byte) b);
-      size++;
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
       ensureOpen();
       digest.update(b, off, len);
-      size += len;
-      while (len > 0) {
-        if (!buffer.hasRemaining()) {
-          handOff();
-        }
-        int n = Math.min(len, buffer.remaining());
-        buffer.put(b, off, n);
-        off += n;
-        len -= n;
-      }
-    }
-
-    /** Starts writing the full buffer to the file and continues in the other one, once that one is written. */
-    private void handOff() throws IOException {
-      awaitWriting();
-      ByteBuffer full = buffer.flip();
-      writing = fileWrites.submit(() -> {
-        while (full.hasRemaining()) {
-          channel.write(full);
-        }
-        return null;
-      });
-      release(spare); // written already: back to the pool, from which the next buffer comes
-      buffer = buffer(BUFFER);
-      spare = full;
-    }
-
-    /** Returns the buffers to the pool once no write uses them. */
-    private void releaseBuffers() {
-      release(buffer);
-      release(spare);
-      buffer = null;
-      spare = null;
-    }
-
-    private void awaitWriting() throws IOException {
-      if (writing == null) {
-        return;
-      }
-      try {
-        writing.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("Interrupted while writing " + key);
-      } catch (ExecutionException e) {
-        throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-      } finally {
-        writing = null;
-      }
-    }
-
-    /** Writes what is buffered and waits for it; with direct I/O padded to a whole block, then cut to the size. */
-    private void writeRest() throws IOException {
-      if (directAlignment > 0) {
-        int padded = (buffer.position() + directAlignment - 1) / directAlignment * directAlignment;
-        while (buffer.position() < padded) {
-          buffer.put((byte) 0);
-        }
-      }
-      handOff();
-      awaitWriting();
-      if (directAlignment > 0) {
-        channel.truncate(size);
-      }
+      file.write(b, off, len);
     }
 
     @Override
@@ -588,17 +437,7 @@ public final class FileSystemBackupTarget implements BackupTarget {
         return;
       }
       done = true;
-      try {
-        awaitWriting();
-      } catch (IOException ignored) {
-        // discarding anyway
-      }
-      releaseBuffers();
-      try {
-        channel.close();
-      } catch (IOException ignored) {
-        // discarding anyway
-      }
+      file.discard();
       try {
         Files.deleteIfExists(tmp);
       } catch (IOException ignored) {
@@ -622,10 +461,7 @@ public final class FileSystemBackupTarget implements BackupTarget {
         return;
       }
       try {
-        writeRest();
-        releaseBuffers();
-        channel.force(true);
-        channel.close();
+        file.finish();
         done = true;
         Instant modified = Files.getLastModifiedTime(tmp).toInstant();
         String sha = HexFormat.of().formatHex(digest.digest());
@@ -633,21 +469,15 @@ public final class FileSystemBackupTarget implements BackupTarget {
         Path sidecar = checksumPath(key);
         Files.createDirectories(sidecar.getParent());
         Path sidecarTmp = tmpDir.resolve(owner() + "-" + UUID.randomUUID() + ".sha256.part");
-        Files.writeString(sidecarTmp, sha + " " + size + " " + modified.toEpochMilli() + "\n", StandardCharsets.US_ASCII);
+        Files.writeString(sidecarTmp, sha + " " + file.size() + " " + modified.toEpochMilli() + "\n", StandardCharsets.US_ASCII);
         Files.move(sidecarTmp, sidecar, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Files.createDirectories(target.getParent());
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         fsyncDirectory(target.getParent());
       } catch (IOException e) {
         done = true;
+        file.discard();
         try {
-          awaitWriting();
-        } catch (IOException ignored) {
-          // reporting the first error
-        }
-        releaseBuffers();
-        try {
-          channel.close();
           Files.deleteIfExists(tmp);
         } catch (IOException ignored) {
           // best effort
