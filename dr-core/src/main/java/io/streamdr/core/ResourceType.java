@@ -33,6 +33,8 @@ public enum ResourceType {
   REPLICATION_SLOT("replication slot"),
   SAVEPOINT("savepoint"),
   SAVEPOINT_TRIGGER("savepoint trigger id"),
+  SCHEMA_ID("schema id"),
+  SCHEMA_SUBJECT("schema subject"),
   /** A numeric or named option of a builder or command, such as a replication factor or a parallelism. */
   SETTING("setting"),
   STATEMENT("statement"),

@@ -1,13 +1,13 @@
 package io.streamdr.kafka.schema;
 
+import static io.streamdr.kafka.schema.RegistryCalls.subjects;
+import static io.streamdr.kafka.schema.RegistryCalls.version;
+import static io.streamdr.kafka.schema.RegistryCalls.versions;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.internal.http.RestClient;
-import io.streamdr.core.internal.http.RestRequest;
-import io.streamdr.core.internal.http.RestResponse;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -75,8 +75,8 @@ public final class SchemaRegistryComparison {
               "version %d of '%s' is not in %s".formatted(version, subject, target.baseUrl())));
           continue;
         }
-        JsonNode a = schema(source, subject, version);
-        JsonNode b = schema(target, subject, version);
+        JsonNode a = version(source, subject, version);
+        JsonNode b = version(target, subject, version);
         if (a.path("id").asInt() != b.path("id").asInt()) {
           out.add(new Difference(Kind.DIFFERENT_ID, subject, version, "schema id %d in the source, %d in the target"
               .formatted(a.path("id").asInt(), b.path("id").asInt())));
@@ -93,28 +93,5 @@ public final class SchemaRegistryComparison {
       }
     }
     return new Report(sourceSubjects.size(), versions, out);
-  }
-
-  private static Set<String> subjects(RestClient registry) {
-    Set<String> out = new TreeSet<>();
-    registry.get("/subjects").forEach(s -> out.add(s.asText()));
-    return out;
-  }
-
-  private static List<Integer> versions(RestClient registry, String subject) {
-    List<Integer> out = new ArrayList<>();
-    RestResponse r = registry.execute(RestRequest.get("/subjects/" + encode(subject) + "/versions").accept(404).build());
-    if (r.status() != 404) {
-      r.body().forEach(v -> out.add(v.asInt()));
-    }
-    return out;
-  }
-
-  private static JsonNode schema(RestClient registry, String subject, int version) {
-    return registry.get("/subjects/" + encode(subject) + "/versions/" + version);
-  }
-
-  private static String encode(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 }
