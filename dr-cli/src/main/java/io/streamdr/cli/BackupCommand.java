@@ -5,6 +5,10 @@ import io.streamdr.core.region.Region;
 import io.streamdr.cli.config.StreamDrConfig;
 import io.streamdr.kafka.backup.BackupManifest;
 import io.streamdr.kafka.backup.TopicBackup;
+import io.streamdr.kafka.schema.SchemaBackup;
+import io.streamdr.kafka.schema.SchemaSnapshot;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -15,9 +19,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "backup", mixinStandardHelpOptions = true, header = "Back up topics of a region, full or incremental.",
+@Command(name = "backup", mixinStandardHelpOptions = true, header = "Back up topics of a region, full or incremental, and its schemas.",
     description = {"Back up topics of a region's Kafka cluster to the configured backup directory: a full backup, or an "
-            + "incremental one continuing a parent.",
+            + "incremental one continuing a parent. With --schemas, also (or only) a snapshot of the region's Schema Registry "
+            + "under the same id: every subject and version with its schema id, so that a restore keeps the ids records carry.",
         "Exit code: 0 done, 2 error."})
 final class BackupCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -41,16 +46,28 @@ final class BackupCommand implements Callable<Integer> {
   @Option(names = "--incremental-from", paramLabel = "PARENT", description = "Back up only what was written since backup PARENT.")
   String parent;
 
-  @Option(names = "--json", description = "Print the manifest as JSON, and nothing else, on standard output.")
+  @Option(names = "--schemas", description = "Also snapshot the region's Schema Registry (regions[].schemaRegistry) under the backup id; alone, only that.")
+  boolean schemas;
+
+  @Option(names = "--json", description = "Print the manifest as JSON, and nothing else, on standard output (with --schemas: {\"backup\": manifest, \"schemas\": snapshot}).")
   boolean json;
 
   @Override
   public Integer call() throws Exception {
-    if (topics.isEmpty() && pattern == null) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Name the topics to back up with --topics or --pattern");
+    boolean topicBackup = !topics.isEmpty() || pattern != null;
+    if (!topicBackup && !schemas) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Name the topics to back up with --topics or --pattern (or back up the schemas with --schemas)");
     }
     StreamDrConfig cfg = config.load();
     Region source = cfg.regionOrPrimary(region);
+    if (!topicBackup) {
+      if (parent != null) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--incremental-from applies to topics; a schema snapshot is always whole");
+      }
+      return schemaSnapshot(cfg, source, id != null ? id
+          : java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC)
+              .format(java.time.Instant.now()) + "-schemas", null);
+    }
     TopicBackup.Builder b = TopicBackup.builder(source.kafkaClientConfig(), cfg.backups()).topics(topics).groups(groups);
     if (pattern != null) {
       b.topicPattern(Pattern.compile(pattern));
@@ -65,6 +82,9 @@ final class BackupCommand implements Callable<Integer> {
           : id != null ? backup.full(id) : backup.full();
       progress.done("%,d records".formatted(m.records()));
     }
+    if (schemas) {
+      return schemaSnapshot(cfg, source, m.id(), m);
+    }
     if (json) {
       out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(m));
     } else {
@@ -78,4 +98,30 @@ final class BackupCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** Snapshots the region's registry as {@code snapshotId}; prints it, after the topic backup's manifest if there is one. */
+  private int schemaSnapshot(StreamDrConfig cfg, Region source, String snapshotId, BackupManifest manifest) throws Exception {
+    boolean taken = cfg.backups().exists(SchemaBackup.key(snapshotId));
+    SchemaSnapshot snapshot = taken ? SchemaBackup.read(cfg.backups(), snapshotId)
+        : SchemaBackup.of(cfg.schemaRegistry(source.name()), cfg.backups()).take(snapshotId);
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      Map<String, Object> doc = new LinkedHashMap<>();
+      if (manifest != null) {
+        doc.put("backup", manifest);
+      }
+      doc.put("schemas", Map.of("id", snapshot.id(), "source", snapshot.source(), "createdAt", snapshot.createdAt().toString(),
+          "subjects", snapshot.subjects().size(), "versions", snapshot.versions()));
+      out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+    } else {
+      if (manifest != null) {
+        out.printf("Backup %s (%s) of %s: %d records in %d topic%s, %d bytes stored%n", manifest.id(), manifest.type(), source.name(),
+            manifest.records(), manifest.topics().size(), manifest.topics().size() == 1 ? "" : "s", manifest.bytes());
+      }
+      out.printf("Schema snapshot %s of %s (%s)%s: %d subject%s, %d version%s with their ids%n", snapshot.id(), source.name(),
+          snapshot.source(), taken ? " was already taken, nothing was taken again" : "", snapshot.subjects().size(), snapshot.subjects().size() == 1 ? "" : "s", snapshot.versions(),
+          snapshot.versions() == 1 ? "" : "s");
+    }
+    out.flush();
+    return 0;
+  }
 }

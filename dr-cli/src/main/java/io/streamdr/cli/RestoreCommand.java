@@ -3,9 +3,11 @@ package io.streamdr.cli;
 import io.streamdr.cli.config.StreamDrConfig;
 import io.streamdr.core.internal.Json;
 import io.streamdr.core.region.Region;
+import io.streamdr.kafka.backup.BackupManifest;
 import io.streamdr.kafka.restore.RestorePlan;
 import io.streamdr.kafka.restore.RestoreReport;
 import io.streamdr.kafka.restore.TopicRestore;
+import io.streamdr.kafka.schema.SchemaBackup;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -27,6 +29,8 @@ import picocli.CommandLine.Spec;
             + "partitions and timestamps. Every segment is verified before the first record is written, and each target "
             + "partition is checked by content first: empty, or holding the start of this restore (resumed after it), or "
             + "all of it (nothing written). A partition holding anything else is refused unless --append is given.",
+        "With --schemas, first the backup's schema snapshot into the region's Schema Registry, keeping every schema id (alone "
+            + "if the id holds only a schema snapshot).",
         "Exit code: 0 done, 2 error (nothing written if the backup is damaged or a target is refused)."})
 final class RestoreCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -65,7 +69,10 @@ final class RestoreCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "Say per topic what would be written and what the target holds; write nothing.")
   boolean dryRun;
 
-  @Option(names = "--json", description = "Print the result (or the dry run's plan) as JSON, and nothing else, on standard output.")
+  @Option(names = "--schemas", description = "First restore the schema snapshot of this id (streamdr backup --schemas) into the region's Schema Registry (regions[].schemaRegistry), keeping its ids.")
+  boolean schemas;
+
+  @Option(names = "--json", description = "Print the result (or the dry run's plan) as JSON, and nothing else, on standard output (with --schemas: {\"schemas\": ..., \"topics\": ...}).")
   boolean json;
 
   @Override
@@ -73,6 +80,18 @@ final class RestoreCommand implements Callable<Integer> {
     StreamDrConfig cfg = config.load();
     Region target = cfg.region(region);
     PrintWriter out = spec.commandLine().getOut();
+    SchemaBackup.RestoreReport schemaReport = null;
+    if (schemas) {
+      if (dryRun) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--dry-run does not cover --schemas; a schema restore "
+            + "checks the whole registry first and writes nothing on a conflict, so run it without --dry-run");
+      }
+      schemaReport = SchemaBackup.restore(SchemaBackup.read(cfg.backups(), backup), cfg.schemaRegistry(target.name()));
+      if (!cfg.backups().exists(BackupManifest.key(backup))) {
+        printSchemas(out, schemaReport, null);
+        return 0;
+      }
+    }
     TopicRestore.Builder b = TopicRestore.builder(target.kafkaClientConfig(), cfg.backups(), backup)
         .topics(Set.copyOf(topics)).append(append).pipelined(pipelined);
     renames.forEach(b::rename);
@@ -103,6 +122,12 @@ final class RestoreCommand implements Callable<Integer> {
       r = b.progress(progress.counts()).build().run();
       progress.done("%,d records written".formatted(r.produced()));
     }
+    if (schemaReport != null) {
+      printSchemas(out, schemaReport, r);
+      if (json) {
+        return 0;
+      }
+    }
     if (json) {
       out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r));
     } else {
@@ -112,6 +137,22 @@ final class RestoreCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  /** The schema restore: as JSON with the topics' report (if any) beside it, or one line of text. */
+  private void printSchemas(PrintWriter out, SchemaBackup.RestoreReport report, RestoreReport topics) throws Exception {
+    if (json) {
+      Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put("schemas", report);
+      if (topics != null) {
+        doc.put("topics", topics);
+      }
+      out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+    } else {
+      out.printf("Restored schema snapshot %s into %s (%s): %d version%s registered with their ids, %d already there%n", backup,
+          region, report.target(), report.restored(), report.restored() == 1 ? "" : "s", report.outcomes().size() - report.restored());
+    }
+    out.flush();
   }
 
   private void printPlan(PrintWriter out, RestorePlan plan, String region) {

@@ -4,11 +4,14 @@ import io.streamdr.core.region.Region;
 import io.streamdr.core.verify.IntegrityReport;
 import io.streamdr.core.verify.VerificationRequest;
 import io.streamdr.cli.config.StreamDrConfig;
+import io.streamdr.kafka.schema.SchemaRegistryComparison;
 import io.streamdr.kafka.verify.BackupIntegrityVerifier;
 import io.streamdr.kafka.verify.KafkaIntegrityVerifier;
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,7 +24,8 @@ import picocli.CommandLine.Model.CommandSpec;
             + "ranges and content digests, every difference located. Replicated topics are named as the configuration's "
             + "'replication' says. Target records past the compared range fail as EXTRA unless the source holds them after "
             + "the cut. Compacted topics are compared by latest value per key.",
-        "Exit code: 0 identical, 1 records missing, extra, altered, reordered or not yet replicated, 2 error."})
+        "With --schemas, compare the two regions' Schema Registries instead: every subject and version, its schema id, type and text.",
+        "Exit code: 0 identical, 1 records missing, extra, altered, reordered or not yet replicated (or schemas differing), 2 error."})
 final class VerifyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ConfigOption config;
@@ -44,14 +48,23 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--backup", description = "Compare this backup with --target instead of two regions (all its topics, or those --topics names).")
   String backup;
 
+  @Option(names = "--schemas", description = "Compare the regions' Schema Registries (regions[].schemaRegistry) instead of topics.")
+  boolean schemas;
+
   @Option(names = "--json", description = "Print the report as JSON.")
   boolean json;
 
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
     StreamDrConfig cfg = config.load();
     Region from = cfg.regionOrPrimary(source);
     Region to = target == null ? cfg.topology().other(from) : cfg.region(target);
+    if (schemas) {
+      if (backup != null || !topics.isEmpty() || cutoff != null) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--schemas compares two registries; it takes no --backup, --topics or --cutoff");
+      }
+      return compareSchemas(cfg, from, to);
+    }
     KafkaIntegrityVerifier verifier = new KafkaIntegrityVerifier(cfg.clusters());
     if (backup == null && topics.isEmpty()) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Name the topics to compare with --topics");
@@ -95,5 +108,29 @@ final class VerifyCommand implements Callable<Integer> {
     out.println(json ? report.toJson() : report.toText());
     out.flush();
     return report.passed() ? 0 : 1;
+  }
+
+  private int compareSchemas(StreamDrConfig cfg, Region from, Region to) throws java.io.IOException {
+    SchemaRegistryComparison.Report report = new SchemaRegistryComparison(cfg.schemaRegistry(from.name()),
+        cfg.schemaRegistry(to.name())).compare();
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put("source", from.name());
+      doc.put("target", to.name());
+      doc.put("identical", report.identical());
+      doc.put("subjects", report.subjects());
+      doc.put("versions", report.versions());
+      doc.put("differences", report.differences());
+      out.println(io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+    } else {
+      out.printf("Schema Registry of %s compared with %s's: %s (%d subject%s, %d version%s)%n", from.name(), to.name(),
+          report.identical() ? "IDENTICAL" : report.differences().size() + " difference" + (report.differences().size() == 1 ? "" : "s"),
+          report.subjects(), report.subjects() == 1 ? "" : "s", report.versions(), report.versions() == 1 ? "" : "s");
+      report.differences().forEach(d -> out.printf("  %s %s%s: %s%n", d.kind(), d.subject(),
+          d.version() < 0 ? "" : " version " + d.version(), d.detail()));
+    }
+    out.flush();
+    return report.identical() ? 0 : 1;
   }
 }

@@ -85,12 +85,14 @@ public final class StreamDrConfig {
   private final Map<String, FlinkJob> flinkJobs;
   private final Map<String, ClusterLinkConfig> clusterLinks;
   private final DnsConfig dns;
+  private final Map<String, Auth> registryAuth;
   private BackupTarget backups; // one per configuration: an S3 target holds a client
 
   private StreamDrConfig(Path file, RegionTopology topology, String replication, Map<String, String> activeRegion,
       Path backupDirectory, Map<String, String> s3, Map<String, CloudRegion> cloud, AgentConfig agent, Map<String, FlinkJob> flinkJobs,
-      Map<String, ClusterLinkConfig> clusterLinks, DnsConfig dns) {
+      Map<String, ClusterLinkConfig> clusterLinks, DnsConfig dns, Map<String, Auth> registryAuth) {
     this.file = file;
+    this.registryAuth = registryAuth;
     this.flinkJobs = flinkJobs;
     this.clusterLinks = clusterLinks;
     this.dns = dns;
@@ -136,10 +138,12 @@ public final class StreamDrConfig {
     Map<String, CloudRegion> cloud = new LinkedHashMap<>();
     Map<String, FlinkJob> flinkJobs = new LinkedHashMap<>();
     Map<String, ClusterLinkConfig> clusterLinks = new LinkedHashMap<>();
+    Map<String, Auth> registryAuth = new LinkedHashMap<>();
     for (int i = 0; i < regionsNode.size(); i++) {
       String at = "regions[" + i + "]";
       JsonNode n = regionsNode.get(i);
-      r.allowed(n, at, Set.of("name", "bootstrap", "properties", "flink", "connect", "confluentCloud", "flinkJob", "clusterLink"));
+      r.allowed(n, at, Set.of("name", "bootstrap", "properties", "flink", "connect", "confluentCloud", "flinkJob", "clusterLink",
+          "schemaRegistry"));
       Map<String, String> props = new LinkedHashMap<>();
       JsonNode p = n.path("properties");
       if (!p.isMissingNode()) {
@@ -157,6 +161,22 @@ public final class StreamDrConfig {
       }
       if (n.has("connect")) {
         region = region.withConnectRest(r.url(n.get("connect"), at + ".connect"));
+      }
+      if (n.has("schemaRegistry")) {
+        JsonNode sr = n.get("schemaRegistry");
+        String srAt = at + ".schemaRegistry";
+        if (sr.isObject()) {
+          r.allowed(sr, srAt, Set.of("url", "apiKey", "apiSecret"));
+          region = region.withSchemaRegistry(r.urlOf(r.required(sr, srAt, "url"), srAt + ".url"));
+          if (sr.has("apiKey") != sr.has("apiSecret")) {
+            throw r.error(srAt + (sr.has("apiKey") ? ".apiSecret" : ".apiKey"), "give both 'apiKey' and 'apiSecret' (basic auth), or neither");
+          }
+          if (sr.has("apiKey")) {
+            registryAuth.put(region.name(), Auth.basic(r.required(sr, srAt, "apiKey"), Secret.of(r.required(sr, srAt, "apiSecret"))));
+          }
+        } else {
+          region = region.withSchemaRegistry(r.url(sr, srAt));
+        }
       }
       regions.add(region);
       if (n.has("clusterLink")) {
@@ -232,7 +252,7 @@ public final class StreamDrConfig {
     AgentConfig agent = root.has("agent") ? AgentConfig.read(r, root.get("agent"), names::contains) : null;
     DnsConfig dns = root.has("dns") ? DnsConfig.read(r, root.get("dns"), "dns", names::contains) : null;
     return new StreamDrConfig(file, topology, replication, Map.copyOf(active), backups, s3, Map.copyOf(cloud), agent,
-        Map.copyOf(flinkJobs), Map.copyOf(clusterLinks), dns);
+        Map.copyOf(flinkJobs), Map.copyOf(clusterLinks), dns, Map.copyOf(registryAuth));
   }
 
   /**
@@ -399,6 +419,21 @@ public final class StreamDrConfig {
   /** The Kafka Connect REST URL of a region. @throws InvalidRequestException naming the key if the file has none */
   public URI connectUrl(String regionName) {
     return region(regionName).connectRestUrl().orElseThrow(() -> missing(regionName, "connect", "http://connect:8083"));
+  }
+
+  /**
+   * The Schema Registry of a region ({@code regions[].schemaRegistry}: a URL, or {@code url} with {@code apiKey} and
+   * {@code apiSecret}). @throws InvalidRequestException naming the key if the file has none
+   */
+  public RestEndpoint schemaRegistry(String regionName) {
+    Region r = region(regionName);
+    URI url = r.schemaRegistryUrl().orElseThrow(() -> {
+      int i = topology.regions().indexOf(r);
+      return new InvalidRequestException(ResourceType.CONFIG_KEY, "regions[%d].schemaRegistry".formatted(i),
+          "%s: 'regions[%d].schemaRegistry' is required for --schemas (region %s); add e.g. 'schemaRegistry: http://schema-registry:8081', or a mapping with url, apiKey and apiSecret"
+              .formatted(file, i, regionName));
+    });
+    return RestEndpoint.builder(url.toString()).auth(registryAuth.getOrDefault(r.name(), Auth.none())).build();
   }
 
   private InvalidRequestException missing(String regionName, String key, String example) {

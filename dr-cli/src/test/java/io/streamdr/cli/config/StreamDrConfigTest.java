@@ -177,7 +177,7 @@ class StreamDrConfigTest {
           - {name: us-west-2, bootstrap: west:9092}
         """);
     assertThatThrownBy(() -> StreamDrConfig.load(f, Map.of())).hasMessageContaining("'regions[0].bootstarp' is not a known key")
-        .hasMessageContaining("[bootstrap, clusterLink, confluentCloud, connect, flink, flinkJob, name, properties]");
+        .hasMessageContaining("[bootstrap, clusterLink, confluentCloud, connect, flink, flinkJob, name, properties, schemaRegistry]");
   }
 
   @Test
@@ -237,6 +237,29 @@ class StreamDrConfigTest {
     });
     assertThat(cfg.dns()).hasValueSatisfying(d -> assertThat(d.values()).containsEntry("us-west-2", "pkc-west.us-west-2.aws.confluent.cloud"));
     assertThat(cfg.flinkJob("us-east-1")).hasValueSatisfying(j -> assertThat(j.spec().jarId()).hasValue("7c1b0a52_routing.jar"));
+    assertThat(cfg.schemaRegistry("us-east-1").baseUrl()).isEqualTo("http://east-sr:8081");
+  }
+
+  @Test
+  void a_schema_registry_is_a_url_or_a_url_with_an_api_key_whose_secret_is_never_shown() throws Exception {
+    Path f = write("""
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: east:9092, schemaRegistry: "https://sr-east:8081"}
+          - {name: us-west-2, bootstrap: west:9092, schemaRegistry: {url: "https://sr-west:8081", apiKey: SRKEY, apiSecret: "${SR_SECRET}"}}
+        """);
+    StreamDrConfig cfg = StreamDrConfig.load(f, Map.of("SR_SECRET", "sr-secret-value"));
+    assertThat(cfg.schemaRegistry("us-east-1").auth().headers()).isEmpty();
+    assertThat(cfg.schemaRegistry("us-west-2").auth().headers()).containsKey("Authorization");
+    assertThat(cfg.schemaRegistry("us-west-2").toString()).contains("sr-west").doesNotContain("sr-secret-value");
+    Path half = write("""
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: east:9092, schemaRegistry: {url: "https://sr-east:8081", apiKey: SRKEY}}
+          - {name: us-west-2, bootstrap: west:9092}
+        """);
+    assertThatThrownBy(() -> StreamDrConfig.load(half, Map.of())).hasMessageContaining("regions[0].schemaRegistry.apiSecret")
+        .hasMessageContaining("give both 'apiKey' and 'apiSecret'");
   }
 
   @Test

@@ -1,0 +1,94 @@
+package io.streamdr.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.streamdr.core.internal.Json;
+import io.streamdr.core.internal.http.RestClient;
+import io.streamdr.testkit.EmbeddedSchemaRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code backup --schemas}, {@code verify --schemas} and {@code restore --schemas} between two real Schema Registries
+ * (Apicurio Registry's Confluent-compatible API), driven as a user would.
+ */
+class SchemaCommandsIT {
+  @RegisterExtension
+  static final EmbeddedSchemaRegistry EAST = EmbeddedSchemaRegistry.create("us-east-1");
+  @RegisterExtension
+  static final EmbeddedSchemaRegistry WEST = EmbeddedSchemaRegistry.create("us-west-2");
+
+  @TempDir Path dir;
+
+  private String config(boolean westRegistry) throws Exception {
+    Path f = dir.resolve("streamdr.yaml");
+    Files.writeString(f, """
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: "127.0.0.1:1", schemaRegistry: "%s"}
+          - {name: us-west-2, bootstrap: "127.0.0.1:2"%s}
+        replication: identity
+        activeRegion: {store: file, path: "%s"}
+        backups: {directory: "%s"}
+        """.formatted(EAST.url(), westRegistry ? ", schemaRegistry: {url: \"" + WEST.url() + "\"}" : "",
+        dir.resolve("active-region.json"), dir.resolve("backups")));
+    return f.toString();
+  }
+
+  private static void register(String subject, String schema) {
+    RestClient.of(EAST.url().toString()).post("/subjects/" + subject + "/versions", Map.of("schema", schema));
+  }
+
+  @Test
+  void the_schemas_are_backed_up_compared_restored_with_their_ids_and_compared_again() throws Exception {
+    register("orders-value", "{\"type\":\"record\",\"name\":\"Order\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"}]}");
+    register("orders-value", "{\"type\":\"record\",\"name\":\"Order\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},"
+        + "{\"name\":\"note\",\"type\":[\"null\",\"string\"],\"default\":null}]}");
+    register("payments-value", "{\"type\":\"record\",\"name\":\"Payment\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"}]}");
+    String cfg = config(true);
+
+    String[] backup = StreamDrCliTest.run("backup", "-c", cfg, "--schemas", "--id", "s1");
+    assertThat(backup[0]).as(backup[2]).isEqualTo("0");
+    assertThat(backup[1]).contains("Schema snapshot s1 of us-east-1").contains(": 2 subjects, 3 versions with their ids");
+    String[] again = StreamDrCliTest.run("backup", "-c", cfg, "--schemas", "--id", "s1", "--json");
+    assertThat(again[0]).as(again[2]).isEqualTo("0");
+    assertThat(Json.MAPPER.readTree(again[1]).path("schemas").path("versions").asInt()).isEqualTo(3);
+
+    String[] differ = StreamDrCliTest.run("verify", "-c", cfg, "--schemas", "--json");
+    assertThat(differ[0]).as(differ[2]).isEqualTo("1");
+    JsonNode report = Json.MAPPER.readTree(differ[1]);
+    assertThat(report.path("identical").asBoolean()).isFalse();
+    assertThat(report.path("differences")).extracting(d -> d.path("kind").asText() + " " + d.path("subject").asText())
+        .containsExactly("MISSING_SUBJECT orders-value", "MISSING_SUBJECT payments-value");
+
+    String[] restore = StreamDrCliTest.run("restore", "-c", cfg, "--backup", "s1", "--region", "us-west-2", "--schemas", "--json");
+    assertThat(restore[0]).as(restore[2]).isEqualTo("0");
+    JsonNode restored = Json.MAPPER.readTree(restore[1]).path("schemas");
+    assertThat(restored.path("outcomes")).hasSize(3).allSatisfy(o -> assertThat(o.path("restored").asBoolean()).isTrue());
+    assertThat(restored.path("importMode").asBoolean()).isFalse();
+
+    String[] same = StreamDrCliTest.run("verify", "-c", cfg, "--schemas");
+    assertThat(same[0]).as(same[1] + same[2]).isEqualTo("0");
+    assertThat(same[1]).contains("Schema Registry of us-east-1 compared with us-west-2's: IDENTICAL (2 subjects, 3 versions)");
+
+    String[] twice = StreamDrCliTest.run("restore", "-c", cfg, "--backup", "s1", "--region", "us-west-2", "--schemas");
+    assertThat(twice[0]).as(twice[2]).isEqualTo("0");
+    assertThat(twice[1]).contains("0 versions registered with their ids, 3 already there");
+  }
+
+  @Test
+  void a_region_without_a_registry_is_named_with_the_key_to_add() throws Exception {
+    String cfg = config(false);
+    String[] r = StreamDrCliTest.run("verify", "-c", cfg, "--schemas");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2]).contains("'regions[1].schemaRegistry' is required for --schemas (region us-west-2)");
+    String[] none = StreamDrCliTest.run("backup", "-c", cfg);
+    assertThat(none[0]).isEqualTo("2");
+    assertThat(none[2]).contains("or back up the schemas with --schemas");
+  }
+}
