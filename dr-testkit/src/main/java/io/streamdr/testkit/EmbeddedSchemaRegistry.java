@@ -89,6 +89,15 @@ public final class EmbeddedSchemaRegistry extends EmbeddedComponent {
     return URI.create("http://127.0.0.1:" + port + "/apis/ccompat/v7/");
   }
 
+  /**
+   * Apicurio's own API, e.g. {@code http://127.0.0.1:43123/apis/registry/v2}: what Apicurio's serializers and
+   * deserializers take as {@code apicurio.registry.url} (with {@code apicurio.registry.as-confluent=true} they write
+   * Confluent's wire format: a zero byte and the 4-byte schema id the Confluent-compatible API shows).
+   */
+  public URI apicurioUrl() {
+    return URI.create("http://127.0.0.1:" + port + "/apis/registry/v2");
+  }
+
   /** The registry's own port. */
   public int port() {
     requireStarted();
