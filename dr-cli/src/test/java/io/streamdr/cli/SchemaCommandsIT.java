@@ -1,15 +1,31 @@
 package io.streamdr.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.streamdr.cli.agent.AgentJobs;
+import io.streamdr.cli.agent.JobScheduler;
+import io.streamdr.cli.config.StreamDrConfig;
 import io.streamdr.core.internal.Json;
 import io.streamdr.core.internal.http.RestClient;
+import io.streamdr.core.progress.ProgressListener;
+import io.streamdr.core.region.DefaultRegionRouter;
+import io.streamdr.kafka.metrics.KafkaMeters;
+import io.streamdr.kafka.schema.SchemaBackup;
+import io.streamdr.testing.MutableClock;
 import io.streamdr.testkit.EmbeddedSchemaRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code backup --schemas}, {@code verify --schemas} and {@code restore --schemas} between two real Schema Registries
  * (Apicurio Registry's Confluent-compatible API), driven as a user would.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // one pair of registries: the first test counts from empty
 class SchemaCommandsIT {
   @RegisterExtension
   static final EmbeddedSchemaRegistry EAST = EmbeddedSchemaRegistry.create("us-east-1");
@@ -45,6 +62,7 @@ class SchemaCommandsIT {
   }
 
   @Test
+  @Order(1)
   void the_schemas_are_backed_up_compared_restored_with_their_ids_and_compared_again() throws Exception {
     register("orders-value", "{\"type\":\"record\",\"name\":\"Order\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"}]}");
     register("orders-value", "{\"type\":\"record\",\"name\":\"Order\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},"
@@ -82,11 +100,51 @@ class SchemaCommandsIT {
   }
 
   @Test
+  @Order(2)
+  void the_agent_snapshots_the_active_regions_registry_on_its_schedule() throws Exception {
+    Path file = dir.resolve("agent.yaml");
+    Files.writeString(file, Files.readString(Path.of(config(true))) + """
+        agent:
+          jobs:
+            - {name: schemas, cron: "0 * * * *", schemas: {}}
+        """);
+    StreamDrConfig cfg = StreamDrConfig.load(file, Map.of());
+    MutableClock clock = new MutableClock(Instant.parse("2026-12-01T00:00:00Z"));
+    DefaultRegionRouter router = new DefaultRegionRouter(cfg.topology(), cfg.activeRegionStore(), clock);
+    AgentJobs work = new AgentJobs(cfg, cfg.backups(), router, new KafkaMeters(new SimpleMeterRegistry(), clock),
+        name -> ProgressListener.NONE, (name, report) -> { }, clock);
+    List<JobScheduler.Run> runs = new ArrayList<>();
+    JobScheduler agent = new JobScheduler(cfg.agent().jobs().stream().map(work::job).toList(), cfg.backups(), "agent-a", clock, runs::add);
+
+    register("agent-value", "{\"type\":\"record\",\"name\":\"A\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"}]}");
+    agent.runDue();
+    int first = SchemaBackup.read(cfg.backups(), "schemas-20261201T0000Z").versions();
+    register("agent-value", "{\"type\":\"record\",\"name\":\"A\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},"
+        + "{\"name\":\"b\",\"type\":[\"null\",\"long\"],\"default\":null}]}");
+    clock.set(Instant.parse("2026-12-01T01:00:00Z"));
+    agent.runDue();
+
+    assertThat(runs).hasSize(2).allSatisfy(r -> assertThat(r.ok()).as(r.detail()).isTrue());
+    assertThat(runs.get(0).detail()).startsWith("schema snapshot schemas-20261201T0000Z of us-east-1: ");
+    assertThat(SchemaBackup.read(cfg.backups(), "schemas-20261201T0100Z").versions()).as("the new version is in the next snapshot")
+        .isEqualTo(first + 1);
+  }
+
+  @Test
+  @Order(3)
   void a_region_without_a_registry_is_named_with_the_key_to_add() throws Exception {
     String cfg = config(false);
     String[] r = StreamDrCliTest.run("verify", "-c", cfg, "--schemas");
     assertThat(r[0]).isEqualTo("2");
     assertThat(r[2]).contains("'regions[1].schemaRegistry' is required for --schemas (region us-west-2)");
+    Path agent = dir.resolve("agent.yaml");
+    Files.writeString(agent, Files.readString(Path.of(cfg)) + """
+        agent:
+          jobs:
+            - {name: schemas, cron: "0 * * * *", schemas: {}}
+        """);
+    assertThatThrownBy(() -> StreamDrConfig.load(agent, Map.of())).hasMessageContaining("agent.jobs[0].schemas")
+        .hasMessageContaining("needs a Schema Registry in region us-west-2: add 'schemaRegistry: URL' to regions[1]");
     String[] none = StreamDrCliTest.run("backup", "-c", cfg);
     assertThat(none[0]).isEqualTo("2");
     assertThat(none[2]).contains("or back up the schemas with --schemas");

@@ -1,26 +1,23 @@
 package io.streamdr.cli.agent;
 
+import io.streamdr.cli.PlannedFailoverDrill;
 import io.streamdr.cli.config.AgentConfig;
 import io.streamdr.cli.config.StreamDrConfig;
-import io.streamdr.connect.ConnectorSnapshots;
 import io.streamdr.connect.ConnectorSnapshot;
+import io.streamdr.connect.ConnectorSnapshots;
+import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.core.progress.ProgressListener;
-import io.streamdr.cli.PlannedFailoverDrill;
-import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.region.DefaultRegionRouter;
 import io.streamdr.core.runbook.HtmlReport;
 import io.streamdr.core.runbook.RecoveryObjectives;
 import io.streamdr.core.runbook.RunbookReport;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import io.streamdr.core.savepoint.JobRef;
+import io.streamdr.core.savepoint.Savepoint;
 import io.streamdr.core.savepoint.SavepointClient;
+import io.streamdr.core.savepoint.SavepointOptions;
 import io.streamdr.flink.FlinkRestSavepointClient;
 import io.streamdr.flink.SavepointScheduler;
-import java.util.Map;
-import io.streamdr.core.savepoint.Savepoint;
-import io.streamdr.core.savepoint.SavepointOptions;
 import io.streamdr.kafka.backup.BackupCatalog;
 import io.streamdr.kafka.backup.BackupManifest;
 import io.streamdr.kafka.backup.RetentionPolicy;
@@ -28,9 +25,14 @@ import io.streamdr.kafka.backup.TopicBackup;
 import io.streamdr.kafka.metrics.KafkaMeters;
 import io.streamdr.kafka.pipeline.PipelineCheckpoint;
 import io.streamdr.kafka.pipeline.PipelineCheckpointer;
+import io.streamdr.kafka.schema.SchemaBackup;
+import io.streamdr.kafka.schema.SchemaSnapshot;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -76,6 +78,8 @@ public final class AgentJobs {
       work = slot -> checkpoint(c);
     } else if (task instanceof AgentConfig.Connectors c) {
       work = slot -> connectors(job.name(), c, slot);
+    } else if (task instanceof AgentConfig.Schemas s) {
+      work = slot -> schemas(job.name(), s, slot);
     } else if (task instanceof AgentConfig.Drill d) {
       work = slot -> drill(job.name(), d, slot);
     } else {
@@ -160,6 +164,16 @@ public final class AgentJobs {
     ConnectorSnapshot s = ConnectorSnapshots.builder(cfg.connectors(region), backups, region).clock(clock).build()
         .take(jobName + "-" + slot.stamp());
     return "connector snapshot %s of %s: %d connector(s)".formatted(s.id(), region, s.connectors().size());
+  }
+
+  /** A schema snapshot of the region's registry, id {@code <job>-<slot>}; a run after a crash finds it taken. */
+  String schemas(String jobName, AgentConfig.Schemas s, JobScheduler.Slot slot) {
+    String region = region(s.region());
+    String id = jobName + "-" + slot.stamp();
+    boolean taken = backups.exists(SchemaBackup.key(id));
+    SchemaSnapshot snapshot = taken ? SchemaBackup.read(backups, id) : SchemaBackup.of(cfg.schemaRegistry(region), backups, clock).take(id);
+    return "schema snapshot %s of %s%s: %d subject(s), %d version(s)".formatted(snapshot.id(), region, taken ? " (taken before)" : "",
+        snapshot.subjects().size(), snapshot.versions());
   }
 
   /**

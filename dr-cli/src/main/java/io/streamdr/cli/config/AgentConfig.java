@@ -86,7 +86,7 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
   public record Slot(String name, String databaseUrl, Optional<String> user, String passwordEnv) {}
 
   /** What a scheduled job does. */
-  public sealed interface Task permits Backup, Prune, Checkpoint, Connectors, Savepoint, Drill {
+  public sealed interface Task permits Backup, Prune, Checkpoint, Connectors, Schemas, Savepoint, Drill {
     /** The kind, as written in the file and exported as a metric tag. */
     String kind();
   }
@@ -120,6 +120,13 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
     }
   }
 
+  /** Snapshot the Schema Registry of the active region (or the one named): every subject and version with its id. */
+  public record Schemas(Optional<String> region) implements Task {
+    public String kind() {
+      return "schemas";
+    }
+  }
+
   /**
    * Take a savepoint of a Flink job, keep at most {@code keep} no older than {@code maxAge} (older ones disposed), and
    * copy each ({@code file:} locations) into the backups.
@@ -148,7 +155,7 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
    */
   public record Job(String name, String cron, Duration lease, Task task) {}
 
-  private static final Set<String> KINDS = Set.of("backup", "prune", "checkpoint", "connectors", "savepoint", "drill");
+  private static final Set<String> KINDS = Set.of("backup", "prune", "checkpoint", "connectors", "schemas", "savepoint", "drill");
 
   static AgentConfig read(StreamDrConfig.Reader r, JsonNode n, java.util.function.Predicate<String> isRegion) {
     r.allowed(n, "agent", Set.of("port", "owner", "failover", "webhooks", "jobs"));
@@ -219,6 +226,10 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
         case "connectors" -> {
           r.allowed(t, tat, Set.of("region"));
           yield new Connectors(region(r, t, tat, isRegion));
+        }
+        case "schemas" -> {
+          r.allowed(t, tat, Set.of("region"));
+          yield new Schemas(region(r, t, tat, isRegion));
         }
         case "drill" -> {
           r.allowed(t, tat, Set.of("topics"));

@@ -250,6 +250,20 @@ public final class StreamDrConfig {
     Set<String> names = new java.util.HashSet<>();
     regions.forEach(x -> names.add(x.name()));
     AgentConfig agent = root.has("agent") ? AgentConfig.read(r, root.get("agent"), names::contains) : null;
+    if (agent != null) {
+      for (int j = 0; j < agent.jobs().size(); j++) {
+        if (agent.jobs().get(j).task() instanceof AgentConfig.Schemas s) {
+          // a job without a region snapshots whichever region is active: each needs a registry
+          List<Region> needing = s.region().map(n -> regions.stream().filter(x -> x.name().equals(n)).toList()).orElse(regions);
+          for (Region x : needing) {
+            if (x.schemaRegistryUrl().isEmpty()) {
+              throw r.error("agent.jobs[%d].schemas".formatted(j), "needs a Schema Registry in region %s: add 'schemaRegistry: URL' to regions[%d]"
+                  .formatted(x.name(), regions.indexOf(x)));
+            }
+          }
+        }
+      }
+    }
     DnsConfig dns = root.has("dns") ? DnsConfig.read(r, root.get("dns"), "dns", names::contains) : null;
     return new StreamDrConfig(file, topology, replication, Map.copyOf(active), backups, s3, Map.copyOf(cloud), agent,
         Map.copyOf(flinkJobs), Map.copyOf(clusterLinks), dns, Map.copyOf(registryAuth));
