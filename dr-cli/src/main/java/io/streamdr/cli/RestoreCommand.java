@@ -1,6 +1,8 @@
 package io.streamdr.cli;
 
 import io.streamdr.cli.config.StreamDrConfig;
+import io.streamdr.core.NotFoundException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.internal.Json;
 import io.streamdr.core.region.Region;
 import io.streamdr.kafka.backup.BackupManifest;
@@ -85,6 +87,10 @@ final class RestoreCommand implements Callable<Integer> {
       if (dryRun) {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--dry-run does not cover --schemas; a schema restore "
             + "checks the whole registry first and writes nothing on a conflict, so run it without --dry-run");
+      }
+      if (!cfg.backups().exists(SchemaBackup.key(backup))) {
+        throw new NotFoundException(ResourceType.BACKUP, backup, "No schema snapshot '%s' in the backups; take one with 'streamdr backup --schemas --id %s'%s"
+            .formatted(backup, backup, cfg.backups().exists(BackupManifest.key(backup)) ? ", or restore backup " + backup + " without --schemas" : ""));
       }
       schemaReport = SchemaBackup.restore(SchemaBackup.read(cfg.backups(), backup), cfg.schemaRegistry(target.name()));
       if (!cfg.backups().exists(BackupManifest.key(backup))) {

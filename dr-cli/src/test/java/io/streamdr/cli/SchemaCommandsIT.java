@@ -145,6 +145,9 @@ class SchemaCommandsIT {
         """);
     assertThatThrownBy(() -> StreamDrConfig.load(agent, Map.of())).hasMessageContaining("agent.jobs[0].schemas")
         .hasMessageContaining("needs a Schema Registry in region us-west-2: add 'schemaRegistry: URL' to regions[1]");
+    String[] absent = StreamDrCliTest.run("restore", "-c", config(true), "--backup", "nope", "--region", "us-west-2", "--schemas");
+    assertThat(absent[0]).isEqualTo("2");
+    assertThat(absent[2]).contains("No schema snapshot 'nope' in the backups; take one with 'streamdr backup --schemas --id nope'");
     String[] none = StreamDrCliTest.run("backup", "-c", cfg);
     assertThat(none[0]).isEqualTo("2");
     assertThat(none[2]).contains("or back up the schemas with --schemas");

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.streamdr.core.BackupCorruptedException;
 import io.streamdr.core.ConflictException;
+import io.streamdr.core.NotFoundException;
 import io.streamdr.core.OperationFailedException;
 import io.streamdr.core.ResourceType;
 import io.streamdr.core.backup.BackupKey;
@@ -113,6 +114,10 @@ public final class SchemaBackup {
   /** Reads a snapshot and verifies its format, version and checksum. */
   public static SchemaSnapshot read(BackupTarget target, String snapshotId) {
     BackupKey key = key(snapshotId);
+    if (!target.exists(key)) {
+      throw new NotFoundException(ResourceType.BACKUP, snapshotId,
+          "No schema snapshot '%s' in %s (no %s); take one with SchemaBackup.take".formatted(snapshotId, target, key));
+    }
     byte[] bytes = target.readAll(key);
     try {
       JsonNode root = Json.MAPPER.readTree(bytes);
