@@ -66,7 +66,7 @@ final class BackupCommand implements Callable<Integer> {
       }
       return schemaSnapshot(cfg, source, id != null ? id
           : java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC)
-              .format(java.time.Instant.now()) + "-schemas", null);
+              .format(java.time.Instant.now()) + "-schemas", null, false);
     }
     TopicBackup.Builder b = TopicBackup.builder(source.kafkaClientConfig(), cfg.backups()).topics(topics).groups(groups);
     if (pattern != null) {
@@ -83,7 +83,7 @@ final class BackupCommand implements Callable<Integer> {
       progress.done("%,d records".formatted(m.records()));
     }
     if (schemas) {
-      return schemaSnapshot(cfg, source, m.id(), m);
+      return schemaSnapshot(cfg, source, m.id(), m, existed);
     }
     if (json) {
       out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(m));
@@ -99,7 +99,8 @@ final class BackupCommand implements Callable<Integer> {
   }
 
   /** Snapshots the region's registry as {@code snapshotId}; prints it, after the topic backup's manifest if there is one. */
-  private int schemaSnapshot(StreamDrConfig cfg, Region source, String snapshotId, BackupManifest manifest) throws Exception {
+  private int schemaSnapshot(StreamDrConfig cfg, Region source, String snapshotId, BackupManifest manifest, boolean existed)
+      throws Exception {
     boolean taken = cfg.backups().exists(SchemaBackup.key(snapshotId));
     SchemaSnapshot snapshot = taken ? SchemaBackup.read(cfg.backups(), snapshotId)
         : SchemaBackup.of(cfg.schemaRegistry(source.name()), cfg.backups()).take(snapshotId);
@@ -114,8 +115,8 @@ final class BackupCommand implements Callable<Integer> {
       out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
     } else {
       if (manifest != null) {
-        out.printf("Backup %s (%s) of %s: %d records in %d topic%s, %d bytes stored%n", manifest.id(), manifest.type(), source.name(),
-            manifest.records(), manifest.topics().size(), manifest.topics().size() == 1 ? "" : "s", manifest.bytes());
+        out.printf("Backup %s (%s) of %s%s: %d records in %d topic%s, %d bytes stored%n", manifest.id(), manifest.type(), source.name(),
+            existed ? " was already complete, nothing was backed up again" : "", manifest.records(), manifest.topics().size(), manifest.topics().size() == 1 ? "" : "s", manifest.bytes());
       }
       out.printf("Schema snapshot %s of %s (%s)%s: %d subject%s, %d version%s with their ids%n", snapshot.id(), source.name(),
           snapshot.source(), taken ? " was already taken, nothing was taken again" : "", snapshot.subjects().size(), snapshot.subjects().size() == 1 ? "" : "s", snapshot.versions(),

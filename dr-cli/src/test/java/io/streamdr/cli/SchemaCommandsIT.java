@@ -15,6 +15,7 @@ import io.streamdr.core.region.DefaultRegionRouter;
 import io.streamdr.kafka.metrics.KafkaMeters;
 import io.streamdr.kafka.schema.SchemaBackup;
 import io.streamdr.testing.MutableClock;
+import io.streamdr.testkit.EmbeddedKafkaCluster;
 import io.streamdr.testkit.EmbeddedSchemaRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +40,10 @@ class SchemaCommandsIT {
   static final EmbeddedSchemaRegistry EAST = EmbeddedSchemaRegistry.create("us-east-1");
   @RegisterExtension
   static final EmbeddedSchemaRegistry WEST = EmbeddedSchemaRegistry.create("us-west-2");
+  @RegisterExtension
+  static final EmbeddedKafkaCluster EAST_KAFKA = EmbeddedKafkaCluster.builder().name("us-east-1").build();
+  @RegisterExtension
+  static final EmbeddedKafkaCluster WEST_KAFKA = EmbeddedKafkaCluster.builder().name("us-west-2").build();
 
   @TempDir Path dir;
 
@@ -47,12 +52,12 @@ class SchemaCommandsIT {
     Files.writeString(f, """
         primary: us-east-1
         regions:
-          - {name: us-east-1, bootstrap: "127.0.0.1:1", schemaRegistry: "%s"}
-          - {name: us-west-2, bootstrap: "127.0.0.1:2"%s}
+          - {name: us-east-1, bootstrap: "%s", schemaRegistry: "%s"}
+          - {name: us-west-2, bootstrap: "%s"%s}
         replication: identity
         activeRegion: {store: file, path: "%s"}
         backups: {directory: "%s"}
-        """.formatted(EAST.url(), westRegistry ? ", schemaRegistry: {url: \"" + WEST.url() + "\"}" : "",
+        """.formatted(EAST_KAFKA.bootstrapServers(), EAST.url(), WEST_KAFKA.bootstrapServers(), westRegistry ? ", schemaRegistry: {url: \"" + WEST.url() + "\"}" : "",
         dir.resolve("active-region.json"), dir.resolve("backups")));
     return f.toString();
   }
@@ -101,6 +106,30 @@ class SchemaCommandsIT {
 
   @Test
   @Order(2)
+  void topics_and_their_schemas_are_backed_up_and_restored_under_one_id_schemas_first() throws Exception {
+    String cfg = config(true);
+    EAST_KAFKA.createTopic("orders", 1, 1, Map.of("retention.ms", "-1"));
+    EAST_KAFKA.produce("orders", Map.of("k1", "v1", "k2", "v2"));
+    String[] backup = StreamDrCliTest.run("backup", "-c", cfg, "--topics", "orders", "--schemas", "--id", "b2", "--json");
+    assertThat(backup[0]).as(backup[2]).isEqualTo("0");
+    JsonNode both = Json.MAPPER.readTree(backup[1]);
+    assertThat(both.path("backup").path("id").asText()).isEqualTo("b2");
+    assertThat(both.path("schemas").path("versions").asInt()).isEqualTo(3);
+    String[] again = StreamDrCliTest.run("backup", "-c", cfg, "--topics", "orders", "--schemas", "--id", "b2");
+    assertThat(again[1]).contains("Backup b2 (FULL) of us-east-1 was already complete, nothing was backed up again: 2 records")
+        .contains("Schema snapshot b2 of us-east-1").contains("was already taken, nothing was taken again");
+
+    String[] restore = StreamDrCliTest.run("restore", "-c", cfg, "--backup", "b2", "--region", "us-west-2", "--schemas", "--json");
+    assertThat(restore[0]).as(restore[2]).isEqualTo("0");
+    JsonNode restored = Json.MAPPER.readTree(restore[1]);
+    assertThat(restored.path("schemas").path("outcomes")).hasSize(3)
+        .allSatisfy(o -> assertThat(o.path("detail").asText()).startsWith("already there")); // restored by the first test
+    assertThat(restored.path("topics").path("partitions")).singleElement().satisfies(p -> assertThat(p.path("produced").asLong()).isEqualTo(2));
+    assertThat(WEST_KAFKA.read("orders", 2, java.time.Duration.ofSeconds(30))).extracting(r -> r.key()).containsExactlyInAnyOrder("k1", "k2");
+  }
+
+  @Test
+  @Order(3)
   void the_agent_snapshots_the_active_regions_registry_on_its_schedule() throws Exception {
     Path file = dir.resolve("agent.yaml");
     Files.writeString(file, Files.readString(Path.of(config(true))) + """
@@ -131,7 +160,7 @@ class SchemaCommandsIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void a_region_without_a_registry_is_named_with_the_key_to_add() throws Exception {
     String cfg = config(false);
     String[] r = StreamDrCliTest.run("verify", "-c", cfg, "--schemas");
