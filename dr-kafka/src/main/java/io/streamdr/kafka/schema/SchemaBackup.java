@@ -47,7 +47,8 @@ import java.util.TreeSet;
  * {@code schemas/<id>/snapshot.json}, checksummed (SHA-256 of its subjects).
  *
  * <p>A restore checks the whole target registry first and writes nothing if any backed-up id is used there for
- * another schema, or a subject's version holds another id. It then registers what is missing, oldest id first, with
+ * another schema, or a subject's version holds another id. It then registers what is missing, oldest id first (a
+ * schema after those it references), with
  * the id and version given where the registry has IMPORT mode (set on each subject it writes, then set back). A
  * registry without modes assigns ids itself: the restore then goes ahead only into an empty registry and when the
  * backed-up ids run 1, 2, 3… without a gap, so that the registry assigns them again, and checks every id it is given.
@@ -190,6 +191,7 @@ public final class SchemaBackup {
     }
     all.sort(Comparator.comparingInt((Pending p) -> p.version().id()).thenComparing(p -> p.subject().name())
         .thenComparingInt(p -> p.version().version()));
+    all = referencesFirst(all);
 
     List<String> conflicts = new ArrayList<>();
     Set<Pending> present = new LinkedHashSet<>();
@@ -272,6 +274,33 @@ public final class SchemaBackup {
   }
 
   private record Pending(Subject subject, Version version) {}
+
+  /**
+   * The versions in the given (oldest id first) order, except that a schema comes after the schemas it references:
+   * a registry refuses a reference to a version it does not hold yet.
+   */
+  private static List<Pending> referencesFirst(List<Pending> byId) {
+    Map<String, Pending> byName = new LinkedHashMap<>();
+    byId.forEach(p -> byName.put(p.subject().name() + "\u0000" + p.version().version(), p));
+    Set<Pending> placed = new LinkedHashSet<>();
+    for (Pending p : byId) {
+      place(p, byName, placed, new LinkedHashSet<>());
+    }
+    return List.copyOf(placed);
+  }
+
+  private static void place(Pending p, Map<String, Pending> byName, Set<Pending> placed, Set<Pending> visiting) {
+    if (placed.contains(p) || !visiting.add(p)) {
+      return; // placed already, or a cycle (which no registry accepts): leave it in id order
+    }
+    for (Reference r : p.version().references()) {
+      Pending referenced = byName.get(r.subject() + "\u0000" + r.version());
+      if (referenced != null) {
+        place(referenced, byName, placed, visiting);
+      }
+    }
+    placed.add(p);
+  }
 
   /**
    * Without IMPORT mode a registry numbers new schemas itself, 1, 2, 3… from empty: the backed-up ids come back only

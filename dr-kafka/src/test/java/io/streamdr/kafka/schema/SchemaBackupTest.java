@@ -79,6 +79,19 @@ class SchemaBackupTest {
   }
 
   @Test
+  void a_schema_is_registered_after_the_schemas_it_references_whatever_their_ids() {
+    SchemaSnapshot withReference = new SchemaSnapshot("s2", Instant.parse("2026-12-02T06:00:00Z"), "http://sr-east:8081",
+        Optional.empty(), Optional.empty(), List.of(
+            new Subject("common-value", Optional.empty(), List.of(new Version(1, 110, "AVRO", "{\"type\":\"fixed\",\"name\":\"Id\",\"size\":16}", List.of()))),
+            new Subject("orders-value", Optional.empty(), List.of(new Version(1, 100, "AVRO", "{\"type\":\"record\",\"name\":\"O\",\"fields\":[{\"name\":\"id\",\"type\":\"Id\"}]}",
+                List.of(new SchemaSnapshot.Reference("Id", "common-value", 1)))))));
+    SchemaBackup.RestoreReport report = SchemaBackup.restore(withReference, RestEndpoint.of(server.url("/").toString()));
+    assertThat(report.outcomes()).extracting(SchemaBackup.Outcome::subject).containsExactly("common-value", "orders-value");
+    assertThat(registry.posts.get(1).path("references").get(0).path("subject").asText()).isEqualTo("common-value");
+    assertThat(registry.ids).containsOnlyKeys(100, 110);
+  }
+
+  @Test
   void an_id_the_target_uses_for_another_schema_stops_the_restore_before_it_writes() {
     registry.add("audit-value", 103, "{\"type\":\"boolean\"}");
     assertThatThrownBy(() -> SchemaBackup.restore(snapshot(), RestEndpoint.of(server.url("/").toString())))
