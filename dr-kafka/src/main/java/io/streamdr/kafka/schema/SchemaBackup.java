@@ -220,8 +220,7 @@ public final class SchemaBackup {
                   conflicts.size() > 5 ? " (and %d more)".formatted(conflicts.size() - 5) : ""));
     }
     boolean importMode = mode(registry, "/mode").isPresent();
-    List<Pending> missing = all.stream().filter(p -> !present.contains(p)).toList();
-    if (!importMode && !missing.isEmpty()) {
+    if (!importMode && present.size() < all.size()) {
       requireAssignable(snapshot, registry, all, present);
     }
 
@@ -261,19 +260,30 @@ public final class SchemaBackup {
       for (Subject s : snapshot.subjects()) {
         s.compatibility().ifPresent(level -> registry.put("/config/" + encode(s.name()), Map.of("compatibility", level)));
       }
-    } finally {
-      modesToRestore.forEach((subject, before) -> {
-        if (before.isPresent() && !before.get().equals("IMPORT")) {
-          registry.put("/mode/" + encode(subject), Map.of("mode", before.get()));
-        } else {
-          registry.execute(RestRequest.delete("/mode/" + encode(subject)).accept(404).build());
-        }
-      });
+    } catch (RuntimeException e) {
+      try {
+        setModesBack(registry, modesToRestore);
+      } catch (RuntimeException again) {
+        e.addSuppressed(again); // the restore's own failure is the one to report
+      }
+      throw e;
     }
+    setModesBack(registry, modesToRestore);
     return new RestoreReport(registry.baseUrl(), importMode, outcomes);
   }
 
   private record Pending(Subject subject, Version version) {}
+
+  /** Each subject put in IMPORT mode back in the mode it had (its own, or the registry's when it had none). */
+  private static void setModesBack(RestClient registry, Map<String, Optional<String>> before) {
+    before.forEach((subject, mode) -> {
+      if (mode.isPresent() && !mode.get().equals("IMPORT")) {
+        registry.put("/mode/" + encode(subject), Map.of("mode", mode.get()));
+      } else {
+        registry.execute(RestRequest.delete("/mode/" + encode(subject)).accept(404).build());
+      }
+    });
+  }
 
   /**
    * The versions in the given (oldest id first) order, except that a schema comes after the schemas it references:

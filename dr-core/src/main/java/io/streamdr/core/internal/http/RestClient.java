@@ -8,7 +8,6 @@ import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.InvalidRequestException;
 import io.streamdr.core.RemoteServiceException;
 import io.streamdr.core.ResourceType;
-import io.streamdr.core.http.Auth;
 import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.http.RetryPolicy;
 import io.streamdr.core.internal.Checks;
@@ -58,8 +57,6 @@ public final class RestClient implements AutoCloseable {
   private final RestEndpoint endpoint;
   private final HttpUrl baseUrl;
   private final String safeBaseUrl;
-  private final Auth auth;
-  private final RetryPolicy retry;
   private final OkHttpClient http;
 
   private RestClient(RestEndpoint endpoint) {
@@ -71,8 +68,6 @@ public final class RestClient implements AutoCloseable {
     this.endpoint = endpoint;
     this.baseUrl = parsed;
     this.safeBaseUrl = endpoint.baseUrl();
-    this.auth = endpoint.auth();
-    this.retry = endpoint.retry();
     this.http = new OkHttpClient.Builder()
         .connectTimeout(Duration.ofSeconds(10))
         .readTimeout(Duration.ZERO) // the call timeout bounds each call as a whole
@@ -148,34 +143,34 @@ public final class RestClient implements AutoCloseable {
         }
         boolean retryable = RetryPolicy.retryableStatus(status, request.idempotent())
             || request.retryStatuses().contains(status);
-        if (!retryable || attempt >= retry.maxAttempts()) {
+        if (!retryable || attempt >= endpoint.retry().maxAttempts()) {
           throw error(request, safeUrl, status, raw, attempt, retryable);
         }
-        wait = retryAfter(response).orElse(retry.backoff(attempt));
+        wait = retryAfter(response).orElse(endpoint.retry().backoff(attempt));
         if (System.nanoTime() + wait.toNanos() >= deadlineAt) {
           throw error(request, safeUrl, status, raw, attempt, true);
         }
         LOG.info("{} {} returned {}; retrying in {} ms (attempt {} of {})", request.method(), safeUrl, status,
-            wait.toMillis(), attempt, retry.maxAttempts());
+            wait.toMillis(), attempt, endpoint.retry().maxAttempts());
       } catch (InterruptedIOException e) {
         if (Thread.currentThread().isInterrupted()) {
           throw new DrInterruptedException("calling %s %s".formatted(request.method(), safeUrl), e);
         }
         throw timeout(request, safeUrl, deadline, attempt);
       } catch (IOException e) {
-        if (!request.idempotent() || attempt >= retry.maxAttempts()) {
+        if (!request.idempotent() || attempt >= endpoint.retry().maxAttempts()) {
           throw new RemoteServiceException(request.method(), safeUrl, 0, "",
               "%s %s failed after %d attempt(s): %s; check that the service is up and reachable%s".formatted(
                   request.method(), safeUrl, attempt, redact(String.valueOf(e.getMessage())),
                   request.idempotent() ? "" : " (not retried: the call is not idempotent and may have been applied)"),
               e, true);
         }
-        wait = retry.backoff(attempt);
+        wait = endpoint.retry().backoff(attempt);
         if (System.nanoTime() + wait.toNanos() >= deadlineAt) {
           throw timeout(request, safeUrl, deadline, attempt);
         }
         LOG.info("{} {} failed ({}); retrying in {} ms (attempt {} of {})", request.method(), safeUrl,
-            e.getClass().getSimpleName(), wait.toMillis(), attempt, retry.maxAttempts());
+            e.getClass().getSimpleName(), wait.toMillis(), attempt, endpoint.retry().maxAttempts());
       }
       try {
         endpoint.sleeper().sleep(wait);
@@ -268,7 +263,7 @@ public final class RestClient implements AutoCloseable {
 
   private Request build(RestRequest request, String method, HttpUrl url) {
     Request.Builder b = new Request.Builder().url(url).header("Accept", "application/json");
-    auth.headers().forEach(b::header);
+    endpoint.auth().headers().forEach(b::header);
     if (!method.equals(request.method())) {
       return b.method(method, null).build();
     }
@@ -331,7 +326,7 @@ public final class RestClient implements AutoCloseable {
   }
 
   private String redact(String text) {
-    return Redaction.redactText(text, auth.secrets());
+    return Redaction.redactText(text, endpoint.auth().secrets());
   }
 
   private Optional<Duration> retryAfter(Response response) {
