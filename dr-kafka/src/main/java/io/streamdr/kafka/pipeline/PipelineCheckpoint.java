@@ -15,7 +15,7 @@ import java.util.Optional;
  * What a secondary region needs to take a CDC pipeline over from a primary it can no longer reach, as it was at
  * {@link #takenAt}: each connector's configuration (secrets redacted unless kept) and committed source offsets, the
  * stream job's newest recovery point, the positions of the chosen consumer groups, and named facts (a replication
- * slot's confirmed LSN, say). Written by {@link PipelineCheckpointer} where the secondary can read it while the
+ * slot's confirmed LSN, say), and the schema snapshot of the region's Schema Registry taken with it. Written by {@link PipelineCheckpointer} where the secondary can read it while the
  * primary is gone; its {@link #age} bounds how much of the pipeline's progress a takeover from it repeats.
  *
  * @param takenAt    when it was captured (the capture's start)
@@ -24,9 +24,11 @@ import java.util.Optional;
  * @param job        the stream job's newest completed savepoint or retained checkpoint, if one was asked for and exists
  * @param groups     committed offsets by group, topic and partition
  * @param facts      anything else the takeover should know, by name
+ * @param schemas    the id of the {@code SchemaBackup} snapshot of the region's registry taken with it (the newest
+ *                   one if the registry had not changed since), in the same backup target; empty without a registry
  */
 public record PipelineCheckpoint(Instant takenAt, String region, List<Connector> connectors, Optional<JobPoint> job,
-    Map<String, Map<String, Map<Integer, Long>>> groups, Map<String, String> facts) {
+    Map<String, Map<String, Map<Integer, Long>>> groups, Map<String, String> facts, Optional<String> schemas) {
 
   /** One connector: its configuration, the state it was in and its committed offsets. */
   public record Connector(String name, Map<String, String> config, ConnectorState state, ConnectorOffsets offsets) {
@@ -57,6 +59,7 @@ public record PipelineCheckpoint(Instant takenAt, String region, List<Connector>
     job = job == null ? Optional.empty() : job;
     groups = Map.copyOf(groups);
     facts = Map.copyOf(facts);
+    schemas = schemas == null ? Optional.empty() : schemas; // a checkpoint written before schemas were kept
   }
 
   /** How old it is now. */

@@ -1,6 +1,7 @@
 package io.streamdr.kafka.pipeline;
 
 import io.streamdr.core.BackupCorruptedException;
+import io.streamdr.core.DrException;
 import io.streamdr.core.OperationFailedException;
 import io.streamdr.core.ResourceType;
 import io.streamdr.core.backup.BackupKey;
@@ -11,11 +12,14 @@ import io.streamdr.core.connect.ConnectorInfo;
 import io.streamdr.core.internal.Checks;
 import io.streamdr.core.internal.Json;
 import io.streamdr.core.internal.Redaction;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.core.savepoint.Savepoint;
 import io.streamdr.core.savepoint.SavepointClient;
 import io.streamdr.core.savepoint.SavepointState;
 import io.streamdr.kafka.internal.Bootstrap;
+import io.streamdr.kafka.schema.SchemaBackup;
+import io.streamdr.kafka.schema.SchemaSnapshot;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -56,6 +60,7 @@ import org.slf4j.LoggerFactory;
  *     .job(new FlinkRestSavepointClient(eastFlink), () -> routingJob)
  *     .groups(eastKafkaConfig, List.of("billing"))
  *     .fact("replication slot confirmed LSN", () -> slots.confirmedLsn("streamdr"))
+ *     .schemas(RestEndpoint.of(eastRegistry))
  *     .build();
  * try (AutoCloseable schedule = checkpoints.every(Duration.ofSeconds(30))) { ... }
  * // in us-west-2, with us-east-1 gone:
@@ -75,9 +80,11 @@ public final class PipelineCheckpointer {
   private final Map<String, Object> kafka;
   private final List<String> groups;
   private final Map<String, Supplier<String>> facts;
+  private final SchemaBackup schemas;
   private final Duration timeout;
   private final Clock clock;
   private final AtomicReference<PipelineCheckpoint> last = new AtomicReference<>();
+  private final AtomicReference<SchemaSnapshot> lastSchemas = new AtomicReference<>();
 
   private PipelineCheckpointer(Builder b) {
     this.target = b.target;
@@ -89,6 +96,7 @@ public final class PipelineCheckpointer {
     this.kafka = b.kafka;
     this.groups = List.copyOf(b.groups);
     this.facts = Map.copyOf(b.facts);
+    this.schemas = b.registry == null ? null : SchemaBackup.of(b.registry, b.target, b.clock);
     this.timeout = b.timeout;
     this.clock = b.clock;
   }
@@ -152,7 +160,9 @@ public final class PipelineCheckpointer {
     }
     Map<String, String> factValues = new LinkedHashMap<>();
     facts.forEach((name, value) -> factValues.put(name, value.get()));
-    PipelineCheckpoint checkpoint = new PipelineCheckpoint(at, region, connectorParts, jobPoint, positions, factValues);
+    // last: every schema the records written before this point carry is in it
+    Optional<String> schemaSnapshot = schemas == null ? Optional.empty() : Optional.of(schemaSnapshot(at));
+    PipelineCheckpoint checkpoint = new PipelineCheckpoint(at, region, connectorParts, jobPoint, positions, factValues, schemaSnapshot);
     byte[] json;
     try {
       json = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(checkpoint);
@@ -163,6 +173,36 @@ public final class PipelineCheckpointer {
     target.write(key, out -> out.write(json));
     last.set(checkpoint);
     return checkpoint;
+  }
+
+  /** The id of a snapshot of the registry now: the one kept at the last capture if nothing changed since, else a new one. */
+  private String schemaSnapshot(Instant at) {
+    SchemaSnapshot now = schemas.capture(schemaSnapshotId(region, at));
+    SchemaSnapshot before = lastSchemas.get();
+    if (before == null) { // a checkpointer that has not captured yet compares with the newest checkpoint's (an agent makes one per capture)
+      before = newestSchemas().orElse(null);
+    }
+    if (before != null && before.sameSchemasAs(now)) {
+      return before.id();
+    }
+    schemas.keep(now);
+    lastSchemas.set(now);
+    return now.id();
+  }
+
+  /** The schema snapshot the newest checkpoint of this region names, if it names one that can be read. */
+  private Optional<SchemaSnapshot> newestSchemas() {
+    try {
+      return latest(target, region).flatMap(PipelineCheckpoint::schemas).map(id -> SchemaBackup.read(target, id));
+    } catch (DrException e) { // a damaged or removed one is not compared with: a new one is kept
+      LOG.debug("Not comparing with the schema snapshot of the newest checkpoint of {}: {}", region, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /** The id of the schema snapshot a checkpoint of {@code region} taken at {@code at} keeps. */
+  static String schemaSnapshotId(String region, Instant at) {
+    return "pipeline-" + region + "-" + NAME.format(at);
   }
 
   /** The newest checkpoint this checkpointer wrote, if any. */
@@ -223,6 +263,7 @@ public final class PipelineCheckpointer {
     private Map<String, Object> kafka = Map.of();
     private List<String> groups = List.of();
     private final Map<String, Supplier<String>> facts = new LinkedHashMap<>();
+    private RestEndpoint registry;
     private Duration timeout = Duration.ofSeconds(30);
     private Clock clock = Clock.systemUTC();
 
@@ -263,6 +304,16 @@ public final class PipelineCheckpointer {
     /** Something else the takeover should know, read at each capture (never a secret: it is written as it is). */
     public Builder fact(String name, Supplier<String> value) {
       facts.put(Checks.requireNonBlank(name, "fact name"), Checks.requireNonNull(value, "fact"));
+      return this;
+    }
+
+    /**
+     * A snapshot of this Schema Registry with each checkpoint ({@link SchemaBackup}, in the same target), so that a
+     * takeover can restore the schemas the region's records carry into the other region's registry before anything
+     * writes there. A capture while the registry is unchanged names the snapshot before instead of keeping a copy.
+     */
+    public Builder schemas(RestEndpoint registry) {
+      this.registry = Checks.requireNonNull(registry, "schema registry");
       return this;
     }
 

@@ -89,12 +89,18 @@ public final class SchemaBackup {
   }
 
   /**
-   * Reads every subject and version of the registry and writes them as the snapshot {@code snapshotId}.
+   * Reads every subject and version of the registry and writes them as the snapshot {@code snapshotId}: {@link #keep}
+   * of {@link #capture}.
    *
    * @throws ConflictException if a snapshot of that id exists (snapshots are never overwritten)
    */
   public SchemaSnapshot take(String snapshotId) {
-    BackupKey key = key(snapshotId);
+    return keep(capture(snapshotId));
+  }
+
+  /** Reads every subject and version of the registry as the snapshot {@code snapshotId}, writing nothing. */
+  public SchemaSnapshot capture(String snapshotId) {
+    key(snapshotId); // a usable id, before any call
     List<Subject> subjects = new ArrayList<>();
     for (String name : subjects(registry)) {
       List<Version> versions = new ArrayList<>();
@@ -103,11 +109,20 @@ public final class SchemaBackup {
       }
       subjects.add(new Subject(name, level(registry, "/config/" + encode(name)), versions));
     }
-    SchemaSnapshot snapshot = new SchemaSnapshot(snapshotId, clock.instant(), endpoint.baseUrl(), level(registry, "/config"),
+    return new SchemaSnapshot(snapshotId, clock.instant(), endpoint.baseUrl(), level(registry, "/config"),
         mode(registry, "/mode"), subjects);
+  }
+
+  /**
+   * Writes a snapshot {@link #capture} read into the backup target, checksummed.
+   *
+   * @throws ConflictException if a snapshot of that id exists (snapshots are never overwritten)
+   */
+  public SchemaSnapshot keep(SchemaSnapshot snapshot) {
+    BackupKey key = key(Checks.requireNonNull(snapshot, "schema snapshot").id());
     if (!target.createIfAbsent(key, serialize(snapshot))) {
       throw new ConflictException(ResourceType.BACKUP, key.value(),
-          "A schema snapshot '%s' exists already; take this one under another id".formatted(snapshotId));
+          "A schema snapshot '%s' exists already; take this one under another id".formatted(snapshot.id()));
     }
     return snapshot;
   }

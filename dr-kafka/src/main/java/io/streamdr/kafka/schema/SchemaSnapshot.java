@@ -25,6 +25,11 @@ public record SchemaSnapshot(String id, Instant createdAt, String source, Option
     subjects = List.copyOf(subjects);
   }
 
+  /** Whether {@code other} holds the same subjects, versions, ids, schemas, compatibility and mode (whatever its id and time). */
+  public boolean sameSchemasAs(SchemaSnapshot other) {
+    return subjects.equals(other.subjects) && compatibility.equals(other.compatibility) && mode.equals(other.mode);
+  }
+
   /** The number of schema versions, over every subject. */
   public int versions() {
     return subjects.stream().mapToInt(s -> s.versions().size()).sum();
