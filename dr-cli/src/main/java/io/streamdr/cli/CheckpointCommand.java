@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
     description = {"Capture what another region needs to take this region's CDC pipeline over, into the configured backups "
             + "(pipeline/<region>/<instant>.json): every connector of the region's Connect cluster (configuration, secrets "
             + "redacted unless --keep-secrets, state and committed offsets), the newest completed recovery point of --job, "
-            + "and the committed offsets of --groups. With --every, keep capturing until stopped (Ctrl-C or SIGTERM end it "
+            + "the committed offsets of --groups, and a snapshot of the region's Schema Registry (regions[].schemaRegistry, "
+            + "unless --no-schemas; schemas/pipeline-REGION-INSTANT/, kept only when the registry changed). With --every, keep capturing until stopped (Ctrl-C or SIGTERM end it "
             + "after the capture under way). 'streamdr connectors restore --from-checkpoint REGION' starts the connectors "
             + "elsewhere.",
         "Exit code: 0 captured, 2 error."})
@@ -41,6 +42,9 @@ final class CheckpointCommand implements Callable<Integer> {
   @Option(names = "--no-connectors", description = "Leave the connectors out (a region without a Connect cluster).")
   boolean noConnectors;
 
+  @Option(names = "--no-schemas", description = "Leave the Schema Registry out (taken by default where the region has a schemaRegistry).")
+  boolean noSchemas;
+
   @Option(names = "--keep-secrets", description = "Keep secret-looking connector settings in the checkpoint (default: redacted).")
   boolean keepSecrets;
 
@@ -52,8 +56,9 @@ final class CheckpointCommand implements Callable<Integer> {
 
   /** What one capture held, for people. */
   static String describe(PipelineCheckpoint c) {
-    return "%d connector(s), %s, %d group(s)".formatted(c.connectors().size(),
-        c.job().map(j -> "recovery point " + j.id() + " of job " + j.job()).orElse("no job recovery point"), c.groups().size());
+    return "%d connector(s), %s, %d group(s)%s".formatted(c.connectors().size(),
+        c.job().map(j -> "recovery point " + j.id() + " of job " + j.job()).orElse("no job recovery point"), c.groups().size(),
+        c.schemas().map(id -> ", schema snapshot " + id).orElse(""));
   }
 
   @Override
@@ -72,6 +77,9 @@ final class CheckpointCommand implements Callable<Integer> {
     }
     if (!groups.isEmpty()) {
       b.groups(cfg.clusters().get(name), groups);
+    }
+    if (!noSchemas && cfg.region(name).schemaRegistryUrl().isPresent()) {
+      b.schemas(cfg.schemaRegistry(name));
     }
     PipelineCheckpointer checkpointer = b.build();
     PrintWriter out = spec.commandLine().getOut();

@@ -128,8 +128,9 @@ final class FailoverCommand {
   @Command(name = "failover", mixinStandardHelpOptions = true, header = "Make a region the active one (fenced by epoch).",
       description = {"Make a region the active one: a compare-and-set on the epoch in the configured active-region store, which"
           + " region-aware clients and other routers follow. Where streamdr.yaml describes a pipeline (a Connect cluster, a"
-          + " flinkJob, a clusterLink or dns), the pipeline failover: the switch, then the connectors, the Flink job, the"
-          + " mirrors and DNS taken over (--switch-only: the switch alone).",
+          + " flinkJob, a clusterLink or dns), the pipeline failover: the schemas of the region left restored into this region's"
+          + " Schema Registry (where its checkpoint names a schema snapshot) and the switch, then the connectors, the Flink job,"
+          + " the mirrors and DNS taken over (--switch-only: the switch alone).",
           "Exit code: 0 switched (or already active) and everything taken over, 1 a step failed (run it again to complete"
           + " it), 2 error, 3 another router switched first (the store names the winner)."})
   static final class Failover implements Callable<Integer> {
@@ -160,8 +161,8 @@ final class FailoverCommand {
     @Mixin TakeoverOptions takeover;
 
     /** A pipeline failover's outcome, as --json prints it. */
-    record PipelineOutcome(Outcome failover, String checkpointOf, java.time.Instant checkpointTakenAt, List<ConnectorSnapshots.Outcome> connectors,
-        Takeover.JobOutcome flinkJob, Takeover.MirrorsOutcome mirrors, Takeover.DnsOutcome dns) {}
+    record PipelineOutcome(Outcome failover, String checkpointOf, java.time.Instant checkpointTakenAt, Takeover.SchemasOutcome schemas,
+        List<ConnectorSnapshots.Outcome> connectors, Takeover.JobOutcome flinkJob, Takeover.MirrorsOutcome mirrors, Takeover.DnsOutcome dns) {}
 
     @Override
     public Integer call() throws Exception {
@@ -197,7 +198,7 @@ final class FailoverCommand {
           human.flush();
           if (json) {
             printJson(out, new PipelineOutcome(new Outcome(journal.from(), target, epochNow, false, dryRun, reason), journal.from(), null,
-                List.of(), null, null, null));
+                null, List.of(), null, null, null));
           }
           return 0;
         }
@@ -212,6 +213,8 @@ final class FailoverCommand {
       // before switching: without a checkpoint, nothing to take over
       io.streamdr.kafka.pipeline.PipelineCheckpoint checkpoint = Takeover.checkpoint(cfg, left);
       ConnectorSnapshot snapshot = Takeover.snapshot(checkpoint);
+      // read and checked now: a checkpoint naming schemas the target has no registry for, or a damaged snapshot, changes nothing
+      java.util.Optional<io.streamdr.kafka.schema.SchemaSnapshot> schemas = Takeover.schemasToRestore(cfg, checkpoint, target);
       java.util.Optional<io.streamdr.cli.config.StreamDrConfig.FlinkJob> flinkJob = cfg.flinkJob(target);
       java.time.Duration age = java.time.Duration.between(snapshot.createdAt(), java.time.Instant.now());
       if (dryRun) {
@@ -219,6 +222,8 @@ final class FailoverCommand {
         human.printf("Dry run of a pipeline failover %s -> %s:%n", left, target);
         cfg.clusterLink(target).ifPresent(c -> human.printf("  %d. %s the mirror topics %s of cluster link %s on %s at %s%n", ++step[0],
             c.promote() ? "promote" : "fail over", c.topics(), c.link(), c.cluster(), c.endpoint()));
+        schemas.ifPresent(x -> human.printf("  %d. restore schema snapshot %s (%d version(s) of %d subject(s)) into %s's Schema Registry at %s,"
+            + " keeping their ids%n", ++step[0], x.id(), x.versions(), x.subjects().size(), target, cfg.schemaRegistry(target).baseUrl()));
         human.printf("  %d. %s%n", ++step[0], interrupted == null ? "switch the active region in the store to " + target
             : "(switched at epoch " + interrupted.epoch() + " by the run that did not complete)");
         if (takeover.chosen(snapshot).isEmpty()) {
@@ -240,12 +245,29 @@ final class FailoverCommand {
         human.flush();
         if (json) {
           printJson(out, new PipelineOutcome(new Outcome(left, target, interrupted == null ? epochNow + 1 : epochNow, false, true, reason),
-              left, snapshot.createdAt(), List.of(), null, null, null));
+              left, snapshot.createdAt(), null, List.of(), null, null, null));
         }
         return 0;
       }
       Takeover.Journal journal;
       Takeover.MirrorsOutcome mirrors = null;
+      Takeover.SchemasOutcome schemasDone = null;
+      if (schemas.isPresent()) { // before anything writes there: producers following the switch, the connectors taken over
+        schemasDone = Takeover.restoreSchemas(cfg, schemas.get(), target);
+        human.printf("  %s %s%n", schemasDone.ok() ? "✔" : "✘", schemasDone.detail());
+        if (!schemasDone.ok()) {
+          human.printf("%s: the schemas above are not in %s's registry; fix what they name, then run the same failover again.%n",
+              interrupted == null ? "Not switched" : "Connectors not started", target);
+          PipelineOutcome refused = new PipelineOutcome(new Outcome(left, target, epochNow, false, false, reason),
+              left, snapshot.createdAt(), schemasDone, List.of(), null, null, null);
+          keepReport(cfg, human, "failover", left, target, refused);
+          human.flush();
+          if (json) {
+            printJson(out, refused);
+          }
+          return 1;
+        }
+      }
       if (interrupted == null) {
         // the journal first: a run killed after the switch finds it and completes the takeover
         journal = Takeover.Journal.begin(left, target, epochNow + 1, snapshot.id(), java.time.Instant.now()).write(cfg.backups());
@@ -255,7 +277,7 @@ final class FailoverCommand {
           if (!mirrors.ok()) {
             human.printf("Not switched: the mirror topics above are not writable in %s; fix what they name, then run the same failover again.%n", target);
             PipelineOutcome refused = new PipelineOutcome(new Outcome(left, target, epochNow, false, false, reason), left, snapshot.createdAt(),
-                List.of(), null, mirrors, null);
+                schemasDone, List.of(), null, mirrors, null);
             keepReport(cfg, human, "failover", left, target, refused);
             human.flush();
             if (json) {
@@ -306,7 +328,7 @@ final class FailoverCommand {
         journal.complete(java.time.Instant.now()).write(cfg.backups());
       }
       PipelineOutcome done = new PipelineOutcome(new Outcome(left, target, epoch, interrupted == null, false, reason), left,
-          snapshot.createdAt(), outcomes, job, mirrors, dns);
+          snapshot.createdAt(), schemasDone, outcomes, job, mirrors, dns);
       keepReport(cfg, human, "failover", left, target, done);
       if (json) {
         printJson(out, done);

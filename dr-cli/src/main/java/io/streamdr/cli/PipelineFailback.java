@@ -24,7 +24,8 @@ import java.util.Optional;
 
 /**
  * {@code failback --pipeline}: the pipeline back to the primary while both regions run. In order: what the active
- * region wrote is replicated back ({@code --topics}, checked record by record, nothing changed until it is); its
+ * region wrote is replicated back ({@code --topics}, checked record by record, nothing changed until it is); the
+ * schemas its registry holds and the primary's lacks are restored there with their ids (where both have one); its
  * connectors are handed over with their final offsets ({@link ConnectorHandover}; the primary's own copies, resumed
  * by its returning Connect worker, are stopped first); the Flink job the failover started there is stopped with a
  * savepoint and the primary's {@code flinkJob} started; the active region is switched back; the DNS record pointed
@@ -64,7 +65,7 @@ final class PipelineFailback {
   record DivergedOutcome(io.streamdr.kafka.pipeline.DivergedTail.Report report, String exportedAs) {}
 
   /** A pipeline failback's outcome, as --json prints it. */
-  record Outcome(FailoverCommand.Outcome failback, ReplicationCheck replication, DivergedOutcome diverged,
+  record Outcome(FailoverCommand.Outcome failback, ReplicationCheck replication, Takeover.SchemasOutcome schemas, DivergedOutcome diverged,
       List<ConnectorHandover.Outcome> connectors, FlinkOutcome flink, Takeover.DnsOutcome dns, boolean completed) {}
 
   static int run(StreamDrConfig cfg, PrintWriter out, PrintWriter human, TakeoverOptions takeover, List<String> topics,
@@ -84,7 +85,7 @@ final class PipelineFailback {
         human.flush();
         if (json) {
           FailoverCommand.printJson(out, new Outcome(new FailoverCommand.Outcome(active, primary, epochNow, false, dryRun, reason), null, null,
-              List.of(), null, null, j != null));
+              null, List.of(), null, null, j != null));
         }
         return 0;
       }
@@ -95,12 +96,17 @@ final class PipelineFailback {
     Optional<String> leftJob = Takeover.Journal.read(cfg.backups(), left).map(Takeover.Journal::flinkJob);
     boolean connect = cfg.hasConnect(left) && cfg.hasConnect(primary);
     List<String> toHandBack = connect ? handedBack(cfg, primary, takeover) : List.of(); // refused here, before anything changes
+    boolean schemas = cfg.region(left).schemaRegistryUrl().isPresent() && cfg.region(primary).schemaRegistryUrl().isPresent();
     if (dryRun) {
       int[] step = {0};
       human.printf("Dry run of a pipeline failback %s -> %s:%n", left, primary);
       human.printf("  %d. %s%n", ++step[0], topics.isEmpty() ? "no --topics: the replication back to " + primary + " is not checked"
           : "check that every record of %s in %s is in %s (%s), waiting up to %s".formatted(topics, left, primary,
               topics.stream().map(t -> cfg.naming(left).targetTopic(t)).toList(), replicationTimeout));
+      if (schemas) {
+        human.printf("  %d. snapshot %s's Schema Registry (%s) and restore into %s's (%s) what it lacks, keeping the ids%n", ++step[0], left,
+            cfg.schemaRegistry(left).baseUrl(), primary, cfg.schemaRegistry(primary).baseUrl());
+      }
       if (!diverged.topics().isEmpty()) {
         human.printf("  %d. search %s of %s for records %s's copies lack, and %s them%n", ++step[0], diverged.topics(), primary, left,
             diverged.policy() == DivergedPolicy.export ? "report and export" : "report");
@@ -121,7 +127,7 @@ final class PipelineFailback {
       human.flush();
       if (json) {
         FailoverCommand.printJson(out, new Outcome(new FailoverCommand.Outcome(left, primary, epochNow + 1, false, true, reason), null, null,
-            List.of(), null, null, false));
+            null, List.of(), null, null, false));
       }
       return 0;
     }
@@ -140,12 +146,21 @@ final class PipelineFailback {
             replication.behind(), replication.missingTopics().isEmpty() ? "" : "; no copy in " + primary + " of " + replication.missingTopics());
         human.printf("Nothing was changed. Start or fix the replication %s -> %s, then run the same failback again.%n", left, primary);
         return finish(cfg, out, human, json, new Outcome(new FailoverCommand.Outcome(left, primary, epochNow, false, false, reason),
-            replication, null, List.of(), null, null, false), 1);
+            replication, null, null, List.of(), null, null, false), 1);
       }
       human.printf("  ✔ every record of %s is in %s%n", topics, primary);
     } else {
       human.printf("  ! no --topics: the replication %s -> %s was not checked; records %s acknowledged and not yet copied stay there%n",
           left, primary, left);
+    }
+    Takeover.SchemasOutcome schemasBack = null;
+    if (schemas) { // what the active region registered (the connectors' new versions, say), before the primary's connectors write again
+      schemasBack = schemasBack(cfg, left, primary, human);
+      if (!schemasBack.ok()) {
+        human.printf("Nothing was switched back: fix what the line above names, then run the same failback again (%s stays active).%n", left);
+        return finish(cfg, out, human, json, new Outcome(new FailoverCommand.Outcome(left, primary, epochNow, false, false, reason),
+            replication, schemasBack, null, List.of(), null, null, false), 1);
+      }
     }
     DivergedOutcome tail = diverged.topics().isEmpty() ? null : divergedTail(cfg, primary, left, diverged, human);
     Takeover.Journal j = previous != null ? previous
@@ -167,7 +182,7 @@ final class PipelineFailback {
     if (!all) {
       human.printf("Not switched back: fix what the lines above name, then run the same failback again (%s stays active).%n", left);
       return finish(cfg, out, human, json, new Outcome(new FailoverCommand.Outcome(left, primary, epochNow, false, false, reason),
-          replication, tail, connectors, flink, null, false), 1);
+          replication, schemasBack, tail, connectors, flink, null, false), 1);
     }
     boolean switched = !read(cfg.activeRegionStore()).region().equals(primary);
     if (switched) {
@@ -189,7 +204,7 @@ final class PipelineFailback {
     }
     long epoch = read(cfg.activeRegionStore()).epoch();
     return finish(cfg, out, human, json, new Outcome(new FailoverCommand.Outcome(left, primary, epoch, switched, false, reason), replication,
-        tail, connectors, flink, dns, all), all ? 0 : 1);
+        schemasBack, tail, connectors, flink, dns, all), all ? 0 : 1);
   }
 
   /** Keeps the outcome in the backups, prints it as JSON if asked, and returns {@code code}. */
@@ -201,6 +216,27 @@ final class PipelineFailback {
     }
     out.flush();
     return code;
+  }
+
+  /**
+   * A snapshot of the active region's registry ({@code schemas/failback-LEFT-INSTANT}) restored into the primary's:
+   * the versions registered there since the failover, with their ids. An id the primary gave another schema meanwhile
+   * fails it, and nothing is written.
+   */
+  private static Takeover.SchemasOutcome schemasBack(StreamDrConfig cfg, String left, String primary, PrintWriter human) {
+    String id = "failback-%s-%s".formatted(left, Instant.now().toString().replace(":", "").replace(".", ""));
+    io.streamdr.kafka.schema.SchemaSnapshot snapshot;
+    try {
+      snapshot = io.streamdr.kafka.schema.SchemaBackup.of(cfg.schemaRegistry(left), cfg.backups()).take(id);
+    } catch (io.streamdr.core.DrException e) {
+      Takeover.SchemasOutcome failed = new Takeover.SchemasOutcome(id, cfg.schemaRegistry(left).baseUrl(), 0, 0,
+          "could not snapshot " + left + "'s registry: " + e.getMessage());
+      human.printf("  ✘ %s%n", failed.detail());
+      return failed;
+    }
+    Takeover.SchemasOutcome done = Takeover.restoreSchemas(cfg, snapshot, primary);
+    human.printf("  %s %s%n", done.ok() ? "✔" : "✘", done.detail());
+    return done;
   }
 
   /** The primary's records the copies in {@code left} lack now, by content; reported, and exported if asked. */

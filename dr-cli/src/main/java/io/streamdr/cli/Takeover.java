@@ -163,6 +163,62 @@ public final class Takeover {
     }
   }
 
+  /**
+   * What restoring a schema snapshot into the registry of the region taking over did.
+   *
+   * @param snapshot the snapshot's id in the backups
+   * @param registry the registry restored into, without credentials
+   * @param versions the snapshot's schema versions
+   * @param restored how many of them this run registered (the rest were there already)
+   * @param error    why it failed, or null
+   */
+  public record SchemasOutcome(String snapshot, String registry, int versions, long restored, String error) {
+    public boolean ok() {
+      return error == null;
+    }
+
+    public String detail() {
+      return !ok() ? "schema snapshot %s into %s: %s".formatted(snapshot, registry, error)
+          : "schema snapshot %s into %s: %d of %d version(s) registered with their ids, %d there already".formatted(snapshot, registry,
+              restored, versions, versions - restored);
+    }
+  }
+
+  /**
+   * The schema snapshot a pipeline checkpoint names, read and checked before anything changes, if it names one.
+   *
+   * @throws InvalidRequestException if {@code into} has no Schema Registry to restore it into
+   */
+  public static java.util.Optional<io.streamdr.kafka.schema.SchemaSnapshot> schemasToRestore(StreamDrConfig cfg, PipelineCheckpoint checkpoint,
+      String into) {
+    if (checkpoint.schemas().isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    String id = checkpoint.schemas().get();
+    if (cfg.region(into).schemaRegistryUrl().isEmpty()) {
+      int i = cfg.topology().regions().indexOf(cfg.region(into));
+      throw new InvalidRequestException(ResourceType.CONFIG_KEY, "regions[%d].schemaRegistry".formatted(i), ("%s: the pipeline checkpoint of %s"
+          + " names schema snapshot %s, which the records of its topics need in %s's registry, but regions[%d] (%s) has no schemaRegistry;"
+          + " add it (the same URL as %s's if one registry serves both regions). Nothing was changed.").formatted(cfg.file(), checkpoint.region(),
+          id, into, i, into, checkpoint.region()));
+    }
+    return java.util.Optional.of(io.streamdr.kafka.schema.SchemaBackup.read(cfg.backups(), id));
+  }
+
+  /**
+   * Restores {@code snapshot} into {@code into}'s Schema Registry with every id; running it again registers nothing
+   * twice. Never throws for a registry that refuses (an id used there for another schema, say): the outcome says why.
+   */
+  public static SchemasOutcome restoreSchemas(StreamDrConfig cfg, io.streamdr.kafka.schema.SchemaSnapshot snapshot, String into) {
+    io.streamdr.core.http.RestEndpoint registry = cfg.schemaRegistry(into);
+    try {
+      var report = io.streamdr.kafka.schema.SchemaBackup.restore(snapshot, registry);
+      return new SchemasOutcome(snapshot.id(), report.target(), snapshot.versions(), report.restored(), null);
+    } catch (DrException e) {
+      return new SchemasOutcome(snapshot.id(), registry.baseUrl(), snapshot.versions(), 0, e.getMessage());
+    }
+  }
+
   /** What making a region's mirror topics writable did. */
   public record MirrorsOutcome(String link, List<String> madeWritable, List<String> alreadyWritable, List<String> failed) {
     public boolean ok() {

@@ -8,12 +8,14 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamdr.cli.agent.AgentJobs;
 import io.streamdr.cli.agent.JobScheduler;
 import io.streamdr.cli.config.StreamDrConfig;
+import io.streamdr.core.http.RestEndpoint;
 import io.streamdr.core.internal.Json;
 import io.streamdr.core.internal.http.RestClient;
 import io.streamdr.core.progress.ProgressListener;
 import io.streamdr.core.region.DefaultRegionRouter;
 import io.streamdr.kafka.metrics.KafkaMeters;
 import io.streamdr.kafka.schema.SchemaBackup;
+import io.streamdr.core.fake.InMemoryBackupTarget;
 import io.streamdr.testing.MutableClock;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
 import io.streamdr.testkit.EmbeddedSchemaRegistry;
@@ -31,8 +33,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code backup --schemas}, {@code verify --schemas} and {@code restore --schemas} between two real Schema Registries
- * (Apicurio Registry's Confluent-compatible API), driven as a user would.
+ * {@code backup --schemas}, {@code verify --schemas}, {@code restore --schemas} and the schemas of the pipeline checkpoint,
+ * failover and failback between two real Schema Registries (Apicurio Registry's Confluent-compatible API), driven as a
+ * user would.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class) // one pair of registries: the first test counts from empty
 class SchemaCommandsIT {
@@ -63,7 +66,21 @@ class SchemaCommandsIT {
   }
 
   private static void register(String subject, String schema) {
-    RestClient.of(EAST.url().toString()).post("/subjects/" + subject + "/versions", Map.of("schema", schema));
+    register(EAST, subject, schema);
+  }
+
+  private static int register(EmbeddedSchemaRegistry registry, String subject, String schema) {
+    return RestClient.of(registry.url().toString()).post("/subjects/" + subject + "/versions", Map.of("schema", schema)).path("id").asInt();
+  }
+
+  /** The schema versions a registry holds now, over every subject. */
+  private static int versions(EmbeddedSchemaRegistry registry) {
+    return SchemaBackup.of(RestEndpoint.of(registry.url().toString()), new InMemoryBackupTarget()).capture("count").versions();
+  }
+
+  private static String activeRegion(String cfg) {
+    StreamDrConfig c = StreamDrConfig.load(Path.of(cfg), Map.of());
+    return c.activeRegionStore().read().map(a -> a.region()).orElse(c.topology().primary()); // none recorded: the primary
   }
 
   @Test
@@ -180,5 +197,75 @@ class SchemaCommandsIT {
     String[] none = StreamDrCliTest.run("backup", "-c", cfg);
     assertThat(none[0]).isEqualTo("2");
     assertThat(none[2]).contains("or back up the schemas with --schemas");
+  }
+
+  @Test
+  @Order(5)
+  void a_pipeline_failover_restores_the_checkpoints_schemas_before_the_switch_and_the_failback_brings_back_what_the_secondary_registered()
+      throws Exception {
+    String cfg = config(true);
+    int east = versions(EAST);
+    String[] first = StreamDrCliTest.run("checkpoint", "-c", cfg, "--region", "us-east-1", "--no-connectors", "--json");
+    assertThat(first[0]).as(first[2]).isEqualTo("0");
+    String snapshot = Json.MAPPER.readTree(first[1]).path("schemas").asText();
+    assertThat(snapshot).startsWith("pipeline-us-east-1-");
+    assertThat(SchemaBackup.read(StreamDrConfig.load(Path.of(cfg), Map.of()).backups(), snapshot).versions()).isEqualTo(east);
+    String[] unchanged = StreamDrCliTest.run("checkpoint", "-c", cfg, "--region", "us-east-1", "--no-connectors");
+    assertThat(unchanged[0]).as(unchanged[2]).isEqualTo("0");
+    assertThat(unchanged[1]).as("an unchanged registry names the snapshot before").contains("schema snapshot " + snapshot);
+
+    String[] plan = StreamDrCliTest.run("failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--dry-run");
+    assertThat(plan[0]).as(plan[2]).isEqualTo("0");
+    assertThat(plan[1]).contains("1. restore schema snapshot " + snapshot + " (" + east + " version(s) of ")
+        .contains("into us-west-2's Schema Registry at " + WEST.url().toString().replaceAll("/$", "") + ", keeping their ids").contains("2. switch the active region");
+    int west = versions(WEST);
+    String[] failover = StreamDrCliTest.run("failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--json");
+    assertThat(failover[0]).as(failover[1] + failover[2]).isEqualTo("0");
+    JsonNode done = Json.MAPPER.readTree(failover[1]);
+    assertThat(done.path("failover").path("switched").asBoolean()).isTrue();
+    assertThat(done.path("schemas").path("error").isNull()).as(done.toString()).isTrue();
+    assertThat(done.path("schemas").path("restored").asInt()).as("those the earlier tests had not restored").isEqualTo(east - west)
+        .isPositive();
+    assertThat(activeRegion(cfg)).isEqualTo("us-west-2");
+    String[] same = StreamDrCliTest.run("verify", "-c", cfg, "--schemas");
+    assertThat(same[0]).as(same[1] + same[2]).isEqualTo("0");
+
+    // while us-west-2 is active its connectors register a new version there
+    int newId = register(WEST, "orders-value", "{\"type\":\"record\",\"name\":\"Order\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},"
+        + "{\"name\":\"note\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"total\",\"type\":[\"null\",\"long\"],\"default\":null}]}");
+    String[] back = StreamDrCliTest.run("failback", "-c", cfg, "--pipeline", "--json");
+    assertThat(back[0]).as(back[1] + back[2]).isEqualTo("0");
+    JsonNode schemasBack = Json.MAPPER.readTree(back[1]).path("schemas");
+    assertThat(schemasBack.path("snapshot").asText()).startsWith("failback-us-west-2-");
+    assertThat(schemasBack.path("restored").asInt()).isEqualTo(1);
+    assertThat(activeRegion(cfg)).isEqualTo("us-east-1");
+    assertThat(RestClient.of(EAST.url().toString()).get("/schemas/ids/" + newId).path("schema").asText()).as("the new version under its id")
+        .contains("total");
+    String[] identical = StreamDrCliTest.run("verify", "-c", cfg, "--schemas");
+    assertThat(identical[0]).as(identical[1] + identical[2]).isEqualTo("0");
+  }
+
+  @Test
+  @Order(6)
+  void a_failover_into_a_registry_that_gave_a_checkpointed_id_to_another_schema_is_refused_before_the_switch() throws Exception {
+    String cfg = config(true);
+    int id = register(EAST, "refunds-value", "{\"type\":\"record\",\"name\":\"Refund\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"}]}");
+    String[] checkpoint = StreamDrCliTest.run("checkpoint", "-c", cfg, "--region", "us-east-1", "--no-connectors");
+    assertThat(checkpoint[0]).as(checkpoint[2]).isEqualTo("0");
+    assertThat(register(WEST, "audit-value", "{\"type\":\"record\",\"name\":\"Audit\",\"fields\":[{\"name\":\"at\",\"type\":\"long\"}]}"))
+        .as("the secondary gave the same id to another schema").isEqualTo(id);
+
+    String[] noRegistry = StreamDrCliTest.run("failover", "-c", config(false), "--to", "us-west-2", "--pipeline");
+    assertThat(noRegistry[0]).isEqualTo("2");
+    assertThat(noRegistry[2]).contains("names schema snapshot pipeline-us-east-1-").contains("but regions[1] (us-west-2) has no schemaRegistry");
+    cfg = config(true); // the same file, with us-west-2's registry again
+    String[] refused = StreamDrCliTest.run("failover", "-c", cfg, "--to", "us-west-2", "--pipeline", "--json");
+    assertThat(refused[0]).as(refused[1] + refused[2]).isEqualTo("1");
+    JsonNode outcome = Json.MAPPER.readTree(refused[1]);
+    assertThat(outcome.path("failover").path("switched").asBoolean()).isFalse();
+    assertThat(outcome.path("schemas").path("error").asText()).contains("id " + id + " is another schema there than refunds-value version 1's")
+        .contains("nothing was written");
+    assertThat(refused[2]).contains("Not switched: the schemas above are not in us-west-2's registry");
+    assertThat(activeRegion(cfg)).isEqualTo("us-east-1");
   }
 }

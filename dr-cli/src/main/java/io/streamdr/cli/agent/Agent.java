@@ -291,6 +291,16 @@ public final class Agent implements AutoCloseable {
       }
       PipelineCheckpoint checkpoint = Takeover.checkpoint(cfg, from); // read once, for the connectors and the job
       ConnectorSnapshot snapshot = Takeover.snapshot(checkpoint);
+      var schemas = Takeover.schemasToRestore(cfg, checkpoint, to);
+      if (schemas.isPresent()) { // before the connectors write there
+        Takeover.SchemasOutcome restored = Takeover.restoreSchemas(cfg, schemas.get(), to);
+        out.add(Map.of("schemas", restored.snapshot(), "restored", restored.ok(), "detail", restored.detail()));
+        event("  %s", restored.detail());
+        if (!restored.ok()) {
+          event("  connectors NOT taken over in %s: the schemas are not in its registry; fix that, then run 'streamdr failover --pipeline --to %s'", to, to);
+          return out;
+        }
+      }
       if (f.slot().isPresent()) {
         AgentConfig.Slot s = f.slot().get();
         Takeover.Aligned aligned = new Takeover.Slot(s.name(), s.databaseUrl(), s.user().orElse(null), s.passwordEnv()).fenceAndAlign(snapshot);

@@ -154,9 +154,13 @@ public final class AgentJobs {
     if (!c.groups().isEmpty()) {
       b.groups(cfg.region(region).kafkaClientConfig(), c.groups());
     }
+    if (c.schemas() && cfg.region(region).schemaRegistryUrl().isPresent()) {
+      b.schemas(cfg.schemaRegistry(region));
+    }
     PipelineCheckpoint taken = b.build().capture();
-    return "checkpoint of %s at %s: %d connector(s), %d group(s)%s".formatted(region, taken.takenAt(), taken.connectors().size(),
-        taken.groups().size(), taken.job().map(j -> ", job recovery point " + j.id()).orElse(""));
+    return "checkpoint of %s at %s: %d connector(s), %d group(s)%s%s".formatted(region, taken.takenAt(), taken.connectors().size(),
+        taken.groups().size(), taken.job().map(j -> ", job recovery point " + j.id()).orElse(""),
+        taken.schemas().map(id -> ", schema snapshot " + id).orElse(""));
   }
 
   String connectors(String jobName, AgentConfig.Connectors c, JobScheduler.Slot slot) {

@@ -106,8 +106,12 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
     }
   }
 
-  /** Capture a pipeline checkpoint of the active region (or the one named). */
-  public record Checkpoint(Optional<String> region, List<String> groups, Optional<String> job, boolean connectors) implements Task {
+  /**
+   * Capture a pipeline checkpoint of the active region (or the one named); with {@code schemas}, a snapshot of the
+   * region's Schema Registry where it has one.
+   */
+  public record Checkpoint(Optional<String> region, List<String> groups, Optional<String> job, boolean connectors, boolean schemas)
+      implements Task {
     public String kind() {
       return "checkpoint";
     }
@@ -219,9 +223,10 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
           yield new Prune(duration(r, t, tat, "incrementalMaxAge", Duration.ofDays(30)), duration(r, t, tat, "fullMaxAge", Duration.ofDays(365)));
         }
         case "checkpoint" -> {
-          r.allowed(t, tat, Set.of("region", "groups", "job", "connectors"));
+          r.allowed(t, tat, Set.of("region", "groups", "job", "connectors", "schemas"));
           yield new Checkpoint(region(r, t, tat, isRegion), strings(r, t.path("groups"), tat + ".groups"), optional(r, t, tat, "job"),
-              !t.has("connectors") || bool(r, t.get("connectors"), tat + ".connectors"));
+              !t.has("connectors") || bool(r, t.get("connectors"), tat + ".connectors"),
+              !t.has("schemas") || bool(r, t.get("schemas"), tat + ".schemas"));
         }
         case "connectors" -> {
           r.allowed(t, tat, Set.of("region"));
