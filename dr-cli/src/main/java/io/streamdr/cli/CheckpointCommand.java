@@ -1,6 +1,8 @@
 package io.streamdr.cli;
 
 import io.streamdr.cli.config.StreamDrConfig;
+import io.streamdr.core.OperationFailedException;
+import io.streamdr.core.ResourceType;
 import io.streamdr.core.internal.Json;
 import io.streamdr.core.savepoint.JobRef;
 import io.streamdr.kafka.pipeline.PipelineCheckpoint;
@@ -8,6 +10,7 @@ import io.streamdr.kafka.pipeline.PipelineCheckpointer;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -78,13 +81,24 @@ final class CheckpointCommand implements Callable<Integer> {
     if (!groups.isEmpty()) {
       b.groups(cfg.clusters().get(name), groups);
     }
+    String registry = null;
     if (!noSchemas && cfg.region(name).schemaRegistryUrl().isPresent()) {
       b.schemas(cfg.schemaRegistry(name));
+      registry = cfg.schemaRegistry(name).baseUrl();
     }
     PipelineCheckpointer checkpointer = b.build();
     PrintWriter out = spec.commandLine().getOut();
     if (every == null) {
-      PipelineCheckpoint c = checkpointer.capture();
+      PipelineCheckpoint c;
+      try {
+        c = checkpointer.capture();
+      } catch (OperationFailedException e) {
+        if (registry == null || !e.resourceType().equals(Optional.of(ResourceType.ENDPOINT)) || !e.resourceName().equals(Optional.of(registry))) {
+          throw e;
+        }
+        throw new OperationFailedException(ResourceType.ENDPOINT, registry, e.getMessage() + " ('streamdr checkpoint --region " + name
+            + " --no-schemas')", e, e.retryable());
+      }
       if (json) {
         out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(c));
       } else {

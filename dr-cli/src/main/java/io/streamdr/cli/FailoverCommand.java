@@ -105,7 +105,7 @@ final class FailoverCommand {
    */
   static void keepReport(StreamDrConfig cfg, PrintWriter human, String kind, String from, String to, Object outcome) {
     io.streamdr.core.backup.BackupKey key = io.streamdr.core.backup.BackupKey.of("pipeline-reports", "%s-%s-to-%s-%s.json".formatted(kind, from,
-        to, java.time.Instant.now().toString().replace(":", "").replace(".", "")));
+        to, io.streamdr.core.internal.Stamps.now()));
     try {
       cfg.backups().put(key, io.streamdr.core.internal.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(outcome));
       human.printf("Report: %s in the backups%n", key);

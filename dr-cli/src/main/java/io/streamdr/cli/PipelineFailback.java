@@ -224,7 +224,7 @@ final class PipelineFailback {
    * fails it, and nothing is written.
    */
   private static Takeover.SchemasOutcome schemasBack(StreamDrConfig cfg, String left, String primary, PrintWriter human) {
-    String id = "failback-%s-%s".formatted(left, Instant.now().toString().replace(":", "").replace(".", ""));
+    String id = "failback-%s-%s".formatted(left, io.streamdr.core.internal.Stamps.now());
     io.streamdr.kafka.schema.SchemaSnapshot snapshot;
     try {
       snapshot = io.streamdr.kafka.schema.SchemaBackup.of(cfg.schemaRegistry(left), cfg.backups()).take(id);
@@ -249,7 +249,7 @@ final class PipelineFailback {
     var found = io.streamdr.kafka.pipeline.DivergedTail.find(cfg.clusters().get(primary), diverged.topics(), copies, timeout);
     String exported = null;
     if (diverged.policy() == DivergedPolicy.export && !found.records().isEmpty()) {
-      exported = found.export(cfg.backups(), "failback-" + Instant.now().toString().replace(":", "").replace(".", "")).toString();
+      exported = found.export(cfg.backups(), "failback-" + io.streamdr.core.internal.Stamps.now()).toString();
     }
     human.printf("  %s %s%s%n", found.records().isEmpty() ? "✔" : "!", found.report(), exported == null ? ""
         : "; exported to " + exported + " in the backups");

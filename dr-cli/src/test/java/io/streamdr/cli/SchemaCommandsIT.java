@@ -268,4 +268,59 @@ class SchemaCommandsIT {
     assertThat(refused[2]).contains("Not switched: the schemas above are not in us-west-2's registry");
     assertThat(activeRegion(cfg)).isEqualTo("us-east-1");
   }
+
+  @Test
+  @Order(7)
+  void a_failback_into_a_primary_that_gave_an_id_of_the_secondary_to_another_schema_is_refused_and_the_secondary_stays_active()
+      throws Exception {
+    String cfg = config(true); // since the test before, us-west-2's registry holds audit-value under an id us-east-1 gave refunds-value
+    String[] moved = StreamDrCliTest.run("failover", "-c", cfg, "--to", "us-west-2", "--switch-only");
+    assertThat(moved[0]).as(moved[1] + moved[2]).isEqualTo("0");
+    int east = versions(EAST);
+
+    String[] back = StreamDrCliTest.run("failback", "-c", cfg, "--pipeline", "--json");
+    assertThat(back[0]).as(back[1] + back[2]).isEqualTo("1");
+    JsonNode outcome = Json.MAPPER.readTree(back[1]);
+    assertThat(outcome.path("failback").path("switched").asBoolean()).isFalse();
+    assertThat(outcome.path("schemas").path("snapshot").asText()).startsWith("failback-us-west-2-");
+    assertThat(outcome.path("schemas").path("error").asText()).contains("audit-value version 1").contains("nothing was written");
+    assertThat(back[2]).contains("Nothing was switched back").contains("us-west-2 stays active");
+    assertThat(activeRegion(cfg)).isEqualTo("us-west-2");
+    assertThat(versions(EAST)).as("nothing registered in us-east-1").isEqualTo(east);
+  }
+
+  @Test
+  @Order(8)
+  void a_checkpoint_whose_registry_cannot_be_reached_names_it_and_the_flag_that_leaves_it_out_and_writes_nothing() throws Exception {
+    String cfg = config(true);
+    int closedPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    Path broken = dir.resolve("broken.yaml");
+    Files.writeString(broken, Files.readString(Path.of(cfg)).replace(EAST.url().toString(), "http://127.0.0.1:" + closedPort + "/apis/ccompat/v7"));
+    Path checkpoints = dir.resolve("backups/pipeline/us-east-1");
+    List<String> before = listing(checkpoints);
+
+    String[] failed = StreamDrCliTest.run("checkpoint", "-c", broken.toString(), "--region", "us-east-1", "--no-connectors");
+    assertThat(failed[0]).isEqualTo("2");
+    assertThat(failed[2]).contains("Could not snapshot the Schema Registry of us-east-1 at http://127.0.0.1:" + closedPort)
+        .contains("so none was written").contains("'streamdr checkpoint --region us-east-1 --no-schemas'");
+    assertThat(listing(checkpoints)).isEqualTo(before);
+
+    String[] without = StreamDrCliTest.run("checkpoint", "-c", broken.toString(), "--region", "us-east-1", "--no-connectors", "--no-schemas",
+        "--json");
+    assertThat(without[0]).as(without[2]).isEqualTo("0");
+    assertThat(Json.MAPPER.readTree(without[1]).path("schemas").isTextual()).as(without[1]).isFalse();
+    assertThat(listing(checkpoints)).hasSize(before.size() + 1);
+  }
+
+  private static List<String> listing(Path dir) throws java.io.IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (var files = Files.list(dir)) {
+      return files.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
 }

@@ -87,7 +87,7 @@ public final class ConnectorSnapshots {
 
   /** Snapshots every connector under a new snapshot id (a timestamp) and returns the snapshot. */
   public ConnectorSnapshot take() {
-    return take(clock.instant().toString().replace(":", "").replace(".", ""));
+    return take(io.streamdr.core.internal.Stamps.of(clock.instant()));
   }
 
   /** Snapshots every connector under the given snapshot id. */

@@ -276,11 +276,19 @@ class AgentIT {
   }
 
   @Test
-  void auto_mode_with_pipeline_starts_the_connectors_of_the_newest_checkpoint_in_the_secondary() throws Exception {
+  void auto_mode_with_pipeline_restores_the_schemas_then_starts_the_connectors_of_the_newest_checkpoint_in_the_secondary() throws Exception {
     try (EmbeddedKafkaCluster east = EmbeddedKafkaCluster.builder().name("us-east-1").build();
-         EmbeddedKafkaCluster west = EmbeddedKafkaCluster.builder().name("us-west-2").build()) {
+         EmbeddedKafkaCluster west = EmbeddedKafkaCluster.builder().name("us-west-2").build();
+         io.streamdr.testkit.EmbeddedSchemaRegistry eastRegistry = io.streamdr.testkit.EmbeddedSchemaRegistry.create("us-east-1");
+         io.streamdr.testkit.EmbeddedSchemaRegistry westRegistry = io.streamdr.testkit.EmbeddedSchemaRegistry.create("us-west-2")) {
       east.start();
       west.start();
+      eastRegistry.start();
+      westRegistry.start();
+      // the change events us-east-1 wrote carry this id; us-west-2's registry has never seen it
+      int id = io.streamdr.core.internal.http.RestClient.of(eastRegistry.url().toString()).post("/subjects/lines-value/versions",
+          Map.of("schema", "{\"type\":\"record\",\"name\":\"Line\",\"fields\":[{\"name\":\"text\",\"type\":\"string\"}]}"))
+          .path("id").asInt();
       try (io.streamdr.testkit.EmbeddedConnect westConnect = io.streamdr.testkit.EmbeddedConnect.on(west, "connect-west")) {
         westConnect.start();
         io.streamdr.connect.ConnectRestAdmin admin = new io.streamdr.connect.ConnectRestAdmin(
@@ -295,7 +303,7 @@ class AgentIT {
         await("the connector running", Duration.ofSeconds(60), () -> admin.describe("lines-source").state()
             == io.streamdr.core.connect.ConnectorState.RUNNING);
         io.streamdr.kafka.pipeline.PipelineCheckpointer.builder(new io.streamdr.core.backup.FileSystemBackupTarget(dir.resolve("backups")),
-            "us-east-1").connectors(admin).build().capture();
+            "us-east-1").connectors(admin).schemas(io.streamdr.core.http.RestEndpoint.of(eastRegistry.url().toString())).build().capture();
         admin.delete("lines-source");
         await("the connector gone", Duration.ofSeconds(30), () -> !admin.connectors().contains("lines-source"));
 
@@ -306,7 +314,8 @@ class AgentIT {
               failover: {mode: auto, interval: 1s, unreachableFor: 3s, pipeline: true}
             """);
         Files.writeString(Path.of(config), Files.readString(Path.of(config)).replace("- {name: us-west-2, bootstrap: \"" + west.bootstrapServers() + "\"}",
-            "- {name: us-west-2, bootstrap: \"" + west.bootstrapServers() + "\", connect: \"" + westConnect.restUrl() + "\"}"));
+            "- {name: us-west-2, bootstrap: \"" + west.bootstrapServers() + "\", connect: \"" + westConnect.restUrl() + "\", schemaRegistry: \""
+                + westRegistry.url() + "\"}"));
         start(config);
 
         east.stop();
@@ -316,9 +325,13 @@ class AgentIT {
             && admin.describe("lines-source").state() == io.streamdr.core.connect.ConnectorState.RUNNING);
         try (var reports = Files.list(dir.resolve("backups/agent/reports"))) {
           JsonNode report = Json.MAPPER.readTree(reports.findFirst().orElseThrow().toFile());
-          assertThat(report.path("connectors").get(0).path("connector").asText()).isEqualTo("lines-source");
+          assertThat(report.path("connectors").get(0).path("schemas").asText()).as(report.toString()).startsWith("pipeline-us-east-1-");
           assertThat(report.path("connectors").get(0).path("restored").asBoolean()).isTrue();
+          assertThat(report.path("connectors").get(1).path("connector").asText()).isEqualTo("lines-source");
+          assertThat(report.path("connectors").get(1).path("restored").asBoolean()).isTrue();
         }
+        assertThat(io.streamdr.core.internal.http.RestClient.of(westRegistry.url().toString()).get("/schemas/ids/" + id).path("schema").asText())
+            .as("the schema under the id the records carry, before the connector wrote").contains("Line");
       }
     }
   }

@@ -14,9 +14,10 @@ import java.util.Optional;
 /**
  * What a secondary region needs to take a CDC pipeline over from a primary it can no longer reach, as it was at
  * {@link #takenAt}: each connector's configuration (secrets redacted unless kept) and committed source offsets, the
- * stream job's newest recovery point, the positions of the chosen consumer groups, and named facts (a replication
- * slot's confirmed LSN, say), and the schema snapshot of the region's Schema Registry taken with it. Written by {@link PipelineCheckpointer} where the secondary can read it while the
- * primary is gone; its {@link #age} bounds how much of the pipeline's progress a takeover from it repeats.
+ * stream job's newest recovery point, the positions of the chosen consumer groups, named facts (a replication slot's
+ * confirmed LSN, say) and the snapshot of the region's Schema Registry taken with it. Written by
+ * {@link PipelineCheckpointer} where the secondary can read it while the primary is gone; its {@link #age} bounds how
+ * much of the pipeline's progress a takeover from it repeats.
  *
  * @param takenAt    when it was captured (the capture's start)
  * @param region     the region whose pipeline it describes

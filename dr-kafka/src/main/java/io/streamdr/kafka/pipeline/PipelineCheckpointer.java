@@ -81,6 +81,7 @@ public final class PipelineCheckpointer {
   private final List<String> groups;
   private final Map<String, Supplier<String>> facts;
   private final SchemaBackup schemas;
+  private final String registryUrl;
   private final Duration timeout;
   private final Clock clock;
   private final AtomicReference<PipelineCheckpoint> last = new AtomicReference<>();
@@ -97,6 +98,7 @@ public final class PipelineCheckpointer {
     this.groups = List.copyOf(b.groups);
     this.facts = Map.copyOf(b.facts);
     this.schemas = b.registry == null ? null : SchemaBackup.of(b.registry, b.target, b.clock);
+    this.registryUrl = b.registry == null ? null : b.registry.baseUrl();
     this.timeout = b.timeout;
     this.clock = b.clock;
   }
@@ -177,7 +179,14 @@ public final class PipelineCheckpointer {
 
   /** The id of a snapshot of the registry now: the one kept at the last capture if nothing changed since, else a new one. */
   private String schemaSnapshot(Instant at) {
-    SchemaSnapshot now = schemas.capture(schemaSnapshotId(region, at));
+    SchemaSnapshot now;
+    try {
+      now = schemas.capture(schemaSnapshotId(region, at));
+    } catch (DrException e) {
+      throw new OperationFailedException(ResourceType.ENDPOINT, registryUrl, ("Could not snapshot the Schema Registry of %s at %s for its"
+          + " pipeline checkpoint, so none was written: %s. Make the registry reachable, or take checkpoints without it").formatted(region,
+          registryUrl, e.getMessage()), e, e.retryable());
+    }
     SchemaSnapshot before = lastSchemas.get();
     if (before == null) { // a checkpointer that has not captured yet compares with the newest checkpoint's (an agent makes one per capture)
       before = newestSchemas().orElse(null);
