@@ -98,6 +98,23 @@ public final class EmbeddedSchemaRegistry extends EmbeddedComponent {
     return URI.create("http://127.0.0.1:" + port + "/apis/registry/v2");
   }
 
+  /**
+   * The connector properties that make a Kafka Connect connector write its values in Avro through this registry
+   * (Apicurio's {@code AvroConverter}, registering each new schema under {@code <topic>-value}) in Confluent's wire
+   * format, the ids being those the Confluent-compatible API shows: what a connector's configuration adds to the
+   * worker's converters.
+   */
+  public java.util.Map<String, String> avroValueConverter() {
+    java.util.Map<String, String> c = new java.util.LinkedHashMap<>();
+    c.put("value.converter", "io.apicurio.registry.utils.converter.AvroConverter");
+    c.put("value.converter.apicurio.registry.url", apicurioUrl().toString());
+    c.put("value.converter.apicurio.registry.auto-register", "true");
+    c.put("value.converter.apicurio.registry.as-confluent", "true");
+    c.put("value.converter.apicurio.registry.use-id", "contentId");
+    c.put("value.converter.apicurio.registry.headers.enabled", "false");
+    return c;
+  }
+
   /** The registry's own port. */
   public int port() {
     requireStarted();
