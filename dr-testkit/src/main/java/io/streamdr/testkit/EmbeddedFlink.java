@@ -1,5 +1,6 @@
 package io.streamdr.testkit;
 
+import io.streamdr.testkit.flink.ChangeEventText;
 import io.streamdr.testkit.flink.RoutingJob;
 import java.io.IOException;
 import java.io.InputStream;
@@ -158,10 +159,20 @@ public final class EmbeddedFlink extends EmbeddedComponent {
     return submit(routingJobGraph(bootstrap, "routing"));
   }
 
+  /** The routing job, reading change events as {@code events} renders them (Avro against a region's registry, say). */
+  public JobID submitRoutingJob(String bootstrap, ChangeEventText events) {
+    return submit(routingJobGraph(bootstrap, "routing", events));
+  }
+
   /** The routing job as a JobGraph. */
   public static JobGraph routingJobGraph(String bootstrap, String name) {
+    return routingJobGraph(bootstrap, name, ChangeEventText.json());
+  }
+
+  /** The routing job as a JobGraph, reading change events as {@code events} renders them. */
+  public static JobGraph routingJobGraph(String bootstrap, String name, ChangeEventText events) {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    RoutingJob.define(env, bootstrap, RoutingJob.SOURCE_TOPIC);
+    RoutingJob.define(env, bootstrap, List.of(RoutingJob.SOURCE_TOPIC), List.of(), events);
     StreamGraph graph = env.getStreamGraph();
     graph.setJobName(name);
     return graph.getJobGraph();
@@ -172,8 +183,13 @@ public final class EmbeddedFlink extends EmbeddedComponent {
    * {@code routedElsewhere} (see {@link RoutingJob#define(StreamExecutionEnvironment, String, List, List)}).
    */
   public JobID submitTakeoverRoutingJob(String bootstrap, List<String> sourceTopics, List<String> routedElsewhere) {
+    return submitTakeoverRoutingJob(bootstrap, sourceTopics, routedElsewhere, ChangeEventText.json());
+  }
+
+  /** The same, reading change events as {@code events} renders them (Avro against the taking-over region's registry). */
+  public JobID submitTakeoverRoutingJob(String bootstrap, List<String> sourceTopics, List<String> routedElsewhere, ChangeEventText events) {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    RoutingJob.define(env, bootstrap, sourceTopics, routedElsewhere);
+    RoutingJob.define(env, bootstrap, sourceTopics, routedElsewhere, events);
     StreamGraph graph = env.getStreamGraph();
     graph.setJobName("routing");
     return submit(graph.getJobGraph());

@@ -2,6 +2,7 @@ package io.streamdr.testkit;
 
 import io.streamdr.core.region.Region;
 import io.streamdr.core.region.RegionTopology;
+import io.streamdr.testkit.flink.ChangeEventText;
 import io.streamdr.testkit.flink.RoutingJob;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * own Kafka cluster, Connect worker and Flink MiniCluster; PostgreSQL → Debezium (on the primary's Connect) →
  * {@code raw-business-events} → the routing job (on the primary's Flink) → {@code filtered-loan|service|car-events};
  * MirrorMaker 2 replicating the primary's business topics and consumer groups to the secondary. {@link #topology()}
- * describes it for the library.
+ * describes it for the library. With {@link Builder#schemaRegistries(boolean)} each region also has a Schema Registry,
+ * Debezium writes its change events in Avro through the primary's (Confluent's wire format), and the routing job decodes
+ * them against the registry of the region it runs in; the secondary's registry holds only what is restored into it.
  *
  * <pre>{@code
  * try (EmbeddedRegionPair stack = EmbeddedRegionPair.builder().build()) {
@@ -43,12 +46,22 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
       RoutingJob.filteredTopic("service"), RoutingJob.filteredTopic("car"), APP_TOPIC);
   public static final int PARTITIONS = 3;
 
-  /** The infrastructure of one region. */
-  public record RegionStack(String name, EmbeddedKafkaCluster kafka, EmbeddedConnect connect, EmbeddedFlink flink) {}
+  /** The infrastructure of one region; {@code registry} is empty unless the stack was built with Schema Registries. */
+  public record RegionStack(String name, EmbeddedKafkaCluster kafka, EmbeddedConnect connect, EmbeddedFlink flink,
+      java.util.Optional<EmbeddedSchemaRegistry> registry) {
+
+    /** How the change events in this region's topics read: Avro against its registry, or JSON without one. */
+    public ChangeEventText changeEvents() {
+      return registry.map(r -> ChangeEventText.withRegistry(r.url().toString())).orElse(ChangeEventText.json());
+    }
+  }
 
   private final EmbeddedMirrorMaker.Policy policy;
   private final int primaryBrokers;
   private final int secondaryBrokers;
+  private final boolean schemaRegistries;
+  private EmbeddedSchemaRegistry eastRegistry;
+  private EmbeddedSchemaRegistry westRegistry;
   private final List<EmbeddedComponent> started = new ArrayList<>();
   private EmbeddedPostgres postgres;
   private RegionStack primary;
@@ -62,6 +75,7 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
     this.policy = b.policy;
     this.primaryBrokers = b.primaryBrokers;
     this.secondaryBrokers = b.secondaryBrokers;
+    this.schemaRegistries = b.schemaRegistries;
   }
 
   public static Builder builder() {
@@ -81,13 +95,20 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
     postgres = EmbeddedPostgres.create();
     EmbeddedFlink eastFlink = EmbeddedFlink.create();
     EmbeddedFlink westFlink = EmbeddedFlink.create();
-    ExecutorService pool = Executors.newFixedThreadPool(3);
+    ExecutorService pool = Executors.newFixedThreadPool(schemaRegistries ? 5 : 3);
     try {
       // independent parts start side by side
-      CompletableFuture.allOf(
+      List<CompletableFuture<Void>> first = new ArrayList<>(List.of(
           CompletableFuture.runAsync(() -> track(eastKafka).start(), pool),
           CompletableFuture.runAsync(() -> track(westKafka).start(), pool),
-          CompletableFuture.runAsync(() -> track(postgres).start(), pool)).join();
+          CompletableFuture.runAsync(() -> track(postgres).start(), pool)));
+      if (schemaRegistries) {
+        eastRegistry = EmbeddedSchemaRegistry.create(PRIMARY);
+        westRegistry = EmbeddedSchemaRegistry.create(SECONDARY);
+        first.add(CompletableFuture.runAsync(() -> track(eastRegistry).start(), pool));
+        first.add(CompletableFuture.runAsync(() -> track(westRegistry).start(), pool));
+      }
+      CompletableFuture.allOf(first.toArray(CompletableFuture[]::new)).join();
       for (String topic : TOPICS) {
         eastKafka.createTopic(topic, PARTITIONS);
       }
@@ -107,9 +128,9 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
           CompletableFuture.runAsync(() -> track(mirrorMaker).start(), pool),
           CompletableFuture.runAsync(() -> postgres.registerDebezium(eastConnect, CONNECTOR, debeziumConfig(),
               Duration.ofSeconds(60)), pool)).join();
-      primary = new RegionStack(PRIMARY, eastKafka, eastConnect, eastFlink);
-      secondary = new RegionStack(SECONDARY, westKafka, westConnect, westFlink);
-      routingJob = eastFlink.submitRoutingJob(eastKafka.bootstrapServers());
+      primary = new RegionStack(PRIMARY, eastKafka, eastConnect, eastFlink, java.util.Optional.ofNullable(eastRegistry));
+      secondary = new RegionStack(SECONDARY, westKafka, westConnect, westFlink, java.util.Optional.ofNullable(westRegistry));
+      routingJob = eastFlink.submitRoutingJob(eastKafka.bootstrapServers(), primary.changeEvents());
     } catch (java.util.concurrent.CompletionException e) {
       throw e.getCause() instanceof Exception ex ? ex : e;
     } finally {
@@ -126,7 +147,10 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
     return component;
   }
 
-  /** The Debezium connector configuration: the business table, routed to {@code raw-business-events}. */
+  /**
+   * The Debezium connector configuration: the business table, routed to {@code raw-business-events}; with Schema
+   * Registries, its values in Avro through the primary's registry.
+   */
   public Map<String, String> debeziumConfig() {
     Map<String, String> c = new java.util.LinkedHashMap<>(postgres.debeziumConfig(SLOT, "pg", TABLE));
     c.put("transforms", "route");
@@ -135,6 +159,9 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
     c.put("transforms.route.replacement", RoutingJob.SOURCE_TOPIC);
     // a lost database connection fails the task (Debezium would otherwise retry forever, invisibly to Connect)
     c.put("errors.max.retries", "0");
+    if (eastRegistry != null) {
+      c.putAll(eastRegistry.avroValueConverter());
+    }
     return c;
   }
 
@@ -192,7 +219,7 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
     EmbeddedFlink flink = primary.flink().isStarted() ? primary.flink() : primary.flink().again();
     CompletableFuture.allOf(CompletableFuture.runAsync(() -> track(connect).start()),
         CompletableFuture.runAsync(() -> track(flink).start())).join();
-    primary = new RegionStack(PRIMARY, primary.kafka(), connect, flink);
+    primary = new RegionStack(PRIMARY, primary.kafka(), connect, flink, primary.registry());
     return primary;
   }
 
@@ -243,9 +270,10 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
   }
 
   private static Region region(RegionStack s) {
-    return Region.of(s.name(), s.kafka().bootstrapServers())
+    Region r = Region.of(s.name(), s.kafka().bootstrapServers())
         .withFlinkRest(s.flink().restUrl())
         .withConnectRest(s.connect().restUrl());
+    return s.registry().map(g -> r.withSchemaRegistry(g.url())).orElse(r);
   }
 
   /** Builder for {@link EmbeddedRegionPair}. */
@@ -253,8 +281,18 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
     private EmbeddedMirrorMaker.Policy policy = EmbeddedMirrorMaker.Policy.DEFAULT;
     private int primaryBrokers = 1;
     private int secondaryBrokers = 1;
+    private boolean schemaRegistries;
 
     private Builder() {}
+
+    /**
+     * A Schema Registry in each region (Apicurio Registry's Confluent-compatible API, each a child process), Debezium's
+     * change events in Avro through the primary's. Off by default: the events are JSON without schemas.
+     */
+    public Builder schemaRegistries(boolean on) {
+      this.schemaRegistries = on;
+      return this;
+    }
 
     /** MirrorMaker 2's replication policy; DEFAULT prefixes topics with {@code us-east-1.}. */
     public Builder replicationPolicy(EmbeddedMirrorMaker.Policy policy) {

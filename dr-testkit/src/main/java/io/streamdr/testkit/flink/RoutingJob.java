@@ -55,7 +55,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * kafka-clients 4.3 no longer has.) The job must be the only writer of the filtered topics.
  *
  * <p>Usable as a {@link #define JobGraph} and as a jar entry class for {@code /jars/:id/run} (arguments: bootstrap
- * servers, optionally the source topic).
+ * servers, optionally the source topic and the Schema Registry URL its Avro change events are decoded against).
  */
 public final class RoutingJob {
   public static final String SOURCE_TOPIC = "raw-business-events";
@@ -77,7 +77,7 @@ public final class RoutingJob {
 
   /** Adds the routing pipeline to an environment. */
   public static void define(StreamExecutionEnvironment env, String bootstrap, String sourceTopic) {
-    define(env, bootstrap, List.of(sourceTopic), List.of());
+    define(env, bootstrap, List.of(sourceTopic), List.of(), ChangeEventText.json());
   }
 
   /**
@@ -89,6 +89,15 @@ public final class RoutingJob {
    * once even when the secondary's Debezium captures again what the primary's had captured.
    */
   public static void define(StreamExecutionEnvironment env, String bootstrap, List<String> sourceTopics, List<String> routedElsewhere) {
+    define(env, bootstrap, sourceTopics, routedElsewhere, ChangeEventText.json());
+  }
+
+  /**
+   * The same, reading the change events as {@code events} renders them: Debezium's JSON, or its Avro decoded against the
+   * region's Schema Registry. The routed records keep the bytes they came with (and so their schema ids).
+   */
+  public static void define(StreamExecutionEnvironment env, String bootstrap, List<String> sourceTopics, List<String> routedElsewhere,
+      ChangeEventText events) {
     env.enableCheckpointing(1000);
     // a cancelled or failed job leaves its newest checkpoints to restore from
     env.getCheckpointConfig().setExternalizedCheckpointRetention(ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
@@ -98,16 +107,17 @@ public final class RoutingJob {
         .setTopics(sourceTopics)
         .setGroupId(GROUP_ID)
         .setStartingOffsets(OffsetsInitializer.earliest())
-        .setDeserializer(new Deserializer())
+        .setDeserializer(new Deserializer(events))
         .setProperty("isolation.level", "read_committed")
         .build();
     env.fromSource(source, WatermarkStrategy.noWatermarks(), "raw-business-events").uid("source-raw-business-events")
-        .sinkTo(new ReplaySafeSink(bootstrap, routedElsewhere)).uid("sink-filtered-events");
+        .sinkTo(new ReplaySafeSink(bootstrap, routedElsewhere, events)).uid("sink-filtered-events");
   }
 
   public static void main(String[] args) throws Exception {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    define(env, args[0], args.length > 1 ? args[1] : SOURCE_TOPIC);
+    define(env, args[0], List.of(args.length > 1 ? args[1] : SOURCE_TOPIC), List.of(),
+        args.length > 2 ? ChangeEventText.withRegistry(args[2]) : ChangeEventText.json());
     env.execute("routing");
   }
 
@@ -124,35 +134,42 @@ public final class RoutingJob {
     }
   }
 
-  private static final Pattern EVENT_TYPE = Pattern.compile("\"after\":\\{[^}]*\"event_type\":\"([a-z]+)\"");
+  // JSON as Debezium's JsonConverter writes it, and Avro's rendering of a record (a space after each colon)
+  private static final Pattern EVENT_TYPE = Pattern.compile("\"after\":\\s?\\{[^}]*\"event_type\":\\s?\"([a-z]+)\"");
 
-  private static final Pattern SOURCE_LSN = Pattern.compile("\"source\":\\{[^}]*\"lsn\":(\\d+)");
+  private static final Pattern SOURCE_LSN = Pattern.compile("\"source\":\\s?\\{[^}]*\"lsn\":\\s?(\\d+)");
 
   /**
    * What identifies a change, whoever captured it: the LSN of its WAL record from the Debezium event's source block
    * (a change captured again from the replication slot by another connector carries the same LSN but a new capture
    * time), or the whole value for events without one.
    */
-  static String changeId(byte[] value) {
-    String v = new String(value, StandardCharsets.UTF_8);
+  static String changeId(byte[] value, ChangeEventText events) {
+    String v = events.of(value);
     Matcher m = SOURCE_LSN.matcher(v);
     return m.find() ? "lsn:" + m.group(1) : "value:" + v;
   }
 
   /** The event type of a Debezium change event, or null if it has none or an unknown one. */
-  static String eventType(byte[] value) {
+  static String eventType(byte[] value, ChangeEventText events) {
     if (value == null) {
       return null;
     }
-    Matcher m = EVENT_TYPE.matcher(new String(value, StandardCharsets.UTF_8));
+    Matcher m = EVENT_TYPE.matcher(events.of(value));
     return m.find() && TYPES.contains(m.group(1)) ? m.group(1) : null;
   }
 
   /** Routed events with their source coordinates; records of no known type are dropped here. */
   static final class Deserializer implements KafkaRecordDeserializationSchema<Routed> {
+    private final ChangeEventText events;
+
+    Deserializer(ChangeEventText events) {
+      this.events = events;
+    }
+
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Routed> out) {
-      String type = eventType(record.value());
+      String type = eventType(record.value(), events);
       if (type != null) {
         out.collect(new Routed(type, record.key(), record.value(), record.timestamp(), record.partition(), record.offset(), record.topic()));
       }
@@ -171,15 +188,17 @@ public final class RoutingJob {
   static final class ReplaySafeSink implements Sink<Routed>, SupportsWriterState<Routed, Map<TopicPartition, Long>> {
     private final String bootstrap;
     private final List<String> routedElsewhere;
+    private final ChangeEventText events;
 
-    ReplaySafeSink(String bootstrap, List<String> routedElsewhere) {
+    ReplaySafeSink(String bootstrap, List<String> routedElsewhere, ChangeEventText events) {
       this.bootstrap = bootstrap;
       this.routedElsewhere = List.copyOf(routedElsewhere);
+      this.events = events;
     }
 
     @Override
     public Writer createWriter(WriterInitContext context) {
-      return new Writer(bootstrap, Set.of(), routedElsewhere.isEmpty() ? null : routedValues(bootstrap, routedElsewhere));
+      return new Writer(bootstrap, Set.of(), routedElsewhere.isEmpty() ? null : routedValues(bootstrap, routedElsewhere, events), events);
     }
 
     @Override
@@ -187,7 +206,8 @@ public final class RoutingJob {
         Collection<Map<TopicPartition, Long>> states) throws IOException {
       Map<TopicPartition, Long> from = new HashMap<>();
       states.forEach(from::putAll);
-      return new Writer(bootstrap, writtenSince(bootstrap, from), routedElsewhere.isEmpty() ? null : routedValues(bootstrap, routedElsewhere));
+      return new Writer(bootstrap, writtenSince(bootstrap, from), routedElsewhere.isEmpty() ? null
+          : routedValues(bootstrap, routedElsewhere, events), events);
     }
 
     @Override
@@ -211,7 +231,7 @@ public final class RoutingJob {
     }
 
     /** The change identity of every record in {@code topics}, read from their start to their end now. */
-    static Set<String> routedValues(String bootstrap, List<String> topics) {
+    static Set<String> routedValues(String bootstrap, List<String> topics, ChangeEventText events) {
       Set<String> values = new HashSet<>();
       if (topics.isEmpty()) {
         return values;
@@ -225,7 +245,7 @@ public final class RoutingJob {
       }
       readToEnd(bootstrap, from, r -> {
         if (r.value() != null) {
-          values.add(changeId(r.value()));
+          values.add(changeId(r.value(), events));
         }
       });
       return values;
@@ -269,10 +289,12 @@ public final class RoutingJob {
     private final KafkaConsumer<byte[], byte[]> offsets;
     private List<TopicPartition> partitions;
     private final AtomicReference<Exception> failure = new AtomicReference<>();
+    private final ChangeEventText events;
 
-    Writer(String bootstrap, Set<String> alreadyWritten, Set<String> routedElsewhere) {
+    Writer(String bootstrap, Set<String> alreadyWritten, Set<String> routedElsewhere, ChangeEventText events) {
       this.alreadyWritten = new HashSet<>(alreadyWritten);
       this.routedElsewhere = routedElsewhere;
+      this.events = events;
       Properties p = new Properties();
       p.put("bootstrap.servers", bootstrap);
       p.put("acks", "all");
@@ -288,7 +310,7 @@ public final class RoutingJob {
       if (!alreadyWritten.isEmpty() && alreadyWritten.remove(e.sourceId())) {
         return; // routed before the failure, after the checkpoint this job was restored from
       }
-      if (routedElsewhere != null && !routedElsewhere.add(changeId(e.f2))) {
+      if (routedElsewhere != null && !routedElsewhere.add(changeId(e.f2, events))) {
         return; // this change was routed already: by the region taken over from, or captured twice and routed here
       }
       ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(filteredTopic(e.f0), null, e.f3, e.f1, e.f2);
