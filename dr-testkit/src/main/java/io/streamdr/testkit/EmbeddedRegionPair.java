@@ -97,18 +97,19 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
     EmbeddedFlink westFlink = EmbeddedFlink.create();
     ExecutorService pool = Executors.newFixedThreadPool(schemaRegistries ? 5 : 3);
     try {
-      // independent parts start side by side
-      List<CompletableFuture<Void>> first = new ArrayList<>(List.of(
-          CompletableFuture.runAsync(() -> track(eastKafka).start(), pool),
-          CompletableFuture.runAsync(() -> track(westKafka).start(), pool),
-          CompletableFuture.runAsync(() -> track(postgres).start(), pool)));
+      // independent parts start side by side; the registries (child processes) from the first, waited for only before
+      // Debezium needs them
+      CompletableFuture<Void> registries = CompletableFuture.completedFuture(null);
       if (schemaRegistries) {
         eastRegistry = EmbeddedSchemaRegistry.create(PRIMARY);
         westRegistry = EmbeddedSchemaRegistry.create(SECONDARY);
-        first.add(CompletableFuture.runAsync(() -> track(eastRegistry).start(), pool));
-        first.add(CompletableFuture.runAsync(() -> track(westRegistry).start(), pool));
+        registries = CompletableFuture.allOf(CompletableFuture.runAsync(() -> track(eastRegistry).start(), pool),
+            CompletableFuture.runAsync(() -> track(westRegistry).start(), pool));
       }
-      CompletableFuture.allOf(first.toArray(CompletableFuture[]::new)).join();
+      CompletableFuture.allOf(
+          CompletableFuture.runAsync(() -> track(eastKafka).start(), pool),
+          CompletableFuture.runAsync(() -> track(westKafka).start(), pool),
+          CompletableFuture.runAsync(() -> track(postgres).start(), pool)).join();
       for (String topic : TOPICS) {
         eastKafka.createTopic(topic, PARTITIONS);
       }
@@ -123,6 +124,7 @@ public final class EmbeddedRegionPair extends EmbeddedComponent {
           CompletableFuture.runAsync(() -> track(eastConnect).start(), pool),
           CompletableFuture.runAsync(() -> track(westConnect).start(), pool),
           CompletableFuture.runAsync(() -> track(eastFlink).start(), pool)).join();
+      registries.join();
       CompletableFuture.allOf(
           CompletableFuture.runAsync(() -> track(westFlink).start(), pool),
           CompletableFuture.runAsync(() -> track(mirrorMaker).start(), pool),

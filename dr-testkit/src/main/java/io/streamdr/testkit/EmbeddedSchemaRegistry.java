@@ -151,7 +151,11 @@ public final class EmbeddedSchemaRegistry extends EmbeddedComponent {
     }
   }
 
-  /** The registry's runner jar: {@value #JAR_PROPERTY}, else the module's build output found from the working directory up. */
+  /**
+   * The registry's runner jar: {@value #JAR_PROPERTY}; else the module's build output found from the working directory
+   * up, or from where this class was loaded up (a build's {@code streamdr.jar} run from anywhere); else the
+   * distribution's {@code lib/drill/registry/}, beside the jar this class was loaded from.
+   */
   static Path runnerJar() {
     String given = System.getProperty(JAR_PROPERTY);
     if (given != null && !given.isBlank()) {
@@ -162,15 +166,36 @@ public final class EmbeddedSchemaRegistry extends EmbeddedComponent {
       }
       return p;
     }
-    for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-      Optional<Path> jar = runnerIn(d.resolve(MODULE).resolve("target"));
-      if (jar.isPresent()) {
-        return jar.get();
+    Optional<Path> loadedFrom = loadedFrom();
+    for (Path start : loadedFrom.isPresent() ? List.of(Path.of("").toAbsolutePath(), loadedFrom.get()) : List.of(Path.of("").toAbsolutePath())) {
+      for (Path d = start; d != null; d = d.getParent()) {
+        Optional<Path> jar = runnerIn(d.resolve(MODULE).resolve("target"));
+        if (jar.isPresent()) {
+          return jar.get();
+        }
       }
     }
-    throw new IllegalStateException(("No embedded Schema Registry is built: no %s/target/*-runner.jar above %s. Build it with "
+    Optional<Path> packaged = loadedFrom.flatMap(d -> runnerIn(d.resolve("registry")));
+    if (packaged.isPresent()) {
+      return packaged.get();
+    }
+    throw new IllegalStateException(("No embedded Schema Registry is built: no %s/target/*-runner.jar above %s%s. Build it with "
         + "'mvn -B -q install -DskipTests -pl %s' in the StreamDR checkout, or give its path in -D%s")
-        .formatted(MODULE, Path.of("").toAbsolutePath(), MODULE, JAR_PROPERTY));
+        .formatted(MODULE, Path.of("").toAbsolutePath(), loadedFrom.map(d -> " or " + d).orElse(""), MODULE, JAR_PROPERTY));
+  }
+
+  /** The directory of the jar (or classes directory) this class was loaded from, where it can be known. */
+  private static Optional<Path> loadedFrom() {
+    try {
+      var source = EmbeddedSchemaRegistry.class.getProtectionDomain().getCodeSource();
+      if (source == null) {
+        return Optional.empty();
+      }
+      Path p = Path.of(source.getLocation().toURI()).toAbsolutePath();
+      return Optional.ofNullable(Files.isDirectory(p) ? p : p.getParent());
+    } catch (java.net.URISyntaxException | RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   private static Optional<Path> runnerIn(Path target) {

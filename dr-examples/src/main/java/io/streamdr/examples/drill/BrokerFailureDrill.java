@@ -88,7 +88,7 @@ public final class BrokerFailureDrill {
         }
         return "active region " + router.active().name() + ", epoch " + router.epoch();
       }));
-      runbook.step(DrillSupport.noChangeLost(stack, kafka, traffic, capture, ""));
+      runbook.step(DrillSupport.noChangeLost(stack, traffic, capture, ""));
       RunbookReport report = runbook.run(objectives);
       return report.withPhase(Phase.DETECTION, Duration.between(injected, detected))
           .withNote("injected: broker %d of %s stopped at %s with CDC traffic flowing (%d rows inserted so far)".formatted(victim,

@@ -61,7 +61,7 @@ public final class ConnectorFailureDrill {
       progress.accept("  detected after " + Duration.between(injected, detected).toMillis() + " ms: " + probe.probe().detail());
 
       Runbook runbook = Runbooks.connectorFailure(admin, connector, List.of(slot.resumability()), Duration.ofMinutes(2)).progress(progress);
-      runbook.step(DrillSupport.noChangeLost(stack, kafka, traffic, capture, " (Debezium delivers at least once)"));
+      runbook.step(DrillSupport.noChangeLost(stack, traffic, capture, " (Debezium delivers at least once)"));
       RunbookReport report = runbook.run(objectives);
       return report.withPhase(Phase.DETECTION, Duration.between(injected, detected))
           .withNote("injected: replication connection of slot %s terminated at %s with CDC traffic flowing (%d rows inserted so far)"

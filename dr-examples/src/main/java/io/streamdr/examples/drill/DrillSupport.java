@@ -3,6 +3,7 @@ package io.streamdr.examples.drill;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.ResourceType;
 import io.streamdr.testkit.EmbeddedRegionPair;
+import io.streamdr.testkit.flink.ChangeEventText;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,7 +24,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** What the drills share: reading topics to their end, counting records, and waiting for a condition. */
 final class DrillSupport {
-  private static final Pattern ROW_ID = Pattern.compile("\"after\":\\{\"id\":(\\d+)");
+  // Debezium's JSON, and its Avro as the decoded record renders it (a space after each colon)
+  private static final Pattern ROW_ID = Pattern.compile("\"after\":\\s?\\{\"id\":\\s?(\\d+)");
 
   private DrillSupport() {}
 
@@ -58,20 +60,26 @@ final class DrillSupport {
     }
   }
 
-  /** Every committed record value of the topics, read from the beginning to the end (read_committed). */
-  static List<String> readAll(Map<String, Object> config, List<String> topics) {
+  /**
+   * Every committed record value of a region's topics, read from the beginning to the end (read_committed), as text:
+   * change events decoded as the region reads them (Avro against its Schema Registry, or JSON).
+   */
+  static List<String> readAll(EmbeddedRegionPair.RegionStack region, List<String> topics) {
     List<String> values = new ArrayList<>();
-    readAll(config, topics, r -> values.add(r.value()));
+    readAll(region, topics, r -> values.add(r.value()));
     return values;
   }
 
-  /** Every committed record of the topics, read from the beginning to the end (read_committed), to {@code each}. */
-  static void readAll(Map<String, Object> config, List<String> topics, java.util.function.Consumer<ConsumerRecord<String, String>> each) {
+  /** Every committed record of a region's topics, read from the beginning to the end (read_committed), to {@code each}. */
+  static void readAll(EmbeddedRegionPair.RegionStack region, List<String> topics, java.util.function.Consumer<ConsumerRecord<String, String>> each) {
+    ChangeEventText events = region.changeEvents();
+    Map<String, Object> config = region.kafka().clientConfig();
     Map<String, Object> c = new HashMap<>(config);
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
+        (org.apache.kafka.common.serialization.Deserializer<String>) (topic, value) -> value == null ? null : events.of(value))) {
       List<TopicPartition> parts = new ArrayList<>();
       for (String t : topics) {
         consumer.partitionsFor(t, Duration.ofSeconds(30)).forEach(p -> parts.add(new TopicPartition(t, p.partition())));
@@ -105,11 +113,11 @@ final class DrillSupport {
     }
   }
 
-  /** Compares the rows of the business table with the change events in {@code topics}. */
-  static Capture capture(EmbeddedRegionPair stack, Map<String, Object> kafka, List<String> topics) {
+  /** Compares the rows of the business table with the change events in the primary's {@code topics}. */
+  static Capture capture(EmbeddedRegionPair stack, List<String> topics) {
     java.util.Set<Long> rows = rowIds(stack, "true");
     Map<Long, Integer> seen = new HashMap<>();
-    for (String v : readAll(kafka, topics)) {
+    for (String v : readAll(stack.primary(), topics)) {
       long id = rowId(v);
       if (id >= 0) {
         seen.merge(id, 1, Integer::sum);
@@ -124,13 +132,13 @@ final class DrillSupport {
    * The closing step of a drill: stops the traffic and waits until every row of the business table has its change
    * event in {@code raw-business-events}; the comparison is left in {@code capture}.
    */
-  static io.streamdr.core.runbook.Step noChangeLost(EmbeddedRegionPair stack, Map<String, Object> kafka, CdcTraffic traffic,
+  static io.streamdr.core.runbook.Step noChangeLost(EmbeddedRegionPair stack, CdcTraffic traffic,
       java.util.concurrent.atomic.AtomicReference<Capture> capture, String remark) {
     String topic = io.streamdr.testkit.flink.RoutingJob.SOURCE_TOPIC;
     return io.streamdr.core.runbook.Step.of("no change lost", io.streamdr.core.runbook.Phase.VERIFICATION, () -> {
       traffic.close();
       await("every row's change event in " + topic, Duration.ofSeconds(90), () -> {
-        capture.set(capture(stack, kafka, List.of(topic)));
+        capture.set(capture(stack, List.of(topic)));
         return capture.get().lost() == 0;
       });
       return capture.get().describe(topic) + remark;

@@ -13,15 +13,16 @@ import java.util.function.Consumer;
 
 /** The {@code drill} and {@code demo} commands' embedded two-region stack (registered for {@link java.util.ServiceLoader}). */
 public final class EmbeddedDrills implements EmbeddedStack {
-  private static final String STARTING =
-      "Starting the two-region stack (Kafka, Connect, Flink in us-east-1 and us-west-2; PostgreSQL; MirrorMaker 2)...";
+  private static final String STARTING_WITH_REGISTRIES =
+      "Starting the two-region stack (Kafka, Connect, Flink and a Schema Registry in us-east-1 and us-west-2; PostgreSQL; MirrorMaker 2)...";
 
   @Override
   public List<RunbookReport> runDrills(List<Drill> drills, PrintWriter out) throws Exception {
-    out.println(STARTING);
+    out.println(STARTING_WITH_REGISTRIES);
     out.flush();
     List<RunbookReport> reports = new ArrayList<>();
-    try (EmbeddedRegionPair stack = EmbeddedRegionPair.builder().primaryBrokers(3).build()) {
+    // change events in Avro through each region's Schema Registry, as real CDC stacks write them
+    try (EmbeddedRegionPair stack = EmbeddedRegionPair.builder().primaryBrokers(3).schemaRegistries(true).build()) {
       Quiet.run(stack::start); // Kafka's storage formatter prints to standard output
       out.printf("Stack up in %.1f s%n", stack.startupTime().toMillis() / 1000.0);
       for (int i = 0; i < drills.size(); i++) {
@@ -49,14 +50,16 @@ public final class EmbeddedDrills implements EmbeddedStack {
 
   @Override
   public boolean runDemo(Duration timeout, PrintWriter out) {
-    out.println(STARTING);
+    out.println(STARTING_WITH_REGISTRIES);
     out.flush();
-    try (EmbeddedRegionPair stack = EmbeddedRegionPair.builder().build()) {
+    try (EmbeddedRegionPair stack = EmbeddedRegionPair.builder().schemaRegistries(true).build()) {
       Quiet.run(stack::start);
       out.printf("Stack up in %.1f s: us-east-1 Kafka %s, Flink %s, Connect %s%n", stack.startupTime().toMillis() / 1000.0,
           stack.primary().kafka().bootstrapServers(), stack.primary().flink().restUrl(), stack.primary().connect().restUrl());
       out.printf("                 us-west-2 Kafka %s, Flink %s, Connect %s%n", stack.secondary().kafka().bootstrapServers(),
           stack.secondary().flink().restUrl(), stack.secondary().connect().restUrl());
+      out.printf("                 Schema Registry us-east-1 %s, us-west-2 %s (change events in Avro)%n",
+          stack.primary().registry().orElseThrow().url(), stack.secondary().registry().orElseThrow().url());
       boolean ok = true;
       int customer = 1;
       for (String type : RoutingJob.TYPES) {

@@ -67,13 +67,13 @@ public final class FlinkJobFailureDrill {
       progress.accept("  detected after " + Duration.between(injected, detected).toMillis() + " ms: " + health.probe().detail());
 
       JobSpec spec = JobSpec.builder("routing").jarFile(EmbeddedFlink.writeRoutingJobJar(jarDir)).entryClass(RoutingJob.class.getName())
-          .arguments(List.of(stack.primary().kafka().bootstrapServers())).build();
+          .arguments(routingArguments()).build();
       Runbook runbook = Runbooks.flinkJobFailure(flink, job, spec, health, Duration.ofMinutes(2)).progress(progress);
       runbook.step(Step.of("every change event routed once", Phase.VERIFICATION, () -> {
         traffic.close();
         DrillSupport.await("every routed event in " + filtered, Duration.ofSeconds(90), () -> {
-          raw.set(DrillSupport.capture(stack, kafka, List.of(RoutingJob.SOURCE_TOPIC)));
-          routed.set(DrillSupport.capture(stack, kafka, filtered));
+          raw.set(DrillSupport.capture(stack, List.of(RoutingJob.SOURCE_TOPIC)));
+          routed.set(DrillSupport.capture(stack, filtered));
           return raw.get().lost() == 0 && routed.get().lost() == 0;
         });
         if (routed.get().duplicates() > 0) {
@@ -91,5 +91,12 @@ public final class FlinkJobFailureDrill {
       Files.deleteIfExists(jarDir.resolve("routing-job.jar"));
       Files.deleteIfExists(jarDir);
     }
+  }
+
+  /** The routing job's arguments: bootstrap servers, source topic and, with Schema Registries, the one its events decode against. */
+  private List<String> routingArguments() {
+    List<String> args = new java.util.ArrayList<>(List.of(stack.primary().kafka().bootstrapServers(), RoutingJob.SOURCE_TOPIC));
+    stack.primary().registry().ifPresent(r -> args.add(r.url().toString()));
+    return args;
   }
 }

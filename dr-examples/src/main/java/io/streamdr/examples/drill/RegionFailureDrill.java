@@ -58,7 +58,9 @@ import java.util.function.Consumer;
  * application producing and consuming through the region-aware clients ({@link RegionAwareService}), the primary
  * region's Kafka cluster, Connect worker and Flink cluster are all stopped; PostgreSQL stays up (a multi-region
  * database). A {@link FailoverMonitor} detects the outage and switches the router; the pipeline failover then takes
- * over in the secondary from the newest {@link PipelineCheckpoint}: Debezium is started in the secondary's Connect from
+ * over in the secondary from the newest {@link PipelineCheckpoint}: on a stack with Schema Registries its snapshot of the
+ * primary's registry is restored into the secondary's with every id (the application, decoding what it reads against
+ * the registry of its region, waits for them), Debezium is started in the secondary's Connect from
  * the carried-over offsets, the routing job in the secondary's Flink reads the replicated backlog and the local topic
  * and routes nothing the primary already routed, and the application keeps running on the secondary. Once the
  * primary is back, the drill counts by content what the primary had acknowledged that the secondary lacked at the
@@ -118,12 +120,13 @@ public final class RegionFailureDrill {
     ConnectRestAdmin westConnect = new ConnectRestAdmin(RestEndpoint.of(stack.secondary().connect().restUrl().toString()));
     FlinkRestSavepointClient eastFlink = new FlinkRestSavepointClient(RestEndpoint.of(stack.primary().flink().restUrl().toString()));
     ReplicationSlotCheck slot = new ReplicationSlotCheck(stack.postgres().dataSource(), EmbeddedRegionPair.SLOT);
-    PipelineCheckpointer checkpointer = PipelineCheckpointer.builder(backups, PRIMARY)
+    PipelineCheckpointer.Builder checkpoints = PipelineCheckpointer.builder(backups, PRIMARY)
         .connectors(eastConnect) // secrets redacted in the checkpoint; the takeover supplies the database's password
         .job(eastFlink, () -> new JobRef(stack.primary().flink().runningJob("routing").orElseThrow().toHexString()))
         .groups(east, List.of(RoutingJob.GROUP_ID, GROUP))
-        .fact("replication slot confirmed LSN", () -> slot.status().flatMap(ReplicationSlotCheck.SlotStatus::confirmedFlushLsn).orElse("none"))
-        .build();
+        .fact("replication slot confirmed LSN", () -> slot.status().flatMap(ReplicationSlotCheck.SlotStatus::confirmedFlushLsn).orElse("none"));
+    stack.primary().registry().ifPresent(r -> checkpoints.schemas(RestEndpoint.of(r.url().toString())));
+    PipelineCheckpointer checkpointer = checkpoints.build();
     List<AlertSink.Alert> alerts = new CopyOnWriteArrayList<>();
     List<Timeline.Marker> markers = new CopyOnWriteArrayList<>();
     Measured m = new Measured();
@@ -132,7 +135,7 @@ public final class RegionFailureDrill {
     long lastRowBeforeOutage;
     try (CdcTraffic traffic = new CdcTraffic(stack, 20);
          RegionAwareService application = new RegionAwareService(router, TopicMapping.prefixed(topology), app,
-             concat(filtered, List.of(app)), GROUP, Duration.ofMillis(20), Duration.ofSeconds(1));
+             concat(filtered, List.of(app)), GROUP, Duration.ofMillis(20), Duration.ofSeconds(1), this::valueText);
          KafkaHealthProbe primaryProbe = KafkaHealthProbe.builder(PRIMARY, east).timeout(Duration.ofSeconds(1)).build();
          KafkaHealthProbe secondaryProbe = KafkaHealthProbe.builder(SECONDARY, west)
              .timeout(Duration.ofSeconds(2))
@@ -141,7 +144,7 @@ public final class RegionFailureDrill {
       Instant drillStart = Instant.now();
       progress.accept("steady state: rows into PostgreSQL, an application producing '" + app + "' and consuming the filtered"
           + " topics through the region-aware clients, the pipeline checkpointed every " + CHECKPOINT_EVERY.toSeconds() + " s");
-      AutoCloseable checkpoints = checkpointer.every(CHECKPOINT_EVERY);
+      AutoCloseable checkpointing = checkpointer.every(CHECKPOINT_EVERY);
       DrillSupport.await("200 change events replicated to " + stack.remoteTopic(raw), Duration.ofSeconds(90),
           () -> DrillSupport.countOrZero(west, stack.remoteTopic(raw)) >= 200);
       DrillSupport.await("the application reading and writing in " + PRIMARY, Duration.ofSeconds(60),
@@ -161,7 +164,7 @@ public final class RegionFailureDrill {
       markers.add(new Timeline.Marker("outage injected", injected));
       progress.accept("inject: stopping " + PRIMARY + "'s Kafka cluster, Connect worker and Flink cluster at once (region outage;"
           + " PostgreSQL stays up as a multi-region database)");
-      checkpoints.close(); // the checkpoints run in the primary region and stop with it
+      checkpointing.close(); // the checkpoints run in the primary region and stop with it
       java.util.concurrent.CompletableFuture.allOf(
           java.util.concurrent.CompletableFuture.runAsync(() -> stack.primary().kafka().stop()),
           java.util.concurrent.CompletableFuture.runAsync(() -> stack.primary().connect().kill()),
@@ -198,6 +201,8 @@ public final class RegionFailureDrill {
                 RunbookReport.human(m.checkpointAge), c.connectors().size(), c.job().map(PipelineCheckpoint.JobPoint::id).orElse("none"),
                 c.facts().get("replication slot confirmed LSN"));
           }))
+          .step(Step.of("the checkpoint's schemas in us-west-2's Schema Registry", Phase.EXECUTION, () -> restoreSchemas(backups,
+              checkpoint.get())))
           .step(Step.of("fence us-east-1's Debezium at the database", Phase.EXECUTION, () -> slot.fence()
               .map(pid -> "ended process %d, which still held slot %s for %s's Debezium".formatted(pid, EmbeddedRegionPair.SLOT, PRIMARY))
               .orElse("slot " + EmbeddedRegionPair.SLOT + " not in use: nothing to fence")))
@@ -211,8 +216,8 @@ public final class RegionFailureDrill {
             resumedAt.set(carried >= DebeziumPostgresOffsets.lsn(confirmed) ? "the checkpoint's LSN " + DebeziumPostgresOffsets.lsnText(carried)
                 : "the slot's confirmed LSN %s (the checkpoint's %s is older)".formatted(confirmed, DebeziumPostgresOffsets.lsnText(carried)));
             var outcomes = ConnectorSnapshots.restore(new ConnectorSnapshot("pipeline-" + c.takenAt().toEpochMilli(), c.takenAt(), PRIMARY, entries),
-                westConnect, ConnectorSnapshots.RestoreOptions.builder()
-                    .secret("database.password", io.streamdr.core.http.Secret.of(stack.postgres().password())).build());
+                westConnect, inSecondary(ConnectorSnapshots.RestoreOptions.builder()
+                    .secret("database.password", io.streamdr.core.http.Secret.of(stack.postgres().password()))).build());
             outcomes.stream().filter(o -> !o.restored()).findFirst().ifPresent(o -> {
               throw new IllegalStateException("connector " + o.connector() + " not restored in " + SECONDARY + ": " + o.detail());
             });
@@ -226,7 +231,7 @@ public final class RegionFailureDrill {
           .step(Step.of("routing job in us-west-2 from the replicated backlog", Phase.EXECUTION, () -> {
             List<String> routedThere = filtered.stream().map(stack::remoteTopic).toList();
             var job = stack.secondary().flink().submitTakeoverRoutingJob(stack.secondary().kafka().bootstrapServers(),
-                List.of(stack.remoteTopic(raw), raw), routedThere);
+                List.of(stack.remoteTopic(raw), raw), routedThere, stack.secondary().changeEvents());
             DrillSupport.await("routing job RUNNING in " + SECONDARY, Duration.ofSeconds(60),
                 () -> stack.secondary().flink().status(job) == org.apache.flink.api.common.JobStatus.RUNNING);
             markers.add(new Timeline.Marker("routing in " + SECONDARY, Instant.now()));
@@ -297,6 +302,7 @@ public final class RegionFailureDrill {
                 .formatted(back.connect().restUrl(), stale.name(), stale.state(), stale.tasks().stream().map(t -> t.state().name()).toList(),
                     back.flink().restUrl());
           }).deadline(Duration.ofMinutes(2)))
+          .step(Step.of("us-west-2's schemas back in us-east-1's Schema Registry", Phase.FAILBACK, () -> schemasBack(backups)))
           .step(Step.of("Debezium back in us-east-1 from us-west-2's position", Phase.FAILBACK, () -> {
             List<ConnectorHandover.Outcome> moved = ConnectorHandover.from(westConnect).to(eastConnect)
                 .offsets((name, o) -> DebeziumPostgresOffsets.resumableFrom(o,
@@ -322,7 +328,7 @@ public final class RegionFailureDrill {
             awaitReplicated(SECONDARY, west, east, filtered);
             List<String> routedAlready = concat(filtered, filtered.stream().map(stack::reverseRemoteTopic).toList());
             var job = stack.primary().flink().submitTakeoverRoutingJob(stack.primary().kafka().bootstrapServers(),
-                List.of(stack.reverseRemoteTopic(raw), raw), routedAlready);
+                List.of(stack.reverseRemoteTopic(raw), raw), routedAlready, stack.primary().changeEvents());
             DrillSupport.await("routing job RUNNING in " + PRIMARY, Duration.ofSeconds(60),
                 () -> stack.primary().flink().status(job) == org.apache.flink.api.common.JobStatus.RUNNING);
             markers.add(new Timeline.Marker("routing in " + PRIMARY, Instant.now()));
@@ -372,8 +378,8 @@ public final class RegionFailureDrill {
                 - application.delivered().stream().filter(d -> d.topic().endsWith(app)).map(RegionAwareService.Delivery::value).distinct().count();
             m.consumerDuplicates = rowDuplicates + appDuplicates;
             // each region's own filtered topics and its copies of the other's: a row in two of them was routed twice
-            m.routedTwice = Math.max(routedTwice(west, concat(filtered, filtered.stream().map(stack::remoteTopic).toList())),
-                routedTwice(east, concat(filtered, filtered.stream().map(stack::reverseRemoteTopic).toList())));
+            m.routedTwice = Math.max(routedTwice(stack.secondary(), concat(filtered, filtered.stream().map(stack::remoteTopic).toList())),
+                routedTwice(stack.primary(), concat(filtered, filtered.stream().map(stack::reverseRemoteTopic).toList())));
             return ("%d rows in PostgreSQL and %d acknowledged application records, all delivered: 0 lost; delivered more than once:"
                 + " %d rows' change events, %d application records (the consumer counted %d re-deliveries); rows routed more than once"
                 + " across both regions' filtered topics: %d").formatted(rows.size(), acked.size(), rowDuplicates, appDuplicates,
@@ -472,7 +478,7 @@ public final class RegionFailureDrill {
       String app = EmbeddedRegionPair.APP_TOPIC;
       java.util.function.BiConsumer<String, List<String>> find = (region, topics) -> {
         try {
-          DrillSupport.readAll((region.equals(PRIMARY) ? stack.primary() : stack.secondary()).kafka().clientConfig(), topics, r -> {
+          DrillSupport.readAll(region.equals(PRIMARY) ? stack.primary() : stack.secondary(), topics, r -> {
             if (lost.contains(r.value())) {
               where.add("%s in %s %s-%d@%d (timestamp %d)".formatted(r.value(), region, r.topic(), r.partition(), r.offset(), r.timestamp()));
             }
@@ -518,9 +524,9 @@ public final class RegionFailureDrill {
   }
 
   /** Rows whose change event is in more than one of {@code topics}, or twice in one. */
-  private static long routedTwice(Map<String, Object> kafka, List<String> topics) {
+  private static long routedTwice(EmbeddedRegionPair.RegionStack region, List<String> topics) {
     Map<Long, Integer> routed = new HashMap<>();
-    DrillSupport.readAll(kafka, topics).forEach(v -> routed.merge(DrillSupport.rowId(v), 1, Integer::sum));
+    DrillSupport.readAll(region, topics).forEach(v -> routed.merge(DrillSupport.rowId(v), 1, Integer::sum));
     return routed.values().stream().filter(n -> n > 1).count();
   }
 
@@ -552,6 +558,56 @@ public final class RegionFailureDrill {
   private long lastRowId() {
     Set<Long> ids = rowIds();
     return ids.stream().mapToLong(Long::longValue).max().orElse(0);
+  }
+
+  /**
+   * A value the application read in {@code region}, as text: a change event decoded against that region's Schema
+   * Registry. Like a registry-aware deserializer, it waits while the registry lacks the event's schema (between the
+   * switch and the restore of the checkpoint's schemas there), up to a minute.
+   */
+  private String valueText(String region, byte[] value) {
+    io.streamdr.testkit.flink.ChangeEventText events = (region.equals(PRIMARY) ? stack.primary() : stack.secondary()).changeEvents();
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    while (true) {
+      try {
+        return events.of(value);
+      } catch (IllegalStateException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+      }
+    }
+  }
+
+  /** Restores the schemas the checkpoint names into the secondary's registry, with their ids. */
+  private String restoreSchemas(FileSystemBackupTarget backups, PipelineCheckpoint c) {
+    if (c.schemas().isEmpty()) {
+      return "the checkpoint names no schema snapshot (the stack runs without Schema Registries): nothing to restore";
+    }
+    io.streamdr.kafka.schema.SchemaSnapshot snapshot = io.streamdr.kafka.schema.SchemaBackup.read(backups, c.schemas().get());
+    var report = io.streamdr.kafka.schema.SchemaBackup.restore(snapshot, RestEndpoint.of(stack.secondary().registry().orElseThrow().url().toString()));
+    return "schema snapshot %s: %d version(s) registered with their ids in %s's registry, %d already there; the replicated change events decode there"
+        .formatted(snapshot.id(), report.restored(), SECONDARY, snapshot.versions() - report.restored());
+  }
+
+  /** What the secondary's registry registered while it was active, restored into the primary's with the ids. */
+  private String schemasBack(FileSystemBackupTarget backups) {
+    if (stack.secondary().registry().isEmpty()) {
+      return "no Schema Registries in the stack: nothing to bring back";
+    }
+    io.streamdr.kafka.schema.SchemaSnapshot snapshot = io.streamdr.kafka.schema.SchemaBackup.of(
+        RestEndpoint.of(stack.secondary().registry().get().url().toString()), backups).take("failback-" + SECONDARY + "-"
+        + Instant.now().toEpochMilli());
+    var report = io.streamdr.kafka.schema.SchemaBackup.restore(snapshot, RestEndpoint.of(stack.primary().registry().orElseThrow().url().toString()));
+    return "snapshot %s of %s's registry: %d version(s) registered in %s's with their ids, %d already there".formatted(snapshot.id(), SECONDARY,
+        report.restored(), PRIMARY, snapshot.versions() - report.restored());
+  }
+
+  /** The restore options of the takeover, with Debezium's converter pointed at the secondary's registry where there is one. */
+  private ConnectorSnapshots.RestoreOptions.Builder inSecondary(ConnectorSnapshots.RestoreOptions.Builder options) {
+    stack.secondary().registry().ifPresent(r -> options.override("value.converter.apicurio.registry.url", r.apicurioUrl().toString()));
+    return options;
   }
 
   /** The rows of the business table whose events the routing job routes (every type the traffic inserts). */

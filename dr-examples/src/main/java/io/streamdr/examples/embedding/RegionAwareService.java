@@ -7,6 +7,7 @@ import io.streamdr.core.region.RegionTopology;
 import io.streamdr.kafka.region.RegionAwareConsumer;
 import io.streamdr.kafka.region.RegionAwareProducer;
 import io.streamdr.kafka.region.TopicMapping;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -39,7 +41,8 @@ public final class RegionAwareService implements AutoCloseable {
 
   private final DefaultRegionRouter router;
   private final RegionAwareProducer<String, String> producer;
-  private final RegionAwareConsumer<String, String> consumer;
+  private final RegionAwareConsumer<String, byte[]> consumer;
+  private final java.util.function.BiFunction<String, byte[], String> valueText;
   private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "region-refresh"));
   private final Map<String, String> ackedBy = new ConcurrentHashMap<>();
   private final Map<String, Instant> ackedAt = new ConcurrentHashMap<>();
@@ -63,16 +66,26 @@ public final class RegionAwareService implements AutoCloseable {
    */
   public RegionAwareService(DefaultRegionRouter router, TopicMapping mapping, String produceTo, List<String> consume, String group,
       Duration pause, Duration refresh) {
+    this(router, mapping, produceTo, consume, group, pause, refresh, (region, value) -> new String(value, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Starts the service, reading each value it consumes with {@code valueText}: given the region it was read in and its
+   * bytes, the value as text (records serialized against a Schema Registry decode against that region's registry).
+   */
+  public RegionAwareService(DefaultRegionRouter router, TopicMapping mapping, String produceTo, List<String> consume, String group,
+      Duration pause, Duration refresh, java.util.function.BiFunction<String, byte[], String> valueText) {
     this.router = router;
+    this.valueText = valueText;
     this.produceTopic = produceTo;
     this.pause = pause;
     this.producing = produceTo != null;
     producer = RegionAwareProducer.<String, String>builder(router, Map.of("acks", "all", "enable.idempotence", true, "linger.ms", 5,
             "delivery.timeout.ms", 60_000, "request.timeout.ms", 5_000))
         .serializers(StringSerializer::new, StringSerializer::new).drainTimeout(Duration.ofSeconds(1)).build();
-    consumer = RegionAwareConsumer.<String, String>builder(router, Map.of("group.id", group, "group.instance.id", group + "-1",
+    consumer = RegionAwareConsumer.<String, byte[]>builder(router, Map.of("group.id", group, "group.instance.id", group + "-1",
             "auto.offset.reset", "earliest", "enable.auto.commit", false, "max.poll.records", 500))
-        .deserializers(StringDeserializer::new, StringDeserializer::new).topicMapping(mapping).translationTimeout(Duration.ofSeconds(5))
+        .deserializers(StringDeserializer::new, ByteArrayDeserializer::new).topicMapping(mapping).translationTimeout(Duration.ofSeconds(5))
         .build();
     consumer.subscribe(consume);
     refresher.scheduleWithFixedDelay(this::refresh, refresh.toMillis(), refresh.toMillis(), TimeUnit.MILLISECONDS);
@@ -112,8 +125,8 @@ public final class RegionAwareService implements AutoCloseable {
       while (running) {
         var records = consumer.poll(Duration.ofMillis(200));
         String region = consumer.region().name();
-        for (ConsumerRecord<String, String> r : records) {
-          delivered.add(new Delivery(r.topic(), r.key(), r.value(), region, Instant.now()));
+        for (ConsumerRecord<String, byte[]> r : records) {
+          delivered.add(new Delivery(r.topic(), r.key(), r.value() == null ? null : valueText.apply(region, r.value()), region, Instant.now()));
         }
         if (!records.isEmpty()) {
           consumer.commitAsync();

@@ -47,6 +47,9 @@ class DistributionIT {
     assertThat(drill).contains("streamdr-testkit-" + VERSION + ".jar", "streamdr-examples-" + VERSION + "-drill.jar")
         .anyMatch(j -> j.startsWith("flink-runtime")).anyMatch(j -> j.startsWith("connect-runtime"));
     assertThat(drill).as("lib/drill holds only what lib/ lacks").doesNotContainAnyElementsOf(lib);
+    assertThat(jars(home.resolve("lib/drill/registry"))).as("the embedded Schema Registry, a child process apart from the classpath")
+        .singleElement().asString().startsWith("streamdr-testkit-registry-").endsWith("-runner.jar");
+    assertThat(drill).noneMatch(j -> j.startsWith("io.apicurio.apicurio-registry-app"));
   }
 
   @Test
@@ -117,7 +120,8 @@ class DistributionIT {
   void bin_streamdr_runs_the_demo_on_the_embedded_stack_from_lib_drill() throws Exception {
     Result demo = streamdr("demo", "--timeout", "90s");
     assertThat(demo.code).as(demo.out + demo.err).isZero();
-    assertThat(demo.out).contains("Stack up in").contains("Every row reached both regions.");
+    assertThat(demo.out).contains("Stack up in").contains("Schema Registry us-east-1 http://127.0.0.1:")
+        .contains("Every row reached both regions.");
   }
 
   @Test
