@@ -212,7 +212,9 @@ final class FailoverCommand {
       }
       // before switching: without a checkpoint, nothing to take over
       io.streamdr.kafka.pipeline.PipelineCheckpoint checkpoint = Takeover.checkpoint(cfg, left);
-      ConnectorSnapshot snapshot = Takeover.snapshot(checkpoint);
+      // converters that name the left region's Schema Registry write to the target's once restored there
+      Takeover.Repointed repointed = Takeover.pointAtRegistry(cfg, Takeover.snapshot(checkpoint), left, target);
+      ConnectorSnapshot snapshot = repointed.snapshot();
       // read and checked now: a checkpoint naming schemas the target has no registry for, or a damaged snapshot, changes nothing
       java.util.Optional<io.streamdr.kafka.schema.SchemaSnapshot> schemas = Takeover.schemasToRestore(cfg, checkpoint, target);
       java.util.Optional<io.streamdr.cli.config.StreamDrConfig.FlinkJob> flinkJob = cfg.flinkJob(target);
@@ -233,6 +235,9 @@ final class FailoverCommand {
           human.printf("  %d. restore %d connector(s) of %s's pipeline checkpoint taken %s ago (%s) into %s's Connect:%n", ++step[0],
               takeover.chosen(snapshot).size(), left, age.toSeconds() + " s", snapshot.createdAt(), target);
           takeover.describe(takeover.chosen(snapshot), human);
+          if (!repointed.settings().isEmpty()) {
+            human.printf("     %s%n", repointed.detail(target));
+          }
         }
         flinkJob.ifPresent(j -> human.printf("  %d. start Flink job %s (%s%s%s) in %s's Flink at %s, %s%n", ++step[0], j.spec().name(),
             j.spec().jarFile().map(Object::toString).orElseGet(() -> "jar " + j.spec().jarId().orElse("?")),
@@ -301,6 +306,9 @@ final class FailoverCommand {
       }
       long epoch = epoch(cfg);
       human.printf("Taking over %s's connectors from its pipeline checkpoint taken %d s before now (%s)%n", left, age.toSeconds(), snapshot.createdAt());
+      if (!repointed.settings().isEmpty()) {
+        human.printf("  ✔ %s%n", repointed.detail(target));
+      }
       ConnectorSnapshot aligned = takeover.align(snapshot, human);
       List<ConnectorSnapshots.Outcome> outcomes = takeover.chosen(aligned).isEmpty() ? List.of() // a region without connectors needs no Connect
           : takeover.restore(cfg, aligned, target, spec.commandLine().getErr(), interrupted != null);

@@ -43,6 +43,69 @@ public final class Takeover {
     return new ConnectorSnapshot("checkpoint-" + c.takenAt(), c.takenAt(), name, entries);
   }
 
+  /** A snapshot whose connectors' converter settings were pointed at another region's Schema Registry, and which settings. */
+  public record Repointed(ConnectorSnapshot snapshot, List<String> settings) {
+    /** For people: which settings now name the registry of {@code region}, or that none needed to. */
+    public String detail(String region) {
+      return settings.isEmpty() ? "no connector setting names a Schema Registry of the region taken over from"
+          : "%d connector setting(s) pointed at %s's Schema Registry: %s".formatted(settings.size(), region, settings);
+    }
+  }
+
+  /**
+   * The snapshot with every converter setting that names {@code from}'s Schema Registry (a key ending in
+   * {@code schema.registry.url}, Confluent's converters, or {@code apicurio.registry.url}, Apicurio's, whose URL is on
+   * that registry's scheme, host and port) pointed at {@code to}'s registry, keeping the rest of the URL: connectors
+   * restored in {@code to} then register and look up their schemas in its registry, not in the one of the region
+   * that is gone. Unchanged unless both regions have a {@code schemaRegistry}.
+   */
+  public static Repointed pointAtRegistry(StreamDrConfig cfg, ConnectorSnapshot snapshot, String from, String to) {
+    if (cfg.region(from).schemaRegistryUrl().isEmpty() || cfg.region(to).schemaRegistryUrl().isEmpty()) {
+      return new Repointed(snapshot, List.of());
+    }
+    java.net.URI source = java.net.URI.create(cfg.schemaRegistry(from).baseUrl());
+    java.net.URI target = java.net.URI.create(cfg.schemaRegistry(to).baseUrl());
+    List<String> changed = new java.util.ArrayList<>();
+    List<ConnectorSnapshot.Entry> entries = snapshot.connectors().stream().map(e -> {
+      java.util.Map<String, String> config = new java.util.LinkedHashMap<>(e.config());
+      e.config().forEach((key, value) -> {
+        if ((key.endsWith("schema.registry.url") || key.endsWith("apicurio.registry.url")) && value != null) {
+          String moved = repoint(value, source, target);
+          if (!moved.equals(value)) {
+            config.put(key, moved);
+            changed.add(e.name() + "." + key);
+          }
+        }
+      });
+      return new ConnectorSnapshot.Entry(e.name(), config, e.state(), e.offsets());
+    }).toList();
+    return new Repointed(new ConnectorSnapshot(snapshot.id(), snapshot.createdAt(), snapshot.source(), entries), List.copyOf(changed));
+  }
+
+  /** Each URL of {@code value} (Confluent's converters take a comma-separated list) on {@code source}'s origin moved to {@code target}'s. */
+  private static String repoint(String value, java.net.URI source, java.net.URI target) {
+    List<String> urls = new java.util.ArrayList<>();
+    for (String one : value.split(",", -1)) {
+      String url = one.trim();
+      try {
+        java.net.URI u = java.net.URI.create(url);
+        if (source.getScheme().equalsIgnoreCase(String.valueOf(u.getScheme())) && source.getHost().equalsIgnoreCase(String.valueOf(u.getHost()))
+            && port(source) == port(u)) {
+          url = new java.net.URI(target.getScheme(), u.getUserInfo(), target.getHost(), target.getPort(), u.getPath(), u.getQuery(),
+              u.getFragment()).toString();
+        }
+      } catch (IllegalArgumentException | java.net.URISyntaxException e) {
+        // not a URL: left as it is
+      }
+      urls.add(url);
+    }
+    return String.join(",", urls);
+  }
+
+  private static int port(java.net.URI u) {
+    return u.getPort() != -1 ? u.getPort() : "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
+  }
+
   /**
    * What a pipeline failover set out to do and whether it finished, kept in the backups (beside the checkpoints,
    * where the secondary can read it): written before the switch, completed after the takeover, so a failover killed

@@ -290,7 +290,11 @@ public final class Agent implements AutoCloseable {
         all &= mirrors.ok();
       }
       PipelineCheckpoint checkpoint = Takeover.checkpoint(cfg, from); // read once, for the connectors and the job
-      ConnectorSnapshot snapshot = Takeover.snapshot(checkpoint);
+      Takeover.Repointed repointed = Takeover.pointAtRegistry(cfg, Takeover.snapshot(checkpoint), from, to);
+      ConnectorSnapshot snapshot = repointed.snapshot();
+      if (!repointed.settings().isEmpty()) {
+        event("  %s", repointed.detail(to));
+      }
       var schemas = Takeover.schemasToRestore(cfg, checkpoint, to);
       if (schemas.isPresent()) { // before the connectors write there
         Takeover.SchemasOutcome restored = Takeover.restoreSchemas(cfg, schemas.get(), to);

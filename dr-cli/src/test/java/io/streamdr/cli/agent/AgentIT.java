@@ -299,7 +299,9 @@ class AgentIT {
         Files.writeString(source, "a\nb\n");
         admin.apply(io.streamdr.core.connect.ConnectorSpec.of("lines-source", Map.of("connector.class",
             "org.apache.kafka.connect.file.FileStreamSourceConnector", "tasks.max", "1", "file", source.toString(), "topic", "lines",
-            "topic.creation.default.replication.factor", "1", "topic.creation.default.partitions", "1")));
+            "topic.creation.default.replication.factor", "1", "topic.creation.default.partitions", "1",
+            // where a schema-aware converter of this connector would register its schemas: us-east-1's registry
+            "value.converter.apicurio.registry.url", "http://127.0.0.1:" + eastRegistry.port() + "/apis/registry/v2")));
         await("the connector running", Duration.ofSeconds(60), () -> admin.describe("lines-source").state()
             == io.streamdr.core.connect.ConnectorState.RUNNING);
         io.streamdr.kafka.pipeline.PipelineCheckpointer.builder(new io.streamdr.core.backup.FileSystemBackupTarget(dir.resolve("backups")),
@@ -315,7 +317,8 @@ class AgentIT {
             """);
         Files.writeString(Path.of(config), Files.readString(Path.of(config)).replace("- {name: us-west-2, bootstrap: \"" + west.bootstrapServers() + "\"}",
             "- {name: us-west-2, bootstrap: \"" + west.bootstrapServers() + "\", connect: \"" + westConnect.restUrl() + "\", schemaRegistry: \""
-                + westRegistry.url() + "\"}"));
+                + westRegistry.url() + "\"}").replace("- {name: us-east-1, bootstrap: \"" + east.bootstrapServers() + "\"}",
+            "- {name: us-east-1, bootstrap: \"" + east.bootstrapServers() + "\", schemaRegistry: \"" + eastRegistry.url() + "\"}"));
         start(config);
 
         east.stop();
@@ -332,6 +335,9 @@ class AgentIT {
         }
         assertThat(io.streamdr.core.internal.http.RestClient.of(westRegistry.url().toString()).get("/schemas/ids/" + id).path("schema").asText())
             .as("the schema under the id the records carry, before the connector wrote").contains("Line");
+        assertThat(admin.describe("lines-source").config()).as("its converter writes to us-west-2's registry now")
+            .containsEntry("value.converter.apicurio.registry.url", "http://127.0.0.1:" + westRegistry.port() + "/apis/registry/v2");
+        assertThat(lines).anyMatch(l -> l.contains("1 connector setting(s) pointed at us-west-2's Schema Registry"));
       }
     }
   }
