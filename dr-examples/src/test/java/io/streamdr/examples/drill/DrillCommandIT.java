@@ -26,6 +26,10 @@ class DrillCommandIT {
         .contains("inject: stopping broker").contains("recover in place, no failover")
         .contains("inject: stopping us-east-1's Kafka cluster, Connect worker and Flink cluster at once")
         .contains("us-east-1 → us-west-2 at epoch 2 (primary-unreachable)")
+        // the change events are Avro through each region's registry: us-west-2's gets the checkpoint's schemas first
+        .containsPattern("✔ the checkpoint's schemas in us-west-2's Schema Registry \\([0-9.]+ m?s\\): schema snapshot pipeline-us-east-1-\\S+: [1-9]\\d*"
+            + " version\\(s\\) registered with their ids in us-west-2's registry")
+        .contains("✔ us-west-2's schemas back in us-east-1's Schema Registry")
         .contains("✔ Debezium in us-west-2 from the carried-over offsets").contains("✔ routing job in us-west-2 from the replicated backlog")
         .contains("✔ a row inserted after the outage reaches the application in us-west-2")
         .contains("rows routed more than once across both regions' filtered topics: 0")
