@@ -306,13 +306,20 @@ final class PipelineFailback {
     }
     human.printf("Handing %s over from %s to %s%n", names, from, to);
     human.flush();
-    ConnectorHandover handover = ConnectorHandover.from(source).to(cfg.connectors(to)).timeout(takeover.timeout());
+    List<String> repointed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    // a connector the primary does not have is created from the active region's configuration: its converters then
+    // register in the primary's Schema Registry, not in the one of the region it leaves
+    ConnectorHandover handover = ConnectorHandover.from(source).to(cfg.connectors(to)).timeout(takeover.timeout())
+        .config((name, config) -> Takeover.pointAtRegistry(cfg, name, config, from, to, repointed));
     if (takeover.slot().isPresent()) {
       Takeover.Slot slot = takeover.slot().get();
       handover = handover.offsets((name, offsets) -> slot.fenceAndAlign(name, offsets, said -> human.println("  " + said)));
     }
     List<ConnectorHandover.Outcome> outcomes = handover.handOver(names);
     outcomes.forEach(o -> human.printf("  %s %s: %s%n", o.handedOver() ? "✔" : "✘", o.connector(), o.detail()));
+    if (!repointed.isEmpty()) {
+      human.printf("  ✔ %s%n", new Takeover.Repointed(null, List.copyOf(repointed)).detail(to));
+    }
     return outcomes;
   }
 

@@ -63,23 +63,35 @@ public final class Takeover {
     if (cfg.region(from).schemaRegistryUrl().isEmpty() || cfg.region(to).schemaRegistryUrl().isEmpty()) {
       return new Repointed(snapshot, List.of());
     }
+    List<String> changed = new java.util.ArrayList<>();
+    List<ConnectorSnapshot.Entry> entries = snapshot.connectors().stream().map(e -> new ConnectorSnapshot.Entry(e.name(),
+        pointAtRegistry(cfg, e.name(), e.config(), from, to, changed), e.state(), e.offsets())).toList();
+    return new Repointed(new ConnectorSnapshot(snapshot.id(), snapshot.createdAt(), snapshot.source(), entries), List.copyOf(changed));
+  }
+
+  /**
+   * One connector's configuration with its converter settings that name {@code from}'s Schema Registry pointed at
+   * {@code to}'s (see {@link #pointAtRegistry(StreamDrConfig, ConnectorSnapshot, String, String)}); each setting
+   * changed is added to {@code changed} as {@code connector.key}.
+   */
+  public static java.util.Map<String, String> pointAtRegistry(StreamDrConfig cfg, String connector, java.util.Map<String, String> config,
+      String from, String to, List<String> changed) {
+    if (cfg.region(from).schemaRegistryUrl().isEmpty() || cfg.region(to).schemaRegistryUrl().isEmpty()) {
+      return config;
+    }
     java.net.URI source = java.net.URI.create(cfg.schemaRegistry(from).baseUrl());
     java.net.URI target = java.net.URI.create(cfg.schemaRegistry(to).baseUrl());
-    List<String> changed = new java.util.ArrayList<>();
-    List<ConnectorSnapshot.Entry> entries = snapshot.connectors().stream().map(e -> {
-      java.util.Map<String, String> config = new java.util.LinkedHashMap<>(e.config());
-      e.config().forEach((key, value) -> {
-        if ((key.endsWith("schema.registry.url") || key.endsWith("apicurio.registry.url")) && value != null) {
-          String moved = repoint(value, source, target);
-          if (!moved.equals(value)) {
-            config.put(key, moved);
-            changed.add(e.name() + "." + key);
-          }
+    java.util.Map<String, String> out = new java.util.LinkedHashMap<>(config);
+    config.forEach((key, value) -> {
+      if ((key.endsWith("schema.registry.url") || key.endsWith("apicurio.registry.url")) && value != null) {
+        String moved = repoint(value, source, target);
+        if (!moved.equals(value)) {
+          out.put(key, moved);
+          changed.add(connector + "." + key);
         }
-      });
-      return new ConnectorSnapshot.Entry(e.name(), config, e.state(), e.offsets());
-    }).toList();
-    return new Repointed(new ConnectorSnapshot(snapshot.id(), snapshot.createdAt(), snapshot.source(), entries), List.copyOf(changed));
+      }
+    });
+    return out;
   }
 
   /** Each URL of {@code value} (Confluent's converters take a comma-separated list) on {@code source}'s origin moved to {@code target}'s. */

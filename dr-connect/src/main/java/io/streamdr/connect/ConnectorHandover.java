@@ -14,6 +14,7 @@ import io.streamdr.core.internal.Checks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
@@ -43,13 +44,15 @@ public final class ConnectorHandover {
   private final ConnectorAdmin from;
   private final ConnectorAdmin to;
   private final BiFunction<String, ConnectorOffsets, ConnectorOffsets> offsets;
+  private final BiFunction<String, Map<String, String>, Map<String, String>> config;
   private final Duration timeout;
 
   private ConnectorHandover(ConnectorAdmin from, ConnectorAdmin to, BiFunction<String, ConnectorOffsets, ConnectorOffsets> offsets,
-      Duration timeout) {
+      BiFunction<String, Map<String, String>, Map<String, String>> config, Duration timeout) {
     this.from = from;
     this.to = to;
     this.offsets = offsets;
+    this.config = config;
     this.timeout = timeout;
   }
 
@@ -67,7 +70,7 @@ public final class ConnectorHandover {
     }
 
     public ConnectorHandover to(ConnectorAdmin to) {
-      return new ConnectorHandover(from, Checks.requireNonNull(to, "to"), (name, o) -> o, Duration.ofMinutes(2));
+      return new ConnectorHandover(from, Checks.requireNonNull(to, "to"), (name, o) -> o, (name, c) -> c, Duration.ofMinutes(2));
     }
   }
 
@@ -76,12 +79,21 @@ public final class ConnectorHandover {
    * {@link DebeziumPostgresOffsets#resumableFrom} to resume where a replication slot still streams from.
    */
   public ConnectorHandover offsets(BiFunction<String, ConnectorOffsets, ConnectorOffsets> change) {
-    return new ConnectorHandover(from, to, Checks.requireNonNull(change, "offsets change"), timeout);
+    return new ConnectorHandover(from, to, Checks.requireNonNull(change, "offsets change"), config, timeout);
+  }
+
+  /**
+   * Changes the configuration of a connector the cluster taking over does not have before it is created there from the
+   * running one's, e.g. to point its converters at that region's Schema Registry. A connector the cluster taking
+   * over has keeps its own configuration.
+   */
+  public ConnectorHandover config(BiFunction<String, Map<String, String>, Map<String, String>> change) {
+    return new ConnectorHandover(from, to, offsets, Checks.requireNonNull(change, "config change"), timeout);
   }
 
   /** How long each stop and start may take (default 2 minutes). */
   public ConnectorHandover timeout(Duration timeout) {
-    return new ConnectorHandover(from, to, offsets, Checks.requirePositive(timeout, "timeout"));
+    return new ConnectorHandover(from, to, offsets, config, Checks.requirePositive(timeout, "timeout"));
   }
 
   /**
@@ -136,7 +148,7 @@ public final class ConnectorHandover {
     from.awaitState(name, i -> i.state() == ConnectorState.STOPPED && i.tasks().isEmpty(), timeout);
     ConnectorOffsets carried = offsets.apply(name, from.offsets(name));
     if (existing.isEmpty()) {
-      to.apply(new ConnectorSpec(name, running.config(), Optional.of(ConnectorState.STOPPED)));
+      to.apply(new ConnectorSpec(name, config.apply(name, running.config()), Optional.of(ConnectorState.STOPPED)));
       to.awaitState(name, i -> i.state() == ConnectorState.STOPPED, timeout);
     }
     try {

@@ -57,18 +57,27 @@ class ConnectorHandoverIT {
     assertThat(captured(10)).hasSize(10);
 
     // over: created in the other cluster from the configuration that runs, with the offsets it stopped at
-    List<ConnectorHandover.Outcome> over = ConnectorHandover.from(east).to(west).handOver(List.of("shipments-cdc"));
+    // (its configuration changed on the way, as a region's registry URL would be)
+    List<ConnectorHandover.Outcome> over = ConnectorHandover.from(east).to(west).config((name, config) -> {
+      java.util.Map<String, String> changed = new java.util.HashMap<>(config);
+      changed.put("value.converter.apicurio.registry.url", "http://registry.us-west-2:8080/apis/registry/v2");
+      return changed;
+    }).handOver(List.of("shipments-cdc"));
     assertThat(over).singleElement().satisfies(o -> {
       assertThat(o.handedOver()).as(o.detail()).isTrue();
       assertThat(o.created()).isTrue();
       assertThat(o.partitions()).isEqualTo(1);
     });
     assertThat(east.describe("shipments-cdc").state()).isEqualTo(ConnectorState.STOPPED);
+    assertThat(west.describe("shipments-cdc").config()).containsEntry("value.converter.apicurio.registry.url",
+        "http://registry.us-west-2:8080/apis/registry/v2").containsEntry("slot.name", "shipments_slot");
     insert(11, 16);
     assertThat(captured(15)).as("every row once, in order, across the move").containsExactlyElementsOf(IntStream.rangeClosed(1, 15).boxed().toList());
 
     // back: the cluster returning has the connector (as a region's worker that comes back does) and keeps its configuration
-    List<ConnectorHandover.Outcome> back = ConnectorHandover.from(west).to(east).handOver(List.of("shipments-cdc"));
+    List<ConnectorHandover.Outcome> back = ConnectorHandover.from(west).to(east).config((name, config) -> {
+      throw new AssertionError("a connector the cluster taking over has keeps its own configuration");
+    }).handOver(List.of("shipments-cdc"));
     assertThat(back).singleElement().satisfies(o -> {
       assertThat(o.handedOver()).as(o.detail()).isTrue();
       assertThat(o.created()).isFalse();
