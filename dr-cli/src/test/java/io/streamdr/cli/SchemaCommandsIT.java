@@ -69,8 +69,16 @@ class SchemaCommandsIT {
     register(EAST, subject, schema);
   }
 
-  private static int register(EmbeddedSchemaRegistry registry, String subject, String schema) {
+  static int register(EmbeddedSchemaRegistry registry, String subject, String schema) {
     return RestClient.of(registry.url().toString()).post("/subjects/" + subject + "/versions", Map.of("schema", schema)).path("id").asInt();
+  }
+
+  /** An agent running the jobs of {@code cfg} on {@code clock}, each finished run added to {@code runs}. */
+  static JobScheduler agent(StreamDrConfig cfg, MutableClock clock, List<JobScheduler.Run> runs) {
+    DefaultRegionRouter router = new DefaultRegionRouter(cfg.topology(), cfg.activeRegionStore(), clock);
+    AgentJobs work = new AgentJobs(cfg, cfg.backups(), router, new KafkaMeters(new SimpleMeterRegistry(), clock),
+        name -> ProgressListener.NONE, (name, report) -> { }, clock);
+    return new JobScheduler(cfg.agent().jobs().stream().map(work::job).toList(), cfg.backups(), "agent-a", clock, runs::add);
   }
 
   /** The schema versions a registry holds now, over every subject. */
@@ -156,11 +164,8 @@ class SchemaCommandsIT {
         """);
     StreamDrConfig cfg = StreamDrConfig.load(file, Map.of());
     MutableClock clock = new MutableClock(Instant.parse("2026-12-01T00:00:00Z"));
-    DefaultRegionRouter router = new DefaultRegionRouter(cfg.topology(), cfg.activeRegionStore(), clock);
-    AgentJobs work = new AgentJobs(cfg, cfg.backups(), router, new KafkaMeters(new SimpleMeterRegistry(), clock),
-        name -> ProgressListener.NONE, (name, report) -> { }, clock);
     List<JobScheduler.Run> runs = new ArrayList<>();
-    JobScheduler agent = new JobScheduler(cfg.agent().jobs().stream().map(work::job).toList(), cfg.backups(), "agent-a", clock, runs::add);
+    JobScheduler agent = agent(cfg, clock, runs);
 
     register("agent-value", "{\"type\":\"record\",\"name\":\"A\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"}]}");
     agent.runDue();

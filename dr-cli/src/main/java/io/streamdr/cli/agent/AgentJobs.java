@@ -1,6 +1,7 @@
 package io.streamdr.cli.agent;
 
 import io.streamdr.cli.PlannedFailoverDrill;
+import io.streamdr.cli.Takeover;
 import io.streamdr.cli.config.AgentConfig;
 import io.streamdr.cli.config.StreamDrConfig;
 import io.streamdr.connect.ConnectorSnapshot;
@@ -176,8 +177,20 @@ public final class AgentJobs {
     String id = jobName + "-" + slot.stamp();
     boolean taken = backups.exists(SchemaBackup.key(id));
     SchemaSnapshot snapshot = taken ? SchemaBackup.read(backups, id) : SchemaBackup.of(cfg.schemaRegistry(region), backups, clock).take(id);
-    return "schema snapshot %s of %s%s: %d subject(s), %d version(s)".formatted(snapshot.id(), region, taken ? " (taken before)" : "",
+    String done = "schema snapshot %s of %s%s: %d subject(s), %d version(s)".formatted(snapshot.id(), region, taken ? " (taken before)" : "",
         snapshot.subjects().size(), snapshot.versions());
+    if (s.into().isEmpty()) {
+      return done;
+    }
+    String into = s.into().get();
+    if (into.equals(region)) { // the active region is the one kept in sync (after a failover): nothing to copy to itself
+      return done + "; not restored into " + into + "'s registry, the region snapshotted";
+    }
+    Takeover.SchemasOutcome restored = Takeover.restoreSchemas(cfg, snapshot, into);
+    if (!restored.ok()) {
+      throw new IllegalStateException(done + "; NOT restored into " + into + "'s registry: " + restored.detail());
+    }
+    return done + "; " + restored.detail();
   }
 
   /**

@@ -124,8 +124,12 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
     }
   }
 
-  /** Snapshot the Schema Registry of the active region (or the one named): every subject and version with its id. */
-  public record Schemas(Optional<String> region) implements Task {
+  /**
+   * Snapshot the Schema Registry of the active region (or the one named): every subject and version with its id; with
+   * {@code into}, also restore the snapshot into that region's registry with its ids (kept in sync ahead of a
+   * failover), except when the snapshotted region is that region.
+   */
+  public record Schemas(Optional<String> region, Optional<String> into) implements Task {
     public String kind() {
       return "schemas";
     }
@@ -233,8 +237,16 @@ public record AgentConfig(int port, Optional<String> owner, Failover failover, L
           yield new Connectors(region(r, t, tat, isRegion));
         }
         case "schemas" -> {
-          r.allowed(t, tat, Set.of("region"));
-          yield new Schemas(region(r, t, tat, isRegion));
+          r.allowed(t, tat, Set.of("region", "into"));
+          Optional<String> region = region(r, t, tat, isRegion);
+          Optional<String> into = optional(r, t, tat, "into");
+          into.filter(x -> !isRegion.test(x)).ifPresent(x -> {
+            throw r.error(tat + ".into", "names no region of this file: '" + x + "' (the region whose registry is kept in sync, e.g. the secondary)");
+          });
+          if (into.isPresent() && into.equals(region)) {
+            throw r.error(tat + ".into", "is the region it snapshots; name the other region, or leave 'into' out");
+          }
+          yield new Schemas(region, into);
         }
         case "drill" -> {
           r.allowed(t, tat, Set.of("topics"));

@@ -254,7 +254,8 @@ public final class StreamDrConfig {
       for (int j = 0; j < agent.jobs().size(); j++) {
         if (agent.jobs().get(j).task() instanceof AgentConfig.Schemas s) {
           // a job without a region snapshots whichever region is active: each needs a registry
-          List<Region> needing = s.region().map(n -> regions.stream().filter(x -> x.name().equals(n)).toList()).orElse(regions);
+          List<Region> needing = new ArrayList<>(s.region().map(n -> regions.stream().filter(x -> x.name().equals(n)).toList()).orElse(regions));
+          s.into().flatMap(n -> regions.stream().filter(x -> x.name().equals(n)).findFirst()).filter(x -> !needing.contains(x)).ifPresent(needing::add);
           for (Region x : needing) {
             if (x.schemaRegistryUrl().isEmpty()) {
               throw r.error("agent.jobs[%d].schemas".formatted(j), "needs a Schema Registry in region %s: add 'schemaRegistry: URL' to regions[%d]"

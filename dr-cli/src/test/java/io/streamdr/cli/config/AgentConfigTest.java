@@ -86,4 +86,25 @@ class AgentConfigTest {
       assertThatThrownBy(() -> load(c.getKey())).as(c.getKey()).isInstanceOf(InvalidRequestException.class).hasMessageContaining(c.getValue());
     }
   }
+  @Test
+  void a_schemas_job_kept_in_sync_into_a_region_needs_that_region_and_its_registry() throws Exception {
+    assertThatThrownBy(() -> load("agent: {jobs: [{name: s, cron: \"0 * * * *\", schemas: {into: eu-west-1}}]}\n"))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("'agent.jobs[0].schemas.into'")
+        .hasMessageContaining("names no region of this file: 'eu-west-1'");
+    assertThatThrownBy(() -> load("agent: {jobs: [{name: s, cron: \"0 * * * *\", schemas: {region: us-east-1, into: us-east-1}}]}\n"))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("'agent.jobs[0].schemas.into'")
+        .hasMessageContaining("is the region it snapshots");
+    Path f = dir.resolve("registry.yaml");
+    Files.writeString(f, """
+        primary: us-east-1
+        regions:
+          - {name: us-east-1, bootstrap: "east:9092", schemaRegistry: "http://registry-east:8081"}
+          - {name: us-west-2, bootstrap: "west:9092"}
+        activeRegion: {store: file, path: "%s"}
+        backups: {directory: "%s"}
+        agent: {jobs: [{name: s, cron: "0 * * * *", schemas: {region: us-east-1, into: us-west-2}}]}
+        """.formatted(dir.resolve("a.json"), dir.resolve("b")));
+    assertThatThrownBy(() -> StreamDrConfig.load(f, Map.of())).isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("agent.jobs[0].schemas").hasMessageContaining("needs a Schema Registry in region us-west-2: add 'schemaRegistry: URL' to regions[1]");
+  }
 }
