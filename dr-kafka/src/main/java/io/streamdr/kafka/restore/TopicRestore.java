@@ -38,6 +38,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -284,7 +285,12 @@ public final class TopicRestore {
   }
 
   private Map<String, Object> adminConfig() {
-    return Consumers.adminConfig(clientConfig, request.requestTimeout());
+    Map<String, Object> c = Consumers.adminConfig(clientConfig, request.requestTimeout());
+    // The admin client retries an offset request for a partition whose leader is not yet known after
+    // retry.backoff.ms, 100 ms by default: most of the wait for a new topic. Start at 5 ms; the backoff still doubles
+    // on every retry up to retry.backoff.max.ms (1 s by default), so a slow cluster is not asked more often.
+    c.putIfAbsent(AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 5);
+    return c;
   }
 
   private Map<String, Object> producerConfig() {
