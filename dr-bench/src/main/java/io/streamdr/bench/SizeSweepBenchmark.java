@@ -18,7 +18,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Backup, restore and verify at every size, against their baselines measured in the same rounds: the bare
- * KafkaConsumer poll loop (the read limit), kcat if installed, the bare idempotent producer. For each size and data
+ * KafkaConsumer poll loop (the read limit), kcat if installed, the bare idempotent producer into a topic created
+ * before it is timed, and the same producer into a topic it creates and waits for (as a restore into a new topic
+ * must). For each size and data
  * set (JSON change events, random bytes) every method runs once per round, interleaved, and the median of the rounds
  * is kept. Then, per method, a least-squares fit of time against bytes gives its fixed cost (the intercept, paid by
  * every run however small) and its cost per GB (the slope). Writes an SVG plot of time against size per method.
@@ -31,7 +33,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * </pre>
  */
 public final class SizeSweepBenchmark {
-  private static final List<String> METHODS = List.of("bare poll", "kcat", "backup", "bare producer", "restore", "verify");
+  private static final List<String> METHODS = List.of("bare poll", "kcat", "backup", "bare producer", "create + bare producer", "restore",
+      "verify");
 
   /** One data point: a method at one size, the median time. */
   record Point(String dataset, String method, int records, double bytes, double seconds) {}
@@ -69,6 +72,13 @@ public final class SizeSweepBenchmark {
             kafka.createTopic(bareTopic, BackupBenchmark.PARTITIONS, 1, Map.of("retention.ms", "-1"));
             List<ProducerRecord<byte[], byte[]>> pre = BackupBenchmark.generate(bareTopic, dataset, records);
             time(times, "bare producer", () -> BackupBenchmark.sendAll(kafka, pre));
+            // what a restore into a new topic cannot avoid: the topic created and ready, then the same sending
+            String createdTopic = "created-" + n;
+            List<ProducerRecord<byte[], byte[]>> into = BackupBenchmark.generate(createdTopic, dataset, records);
+            time(times, "create + bare producer", () -> {
+              TopicReadyBenchmark.createAndAwait(kafka, createdTopic, BackupBenchmark.PARTITIONS, TopicReadyBenchmark.RESTORE_BACKOFF_MS);
+              BackupBenchmark.sendAll(kafka, into);
+            });
             String copy = "restored-" + n;
             long[] produced = new long[1];
             time(times, "restore", () -> produced[0] = TopicRestore.builder(kafka.clientConfig(), target, "s").rename(topic, copy).build()
@@ -80,7 +90,7 @@ public final class SizeSweepBenchmark {
             check(passed[0], "verification failed");
             BackupBenchmark.deleteTree(work.resolve("b" + n));
             try (var admin = kafka.admin()) {
-              admin.deleteTopics(List.of(bareTopic, copy)).all().get();
+              admin.deleteTopics(List.of(bareTopic, createdTopic, copy)).all().get();
             }
           }
           for (Map.Entry<String, List<Double>> e : times.entrySet()) {
@@ -118,28 +128,29 @@ public final class SizeSweepBenchmark {
   static void report(List<Point> points, List<Integer> sizes) {
     for (String dataset : List.of("json", "random")) {
       System.out.printf(Locale.ROOT, "%n== %s: throughput ratios (above 1: faster than the baseline)%n", dataset);
-      System.out.printf(Locale.ROOT, "%10s %10s %16s %16s %22s %16s%n", "records", "MB", "backup/bare poll", "backup/kcat",
-          "restore/bare producer", "verify/bare poll");
+      System.out.printf(Locale.ROOT, "%10s %10s %16s %16s %22s %31s %16s%n", "records", "MB", "backup/bare poll", "backup/kcat",
+          "restore/bare producer", "restore/(create + bare producer)", "verify/bare poll");
       for (int records : sizes) {
         Point bare = at(points, dataset, "bare poll", records);
         Point kcat = at(points, dataset, "kcat", records);
         Point backup = at(points, dataset, "backup", records);
         Point producer = at(points, dataset, "bare producer", records);
+        Point created = at(points, dataset, "create + bare producer", records);
         Point restore = at(points, dataset, "restore", records);
         Point verify = at(points, dataset, "verify", records);
-        System.out.printf(Locale.ROOT, "%,10d %10.1f %16.2f %16s %22.2f %16.2f%n", records, bare.bytes() / 1e6, bare.seconds() / backup.seconds(),
+        System.out.printf(Locale.ROOT, "%,10d %10.1f %16.2f %16s %22.2f %31.2f %16.2f%n", records, bare.bytes() / 1e6, bare.seconds() / backup.seconds(),
             kcat == null ? "n/a" : "%.2f".formatted(kcat.seconds() / backup.seconds()), producer.seconds() / restore.seconds(),
-            bare.seconds() / verify.seconds());
+            created.seconds() / restore.seconds(), bare.seconds() / verify.seconds());
       }
       System.out.printf(Locale.ROOT, "%n== %s: time = fixed cost + bytes x cost per GB (least squares over the sizes)%n", dataset);
-      System.out.printf(Locale.ROOT, "%-14s %14s %14s%n", "method", "fixed cost s", "s per GB");
+      System.out.printf(Locale.ROOT, "%-22s %14s %14s%n", "method", "fixed cost s", "s per GB");
       for (String method : METHODS) {
         List<Point> line = points.stream().filter(p -> p.dataset().equals(dataset) && p.method().equals(method)).toList();
         if (line.size() < 2) {
           continue;
         }
         double[] fit = fit(line);
-        System.out.printf(Locale.ROOT, "%-14s %14.3f %14.2f%n", method, fit[0], fit[1] * 1e9);
+        System.out.printf(Locale.ROOT, "%-22s %14.3f %14.2f%n", method, fit[0], fit[1] * 1e9);
       }
     }
   }
@@ -165,7 +176,7 @@ public final class SizeSweepBenchmark {
     int pad = 60;
     double maxX = points.stream().mapToDouble(Point::bytes).max().orElse(1) / 1e6;
     double maxY = points.stream().mapToDouble(Point::seconds).max().orElse(1);
-    String[] colors = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"};
+    String[] colors = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#e377c2", "#9467bd", "#8c564b"};
     StringBuilder s = new StringBuilder("<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' font-family='sans-serif' font-size='12'>%n"
         .formatted(w * 2 + pad, h));
     int panel = 0;
