@@ -5,7 +5,6 @@ import io.streamdr.core.OperationFailedException;
 import io.streamdr.core.ResourceType;
 import io.streamdr.core.internal.Concurrency;
 import io.streamdr.core.progress.ProgressTracker;
-import io.streamdr.kafka.KafkaClientFactory;
 import io.streamdr.kafka.backup.BackupChain;
 import io.streamdr.kafka.backup.BackupManifest;
 import io.streamdr.kafka.backup.BackupRecord;
@@ -26,7 +25,6 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,13 +35,9 @@ import org.slf4j.LoggerFactory;
 final class RestoreProducer {
   private static final Logger LOG = LoggerFactory.getLogger(RestoreProducer.class);
   private final RestoreRequest request;
-  private final KafkaClientFactory clients;
-  private final Map<String, Object> producerConfig;
 
-  RestoreProducer(RestoreRequest request, KafkaClientFactory clients, Map<String, Object> producerConfig) {
+  RestoreProducer(RestoreRequest request) {
     this.request = request;
-    this.clients = clients;
-    this.producerConfig = producerConfig;
   }
 
   /** The offsets the last backup stored for each group on one partition. */
@@ -67,19 +61,19 @@ final class RestoreProducer {
   private record SendFailure(String topic, int partition, Exception cause) {}
 
   /**
-   * Produces the partitions, up to {@link TopicRestore.Builder#parallelism(int)} at once through one producer, so each produce
-   * request carries batches of several partitions and every leader broker is written at the same time. Pipelined,
-   * each partition's segments are verified just before it is produced. The first failure stops the others where they
+   * Produces the partitions, up to {@link TopicRestore.Builder#parallelism(int)} at once through the caller's producer
+   * (which the caller closes), so each produce request carries batches of several partitions and every leader broker
+   * is written at the same time. Pipelined, each partition's segments are verified just before it is produced. The first failure stops the others where they
    * are (each resumable); it is thrown once every partition has stopped and the producer has flushed.
    */
-  List<Produced> produceAll(BackupChain chain, RestorePlan plan, ProgressTracker tracker) {
+  List<Produced> produceAll(Producer<byte[], byte[]> producer, BackupChain chain, RestorePlan plan, ProgressTracker tracker) {
     ExecutorService producers = Executors.newFixedThreadPool(
         Math.max(1, Math.min(request.parallelism(), plan.partitions().size())), Concurrency.daemon("streamdr-restore-produce"));
     AtomicReference<SendFailure> sendFailure = new AtomicReference<>();
     AtomicBoolean stop = new AtomicBoolean();
     List<Future<Produced>> futures = new ArrayList<>();
     RuntimeException first = null;
-    try (Producer<byte[], byte[]> producer = clients.producer(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
+    try {
       for (RestorePlan.PartitionPlan task : plan.partitions()) {
         futures.add(producers.submit(() -> {
           try {

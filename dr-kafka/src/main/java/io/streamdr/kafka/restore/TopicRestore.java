@@ -39,8 +39,10 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -158,18 +160,27 @@ public final class TopicRestore {
     long started = System.nanoTime();
     BackupChain chain = BackupChain.resolve(source, backupId);
     List<BackupManifest.TopicEntry> selected = select(chain);
-    if (!request.pipelined()) {
-      verifyAll(chain, selected);
-      LOG.debug("Restore of {}: every segment verified after {} ms", backupId, (System.nanoTime() - started) / 1_000_000);
+    // every segment is checked while the targets are judged (both only read); nothing is written before it passed
+    Verification verified = new Verification(chain, request.pipelined() ? List.of() : selected, started);
+    try {
+      return onTarget("restoring", admin -> restore(admin, chain, selected, verified, started));
+    } catch (RuntimeException e) {
+      verified.await(); // a damaged backup is what to fix first: it is reported rather than a target's failure
+      throw e;
+    } finally {
+      verified.close();
     }
-    return onTarget("restoring", admin -> restore(admin, chain, selected, started));
   }
 
-  /** Judges the targets, refuses a conflict, creates the missing topics, produces and commits the groups. */
-  private RestoreReport restore(Admin admin, BackupChain chain, List<BackupManifest.TopicEntry> selected, long started)
-      throws ExecutionException, InterruptedException, TimeoutException {
+  /**
+   * Judges the targets, refuses a conflict, creates the missing topics, produces and commits the groups; writes
+   * nothing before {@code verified} passed.
+   */
+  private RestoreReport restore(Admin admin, BackupChain chain, List<BackupManifest.TopicEntry> selected, Verification verified,
+      long started) throws ExecutionException, InterruptedException, TimeoutException {
     RestoreTargets targets = RestoreTargets.read(admin, source, request, selected, chain);
     RestorePlan plan = judge().judge(chain, selected, targets, false);
+    verified.await();
     if (!plan.conflicts().isEmpty()) {
       throw conflicts(plan);
     }
@@ -180,8 +191,17 @@ public final class TopicRestore {
           Duration.ofNanos(System.nanoTime() - started));
     }
     LOG.debug("Restore of {}: targets judged after {} ms", backupId, (System.nanoTime() - started) / 1_000_000);
-    new TargetTopics(request, clock, sleeper).ensure(admin, selected, targets.existing());
-    LOG.debug("Restore of {}: target topics ready after {} ms", backupId, (System.nanoTime() - started) / 1_000_000);
+    // the producer starts (connection, producer id) while the topics are created
+    try (Producer<byte[], byte[]> producer = clients.producer(producerConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
+      new TargetTopics(request, clock, sleeper).ensure(admin, selected, targets.existing());
+      LOG.debug("Restore of {}: target topics ready after {} ms", backupId, (System.nanoTime() - started) / 1_000_000);
+      return restore(admin, producer, chain, plan, targets, selected, started);
+    }
+  }
+
+  /** Produces into the ready targets and commits the groups. */
+  private RestoreReport restore(Admin admin, Producer<byte[], byte[]> producer, BackupChain chain, RestorePlan plan, RestoreTargets targets,
+      List<BackupManifest.TopicEntry> selected, long started) throws ExecutionException, InterruptedException, TimeoutException {
     Map<TopicPartition, Long> bases = new TreeMap<>(RestoreTargets.BY_NAME);
     bases.putAll(targets.from());
     plan.partitions().stream().filter(p -> p.state() == RestorePlan.TargetState.NEW_TOPIC)
@@ -193,7 +213,7 @@ public final class TopicRestore {
         plan.partitions().stream().mapToLong(RestorePlan.PartitionPlan::toWrite).sum(), plan.partitions().size());
     List<RestoreProducer.Produced> produced;
     try {
-      produced = new RestoreProducer(request, clients, producerConfig()).produceAll(chain, plan, tracker);
+      produced = new RestoreProducer(request).produceAll(producer, chain, plan, tracker);
     } finally {
       tracker.finish();
     }
@@ -268,19 +288,42 @@ public final class TopicRestore {
   }
 
   /** Verifies every segment of the chosen partitions, in parallel; the first damaged one fails the restore. */
-  private void verifyAll(BackupChain chain, List<BackupManifest.TopicEntry> selected) {
-    List<BackupChain.Segment> all = new ArrayList<>();
-    selected.forEach(t -> t.partitions().forEach(p -> all.addAll(chain.segments(t.name(), p.partition()))));
-    ExecutorService pool = Executors.newFixedThreadPool(
-        Math.max(1, Math.min(all.size(), Runtime.getRuntime().availableProcessors())), Concurrency.daemon("streamdr-restore-verify"));
-    try {
-      List<Future<Long>> checks = new ArrayList<>();
-      all.forEach(s -> checks.add(pool.submit(() -> BackupChain.verify(source, s))));
+  /**
+   * Every segment of the chosen partitions checked on a pool of its own (SHA-256 and every frame), started at once;
+   * {@link #await()} returns when all passed or throws the first damage found. With no partitions (a pipelined
+   * restore checks each as it starts), nothing.
+   */
+  private final class Verification implements AutoCloseable {
+    private final ExecutorService pool;
+    private final List<Future<Long>> checks = new ArrayList<>();
+    private final long started;
+    private boolean done;
+
+    Verification(BackupChain chain, List<BackupManifest.TopicEntry> selected, long started) {
+      this.started = started;
+      List<BackupChain.Segment> all = new ArrayList<>();
+      selected.forEach(t -> t.partitions().forEach(p -> all.addAll(chain.segments(t.name(), p.partition()))));
+      pool = all.isEmpty() ? null : Executors.newFixedThreadPool(Math.min(all.size(), Runtime.getRuntime().availableProcessors()),
+          Concurrency.daemon("streamdr-restore-verify"));
+      all.forEach(seg -> checks.add(pool.submit(() -> BackupChain.verify(source, seg))));
+    }
+
+    void await() {
+      if (done || pool == null) {
+        return;
+      }
       for (Future<Long> f : checks) {
         Concurrency.await(f, "checking a segment of backup " + backupId);
       }
-    } finally {
-      pool.shutdownNow();
+      done = true;
+      LOG.debug("Restore of {}: every segment verified after {} ms", backupId, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    @Override
+    public void close() {
+      if (pool != null) {
+        pool.shutdownNow();
+      }
     }
   }
 

@@ -534,6 +534,13 @@ class TopicBackupIT {
       assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).as("nothing at all was written, not even the topic")
           .doesNotContain(topic);
     }
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    assertThatThrownBy(() -> TopicRestore.builder(Map.of("bootstrap.servers", "127.0.0.1:" + closedPort), fs, "c").build().run())
+        .as("checked while the target is reached: the damage is reported, not the unreachable target").isInstanceOf(BackupCorruptedException.class)
+        .hasMessageContaining(last.key());
     BackupCatalog.VerifyReport verify = new BackupCatalog(fs).verify("c");
     assertThat(verify.ok()).isFalse();
     assertThat(verify.problems()).singleElement().satisfies(p -> assertThat(p).contains(last.key()));
