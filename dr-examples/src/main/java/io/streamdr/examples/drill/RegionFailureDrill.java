@@ -377,13 +377,21 @@ public final class RegionFailureDrill {
             long appDuplicates = application.delivered().stream().filter(d -> d.topic().endsWith(app)).count()
                 - application.delivered().stream().filter(d -> d.topic().endsWith(app)).map(RegionAwareService.Delivery::value).distinct().count();
             m.consumerDuplicates = rowDuplicates + appDuplicates;
+            // an acknowledged record the application read in us-east-1 before the outage but which had not reached
+            // us-west-2 (the diverged tail) is read again there once it arrives, at an offset the consumer never saw
+            Set<String> tailValues = new HashSet<>();
+            (tail.get() == null ? List.<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>>of() : tail.get().records()).stream()
+                .filter(rec -> rec.topic().equals(app))
+                .forEach(rec -> tailValues.add(new String(rec.value(), java.nio.charset.StandardCharsets.UTF_8)));
+            long tailReadTwice = readInBoth(application.delivered(), app, tailValues);
             // each region's own filtered topics and its copies of the other's: a row in two of them was routed twice
             m.routedTwice = Math.max(routedTwice(stack.secondary(), concat(filtered, filtered.stream().map(stack::remoteTopic).toList())),
                 routedTwice(stack.primary(), concat(filtered, filtered.stream().map(stack::reverseRemoteTopic).toList())));
             return ("%d rows in PostgreSQL and %d acknowledged application records, all delivered: 0 lost; delivered more than once:"
-                + " %d rows' change events, %d application records (the consumer counted %d re-deliveries); rows routed more than once"
-                + " across both regions' filtered topics: %d").formatted(rows.size(), acked.size(), rowDuplicates, appDuplicates,
-                application.consumerRedeliveries(), m.routedTwice);
+                + " %d rows' change events, %d application records (the consumer counted %d re-deliveries; %d of the diverged tail"
+                + " read in %s before the outage and again in %s); rows routed more than once across both regions' filtered topics: %d")
+                .formatted(rows.size(), acked.size(), rowDuplicates, appDuplicates, application.consumerRedeliveries(), tailReadTwice, PRIMARY,
+                    SECONDARY, m.routedTwice);
           }).deadline(Duration.ofMinutes(3)));
       RunbookReport report;
       try {
@@ -423,7 +431,7 @@ public final class RegionFailureDrill {
               + " application back, the first row captured there again delivered %s after it began").formatted(PRIMARY, RunbookReport.human(m.failbackTook)))
           .withNote("pipeline checkpoint age at the outage: " + (m.checkpointAge == null ? "none" : RunbookReport.human(m.checkpointAge)))
           .withNote("RPO by content: " + m.rpoDetail)
-          .withNote("delivered more than once to the application: %d (records in flight at a switch); rows routed more than once: %d"
+          .withNote("delivered more than once to the application: %d (records in flight at a switch, and the diverged tail read again); rows routed more than once: %d"
               .formatted(m.consumerDuplicates, m.routedTwice))
           .withNote("records read by the application, by region and topic: " + deliveredByTopic(application))
           .withNote("alerts raised: " + alerts.stream().map(AlertSink.Alert::title).toList());
@@ -501,6 +509,22 @@ public final class RegionFailureDrill {
    * The recovery point: from the first record lost (acknowledged by the primary, absent from the secondary) to the
    * moment the primary was down. Records acknowledged while it was going down count, so the span is never negative.
    */
+  /**
+   * How many of {@code values} the application read from {@code topic} (or its copy) both while consuming in the
+   * primary and while consuming in the secondary.
+   */
+  static long readInBoth(List<RegionAwareService.Delivery> delivered, String topic, Set<String> values) {
+    Set<String> inPrimary = new HashSet<>();
+    Set<String> inSecondary = new HashSet<>();
+    for (RegionAwareService.Delivery d : delivered) {
+      if (d.topic().endsWith(topic) && values.contains(d.value())) {
+        (d.region().equals(PRIMARY) ? inPrimary : inSecondary).add(d.value());
+      }
+    }
+    inPrimary.retainAll(inSecondary);
+    return inPrimary.size();
+  }
+
   static Duration rpoSpan(DivergedTail.Report lost, Instant primaryDown) {
     return lost.firstWritten().map(t -> Duration.between(t, primaryDown)).filter(d -> !d.isNegative()).orElse(Duration.ZERO);
   }

@@ -3,11 +3,14 @@ package io.streamdr.examples.drill;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.streamdr.core.backup.BackupKey;
+import io.streamdr.examples.embedding.RegionAwareService.Delivery;
 import io.streamdr.kafka.pipeline.DivergedTail;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** How the region drill reports what the outage lost. */
@@ -33,5 +36,19 @@ class RegionFailureDrillTest {
         .isEqualTo(" (2 diverged record(s) written from 2026-12-02T02:18:28Z to 2026-12-02T02:18:33.578Z: {orders-0=2};"
             + " kept in the backups as diverged-tails/region-drill-1/tail.seg)")
         .doesNotContain("%s");
+  }
+  @Test
+  void a_diverged_record_read_in_both_regions_is_counted_once_and_one_read_in_one_region_not_at_all() {
+    Instant t = INJECTED;
+    List<Delivery> delivered = List.of(
+        new Delivery("orders", "k1", "order-1", "us-east-1", t),
+        new Delivery("us-east-1.orders", "k1", "order-1", "us-west-2", t.plusSeconds(30)),
+        new Delivery("us-east-1.orders", "k2", "order-2", "us-west-2", t.plusSeconds(30)),
+        new Delivery("orders", "k3", "order-3", "us-east-1", t),
+        new Delivery("us-east-1.orders", "k3", "order-3", "us-west-2", t.plusSeconds(1)),
+        new Delivery("us-east-1.filtered", "k1", "order-1", "us-west-2", t));
+    // order-1 and order-2 are the diverged tail; order-3 is a re-delivery the consumer counts itself
+    assertThat(RegionFailureDrill.readInBoth(delivered, "orders", Set.of("order-1", "order-2"))).isEqualTo(1);
+    assertThat(RegionFailureDrill.readInBoth(delivered, "orders", Set.of())).isZero();
   }
 }
