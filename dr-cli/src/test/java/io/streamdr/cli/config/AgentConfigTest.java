@@ -86,6 +86,7 @@ class AgentConfigTest {
       assertThatThrownBy(() -> load(c.getKey())).as(c.getKey()).isInstanceOf(InvalidRequestException.class).hasMessageContaining(c.getValue());
     }
   }
+
   @Test
   void a_schemas_job_kept_in_sync_into_a_region_needs_that_region_and_its_registry() throws Exception {
     assertThatThrownBy(() -> load("agent: {jobs: [{name: s, cron: \"0 * * * *\", schemas: {into: eu-west-1}}]}\n"))

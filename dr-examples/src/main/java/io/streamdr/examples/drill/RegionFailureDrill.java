@@ -379,10 +379,8 @@ public final class RegionFailureDrill {
             m.consumerDuplicates = rowDuplicates + appDuplicates;
             // an acknowledged record the application read in us-east-1 before the outage but which had not reached
             // us-west-2 (the diverged tail) is read again there once it arrives, at an offset the consumer never saw
-            Set<String> tailValues = new HashSet<>();
-            (tail.get() == null ? List.<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>>of() : tail.get().records()).stream()
-                .filter(rec -> rec.topic().equals(app))
-                .forEach(rec -> tailValues.add(new String(rec.value(), java.nio.charset.StandardCharsets.UTF_8)));
+            Set<String> tailValues = tail.get().records().stream().filter(rec -> rec.topic().equals(app))
+                .map(rec -> new String(rec.value(), java.nio.charset.StandardCharsets.UTF_8)).collect(java.util.stream.Collectors.toSet());
             long tailReadTwice = readInBoth(application.delivered(), app, tailValues);
             // each region's own filtered topics and its copies of the other's: a row in two of them was routed twice
             m.routedTwice = Math.max(routedTwice(stack.secondary(), concat(filtered, filtered.stream().map(stack::remoteTopic).toList())),
@@ -506,10 +504,6 @@ public final class RegionFailureDrill {
 
   /** How many records the application read, by region and topic. */
   /**
-   * The recovery point: from the first record lost (acknowledged by the primary, absent from the secondary) to the
-   * moment the primary was down. Records acknowledged while it was going down count, so the span is never negative.
-   */
-  /**
    * How many of {@code values} the application read from {@code topic} (or its copy) both while consuming in the
    * primary and while consuming in the secondary.
    */
@@ -525,6 +519,10 @@ public final class RegionFailureDrill {
     return inPrimary.size();
   }
 
+  /**
+   * The recovery point: from the first record lost (acknowledged by the primary, absent from the secondary) to the
+   * moment the primary was down. Records acknowledged while it was going down count, so the span is never negative.
+   */
   static Duration rpoSpan(DivergedTail.Report lost, Instant primaryDown) {
     return lost.firstWritten().map(t -> Duration.between(t, primaryDown)).filter(d -> !d.isNegative()).orElse(Duration.ZERO);
   }

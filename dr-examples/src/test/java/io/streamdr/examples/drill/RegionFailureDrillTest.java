@@ -37,6 +37,7 @@ class RegionFailureDrillTest {
             + " kept in the backups as diverged-tails/region-drill-1/tail.seg)")
         .doesNotContain("%s");
   }
+
   @Test
   void a_diverged_record_read_in_both_regions_is_counted_once_and_one_read_in_one_region_not_at_all() {
     Instant t = INJECTED;

@@ -63,8 +63,9 @@ final class RestoreProducer {
   /**
    * Produces the partitions, up to {@link TopicRestore.Builder#parallelism(int)} at once through the caller's producer
    * (which the caller closes), so each produce request carries batches of several partitions and every leader broker
-   * is written at the same time. Pipelined, each partition's segments are verified just before it is produced. The first failure stops the others where they
-   * are (each resumable); it is thrown once every partition has stopped and the producer has flushed.
+   * is written at the same time. Pipelined, each partition's segments are verified just before it is produced. The
+   * first failure stops the others where they are (each resumable); it is thrown once every partition has stopped
+   * and the producer has flushed.
    */
   List<Produced> produceAll(Producer<byte[], byte[]> producer, BackupChain chain, RestorePlan plan, ProgressTracker tracker) {
     ExecutorService producers = Executors.newFixedThreadPool(

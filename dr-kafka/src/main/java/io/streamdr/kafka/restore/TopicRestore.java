@@ -195,12 +195,12 @@ public final class TopicRestore {
     try (Producer<byte[], byte[]> producer = clients.producer(producerConfig(), new ByteArraySerializer(), new ByteArraySerializer())) {
       new TargetTopics(request, clock, sleeper).ensure(admin, selected, targets.existing());
       LOG.debug("Restore of {}: target topics ready after {} ms", backupId, (System.nanoTime() - started) / 1_000_000);
-      return restore(admin, producer, chain, plan, targets, selected, started);
+      return produce(admin, producer, chain, plan, targets, selected, started);
     }
   }
 
   /** Produces into the ready targets and commits the groups. */
-  private RestoreReport restore(Admin admin, Producer<byte[], byte[]> producer, BackupChain chain, RestorePlan plan, RestoreTargets targets,
+  private RestoreReport produce(Admin admin, Producer<byte[], byte[]> producer, BackupChain chain, RestorePlan plan, RestoreTargets targets,
       List<BackupManifest.TopicEntry> selected, long started) throws ExecutionException, InterruptedException, TimeoutException {
     Map<TopicPartition, Long> bases = new TreeMap<>(RestoreTargets.BY_NAME);
     bases.putAll(targets.from());
@@ -287,7 +287,6 @@ public final class TopicRestore {
     return new ConflictException(ResourceType.TOPIC, c.get(0).targetTopic() + "-" + c.get(0).partition(), sb.toString());
   }
 
-  /** Verifies every segment of the chosen partitions, in parallel; the first damaged one fails the restore. */
   /**
    * Every segment of the chosen partitions checked on a pool of its own (SHA-256 and every frame), started at once;
    * {@link #await()} returns when all passed or throws the first damage found. With no partitions (a pipelined
