@@ -5,7 +5,9 @@ import io.streamdr.core.NotFoundException;
 import io.streamdr.core.ResourceType;
 import io.streamdr.core.internal.Json;
 import io.streamdr.core.region.Region;
+import io.streamdr.core.backup.BackupTarget;
 import io.streamdr.kafka.backup.BackupManifest;
+import io.streamdr.kafka.backup.ContinuousBackup;
 import io.streamdr.kafka.restore.RestorePlan;
 import io.streamdr.kafka.restore.RestoreReport;
 import io.streamdr.kafka.restore.TopicRestore;
@@ -15,6 +17,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -38,7 +41,7 @@ final class RestoreCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ConfigOption config;
 
-  @Option(names = "--backup", required = true, description = "The backup to restore (with the chain it belongs to).")
+  @Option(names = "--backup", required = true, description = "The backup to restore (with the chain it belongs to), or a continuous backup's name: its checkpoint for --point-in-time (the first taken at or after it), else its newest.")
   String backup;
 
   @Option(names = "--region", required = true, description = "Region whose cluster to restore into.")
@@ -77,11 +80,28 @@ final class RestoreCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the result (or the dry run's plan) as JSON, and nothing else, on standard output (with --schemas: {\"schemas\": ..., \"topics\": ...}).")
   boolean json;
 
+  /**
+   * The backup id to restore: {@code id} itself when it is one, else, when it names a continuous backup, its
+   * checkpoint for the point in time (the first taken at or after it, else the newest), said on standard error.
+   */
+  private String checkpointOf(BackupTarget backups, String id) {
+    if (id.contains("@") || backups.exists(BackupManifest.key(id))) {
+      return id;
+    }
+    ContinuousBackup continuous = new ContinuousBackup(backups, id);
+    Optional<String> chosen = pointInTime == null ? Optional.ofNullable(continuous.checkpointIds().lastEntry()).map(Map.Entry::getValue)
+        : continuous.checkpointAt(pointInTime);
+    chosen.ifPresent(c -> spec.commandLine().getErr().printf("Continuous backup %s: restoring its checkpoint %s (%s)%n", id, c,
+        pointInTime == null ? "the newest" : "the first taken at or after " + pointInTime + ", cut there"));
+    return chosen.orElse(id);
+  }
+
   @Override
   public Integer call() throws Exception {
     StreamDrConfig cfg = config.load();
     Region target = cfg.region(region);
     PrintWriter out = spec.commandLine().getOut();
+    String backup = checkpointOf(cfg.backups(), this.backup);
     SchemaBackup.RestoreReport schemaReport = null;
     if (schemas) {
       if (dryRun) {

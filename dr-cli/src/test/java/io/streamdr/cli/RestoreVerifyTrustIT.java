@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.streamdr.core.backup.FileSystemBackupTarget;
+import io.streamdr.kafka.backup.ContinuousBackup;
+import io.streamdr.testing.MutableClock;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,11 +22,13 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -396,5 +402,57 @@ class RestoreVerifyTrustIT {
     String[] refused = StreamDrCliTest.run("verify", "-c", config(closed), "--topics", t);
     assertThat(refused[0]).isEqualTo("2");
     assertThat(refused[2]).contains(closed).contains("connection refused");
+  }
+
+  @Test
+  void a_continuous_backup_is_restored_by_its_name_from_the_checkpoint_for_a_point_in_time() throws Exception {
+    String cfg = config();
+    String t = topic("stream");
+    EAST.createTopic(t, 1, 1, KEEP);
+    Instant t0 = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    produce(EAST, t, 0, "s", 0, 20, t0.minusSeconds(60).toEpochMilli());
+    produce(EAST, t, 0, "s", 20, 30, t0.plusSeconds(45).toEpochMilli());
+    // the backup the sink connector writes, through the same API: two segments, a checkpoint after each
+    MutableClock clock = new MutableClock(t0);
+    ContinuousBackup continuous = new ContinuousBackup(new FileSystemBackupTarget(dir.resolve("backups")), "stream-backup", clock);
+    List<ConsumerRecord<byte[], byte[]>> records = readBytes(EAST, t, 30);
+    try (Admin admin = EAST.admin()) {
+      for (List<ConsumerRecord<byte[], byte[]>> part : List.of(records.subList(0, 20), records.subList(20, 30))) {
+        ContinuousBackup.Segment segment = continuous.startSegment(new TopicPartition(t, 0), part.get(0).offset(), 1);
+        part.forEach(r -> segment.write(r.offset(), r.timestamp(), (byte) r.timestampType().id, r.key(), r.value(), List.of()));
+        segment.publish();
+        continuous.checkpoint(admin, List.of(t), List.of(), Duration.ofSeconds(30));
+        clock.advance(Duration.ofMinutes(1));
+      }
+    }
+    String second = continuous.checkpointId(t0.plusSeconds(60));
+    assertThat(continuous.checkpointIds().values()).containsExactly(continuous.checkpointId(t0), second);
+
+    String[] listed = ok("backups", "list", "-c", cfg);
+    assertThat(listed[1]).contains(continuous.checkpointId(t0)).contains(second);
+    // between the two checkpoints: the second (the first taken after the point), cut at the point
+    String[] atPoint = ok("restore", "-c", cfg, "--backup", "stream-backup", "--point-in-time", t0.plusSeconds(30).toString(),
+        "--region", "us-west-2", "--rename", t + "=" + t + "-at-point");
+    assertThat(atPoint[2]).contains("Continuous backup stream-backup: restoring its checkpoint " + second);
+    assertThat(read(WEST, t + "-at-point")).as("the records stamped up to the point").isEqualTo(20);
+    String[] newest = ok("restore", "-c", cfg, "--backup", "stream-backup", "--region", "us-west-2", "--rename", t + "=" + t + "-newest");
+    assertThat(newest[2]).contains(second).contains("the newest");
+    assertThat(read(WEST, t + "-newest")).isEqualTo(30);
+    ok("backups", "verify", second, "-c", cfg);
+  }
+
+  private static List<ConsumerRecord<byte[], byte[]>> readBytes(EmbeddedKafkaCluster cluster, String topic, int count) {
+    try (var consumer = new KafkaConsumer<byte[], byte[]>(cluster.clientConfig(), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      TopicPartition tp = new TopicPartition(topic, 0);
+      consumer.assign(List.of(tp));
+      consumer.seekToBeginning(List.of(tp));
+      List<ConsumerRecord<byte[], byte[]>> out = new java.util.ArrayList<>();
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (out.size() < count && System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+      assertThat(out).hasSize(count);
+      return out;
+    }
   }
 }

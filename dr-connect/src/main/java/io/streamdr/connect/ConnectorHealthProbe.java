@@ -73,7 +73,8 @@ public final class ConnectorHealthProbe implements HealthProbe {
     }
     Map<String, Double> metrics = Map.of("failed_tasks", (double) failedTasks, "running_tasks", (double) runningTasks);
     if (failed.length() > 0) {
-      return new HealthSignal(component, Status.FAILED, "Failing:" + failed + " restart with RestartOptions.FAILED after fixing the cause",
+      return new HealthSignal(component, Status.FAILED, "Failing:" + failed
+          + " once the cause is fixed, restart what failed: POST /connectors/<name>/restart?includeTasks=true&onlyFailed=true on the Connect REST API",
           metrics, clock.instant());
     }
     if (degraded.length() > 0) {

@@ -108,16 +108,10 @@ final class BackupPlanner {
           }
           ranges.put(p.partition(), new long[] {from, Math.max(from, ends.get(tp))});
         }
-        Map<String, String> explicit = new TreeMap<>();
-        for (ConfigEntry e : configs.get(new ConfigResource(ConfigResource.Type.TOPIC, name)).entries()) {
-          if (e.source() == ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG && !e.isSensitive()) {
-            explicit.put(e.name(), e.value());
-          }
-        }
         topicPlans.add(new BackupPlan.TopicPlan(name, topicId, d.partitions().size(),
-            d.partitions().get(0).replicas().size(), explicit, ranges));
+            d.partitions().get(0).replicas().size(), explicitConfigs(configs.get(new ConfigResource(ConfigResource.Type.TOPIC, name))), ranges));
       }
-      BackupPlan plan = new BackupPlan(backupId, type, parentId, clusterId, started, topicPlans, groupOffsets(admin, Set.copyOf(names)));
+      BackupPlan plan = new BackupPlan(backupId, type, parentId, clusterId, started, topicPlans, groupOffsets(admin, groups, Set.copyOf(names), requestTimeout));
       target.put(BackupPlan.key(backupId), Json.MAPPER.writeValueAsBytes(plan));
       return plan;
     } catch (ExecutionException e) {
@@ -155,8 +149,20 @@ final class BackupPlanner {
     return names;
   }
 
-  private Map<String, Map<String, Map<Integer, Long>>> groupOffsets(Admin admin, Set<String> topicNames)
-      throws ExecutionException, InterruptedException, TimeoutException {
+  /** The configs set on a topic explicitly (not defaults, not sensitive): what a restore sets again. */
+  static Map<String, String> explicitConfigs(Config config) {
+    Map<String, String> explicit = new TreeMap<>();
+    for (ConfigEntry e : config.entries()) {
+      if (e.source() == ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG && !e.isSensitive()) {
+        explicit.put(e.name(), e.value());
+      }
+    }
+    return explicit;
+  }
+
+  /** The committed offsets of {@code groups} on {@code topicNames}: group → topic → partition → offset. */
+  static Map<String, Map<String, Map<Integer, Long>>> groupOffsets(Admin admin, List<String> groups, Set<String> topicNames,
+      Duration requestTimeout) throws ExecutionException, InterruptedException, TimeoutException {
     Map<String, Map<String, Map<Integer, Long>>> out = new TreeMap<>();
     for (String group : groups) {
       Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(Map.of(group, new ListConsumerGroupOffsetsSpec()))

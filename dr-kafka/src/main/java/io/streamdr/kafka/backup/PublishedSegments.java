@@ -47,18 +47,22 @@ final class PublishedSegments {
       if (!o.key().value().endsWith(".seg")) {
         continue;
       }
-      BackupKey sidecar = sidecar(o.key());
-      SegmentStats stats = null;
-      if (target.exists(sidecar)) {
-        try {
-          stats = Json.MAPPER.readValue(target.readAll(sidecar), SegmentStats.class);
-        } catch (IOException e) {
-          stats = null; // a torn sidecar: the segment itself says what it holds
-        }
-      }
-      out.add(stats != null ? stats : statsByReading(target, o.key()));
+      out.add(stats(target, o.key()));
     }
     return out;
+  }
+
+  /** What a published segment holds: from its sidecar, or, where that is missing or unreadable, from the segment. */
+  static SegmentStats stats(BackupTarget target, BackupKey segment) {
+    BackupKey sidecar = sidecar(segment);
+    if (target.exists(sidecar)) {
+      try {
+        return Json.MAPPER.readValue(target.readAll(sidecar), SegmentStats.class);
+      } catch (IOException e) {
+        // a torn sidecar: the segment itself says what it holds
+      }
+    }
+    return statsByReading(target, segment);
   }
 
   private static SegmentStats statsByReading(BackupTarget target, BackupKey key) {

@@ -15,6 +15,8 @@ import java.nio.ByteBuffer;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -54,11 +56,22 @@ final class SegmentFile {
   }
 
   void write(ConsumerRecord<ByteBuffer, ByteBuffer> r) {
-    writer.write(r.offset(), r.timestamp(), (byte) r.timestampType().id, r.key(), r.value(), Consumers.headers(r));
+    write(r.offset(), r.timestamp(), (byte) r.timestampType().id, r.key(), r.value(), Consumers.headers(r));
+  }
+
+  /** Appends a record whose key and value are buffers (their remaining bytes). */
+  void write(long offset, long timestamp, byte timestampType, ByteBuffer key, ByteBuffer value,
+      List<Map.Entry<String, byte[]>> headers) {
+    writer.write(offset, timestamp, timestampType, key, value, headers);
     if (firstTs < 0) {
-      firstTs = r.timestamp();
+      firstTs = timestamp;
     }
-    maxTs = Math.max(maxTs, r.timestamp());
+    maxTs = Math.max(maxTs, timestamp);
+  }
+
+  /** Records appended so far. */
+  long records() {
+    return writer.records();
   }
 
   /** Bytes appended before compression: what the segment size limit counts. */

@@ -1,0 +1,201 @@
+package io.streamdr.connect.backup;
+
+import io.streamdr.core.DrException;
+import io.streamdr.kafka.backup.ContinuousBackup;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.metrics.PluginMetrics;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.header.Header;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.sink.SinkTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the records of its partitions into segments, one open segment per partition, published when it reaches
+ * {@code segment.bytes} or {@code segment.ms}. What is durable is what is published: a task that opens a partition
+ * resumes one past the last record its published segments hold (whoever wrote them, whatever offsets Connect
+ * committed), skips records before it, and reports only published offsets to Connect ({@link #preCommit}). A partition
+ * taken away or a task stopped abandons its open segment; the next owner writes those records again from the source.
+ */
+public final class StreamDrBackupSinkTask extends SinkTask {
+  private static final Logger LOG = LoggerFactory.getLogger(StreamDrBackupSinkTask.class);
+  private BackupSinkConfig config;
+  private ContinuousBackup backup;
+  /** Per partition: the offset the next record written must have at least (records below are in the backup). */
+  private final Map<TopicPartition, Long> next = new HashMap<>();
+  /** Per partition: one past the last published record, once known. */
+  private final Map<TopicPartition, Long> durable = new HashMap<>();
+  private final Map<TopicPartition, ContinuousBackup.Segment> open = new HashMap<>();
+  private volatile long recordsWritten;
+  private volatile long segmentsPublished;
+  private volatile long bytesPublished;
+  private volatile long recordsPublished;
+
+  @Override
+  public String version() {
+    return StreamDrBackupSinkConnector.version(getClass());
+  }
+
+  @Override
+  public void start(Map<String, String> props) {
+    config = new BackupSinkConfig(props);
+    backup = new ContinuousBackup(config.target(), config.backupName(props));
+    PluginMetrics metrics = context.pluginMetrics();
+    StreamDrBackupSinkConnector.gauge(metrics, "records-written-total", "Records appended to segments, published or not", () -> recordsWritten);
+    StreamDrBackupSinkConnector.gauge(metrics, "records-published-total", "Records in published segments: what is durable in the backup", () -> recordsPublished);
+    StreamDrBackupSinkConnector.gauge(metrics, "segments-published-total", "Segments published", () -> segmentsPublished);
+    StreamDrBackupSinkConnector.gauge(metrics, "bytes-published-total", "Bytes of published segments, as stored", () -> bytesPublished);
+    StreamDrBackupSinkConnector.gauge(metrics, "open-segments", "Segments being written", () -> (long) open.size());
+  }
+
+  @Override
+  public void open(Collection<TopicPartition> partitions) {
+    for (TopicPartition tp : partitions) {
+      OptionalLong resume;
+      try {
+        resume = backup.resumeOffset(tp);
+      } catch (DrException e) {
+        throw new ConnectException("Continuous backup %s could not read what it holds of %s: %s".formatted(backup.name(), tp,
+            e.getMessage()), e);
+      }
+      if (resume.isPresent()) {
+        context.offset(tp, resume.getAsLong()); // where the backup ends, not where Connect's committed offset says
+        next.put(tp, resume.getAsLong());
+        durable.put(tp, resume.getAsLong());
+        LOG.info("Continuous backup {}: {} resumes at offset {}", backup.name(), tp, resume.getAsLong());
+      } else {
+        next.put(tp, 0L);
+      }
+    }
+  }
+
+  @Override
+  public void put(Collection<SinkRecord> records) {
+    for (SinkRecord r : records) {
+      TopicPartition tp = new TopicPartition(r.originalTopic(), r.originalKafkaPartition());
+      long offset = r.originalKafkaOffset();
+      if (offset < next.getOrDefault(tp, 0L)) {
+        continue; // delivered again after a rewind: the backup holds it
+      }
+      ContinuousBackup.Segment seg = open.get(tp);
+      try {
+        if (seg == null) {
+          seg = backup.startSegment(tp, offset, config.compressionLevel());
+          open.put(tp, seg);
+        }
+        seg.write(offset, r.timestamp() == null ? -1 : r.timestamp(), timestampType(r.timestampType()), bytes(r.key(), "key", r),
+            bytes(r.value(), "value", r), headers(r));
+      } catch (DrException e) {
+        throw failed(tp, e);
+      }
+      next.put(tp, offset + 1);
+      recordsWritten++;
+      if (seg.uncompressedBytes() >= config.segmentBytes()) {
+        publish(tp);
+      }
+    }
+    publishAged();
+  }
+
+  private static byte timestampType(TimestampType t) {
+    return (byte) (t == null ? TimestampType.NO_TIMESTAMP_TYPE.id : t.id);
+  }
+
+  private static byte[] bytes(Object o, String what, SinkRecord r) {
+    if (o == null || o instanceof byte[]) {
+      return (byte[]) o;
+    }
+    throw new ConnectException(("Record %s-%d@%d: its %s reached the backup as %s, not bytes; set the connector's "
+        + "key.converter, value.converter and header.converter to %s").formatted(r.topic(), r.kafkaPartition(), r.kafkaOffset(),
+        what, o.getClass().getSimpleName(), BackupSinkConfig.BYTE_ARRAY));
+  }
+
+  private static List<Map.Entry<String, byte[]>> headers(SinkRecord r) {
+    List<Map.Entry<String, byte[]>> out = new ArrayList<>();
+    for (Header h : r.headers()) {
+      out.add(new AbstractMap.SimpleImmutableEntry<>(h.key(), bytes(h.value(), "header '" + h.key() + "'", r)));
+    }
+    return out;
+  }
+
+  private ConnectException failed(TopicPartition tp, DrException e) {
+    // the open segment is abandoned; a restarted task writes its records again from what was published
+    abort(tp);
+    return new ConnectException(("Continuous backup %s could not write %s: %s; the task stops, and once the cause is fixed a restart "
+        + "(POST /connectors/<name>/restart?includeTasks=true&onlyFailed=true on the Connect REST API) resumes where the "
+        + "backup ends").formatted(backup.name(), tp, e.getMessage()), e);
+  }
+
+  private void publish(TopicPartition tp) {
+    ContinuousBackup.Segment seg = open.remove(tp);
+    try {
+      ContinuousBackup.Published done = seg.publish();
+      durable.put(tp, done.nextOffset());
+      segmentsPublished++;
+      recordsPublished += done.records();
+      bytesPublished += done.bytes();
+    } catch (DrException e) {
+      seg.abort();
+      throw failed(tp, e);
+    }
+  }
+
+  private void publishAged() {
+    for (TopicPartition tp : List.copyOf(open.keySet())) {
+      if (open.get(tp).age().compareTo(config.segmentAge()) >= 0) {
+        publish(tp);
+      }
+    }
+  }
+
+  /** Publishes segments that are old enough and reports what is published: Connect commits only that. */
+  @Override
+  public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+    publishAged();
+    Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+    currentOffsets.keySet().forEach(tp -> {
+      Long d = durable.get(tp);
+      if (d != null) {
+        out.put(tp, new OffsetAndMetadata(d));
+      }
+    });
+    return out;
+  }
+
+  @Override
+  public void flush(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+    // preCommit decides what is committed; nothing is forced out early
+  }
+
+  @Override
+  public void close(Collection<TopicPartition> partitions) {
+    partitions.forEach(tp -> {
+      abort(tp);
+      next.remove(tp);
+      durable.remove(tp);
+    });
+  }
+
+  private void abort(TopicPartition tp) {
+    ContinuousBackup.Segment seg = open.remove(tp);
+    if (seg != null) {
+      seg.abort();
+      next.put(tp, durable.getOrDefault(tp, 0L));
+    }
+  }
+
+  @Override
+  public void stop() {
+    List.copyOf(open.keySet()).forEach(this::abort);
+  }
+}

@@ -1,0 +1,280 @@
+package io.streamdr.connect.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.streamdr.connect.ConnectRestAdmin;
+import io.streamdr.core.backup.FileSystemBackupTarget;
+import io.streamdr.core.connect.ConnectorSpec;
+import io.streamdr.core.connect.ConnectorState;
+import io.streamdr.core.http.RestEndpoint;
+import io.streamdr.core.verify.IntegrityReport;
+import io.streamdr.kafka.backup.BackupCatalog;
+import io.streamdr.kafka.backup.BackupManifest;
+import io.streamdr.kafka.backup.ContinuousBackup;
+import io.streamdr.kafka.restore.TopicRestore;
+import io.streamdr.kafka.verify.BackupIntegrityVerifier;
+import io.streamdr.testkit.EmbeddedConnect;
+import io.streamdr.testkit.EmbeddedKafkaCluster;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The sink connector on two Connect workers of one group against a real broker: records keep flowing while one
+ * worker dies, and every checkpoint holds the source's records up to its end once each, byte for byte.
+ */
+class ContinuousBackupIT {
+  @RegisterExtension @Order(1)
+  static final EmbeddedKafkaCluster KAFKA = EmbeddedKafkaCluster.builder().name("continuous-backup-it").build();
+
+  @RegisterExtension @Order(2)
+  static final EmbeddedConnect FIRST = EmbeddedConnect.on(KAFKA, "backup-workers");
+
+  @RegisterExtension @Order(3)
+  static final EmbeddedConnect SECOND = EmbeddedConnect.on(KAFKA, "backup-workers");
+
+  @TempDir
+  static Path dir;
+
+  private static Map<String, String> connector(String topic, Path backups) {
+    Map<String, String> c = new HashMap<>();
+    c.put("connector.class", StreamDrBackupSinkConnector.class.getName());
+    c.put("tasks.max", "2");
+    c.put("topics", topic);
+    c.put("key.converter", BackupSinkConfig.BYTE_ARRAY);
+    c.put("value.converter", BackupSinkConfig.BYTE_ARRAY);
+    c.put("header.converter", BackupSinkConfig.BYTE_ARRAY);
+    c.put("consumer.override.isolation.level", "read_committed");
+    c.put("backup.directory", backups.toString());
+    c.put("source.bootstrap.servers", KAFKA.bootstrapServers());
+    c.put("segment.ms", "1000");
+    c.put("segment.bytes", "65536");
+    c.put("checkpoint.interval.ms", "1500");
+    return c;
+  }
+
+  /** Creates {@code topic} with 4 partitions and the connector {@code <topic>-backup} backing it up into a new directory. */
+  private static FileSystemBackupTarget startBackup(String topic, EmbeddedConnect worker) throws Exception {
+    KAFKA.createTopic(topic, 4);
+    Path backups = Files.createDirectories(dir.resolve(topic));
+    new ConnectRestAdmin(RestEndpoint.of(worker.restUrl().toString()))
+        .apply(new ConnectorSpec(topic + "-backup", connector(topic, backups), Optional.empty()));
+    return new FileSystemBackupTarget(backups);
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer() {
+    Map<String, Object> p = new HashMap<>(KAFKA.clientConfig());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /** The i-th record: every kind a backup must keep apart (null and empty keys and values, headers, timestamps). */
+  private static ProducerRecord<byte[], byte[]> record(String topic, int i, long timestamp) {
+    byte[] key = switch (i % 4) {
+      case 0 -> null;
+      case 1 -> new byte[0];
+      default -> ("k" + i).getBytes(StandardCharsets.UTF_8);
+    };
+    byte[] value = switch (i % 5) {
+      case 0 -> null;
+      case 1 -> new byte[0];
+      default -> ("v" + i + "-".repeat(i % 50)).getBytes(StandardCharsets.UTF_8);
+    };
+    RecordHeaders headers = new RecordHeaders();
+    if (i % 3 == 0) {
+      headers.add("h", ("a" + i).getBytes(StandardCharsets.UTF_8));
+      headers.add("h", null);
+      headers.add("x", new byte[0]);
+    }
+    return new ProducerRecord<>(topic, i % 4, timestamp, key, value, headers);
+  }
+
+  private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int partitions) {
+    Map<String, Object> c = new HashMap<>(KAFKA.clientConfig());
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> tps = new ArrayList<>();
+      for (int p = 0; p < partitions; p++) {
+        tps.add(new TopicPartition(topic, p));
+      }
+      consumer.assign(tps);
+      consumer.seekToBeginning(tps);
+      Map<TopicPartition, Long> end = consumer.endOffsets(tps);
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (tps.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+    }
+    out.sort((a, b) -> a.partition() != b.partition() ? Integer.compare(a.partition(), b.partition()) : Long.compare(a.offset(), b.offset()));
+    return out;
+  }
+
+  /** A record as the comparison sees it: everything but the offset, which a restore gives anew. */
+  private static String fingerprint(ConsumerRecord<byte[], byte[]> r) {
+    StringBuilder s = new StringBuilder().append(r.partition()).append('|').append(r.timestamp()).append('|').append(r.timestampType())
+        .append('|').append(r.key() == null ? "null" : Arrays.toString(r.key())).append('|')
+        .append(r.value() == null ? "null" : Arrays.toString(r.value()));
+    r.headers().forEach(h -> s.append('|').append(h.key()).append('=').append(h.value() == null ? "null" : Arrays.toString(h.value())));
+    return s.toString();
+  }
+
+  /** The values of a metric of the connector or its tasks, from the platform MBean server. */
+  private static List<Long> metric(String connector, String name) throws Exception {
+    var server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
+    List<Long> out = new ArrayList<>();
+    List<String> seen = new ArrayList<>();
+    for (var on : server.queryNames(new javax.management.ObjectName("kafka.connect:*"), null)) {
+      if (!connector.equals(on.getKeyProperty("connector"))) {
+        continue;
+      }
+      seen.add(on.toString());
+      for (var a : server.getMBeanInfo(on).getAttributes()) {
+        if (a.getName().equals(name)) {
+          out.add(((Number) server.getAttribute(on, name)).longValue());
+        }
+      }
+    }
+    assertThat(out).as("metric %s among %s", name, seen).isNotEmpty();
+    return out;
+  }
+
+  private static BackupManifest newest(ContinuousBackup backup) {
+    return backup.newestCheckpoint().orElseThrow();
+  }
+
+  @Test
+  void records_keep_flowing_while_a_worker_dies_and_every_checkpoint_holds_each_record_once() throws Exception {
+    String topic = "orders";
+    FileSystemBackupTarget target = startBackup(topic, FIRST);
+    ContinuousBackup backup = new ContinuousBackup(target, "orders-backup");
+    ConnectRestAdmin admin = new ConnectRestAdmin(RestEndpoint.of(FIRST.restUrl().toString()));
+
+    AtomicBoolean producing = new AtomicBoolean(true);
+    AtomicInteger acked = new AtomicInteger();
+    long base = System.currentTimeMillis() - Duration.ofHours(2).toMillis();
+    Thread traffic = new Thread(() -> {
+      try (KafkaProducer<byte[], byte[]> p = producer()) {
+        for (int i = 0; producing.get(); i++) {
+          p.send(record(topic, i, base + i), (md, e) -> {
+            if (e == null) {
+              acked.incrementAndGet();
+            }
+          });
+          if (i % 200 == 199) {
+            p.flush();
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos()); // traffic's pace, not a wait
+          }
+        }
+      }
+    }, "traffic");
+    traffic.start();
+
+    await().atMost(Duration.ofSeconds(90)).until(() -> backup.newestCheckpoint().map(BackupManifest::records).orElse(0L) > 2000);
+    await().atMost(Duration.ofSeconds(30)).until(() -> admin.describe("orders-backup").tasks().size() == 2
+        && admin.describe("orders-backup").tasks().stream().allMatch(t -> t.state() == ConnectorState.RUNNING));
+    BackupManifest beforeKill = newest(backup);
+    FIRST.kill(); // its tasks (and perhaps the connector) move to the second worker
+    ConnectRestAdmin survivor = new ConnectRestAdmin(RestEndpoint.of(SECOND.restUrl().toString()));
+    await().atMost(Duration.ofSeconds(90)).until(() -> newest(backup).records() > beforeKill.records() + 5000);
+    producing.set(false);
+    traffic.join();
+    int total = acked.get();
+    await().atMost(Duration.ofSeconds(90)).until(() -> newest(backup).records() >= total);
+
+    assertThat(survivor.describe("orders-backup").tasks()).allSatisfy(t -> assertThat(t.state()).isEqualTo(ConnectorState.RUNNING));
+    BackupManifest last = newest(backup);
+    assertThat(last.records()).as("every acknowledged record, once").isEqualTo(total);
+    var verifier = new BackupIntegrityVerifier(target, Map.of("source", KAFKA.clientConfig()));
+    BackupCatalog catalog = new BackupCatalog(target);
+    List<String> checkpoints = List.copyOf(backup.checkpointIds().values());
+    assertThat(checkpoints).hasSizeGreaterThan(3).contains(beforeKill.id(), last.id());
+    for (String id : checkpoints) {
+      BackupManifest m = catalog.describe(id);
+      for (BackupManifest.PartitionEntry p : m.topics().get(0).partitions()) {
+        assertThat(p.records()).as("%s partition %d: a record for every offset in its range, none twice", id, p.partition())
+            .isEqualTo(p.endOffset() - p.startOffset());
+      }
+      assertThat(catalog.verify(id).ok()).as("segments of %s intact", id).isTrue();
+      IntegrityReport report = verifier.verify(verifier.requestFor(id, "source").build());
+      assertThat(report.verdict()).as("%s against the source: %s", id, report.toText()).isEqualTo(IntegrityReport.Verdict.PASSED);
+    }
+
+    // the connector's and its tasks' metrics, through Connect's metrics (JMX here)
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(metric("orders-backup", "last-checkpoint-records")).containsExactly((long) total));
+    assertThat(metric("orders-backup", "checkpoints-total")).singleElement().satisfies(n -> assertThat(n).isGreaterThan(0L));
+    assertThat(metric("orders-backup", "records-published-total")).as("per task of the surviving worker").hasSize(2)
+        .allSatisfy(n -> assertThat(n).isGreaterThan(0L));
+
+    // the newest checkpoint restores byte for byte
+    TopicRestore.builder(KAFKA.clientConfig(), target, last.id()).rename(topic, "orders-restored").build().run();
+    List<String> source = readAll(topic, 4).stream().map(ContinuousBackupIT::fingerprint).toList();
+    List<String> restored = readAll("orders-restored", 4).stream().map(ContinuousBackupIT::fingerprint).toList();
+    assertThat(source).hasSize(total);
+    assertThat(restored).containsExactlyElementsOf(source);
+  }
+
+  @Test
+  void a_restore_to_a_point_between_two_checkpoints_holds_the_records_stamped_up_to_it() throws Exception {
+    String topic = "payments";
+    FileSystemBackupTarget target = startBackup(topic, SECOND);
+    ContinuousBackup backup = new ContinuousBackup(target, "payments-backup");
+    Instant between;
+    String first;
+    try (KafkaProducer<byte[], byte[]> p = producer()) {
+      for (int i = 0; i < 400; i++) {
+        p.send(record(topic, i, System.currentTimeMillis()));
+      }
+      p.flush();
+      await().atMost(Duration.ofSeconds(60)).until(() -> backup.newestCheckpoint().map(BackupManifest::records).orElse(0L) == 400);
+      first = newest(backup).id();
+      between = Instant.now();
+      await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(between.plusMillis(5))); // stamps after it differ
+      for (int i = 400; i < 700; i++) {
+        p.send(record(topic, i, System.currentTimeMillis()));
+      }
+      p.flush();
+      await().atMost(Duration.ofSeconds(60)).until(() -> newest(backup).records() == 700);
+    }
+    BackupManifest last = newest(backup);
+    String chosen = backup.checkpointAt(between).orElseThrow();
+    assertThat(backup.checkpointInstant(chosen).orElseThrow()).as("the first checkpoint at or after the point")
+        .isAfterOrEqualTo(between).isAfter(backup.checkpointInstant(first).orElseThrow());
+    assertThat(backup.checkpointAt(Instant.now().plus(Duration.ofDays(1)))).as("a point after the newest: the newest").contains(last.id());
+
+    // the newest checkpoint holds all 700; cut at the point between, it restores the first 400
+    TopicRestore.builder(KAFKA.clientConfig(), target, last.id()).rename(topic, "payments-at-point").pointInTime(between).build().run();
+    List<ConsumerRecord<byte[], byte[]>> restored = readAll("payments-at-point", 4);
+    List<String> expected = readAll(topic, 4).stream().filter(r -> r.timestamp() <= between.toEpochMilli())
+        .map(ContinuousBackupIT::fingerprint).toList();
+    assertThat(expected).hasSize(400);
+    assertThat(restored.stream().map(ContinuousBackupIT::fingerprint).toList()).containsExactlyElementsOf(expected);
+  }
+}

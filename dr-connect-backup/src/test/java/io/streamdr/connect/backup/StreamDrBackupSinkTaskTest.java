@@ -1,0 +1,135 @@
+package io.streamdr.connect.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.streamdr.core.backup.FileSystemBackupTarget;
+import io.streamdr.kafka.backup.BackupManifest;
+import io.streamdr.kafka.backup.ContinuousBackup;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.metrics.Metrics;
+import org.apache.kafka.common.metrics.PluginMetrics;
+import org.apache.kafka.common.metrics.internals.PluginMetricsImpl;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.header.ConnectHeaders;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.sink.SinkTaskContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The task's bookkeeping of what is durable, driven as a Connect worker drives it, against a real file system. */
+class StreamDrBackupSinkTaskTest {
+  private static final TopicPartition TP = new TopicPartition("orders", 0);
+
+  @TempDir
+  Path dir;
+
+  /** A worker's side of the task: the offsets it is asked to rewind to. */
+  private static final class Context implements SinkTaskContext {
+    final Map<TopicPartition, Long> rewound = new HashMap<>();
+    final Metrics metrics = new Metrics();
+
+    @Override public Map<String, String> configs() { return Map.of(); }
+    @Override public void offset(Map<TopicPartition, Long> offsets) { rewound.putAll(offsets); }
+    @Override public void offset(TopicPartition tp, long offset) { rewound.put(tp, offset); }
+    @Override public void timeout(long timeoutMs) {}
+    @Override public Set<TopicPartition> assignment() { return Set.of(TP); }
+    @Override public void pause(TopicPartition... partitions) {}
+    @Override public void resume(TopicPartition... partitions) {}
+    @Override public void requestCommit() {}
+    @Override public PluginMetrics pluginMetrics() { return new PluginMetricsImpl(metrics, Map.of()); }
+  }
+
+  private Map<String, String> props(long segmentBytes) {
+    Map<String, String> p = new HashMap<>();
+    p.put("name", "orders-backup");
+    p.put("backup.directory", dir.toString());
+    p.put("segment.bytes", String.valueOf(segmentBytes));
+    p.put("segment.ms", "3600000");
+    return p;
+  }
+
+  private static StreamDrBackupSinkTask task(Context context, Map<String, String> props) {
+    StreamDrBackupSinkTask task = new StreamDrBackupSinkTask();
+    task.initialize(context);
+    task.start(props);
+    task.open(List.of(TP));
+    return task;
+  }
+
+  private static List<SinkRecord> records(long from, long to) {
+    List<SinkRecord> out = new ArrayList<>();
+    for (long o = from; o < to; o++) {
+      ConnectHeaders h = new ConnectHeaders();
+      h.addBytes("h", ("x" + o).getBytes(StandardCharsets.UTF_8));
+      out.add(new SinkRecord(TP.topic(), TP.partition(), null, ("k" + o).getBytes(StandardCharsets.UTF_8), null,
+          ("v" + "-".repeat(200) + o).getBytes(StandardCharsets.UTF_8), o, 1_000L + o, TimestampType.CREATE_TIME, h));
+    }
+    return out;
+  }
+
+  private static Map<TopicPartition, OffsetAndMetadata> at(long offset) {
+    return Map.of(TP, new OffsetAndMetadata(offset));
+  }
+
+  @Test
+  void reports_to_connect_only_what_published_segments_hold() {
+    Context context = new Context();
+    StreamDrBackupSinkTask task = task(context, props(4 * 1024));
+    assertThat(context.rewound).as("nothing published yet: Connect's own position stands").isEmpty();
+    task.put(records(0, 10)); // below segment.bytes: nothing published
+    assertThat(task.preCommit(at(10))).isEmpty();
+    task.put(records(10, 40)); // crosses segment.bytes once
+    Map<TopicPartition, OffsetAndMetadata> committed = task.preCommit(at(40));
+    assertThat(committed).containsOnlyKeys(TP);
+    long durable = committed.get(TP).offset();
+    assertThat(durable).isBetween(11L, 39L);
+    assertThat(new ContinuousBackup(new FileSystemBackupTarget(dir), "orders-backup").resumeOffset(TP)).hasValue(durable);
+    task.stop();
+  }
+
+  @Test
+  void a_task_that_takes_a_partition_over_resumes_where_the_backup_ends_and_writes_no_record_twice() {
+    Context first = new Context();
+    StreamDrBackupSinkTask a = task(first, props(4 * 1024));
+    a.put(records(0, 40));
+    long durable = a.preCommit(at(40)).get(TP).offset();
+    a.close(List.of(TP)); // a rebalance: the open segment, holding records past what is durable, is abandoned
+    a.stop();
+
+    Context second = new Context();
+    StreamDrBackupSinkTask b = task(second, props(3 * 1024)); // other segment bounds: a record written twice would overlap
+    assertThat(second.rewound).as("rewound to where the backup ends, whatever Connect committed").containsEntry(TP, durable);
+    b.put(records(0, 80)); // Connect delivers again from an older committed offset: what the backup holds is skipped
+    long end = b.preCommit(at(80)).get(TP).offset();
+    b.stop();
+    assertThat(end).isGreaterThan(durable);
+
+    long expected = 0;
+    for (BackupManifest.SegmentEntry seg : new ContinuousBackup(new FileSystemBackupTarget(dir), "orders-backup").segments(TP)) {
+      assertThat(seg.firstOffset()).as("segment %s starts where the one before it ends", seg.key()).isEqualTo(expected);
+      assertThat(seg.records()).as("segment %s holds each of its offsets once", seg.key()).isEqualTo(seg.lastOffset() - seg.firstOffset() + 1);
+      expected = seg.lastOffset() + 1;
+    }
+    assertThat(expected).as("the published segments end where the task reported").isEqualTo(end);
+  }
+
+  @Test
+  void a_record_that_did_not_arrive_as_bytes_fails_the_task_naming_the_converters() {
+    StreamDrBackupSinkTask task = task(new Context(), props(4 * 1024));
+    SinkRecord json = new SinkRecord(TP.topic(), TP.partition(), null, null, null, Map.of("id", 1), 0L, 1L, TimestampType.CREATE_TIME);
+    assertThatThrownBy(() -> task.put(List.of(json))).isInstanceOf(ConnectException.class)
+        .hasMessageContaining("orders-0@0").hasMessageContaining("value").hasMessageContaining("value.converter")
+        .hasMessageContaining(BackupSinkConfig.BYTE_ARRAY);
+    task.stop();
+  }
+}

@@ -1,0 +1,320 @@
+package io.streamdr.kafka.backup;
+
+import io.streamdr.core.DrInterruptedException;
+import io.streamdr.core.DrTimeoutException;
+import io.streamdr.core.InvalidRequestException;
+import io.streamdr.core.ResourceType;
+import io.streamdr.core.UnreachableException;
+import io.streamdr.core.backup.BackupKey;
+import io.streamdr.core.backup.BackupObject;
+import io.streamdr.core.backup.BackupTarget;
+import io.streamdr.core.internal.Checks;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A backup written continuously, partition by partition, by writers that may stop, move and resume at any time (the
+ * sink connector of {@code streamdr-connect-backup}). Its segments are those of {@link TopicBackup}, kept under
+ * {@code continuous-backups/<name>/data/<topic>/<partition>/}; a segment is published whole or not at all, and a
+ * writer resumes one past the last record its partition's published segments hold ({@link #resumeOffset}), so what
+ * is published holds every record once.
+ *
+ * <p>A <em>checkpoint</em> is a restorable point: an ordinary topic-backup manifest, id {@code <name>@<instant>}, that
+ * lists per partition the segments published when it was taken, with the topics' metadata and the chosen groups'
+ * offsets. Restore, verification and the catalog treat it as any full backup; {@link #checkpointAt} picks the one
+ * for a point in time.
+ */
+public final class ContinuousBackup {
+  private static final Logger LOG = LoggerFactory.getLogger(ContinuousBackup.class);
+  /** The instant in a checkpoint's id: sortable, and valid in a file name and an object key. */
+  private static final DateTimeFormatter INSTANT = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
+  private final BackupTarget target;
+  private final String name;
+  private final Clock clock;
+  /** Per partition, the segments the last checkpoint listed: a checkpoint reads only the stats of newer ones. */
+  private final Map<TopicPartition, List<BackupManifest.SegmentEntry>> listed = new HashMap<>();
+  private boolean seeded;
+
+  public ContinuousBackup(BackupTarget target, String name) {
+    this(target, name, Clock.systemUTC());
+  }
+
+  public ContinuousBackup(BackupTarget target, String name, Clock clock) {
+    this.target = Checks.requireNonNull(target, "target");
+    this.name = Checks.requireNonBlank(name, "continuous backup name");
+    if (name.contains("@")) {
+      throw new InvalidRequestException(ResourceType.BACKUP, name,
+          "Continuous backup name '%s' contains '@', which separates a checkpoint's name from its instant; choose a name without it".formatted(name));
+    }
+    BackupKey.of("continuous-backups", name); // validates the name as a key segment
+    this.clock = Checks.requireNonNull(clock, "clock");
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** The id of this backup's checkpoint taken at {@code at}. */
+  public String checkpointId(Instant at) {
+    return name + "@" + INSTANT.format(at);
+  }
+
+  /** The instant in a checkpoint id of this backup, or empty if {@code backupId} is not one. */
+  public Optional<Instant> checkpointInstant(String backupId) {
+    if (!backupId.startsWith(name + "@")) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Instant.from(INSTANT.parse(backupId.substring(name.length() + 1))));
+    } catch (DateTimeParseException e) {
+      return Optional.empty();
+    }
+  }
+
+  private String prefix(TopicPartition tp) {
+    return "continuous-backups/" + name + "/data/" + tp.topic() + "/" + tp.partition() + "/";
+  }
+
+  /**
+   * The offset a writer of {@code tp} resumes at: one past the last record of its newest published segment, whoever
+   * wrote it; empty if none is published. Segments are named by their first offset, so only the newest one's stats
+   * are read.
+   */
+  public OptionalLong resumeOffset(TopicPartition tp) {
+    BackupKey newest = null;
+    for (BackupObject o : target.list(prefix(tp))) {
+      if (o.key().value().endsWith(".seg") && (newest == null || o.key().value().compareTo(newest.value()) > 0)) {
+        newest = o.key();
+      }
+    }
+    return newest == null ? OptionalLong.empty() : OptionalLong.of(PublishedSegments.stats(target, newest).lastOffset() + 1);
+  }
+
+  /** Starts the segment of {@code tp} whose first record has {@code firstOffset}. */
+  public Segment startSegment(TopicPartition tp, long firstOffset, int compressionLevel) {
+    BackupKey key = new BackupKey(prefix(tp) + String.format("%020d", firstOffset) + ".seg");
+    return new Segment(new SegmentFile(target, key, compressionLevel));
+  }
+
+  /**
+   * One segment being written: records appended in offset order, then published atomically (with its SHA-256 and
+   * stats beside it) or aborted, leaving nothing. Not thread-safe.
+   */
+  public static final class Segment {
+    private final SegmentFile file;
+    private final long startedNanos = System.nanoTime();
+    private long lastOffset = -1;
+
+    private Segment(SegmentFile file) {
+      this.file = file;
+    }
+
+    /** Appends a record; {@code key} and {@code value} may be null, kept distinct from empty. */
+    public void write(long offset, long timestamp, byte timestampType, byte[] key, byte[] value,
+        List<Map.Entry<String, byte[]>> headers) {
+      file.write(offset, timestamp, timestampType, key == null ? null : ByteBuffer.wrap(key),
+          value == null ? null : ByteBuffer.wrap(value), headers);
+      lastOffset = offset;
+    }
+
+    public long records() {
+      return file.records();
+    }
+
+    /** Bytes appended before compression. */
+    public long uncompressedBytes() {
+      return file.uncompressedBytes();
+    }
+
+    /** How long ago the segment was started. */
+    public Duration age() {
+      return Duration.ofNanos(System.nanoTime() - startedNanos);
+    }
+
+    /** Publishes the segment. */
+    public Published publish() {
+      SegmentStats stats = file.publish();
+      return new Published(stats.key(), lastOffset + 1, stats.records(), stats.bytes());
+    }
+
+    /** Abandons the segment: nothing of it is published. */
+    public void abort() {
+      file.abort();
+    }
+  }
+
+  /**
+   * A published segment.
+   *
+   * @param key        its key in the backup target
+   * @param nextOffset the offset its partition resumes at: one past its last record
+   * @param records    records in it
+   * @param bytes      its size as stored
+   */
+  public record Published(String key, long nextOffset, long records, long bytes) {}
+
+  /**
+   * Takes a checkpoint: reads the topics' metadata and the groups' committed offsets, lists per partition the
+   * segments published now, and writes the manifest. A partition's segments are listed from its oldest in offset
+   * order; a segment overlapping the one before it (written by a writer that kept running after its partition moved)
+   * ends the partition's list there, logged, so no checkpoint holds a record twice.
+   *
+   * @param admin  a client of the cluster the records come from
+   * @param topics the topics backed up
+   * @param groups consumer groups whose committed offsets the checkpoint records
+   */
+  public BackupManifest checkpoint(Admin admin, Collection<String> topics, List<String> groups, Duration timeout) {
+    Instant started = clock.instant();
+    String id = checkpointId(started);
+    List<String> names = topics.stream().sorted().distinct().toList();
+    long wait = timeout.toMillis();
+    try {
+      String clusterId = admin.describeCluster().clusterId().get(wait, TimeUnit.MILLISECONDS);
+      Map<String, TopicDescription> descriptions = admin.describeTopics(names).allTopicNames().get(wait, TimeUnit.MILLISECONDS);
+      Map<ConfigResource, Config> configs = admin.describeConfigs(names.stream()
+          .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList()).all().get(wait, TimeUnit.MILLISECONDS);
+      Map<String, Map<String, Map<Integer, Long>>> offsets = BackupPlanner.groupOffsets(admin, groups, Set.copyOf(names), timeout);
+      seed();
+      List<BackupManifest.TopicEntry> entries = new ArrayList<>();
+      for (String topic : names) {
+        TopicDescription d = descriptions.get(topic);
+        List<BackupManifest.PartitionEntry> partitions = new ArrayList<>();
+        for (var p : d.partitions()) {
+          partitions.add(partition(new TopicPartition(topic, p.partition())));
+        }
+        entries.add(new BackupManifest.TopicEntry(topic, d.topicId().toString(), d.partitions().size(),
+            d.partitions().get(0).replicas().size(), BackupPlanner.explicitConfigs(configs.get(new ConfigResource(ConfigResource.Type.TOPIC, topic))),
+            partitions));
+      }
+      BackupManifest m = new BackupManifest(BackupManifest.FORMAT, BackupManifest.VERSION, id, BackupManifest.Type.FULL, null,
+          clusterId, started, clock.instant(), entries, offsets);
+      target.put(BackupManifest.key(id), m.toJson());
+      return m;
+    } catch (ExecutionException e) {
+      throw new UnreachableException(ResourceType.CLUSTER, String.valueOf(names),
+          "Could not read the metadata of %s for checkpoint %s: %s; check that the source cluster's brokers are up and reachable"
+              .formatted(names, id, e.getCause().getMessage()), e.getCause());
+    } catch (InterruptedException e) {
+      throw new DrInterruptedException("taking checkpoint " + id, e);
+    } catch (TimeoutException e) {
+      throw new DrTimeoutException(ResourceType.BACKUP, id, timeout,
+          "The source cluster did not answer metadata requests for checkpoint %s of %s within %s; check that its brokers are up"
+              .formatted(id, names, timeout));
+    }
+  }
+
+  /** Fills what is known listed from the newest checkpoint, once: a checkpointer that restarted reads no old stats. */
+  private void seed() {
+    if (seeded) {
+      return;
+    }
+    seeded = true;
+    newestCheckpoint().ifPresent(m -> m.topics().forEach(t -> t.partitions().forEach(p ->
+        listed.put(new TopicPartition(t.name(), p.partition()), p.segments()))));
+  }
+
+  /** The published segments of {@code tp}, in offset order, with what each holds. */
+  public List<BackupManifest.SegmentEntry> segments(TopicPartition tp) {
+    return segments(tp, Map.of());
+  }
+
+  /** The same, taking the stats of the segments in {@code known} from there. */
+  private List<BackupManifest.SegmentEntry> segments(TopicPartition tp, Map<String, BackupManifest.SegmentEntry> known) {
+    List<BackupManifest.SegmentEntry> all = new ArrayList<>();
+    for (BackupObject o : target.list(prefix(tp))) {
+      if (o.key().value().endsWith(".seg")) {
+        BackupManifest.SegmentEntry s = known.get(o.key().value());
+        all.add(s != null ? s : PublishedSegments.stats(target, o.key()).entry());
+      }
+    }
+    all.sort(Comparator.comparingLong(BackupManifest.SegmentEntry::firstOffset));
+    return all;
+  }
+
+  private BackupManifest.PartitionEntry partition(TopicPartition tp) {
+    Map<String, BackupManifest.SegmentEntry> known = new HashMap<>();
+    listed.getOrDefault(tp, List.of()).forEach(s -> known.put(s.key(), s));
+    List<BackupManifest.SegmentEntry> all = segments(tp, known);
+    List<BackupManifest.SegmentEntry> chain = new ArrayList<>();
+    long last = -1;
+    for (BackupManifest.SegmentEntry s : all) {
+      if (s.lastOffset() <= last) {
+        continue; // wholly inside the segments before it: the same records written again
+      }
+      if (s.firstOffset() <= last) {
+        LOG.warn("Continuous backup {}: segment {} of {} overlaps the one before it (offsets {}..{} after {}); this checkpoint "
+            + "lists {} up to offset {}", name, s.key(), tp, s.firstOffset(), s.lastOffset(), last, tp, last);
+        break;
+      }
+      chain.add(s);
+      last = s.lastOffset();
+    }
+    listed.put(tp, chain);
+    long start = chain.isEmpty() ? 0 : chain.get(0).firstOffset();
+    return new BackupManifest.PartitionEntry(tp.partition(), start, last + 1 > start ? last + 1 : start,
+        chain.stream().mapToLong(BackupManifest.SegmentEntry::records).sum(),
+        chain.stream().mapToLong(BackupManifest.SegmentEntry::bytes).sum(), chain);
+  }
+
+  /** The ids of this backup's checkpoints and their instants, oldest first; read from the keys alone. */
+  public TreeMap<Instant, String> checkpointIds() {
+    TreeMap<Instant, String> out = new TreeMap<>();
+    for (BackupObject o : target.list("topic-backups/" + name + "@")) {
+      List<String> segs = o.key().segments();
+      if (segs.size() == 3 && segs.get(2).equals("manifest.json")) {
+        checkpointInstant(segs.get(1)).ifPresent(at -> out.put(at, segs.get(1)));
+      }
+    }
+    return out;
+  }
+
+  /** The newest checkpoint, read and checked. */
+  public Optional<BackupManifest> newestCheckpoint() {
+    var last = checkpointIds().lastEntry();
+    return last == null ? Optional.empty() : Optional.of(BackupManifest.read(target, last.getValue()));
+  }
+
+  /**
+   * The checkpoint that holds the backup's records up to {@code pointInTime}: the oldest taken at or after it (every
+   * record published before it is there; a restore cuts the records stamped later), or the newest if none was taken
+   * after it yet. Empty if there is no checkpoint.
+   */
+  public Optional<String> checkpointAt(Instant pointInTime) {
+    TreeMap<Instant, String> ids = checkpointIds();
+    var at = ids.ceilingEntry(pointInTime);
+    if (at == null) {
+      at = ids.lastEntry();
+    }
+    return at == null ? Optional.empty() : Optional.of(at.getValue());
+  }
+
+  @Override
+  public String toString() {
+    return "ContinuousBackup[" + name + " in " + target + "]";
+  }
+}
