@@ -3,6 +3,7 @@ package io.streamdr.cli;
 import io.streamdr.core.internal.Json;
 import io.streamdr.kafka.backup.BackupCatalog;
 import io.streamdr.kafka.backup.BackupManifest;
+import io.streamdr.kafka.backup.ContinuousBackup;
 import io.streamdr.kafka.backup.RetentionPolicy;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -104,6 +105,8 @@ final class BackupsCommand implements Runnable {
   @Command(name = "prune", mixinStandardHelpOptions = true, header = "Delete backups past their retention.",
       description = {"Delete backups past their retention (incrementals 30 days, fulls 1 year), never a full backup that a kept "
               + "incremental depends on.",
+          "Thin the checkpoints of continuous backups (the sink connector's): every one for a day, the first of each hour for a week, "
+              + "of each day for 30 days, the newest always; then delete the segments no kept checkpoint lists.",
           "Exit code: 0, 2 error."})
   static final class Prune implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -130,6 +133,11 @@ final class BackupsCommand implements Runnable {
       }
       out.printf("%s %d backup(s): %s; kept %d: %s%n", dryRun ? "Dry run: would delete" : "Deleted", r.deleted().size(),
           r.deleted(), r.kept().size(), r.kept());
+      for (ContinuousBackup.PruneResult c : r.continuous()) {
+        out.printf("Continuous backup %s: %s %d checkpoint(s), kept %d (every one for a day, hourly for a week, daily for 30 days); "
+            + "%s %d segment(s) no kept checkpoint lists, %s%n", c.backup(), dryRun ? "would delete" : "deleted", c.deleted().size(),
+            c.kept().size(), dryRun ? "would delete" : "deleted", c.segmentsDeleted(), human(c.bytesFreed()));
+      }
       if (!dryRun) {
         out.printf("Removed %d temporary file(s) of killed backups, %s freed%n", r.abandoned().objects(), human(r.abandoned().bytes()));
       }

@@ -439,6 +439,9 @@ class RestoreVerifyTrustIT {
     assertThat(newest[2]).contains(second).contains("the newest");
     assertThat(read(WEST, t + "-newest")).isEqualTo(30);
     ok("backups", "verify", second, "-c", cfg);
+    String[] pruned = ok("backups", "prune", "-c", cfg, "--dry-run", "--now", t0.plus(Duration.ofDays(40)).toString());
+    assertThat(pruned[1]).contains("Continuous backup stream-backup: would delete 1 checkpoint(s), kept 1")
+        .contains("would delete 0 segment(s)");
   }
 
   private static List<ConsumerRecord<byte[], byte[]>> readBytes(EmbeddedKafkaCluster cluster, String topic, int count) {

@@ -142,7 +142,9 @@ public final class AgentJobs {
   String prune(AgentConfig.Prune p) {
     BackupCatalog.PruneResult r = new BackupCatalog(backups).prune(new RetentionPolicy(p.incrementalMaxAge(), p.fullMaxAge()),
         clock.instant(), false);
-    return "deleted %d backup(s) %s, kept %d".formatted(r.deleted().size(), r.deleted(), r.kept().size());
+    String thinned = r.continuous().stream().map(c -> "; continuous backup %s: deleted %d checkpoint(s) and %d segment(s), kept %d"
+        .formatted(c.backup(), c.deleted().size(), c.segmentsDeleted(), c.kept().size())).collect(java.util.stream.Collectors.joining());
+    return "deleted %d backup(s) %s, kept %d%s".formatted(r.deleted().size(), r.deleted(), r.kept().size(), thinned);
   }
 
   String checkpoint(AgentConfig.Checkpoint c) {

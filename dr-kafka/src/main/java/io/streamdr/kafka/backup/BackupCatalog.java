@@ -138,17 +138,31 @@ public final class BackupCatalog {
    * @param kept         backups kept
    * @param dryRun       whether nothing was deleted
    * @param abandoned    what was removed of writes abandoned by killed backups (none in a dry run)
+   * @param continuous   per continuous backup, its checkpoints thinned and the segments no kept one needs
    */
-  public record PruneResult(List<String> deleted, List<String> kept, boolean dryRun, BackupTarget.CleanUp abandoned) {}
+  public record PruneResult(List<String> deleted, List<String> kept, boolean dryRun, BackupTarget.CleanUp abandoned,
+      List<ContinuousBackup.PruneResult> continuous) {}
 
   /**
    * Deletes backups the policy no longer keeps: never the newest full backup, never a backup a kept incremental
-   * depends on. A backup is deleted manifest first, so it stops existing before its data goes. Also removes the
+   * depends on. Checkpoints of continuous backups are thinned by {@link ContinuousBackup.Thinning#defaults()}. A backup is deleted manifest first, so it stops existing before its data goes. Also removes the
    * temporary objects of writes whose process died (see {@link BackupTarget#removeAbandonedWrites()}). Damaged
    * backups are neither kept nor deleted: they are left for a person to look at.
    */
   public PruneResult prune(RetentionPolicy policy, Instant now, boolean dryRun) {
-    List<BackupManifest> all = list();
+    return prune(policy, ContinuousBackup.Thinning.defaults(), now, dryRun);
+  }
+
+  /**
+   * The same, with the checkpoints of continuous backups thinned by {@code thinning} (see {@link ContinuousBackup#prune})
+   * rather than judged as full backups.
+   */
+  public PruneResult prune(RetentionPolicy policy, ContinuousBackup.Thinning thinning, Instant now, boolean dryRun) {
+    List<BackupManifest> everything = list();
+    List<BackupManifest> all = everything.stream().filter(m -> !ContinuousBackup.isCheckpoint(m.id())).toList();
+    List<ContinuousBackup.PruneResult> continuous = everything.stream().map(BackupManifest::id).filter(ContinuousBackup::isCheckpoint)
+        .map(ContinuousBackup::nameOf).distinct().sorted().map(name -> new ContinuousBackup(target, name).prune(thinning, now, dryRun))
+        .toList();
     Map<String, BackupManifest> byId = new HashMap<>();
     all.forEach(m -> byId.put(m.id(), m));
     Set<String> keep = new HashSet<>();
@@ -181,6 +195,6 @@ public final class BackupCatalog {
       }
     }
     BackupTarget.CleanUp abandoned = dryRun ? BackupTarget.CleanUp.NONE : target.removeAbandonedWrites();
-    return new PruneResult(deleted, kept, dryRun, abandoned);
+    return new PruneResult(deleted, kept, dryRun, abandoned, continuous);
   }
 }

@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
@@ -53,6 +54,7 @@ public final class ContinuousBackup {
   private static final Logger LOG = LoggerFactory.getLogger(ContinuousBackup.class);
   /** The instant in a checkpoint's id: sortable, and valid in a file name and an object key. */
   private static final DateTimeFormatter INSTANT = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
+  private static final java.util.regex.Pattern CHECKPOINT_ID = java.util.regex.Pattern.compile("[^@/]+@\\d{8}T\\d{6}\\.\\d{3}Z");
   private final BackupTarget target;
   private final String name;
   private final Clock clock;
@@ -199,22 +201,18 @@ public final class ContinuousBackup {
       Map<ConfigResource, Config> configs = admin.describeConfigs(names.stream()
           .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList()).all().get(wait, TimeUnit.MILLISECONDS);
       Map<String, Map<String, Map<Integer, Long>>> offsets = BackupPlanner.groupOffsets(admin, groups, Set.copyOf(names), timeout);
-      seed();
+      Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+      descriptions.values().forEach(d -> d.partitions().forEach(p -> earliest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.earliest())));
+      Map<TopicPartition, Long> logStarts = new HashMap<>();
+      admin.listOffsets(earliest).all().get(wait, TimeUnit.MILLISECONDS).forEach((tp, o) -> logStarts.put(tp, o.offset()));
       List<BackupManifest.TopicEntry> entries = new ArrayList<>();
       for (String topic : names) {
         TopicDescription d = descriptions.get(topic);
-        List<BackupManifest.PartitionEntry> partitions = new ArrayList<>();
-        for (var p : d.partitions()) {
-          partitions.add(partition(new TopicPartition(topic, p.partition())));
-        }
         entries.add(new BackupManifest.TopicEntry(topic, d.topicId().toString(), d.partitions().size(),
             d.partitions().get(0).replicas().size(), BackupPlanner.explicitConfigs(configs.get(new ConfigResource(ConfigResource.Type.TOPIC, topic))),
-            partitions));
+            List.of()));
       }
-      BackupManifest m = new BackupManifest(BackupManifest.FORMAT, BackupManifest.VERSION, id, BackupManifest.Type.FULL, null,
-          clusterId, started, clock.instant(), entries, offsets);
-      target.put(BackupManifest.key(id), m.toJson());
-      return m;
+      return checkpoint(started, clusterId, entries, logStarts, offsets);
     } catch (ExecutionException e) {
       throw new UnreachableException(ResourceType.CLUSTER, String.valueOf(names),
           "Could not read the metadata of %s for checkpoint %s: %s; check that the source cluster's brokers are up and reachable"
@@ -226,6 +224,29 @@ public final class ContinuousBackup {
           "The source cluster did not answer metadata requests for checkpoint %s of %s within %s; check that its brokers are up"
               .formatted(id, names, timeout));
     }
+  }
+
+  /**
+   * Writes the checkpoint taken at {@code started} of {@code topics} (their partitions are listed here, from the
+   * published segments; those wholly below a partition's log start, deleted from the source by then, are left out).
+   */
+  BackupManifest checkpoint(Instant started, String clusterId, List<BackupManifest.TopicEntry> topics,
+      Map<TopicPartition, Long> logStarts, Map<String, Map<String, Map<Integer, Long>>> groups) {
+    seed();
+    String id = checkpointId(started);
+    List<BackupManifest.TopicEntry> entries = new ArrayList<>();
+    for (BackupManifest.TopicEntry t : topics) {
+      List<BackupManifest.PartitionEntry> partitions = new ArrayList<>();
+      for (int p = 0; p < t.partitionCount(); p++) {
+        TopicPartition tp = new TopicPartition(t.name(), p);
+        partitions.add(partition(tp, logStarts.getOrDefault(tp, 0L)));
+      }
+      entries.add(new BackupManifest.TopicEntry(t.name(), t.topicId(), t.partitionCount(), t.replicationFactor(), t.configs(), partitions));
+    }
+    BackupManifest m = new BackupManifest(BackupManifest.FORMAT, BackupManifest.VERSION, id, BackupManifest.Type.FULL, null,
+        clusterId, started, clock.instant(), entries, groups);
+    target.put(BackupManifest.key(id), m.toJson());
+    return m;
   }
 
   /** Fills what is known listed from the newest checkpoint, once: a checkpointer that restarted reads no old stats. */
@@ -256,13 +277,16 @@ public final class ContinuousBackup {
     return all;
   }
 
-  private BackupManifest.PartitionEntry partition(TopicPartition tp) {
+  private BackupManifest.PartitionEntry partition(TopicPartition tp, long logStart) {
     Map<String, BackupManifest.SegmentEntry> known = new HashMap<>();
     listed.getOrDefault(tp, List.of()).forEach(s -> known.put(s.key(), s));
     List<BackupManifest.SegmentEntry> all = segments(tp, known);
     List<BackupManifest.SegmentEntry> chain = new ArrayList<>();
     long last = -1;
     for (BackupManifest.SegmentEntry s : all) {
+      if (s.lastOffset() < logStart) {
+        continue; // deleted from the source by its retention: the topic as it is now no longer holds it
+      }
       if (s.lastOffset() <= last) {
         continue; // wholly inside the segments before it: the same records written again
       }
@@ -311,6 +335,119 @@ public final class ContinuousBackup {
       at = ids.lastEntry();
     }
     return at == null ? Optional.empty() : Optional.of(at.getValue());
+  }
+
+  /** Whether {@code backupId} is a checkpoint's id: {@code <name>@<instant>}. */
+  public static boolean isCheckpoint(String backupId) {
+    return CHECKPOINT_ID.matcher(backupId).matches();
+  }
+
+  /** The continuous backup a checkpoint id belongs to. */
+  public static String nameOf(String checkpointId) {
+    return checkpointId.substring(0, checkpointId.lastIndexOf('@'));
+  }
+
+  /**
+   * Which checkpoints are kept as they age: every one for {@code every}, the first of each hour (UTC) until
+   * {@code hourly}, the first of each day until {@code daily}; none older. The newest is always kept.
+   */
+  public record Thinning(Duration every, Duration hourly, Duration daily) {
+    public Thinning {
+      Checks.requirePositive(every, "every");
+      Checks.requirePositive(hourly, "hourly");
+      Checks.requirePositive(daily, "daily");
+      if (hourly.compareTo(every) < 0 || daily.compareTo(hourly) < 0) {
+        throw new InvalidRequestException("Checkpoint thinning must keep every checkpoint no longer than hourly ones, and hourly "
+            + "no longer than daily ones; got every %s, hourly %s, daily %s".formatted(every, hourly, daily));
+      }
+    }
+
+    /** Every checkpoint for a day, hourly for a week, daily for 30 days. */
+    public static Thinning defaults() {
+      return new Thinning(Duration.ofDays(1), Duration.ofDays(7), Duration.ofDays(30));
+    }
+  }
+
+  /**
+   * The outcome of {@link #prune}.
+   *
+   * @param backup          the continuous backup
+   * @param deleted         checkpoints deleted (or, in a dry run, that would be)
+   * @param kept            checkpoints kept
+   * @param segmentsDeleted segments deleted because no kept checkpoint lists them (or would be)
+   * @param bytesFreed      their size
+   * @param dryRun          whether nothing was deleted
+   */
+  public record PruneResult(String backup, List<String> deleted, List<String> kept, int segmentsDeleted, long bytesFreed,
+      boolean dryRun) {}
+
+  /**
+   * Thins the checkpoints by {@code thinning} as of {@code now}, then deletes the segments no kept checkpoint lists
+   * and none taken later will (those ending before where the newest checkpoint's partition ends). Checkpoints go
+   * first, so a checkpoint never names a deleted segment. Segments of a topic no kept checkpoint lists are left.
+   */
+  public PruneResult prune(Thinning thinning, Instant now, boolean dryRun) {
+    TreeMap<Instant, String> ids = checkpointIds();
+    if (ids.isEmpty()) {
+      return new PruneResult(name, List.of(), List.of(), 0, 0, dryRun);
+    }
+    List<String> kept = new ArrayList<>();
+    List<String> deleted = new ArrayList<>();
+    Set<Long> hours = new java.util.HashSet<>();
+    Set<Long> days = new java.util.HashSet<>();
+    ids.forEach((at, id) -> { // oldest first: the first of each hour or day is the one kept, run after run
+      Duration age = Duration.between(at, now);
+      boolean keep;
+      if (age.compareTo(thinning.every()) <= 0) {
+        keep = true;
+      } else if (age.compareTo(thinning.hourly()) <= 0) {
+        keep = hours.add(at.getEpochSecond() / 3600);
+      } else if (age.compareTo(thinning.daily()) <= 0) {
+        keep = days.add(at.getEpochSecond() / 86400);
+      } else {
+        keep = false;
+      }
+      (keep || id.equals(ids.lastEntry().getValue()) ? kept : deleted).add(id);
+    });
+    Set<String> needed = new java.util.HashSet<>();
+    Map<TopicPartition, Long> ends = new HashMap<>();
+    for (String id : kept) {
+      BackupManifest m = BackupManifest.read(target, id);
+      for (BackupManifest.TopicEntry t : m.topics()) {
+        for (BackupManifest.PartitionEntry p : t.partitions()) {
+          p.segments().forEach(seg -> needed.add(seg.key()));
+          if (id.equals(ids.lastEntry().getValue())) {
+            ends.put(new TopicPartition(t.name(), p.partition()), p.endOffset());
+          }
+        }
+      }
+    }
+    if (!dryRun) {
+      deleted.forEach(id -> target.delete(BackupManifest.key(id)));
+    }
+    int segments = 0;
+    long bytes = 0;
+    for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+      for (BackupObject o : target.list(prefix(end.getKey()))) {
+        String key = o.key().value();
+        if (!key.endsWith(".seg") || needed.contains(key)
+            || Long.parseLong(key.substring(key.lastIndexOf('/') + 1, key.length() - 4)) >= end.getValue()
+            || PublishedSegments.stats(target, o.key()).lastOffset() >= end.getValue()) {
+          continue;
+        }
+        segments++;
+        bytes += o.size();
+        if (!dryRun) {
+          target.delete(o.key());
+          target.delete(PublishedSegments.sidecar(o.key()));
+        }
+      }
+    }
+    if (!dryRun && (!deleted.isEmpty() || segments > 0)) {
+      LOG.info("Continuous backup {}: deleted {} checkpoint(s) and {} segment(s) ({} bytes), kept {} checkpoint(s)", name,
+          deleted.size(), segments, bytes, kept.size());
+    }
+    return new PruneResult(name, deleted, kept, segments, bytes, dryRun);
   }
 
   @Override
