@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.streamdr.connect.ConnectRestAdmin;
+import io.streamdr.connect.ConnectorSnapshots;
 import io.streamdr.core.backup.FileSystemBackupTarget;
 import io.streamdr.core.connect.ConnectorSpec;
 import io.streamdr.core.connect.ConnectorState;
@@ -276,5 +277,38 @@ class ContinuousBackupIT {
         .map(ContinuousBackupIT::fingerprint).toList();
     assertThat(expected).hasSize(400);
     assertThat(restored.stream().map(ContinuousBackupIT::fingerprint).toList()).containsExactlyElementsOf(expected);
+  }
+
+  @Test
+  void snapshotted_and_restored_like_any_connector_it_resumes_where_its_backup_ends() throws Exception {
+    String topic = "invoices";
+    FileSystemBackupTarget target = startBackup(topic, SECOND);
+    ContinuousBackup backup = new ContinuousBackup(target, "invoices-backup");
+    ConnectRestAdmin admin = new ConnectRestAdmin(RestEndpoint.of(SECOND.restUrl().toString()));
+    try (KafkaProducer<byte[], byte[]> p = producer()) {
+      for (int i = 0; i < 300; i++) {
+        p.send(record(topic, i, System.currentTimeMillis()));
+      }
+      p.flush();
+      await().atMost(Duration.ofSeconds(60)).until(() -> backup.newestCheckpoint().map(BackupManifest::records).orElse(0L) == 300);
+      FileSystemBackupTarget snapshots = new FileSystemBackupTarget(Files.createDirectories(dir.resolve("connector-snapshots")));
+      ConnectorSnapshots.builder(admin, snapshots, SECOND.restUrl().toString()).stopFirst(true).build().take("before-move");
+      admin.delete("invoices-backup");
+      for (int i = 300; i < 500; i++) {
+        p.send(record(topic, i, System.currentTimeMillis()));
+      }
+      p.flush();
+      List<ConnectorSnapshots.Outcome> outcomes = ConnectorSnapshots.restore(ConnectorSnapshots.read(snapshots, "before-move"), admin,
+          ConnectorSnapshots.RestoreOptions.builder().connectors(java.util.Set.of("invoices-backup")).build());
+      assertThat(outcomes).singleElement().satisfies(o -> assertThat(o.restored()).as(o.detail()).isTrue());
+    }
+    await().atMost(Duration.ofSeconds(60)).until(() -> newest(backup).records() == 500);
+    BackupManifest last = newest(backup);
+    for (BackupManifest.PartitionEntry p : last.topics().get(0).partitions()) {
+      assertThat(p.records()).as("partition %d once each", p.partition()).isEqualTo(p.endOffset() - p.startOffset());
+    }
+    var verifier = new BackupIntegrityVerifier(target, Map.of("source", KAFKA.clientConfig()));
+    IntegrityReport report = verifier.verify(verifier.requestFor(last.id(), "source").build());
+    assertThat(report.verdict()).as(report.toText()).isEqualTo(IntegrityReport.Verdict.PASSED);
   }
 }

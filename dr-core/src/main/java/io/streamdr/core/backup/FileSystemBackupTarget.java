@@ -486,4 +486,10 @@ public final class FileSystemBackupTarget implements BackupTarget {
       }
     }
   }
+
+  /** The root directory, for messages and logs. */
+  @Override
+  public String toString() {
+    return "FileSystemBackupTarget[" + root + "]";
+  }
 }
