@@ -1,14 +1,17 @@
 package io.streamdr.connect.backup;
 
+import io.streamdr.core.ConflictException;
 import io.streamdr.core.DrException;
 import io.streamdr.kafka.backup.ContinuousBackup;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.metrics.PluginMetrics;
@@ -36,6 +39,8 @@ public final class StreamDrBackupSinkTask extends SinkTask {
   /** Per partition: one past the last published record, once known. */
   private final Map<TopicPartition, Long> durable = new HashMap<>();
   private final Map<TopicPartition, ContinuousBackup.Segment> open = new HashMap<>();
+  /** Partitions rewound during this put: the rest of the batch for them comes again from the rewound offset. */
+  private final Set<TopicPartition> rewinding = new HashSet<>();
   private volatile long recordsWritten;
   private volatile long segmentsPublished;
   private volatile long bytesPublished;
@@ -81,11 +86,12 @@ public final class StreamDrBackupSinkTask extends SinkTask {
 
   @Override
   public void put(Collection<SinkRecord> records) {
+    rewinding.clear();
     for (SinkRecord r : records) {
       TopicPartition tp = new TopicPartition(r.originalTopic(), r.originalKafkaPartition());
       long offset = r.originalKafkaOffset();
-      if (offset < next.getOrDefault(tp, 0L)) {
-        continue; // delivered again after a rewind: the backup holds it
+      if (offset < next.getOrDefault(tp, 0L) || rewinding.contains(tp)) {
+        continue; // delivered again after a rewind (the backup holds it), or to be delivered again from the rewound offset
       }
       ContinuousBackup.Segment seg = open.get(tp);
       try {
@@ -144,6 +150,15 @@ public final class StreamDrBackupSinkTask extends SinkTask {
       segmentsPublished++;
       recordsPublished += done.records();
       bytesPublished += done.bytes();
+    } catch (ConflictException e) {
+      // another writer published this segment's start: resume where the published segments end, and take nothing more
+      // of this partition from the batch being put (its records follow the abandoned ones)
+      long resume = backup.resumeOffset(tp).orElseThrow();
+      LOG.warn("Continuous backup {}: {}; {} resumes at offset {}", backup.name(), e.getMessage(), tp, resume);
+      next.put(tp, resume);
+      durable.put(tp, resume);
+      rewinding.add(tp);
+      context.offset(tp, resume);
     } catch (DrException e) {
       seg.abort();
       throw failed(tp, e);

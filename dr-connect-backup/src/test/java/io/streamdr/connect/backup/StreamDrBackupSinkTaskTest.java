@@ -124,6 +124,30 @@ class StreamDrBackupSinkTaskTest {
   }
 
   @Test
+  void a_writer_that_finds_its_segment_published_by_another_rewinds_to_where_the_backup_ends() {
+    // a task that kept running after its partition moved, and the partition's new owner, both from offset 0
+    Context zombieContext = new Context();
+    StreamDrBackupSinkTask zombie = task(zombieContext, props(3 * 1024));
+    StreamDrBackupSinkTask owner = task(new Context(), props(4 * 1024));
+    owner.put(records(0, 40));
+    long published = owner.preCommit(at(40)).get(TP).offset();
+    zombie.put(records(0, 40)); // its first segment starts where the owner's does: abandoned, not published over it
+    assertThat(zombieContext.rewound).as("rewound to where the owner's segments end").containsEntry(TP, published);
+    assertThat(zombie.preCommit(at(40))).containsEntry(TP, new OffsetAndMetadata(published));
+    zombie.put(records(published, 80)); // as Connect delivers after the rewind
+    long end = zombie.preCommit(at(80)).get(TP).offset();
+    owner.stop();
+    zombie.stop();
+
+    long expected = 0;
+    for (BackupManifest.SegmentEntry seg : new ContinuousBackup(new FileSystemBackupTarget(dir), "orders-backup").segments(TP)) {
+      assertThat(seg.firstOffset()).as("segment %s starts where the one before it ends", seg.key()).isEqualTo(expected);
+      expected = seg.lastOffset() + 1;
+    }
+    assertThat(expected).isEqualTo(end);
+  }
+
+  @Test
   void a_record_that_did_not_arrive_as_bytes_fails_the_task_naming_the_converters() {
     StreamDrBackupSinkTask task = task(new Context(), props(4 * 1024));
     SinkRecord json = new SinkRecord(TP.topic(), TP.partition(), null, null, null, Map.of("id", 1), 0L, 1L, TimestampType.CREATE_TIME);

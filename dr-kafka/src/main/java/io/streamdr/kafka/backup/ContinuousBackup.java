@@ -1,5 +1,6 @@
 package io.streamdr.kafka.backup;
 
+import io.streamdr.core.ConflictException;
 import io.streamdr.core.DrInterruptedException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.InvalidRequestException;
@@ -120,7 +121,7 @@ public final class ContinuousBackup {
   /** Starts the segment of {@code tp} whose first record has {@code firstOffset}. */
   public Segment startSegment(TopicPartition tp, long firstOffset, int compressionLevel) {
     BackupKey key = new BackupKey(prefix(tp) + String.format("%020d", firstOffset) + ".seg");
-    return new Segment(new SegmentFile(target, key, compressionLevel));
+    return new Segment(target, tp, key, new SegmentFile(target, key, compressionLevel));
   }
 
   /**
@@ -128,11 +129,17 @@ public final class ContinuousBackup {
    * stats beside it) or aborted, leaving nothing. Not thread-safe.
    */
   public static final class Segment {
+    private final BackupTarget target;
+    private final TopicPartition tp;
+    private final BackupKey key;
     private final SegmentFile file;
     private final long startedNanos = System.nanoTime();
     private long lastOffset = -1;
 
-    private Segment(SegmentFile file) {
+    private Segment(BackupTarget target, TopicPartition tp, BackupKey key, SegmentFile file) {
+      this.target = target;
+      this.tp = tp;
+      this.key = key;
       this.file = file;
     }
 
@@ -158,8 +165,18 @@ public final class ContinuousBackup {
       return Duration.ofNanos(System.nanoTime() - startedNanos);
     }
 
-    /** Publishes the segment. */
+    /**
+     * Publishes the segment, unless a segment of its partition starting at the same offset is published already: then
+     * another writer holds the partition (or held it and kept running after it moved), and this one is abandoned.
+     *
+     * @throws ConflictException if such a segment exists; resume at {@link #resumeOffset} of the partition
+     */
     public Published publish() {
+      if (target.exists(key)) {
+        file.abort();
+        throw new ConflictException(ResourceType.BACKUP, key.value(), ("Segment %s of %s was published by another writer while "
+            + "this one wrote it; this one is abandoned: resume the partition where its published segments end").formatted(key, tp));
+      }
       SegmentStats stats = file.publish();
       return new Published(stats.key(), lastOffset + 1, stats.records(), stats.bytes());
     }
@@ -270,7 +287,12 @@ public final class ContinuousBackup {
     for (BackupObject o : target.list(prefix(tp))) {
       if (o.key().value().endsWith(".seg")) {
         BackupManifest.SegmentEntry s = known.get(o.key().value());
-        all.add(s != null ? s : PublishedSegments.stats(target, o.key()).entry());
+        if (s == null || s.bytes() != o.size()) {
+          SegmentStats stats = PublishedSegments.stats(target, o.key());
+          // a sidecar that does not describe the segment beside it (another writer published one of the two): read it
+          s = (stats.bytes() == o.size() ? stats : PublishedSegments.statsByReading(target, o.key())).entry();
+        }
+        all.add(s);
       }
     }
     all.sort(Comparator.comparingLong(BackupManifest.SegmentEntry::firstOffset));

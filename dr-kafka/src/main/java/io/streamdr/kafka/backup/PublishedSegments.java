@@ -65,7 +65,8 @@ final class PublishedSegments {
     return statsByReading(target, segment);
   }
 
-  private static SegmentStats statsByReading(BackupTarget target, BackupKey key) {
+  /** What a segment holds, read from the segment itself. */
+  static SegmentStats statsByReading(BackupTarget target, BackupKey key) {
     try (InputStream raw = target.open(key)) {
       MessageDigest sha = Sha256.digest();
       CountingInputStream counted = new CountingInputStream(new DigestInputStream(raw, sha));

@@ -76,7 +76,7 @@ class ContinuousBackupTest {
   void a_segment_written_again_inside_others_is_listed_once_and_an_overlapping_one_ends_the_list() {
     segment(0, 10);
     segment(10, 10);
-    segment(10, 5); // a writer that kept running after its partition moved: the same records, a shorter segment
+    segment(12, 5); // a writer that kept running after its partition moved: records the segments before hold
     BackupManifest m = checkpoint(0);
     assertThat(partition(m).records()).isEqualTo(partition(m).endOffset() - partition(m).startOffset());
     segment(25, 10);
@@ -86,6 +86,30 @@ class ContinuousBackupTest {
     assertThat(partition(overlapped).segments()).extracting(BackupManifest.SegmentEntry::firstOffset).doesNotContain(30L);
     assertThat(partition(overlapped).records()).as("no record twice").isEqualTo(
         partition(overlapped).segments().stream().mapToLong(s -> s.lastOffset() - s.firstOffset() + 1).sum());
+  }
+
+  @Test
+  void a_segment_whose_stats_beside_it_describe_another_is_read_for_what_it_holds() throws Exception {
+    segment(0, 10);
+    segment(10, 5);
+    // another writer's stats of a longer segment from offset 10, published beside this one
+    var key = new io.streamdr.core.backup.BackupKey("continuous-backups/orders-backup/data/orders/0/00000000000000000010.seg");
+    SegmentStats foreign = new SegmentStats(key.value(), 10, 19, 10, 0, 0, 999_999, "0".repeat(64));
+    target.put(PublishedSegments.sidecar(key), io.streamdr.core.internal.Json.MAPPER.writeValueAsBytes(foreign));
+    assertThat(backup.segments(TP)).extracting(BackupManifest.SegmentEntry::records).containsExactly(10L, 5L);
+    BackupManifest m = checkpoint(0);
+    assertThat(partition(m).endOffset()).isEqualTo(15);
+    assertThat(new BackupCatalog(target).verify(m.id()).ok()).isTrue();
+  }
+
+  @Test
+  void a_segment_is_never_published_over_another_writers() {
+    segment(0, 10);
+    ContinuousBackup.Segment late = backup.startSegment(TP, 0, 1);
+    late.write(0, 1, (byte) 0, null, new byte[] {1}, List.of());
+    assertThatThrownBy(late::publish).isInstanceOf(io.streamdr.core.ConflictException.class)
+        .hasMessageContaining("00000000000000000000.seg").hasMessageContaining("orders-0");
+    assertThat(backup.segments(TP)).singleElement().satisfies(s -> assertThat(s.records()).isEqualTo(10));
   }
 
   @Test
