@@ -160,10 +160,13 @@ public final class StreamDrBackupSinkConnector extends SinkConnector {
   @Override
   public void stop() {
     if (checkpoints != null) {
-      checkpoints.shutdownNow();
+      checkpoints.shutdown(); // a checkpoint being taken finishes (an interrupted one would only be taken again)
       try {
-        checkpoints.awaitTermination(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        if (!checkpoints.awaitTermination(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+          checkpoints.shutdownNow();
+        }
       } catch (InterruptedException e) {
+        checkpoints.shutdownNow();
         Thread.currentThread().interrupt();
       }
     }

@@ -28,6 +28,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -58,6 +59,10 @@ class ContinuousBackupIT {
 
   @RegisterExtension @Order(3)
   static final EmbeddedConnect SECOND = EmbeddedConnect.on(KAFKA, "backup-workers");
+
+  /** The worker that survives when a worker of its group in another process is killed. */
+  @RegisterExtension @Order(4)
+  static final EmbeddedConnect SURVIVOR = EmbeddedConnect.on(KAFKA, "crash-workers");
 
   @TempDir
   static Path dir;
@@ -310,5 +315,99 @@ class ContinuousBackupIT {
     var verifier = new BackupIntegrityVerifier(target, Map.of("source", KAFKA.clientConfig()));
     IntegrityReport report = verifier.verify(verifier.requestFor(last.id(), "source").build());
     assertThat(report.verdict()).as(report.toText()).isEqualTo(IntegrityReport.Verdict.PASSED);
+  }
+
+  /** A Connect worker of {@code group} in its own JVM, its REST API on {@code port}, its output in {@code log}. */
+  private static Process workerProcess(EmbeddedConnect sameGroup, int port, Path log) throws Exception {
+    Properties worker = new Properties();
+    worker.putAll(sameGroup.workerConfig());
+    worker.put("listeners", "http://127.0.0.1:" + port);
+    Path file = dir.resolve("worker-" + port + ".properties");
+    try (var out = Files.newOutputStream(file)) {
+      worker.store(out, null);
+    }
+    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
+        "-cp", System.getProperty("java.class.path"), "org.apache.kafka.connect.cli.ConnectDistributed", file.toString());
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  private static int freePort() throws Exception {
+    try (var socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  @Test
+  void a_worker_killed_with_sigkill_under_traffic_loses_nothing_and_doubles_nothing() throws Exception {
+    int port = freePort();
+    Process child = workerProcess(SURVIVOR, port, dir.resolve("killed-worker.log"));
+    try {
+      ConnectRestAdmin childAdmin = new ConnectRestAdmin(RestEndpoint.of("http://127.0.0.1:" + port));
+      await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> childAdmin.connectors() != null);
+      String topic = "shipments";
+      KAFKA.createTopic(topic, 4);
+      Path backups = Files.createDirectories(dir.resolve(topic));
+      Map<String, String> config = connector(topic, backups);
+      config.put("tasks.max", "4");
+      // the killed worker's tasks leave their consumer group when this expires, not when the process ends
+      config.put("consumer.override.session.timeout.ms", "6000");
+      config.put("consumer.override.heartbeat.interval.ms", "1000");
+      ConnectRestAdmin admin = new ConnectRestAdmin(RestEndpoint.of(SURVIVOR.restUrl().toString()));
+      admin.apply(new ConnectorSpec("shipments-backup", config, Optional.empty()));
+      FileSystemBackupTarget target = new FileSystemBackupTarget(backups);
+      ContinuousBackup backup = new ContinuousBackup(target, "shipments-backup");
+
+      AtomicBoolean producing = new AtomicBoolean(true);
+      AtomicInteger acked = new AtomicInteger();
+      Thread traffic = new Thread(() -> {
+        try (KafkaProducer<byte[], byte[]> p = producer()) {
+          for (int i = 0; producing.get(); i++) {
+            p.send(record(topic, i, System.currentTimeMillis()), (md, e) -> {
+              if (e == null) {
+                acked.incrementAndGet();
+              }
+            });
+            if (i % 100 == 99) {
+              p.flush();
+              java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos()); // traffic's pace, not a wait
+            }
+          }
+        }
+      }, "traffic");
+      traffic.start();
+      String survivorId = "127.0.0.1:" + SURVIVOR.restUrl().getPort();
+      await().atMost(Duration.ofSeconds(90)).until(() -> {
+        var tasks = admin.describe("shipments-backup").tasks();
+        return tasks.size() == 4 && tasks.stream().allMatch(t -> t.state() == ConnectorState.RUNNING)
+            && tasks.stream().anyMatch(t -> !t.workerId().orElse(survivorId).equals(survivorId));
+      });
+      await().atMost(Duration.ofSeconds(60)).until(() -> backup.newestCheckpoint().map(BackupManifest::records).orElse(0L) > 1000);
+      long beforeKill = newest(backup).records();
+      child.destroyForcibly().waitFor(); // SIGKILL: no task is stopped, no segment closed, no offset committed
+      await().atMost(Duration.ofSeconds(120)).until(() -> {
+        var tasks = admin.describe("shipments-backup").tasks();
+        return tasks.size() == 4 && tasks.stream().allMatch(t -> t.state() == ConnectorState.RUNNING
+            && t.workerId().orElse("").equals(survivorId));
+      });
+      await().atMost(Duration.ofSeconds(90)).until(() -> newest(backup).records() > beforeKill + 3000);
+      producing.set(false);
+      traffic.join();
+      int total = acked.get();
+      await().atMost(Duration.ofSeconds(90)).until(() -> newest(backup).records() >= total);
+
+      BackupManifest last = newest(backup);
+      assertThat(last.records()).as("every acknowledged record, once").isEqualTo(total);
+      var verifier = new BackupIntegrityVerifier(target, Map.of("source", KAFKA.clientConfig()));
+      for (String id : backup.checkpointIds().values()) {
+        BackupManifest m = BackupManifest.read(target, id);
+        for (BackupManifest.PartitionEntry p : m.topics().get(0).partitions()) {
+          assertThat(p.records()).as("%s partition %d", id, p.partition()).isEqualTo(p.endOffset() - p.startOffset());
+        }
+        IntegrityReport report = verifier.verify(verifier.requestFor(id, "source").build());
+        assertThat(report.verdict()).as("%s: %s", id, report.toText()).isEqualTo(IntegrityReport.Verdict.PASSED);
+      }
+    } finally {
+      child.destroyForcibly();
+    }
   }
 }
