@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Killed processes: {@code streamdr backup} and {@code streamdr restore}, each a process of its own, killed with
- * SIGKILL at seeded random moments ({@code -Dstreamdr.kills}, default 20 each; seed {@code -Dstreamdr.kills.seed},
+ * SIGKILL at seeded random moments ({@code -Dstreamdr.kills}, default 12 each, 50 in the long-faults profile; seed {@code -Dstreamdr.kills.seed},
  * default 42) and run again: every result verified identical to the source, no record twice, no temporary file left.
  */
 class KilledProcessesIT {
@@ -36,7 +36,7 @@ class KilledProcessesIT {
   @RegisterExtension
   static final EmbeddedKafkaCluster WEST = EmbeddedKafkaCluster.builder().name("us-west-2").build();
   private static final int RECORDS = 60_000;
-  private static final int KILLS = Integer.getInteger("streamdr.kills", 20);
+  private static final int KILLS = Integer.getInteger("streamdr.kills", 12);
   private static final long SEED = Long.getLong("streamdr.kills.seed", 42);
   @TempDir static Path dir;
   static String config;
