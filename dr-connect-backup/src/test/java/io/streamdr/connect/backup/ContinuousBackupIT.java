@@ -30,6 +30,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -317,18 +319,49 @@ class ContinuousBackupIT {
     assertThat(report.verdict()).as(report.toText()).isEqualTo(IntegrityReport.Verdict.PASSED);
   }
 
-  /** A Connect worker of {@code group} in its own JVM, its REST API on {@code port}, its output in {@code log}. */
+  /**
+   * A Connect worker of {@code sameGroup}'s group in its own JVM, its REST API on {@code port}, its output in
+   * {@code log}, as an operator installs the connector: the plugin zip this build packaged, unpacked into its
+   * {@code plugin.path}, and none of StreamDR on its classpath.
+   */
   private static Process workerProcess(EmbeddedConnect sameGroup, int port, Path log) throws Exception {
+    Path plugins = Files.createDirectories(dir.resolve("plugins-" + port));
+    try (Stream<Path> built = Files.list(Path.of("target"))) {
+      Path zip = built.filter(f -> f.getFileName().toString().matches("streamdr-connect-backup-.*\\.zip")).findFirst()
+          .orElseThrow(() -> new IllegalStateException("no plugin zip in target/: the package phase builds it"));
+      unzip(zip, plugins);
+    }
     Properties worker = new Properties();
     worker.putAll(sameGroup.workerConfig());
     worker.put("listeners", "http://127.0.0.1:" + port);
+    worker.put("plugin.path", plugins.toString());
     Path file = dir.resolve("worker-" + port + ".properties");
     try (var out = Files.newOutputStream(file)) {
       worker.store(out, null);
     }
+    String repo = Path.of("").toAbsolutePath().getParent().toString();
+    String classpath = Stream.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+        .filter(e -> !e.startsWith(repo) && !e.contains("/io/streamdr/")).collect(Collectors.joining(java.io.File.pathSeparator));
     List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
-        "-cp", System.getProperty("java.class.path"), "org.apache.kafka.connect.cli.ConnectDistributed", file.toString());
+        "-cp", classpath, "org.apache.kafka.connect.cli.ConnectDistributed", file.toString());
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  private static void unzip(Path zip, Path into) throws Exception {
+    try (var in = new java.util.zip.ZipInputStream(Files.newInputStream(zip))) {
+      for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        Path to = into.resolve(e.getName()).normalize();
+        if (!to.startsWith(into)) {
+          throw new IllegalStateException("zip entry outside its directory: " + e.getName());
+        }
+        if (e.isDirectory()) {
+          Files.createDirectories(to);
+        } else {
+          Files.createDirectories(to.getParent());
+          Files.copy(in, to);
+        }
+      }
+    }
   }
 
   private static int freePort() throws Exception {
@@ -344,6 +377,10 @@ class ContinuousBackupIT {
     try {
       ConnectRestAdmin childAdmin = new ConnectRestAdmin(RestEndpoint.of("http://127.0.0.1:" + port));
       await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> childAdmin.connectors() != null);
+      var plugins = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + port + "/connector-plugins")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(plugins.body()).as("the worker found the connector in the plugin zip on its plugin.path")
+          .contains(StreamDrBackupSinkConnector.class.getName());
       String topic = "shipments";
       KAFKA.createTopic(topic, 4);
       Path backups = Files.createDirectories(dir.resolve(topic));
