@@ -447,4 +447,54 @@ class ContinuousBackupIT {
       child.destroyForcibly();
     }
   }
+
+  @Test
+  void a_checkpoint_holds_each_record_as_the_source_does_with_its_offset_and_leaves_out_aborted_transactions() throws Exception {
+    String topic = "ledger";
+    // the broker stamps the records: the timestamp type the backup must keep is LogAppendTime
+    KAFKA.createTopic(topic, 1, 1, Map.of("message.timestamp.type", "LogAppendTime"));
+    Path backups = Files.createDirectories(dir.resolve(topic));
+    new ConnectRestAdmin(RestEndpoint.of(SECOND.restUrl().toString()))
+        .apply(new ConnectorSpec(topic + "-backup", connector(topic, backups), Optional.empty()));
+    FileSystemBackupTarget target = new FileSystemBackupTarget(backups);
+    ContinuousBackup backup = new ContinuousBackup(target, topic + "-backup");
+    Map<String, Object> tx = new HashMap<>(KAFKA.clientConfig());
+    tx.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "ledger-writer");
+    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(tx, new ByteArraySerializer(), new ByteArraySerializer())) {
+      p.initTransactions();
+      for (int t = 0; t < 6; t++) {
+        p.beginTransaction();
+        for (int i = 0; i < 20; i++) {
+          ProducerRecord<byte[], byte[]> r = record(topic, t * 20 + i, 0L);
+          p.send(new ProducerRecord<>(topic, 0, null, r.key(), r.value(), r.headers()));
+        }
+        if (t % 3 == 1) {
+          p.abortTransaction();
+        } else {
+          p.commitTransaction();
+        }
+      }
+    }
+    List<ConsumerRecord<byte[], byte[]>> source = readAll(topic, 1); // read_committed
+    assertThat(source).hasSize(80);
+    await().atMost(Duration.ofSeconds(60)).until(() -> backup.newestCheckpoint().map(BackupManifest::records).orElse(0L) == 80);
+    BackupManifest m = newest(backup);
+    List<String> held = new ArrayList<>();
+    try (var records = io.streamdr.kafka.backup.BackupChain.resolve(target, m.id()).records(topic, 0, null)) {
+      records.forEachRemaining(r -> held.add(r.offset() + "|" + r.timestamp() + "|" + r.timestampType() + "|" + Arrays.toString(r.key())
+          + "|" + Arrays.toString(r.value()) + "|" + r.headers().stream().map(h -> h.getKey() + "=" + Arrays.toString(h.getValue())).toList()));
+    }
+    List<String> expected = source.stream().map(r -> r.offset() + "|" + r.timestamp() + "|" + r.timestampType().id + "|"
+        + Arrays.toString(r.key()) + "|" + Arrays.toString(r.value()) + "|"
+        + java.util.stream.StreamSupport.stream(r.headers().spliterator(), false).map(h -> h.key() + "=" + Arrays.toString(h.value())).toList())
+        .toList();
+    assertThat(held).as("offsets (with the gaps of markers and aborted records), LogAppendTime stamps, bytes, headers")
+        .containsExactlyElementsOf(expected);
+    assertThat(partitionGap(m)).as("the range holds markers and aborted records that are not stored").isPositive();
+  }
+
+  private static long partitionGap(BackupManifest m) {
+    BackupManifest.PartitionEntry p = m.topics().get(0).partitions().get(0);
+    return (p.endOffset() - p.startOffset()) - p.records();
+  }
 }

@@ -28,13 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The task's bookkeeping of what is durable, driven as a Connect worker drives it, against a real file system. */
 class StreamDrBackupSinkTaskTest {
-  private static final TopicPartition TP = new TopicPartition("orders", 0);
+  static final TopicPartition TP = new TopicPartition("orders", 0);
 
   @TempDir
   Path dir;
 
   /** A worker's side of the task: the offsets it is asked to rewind to. */
-  private static final class Context implements SinkTaskContext {
+  static final class Context implements SinkTaskContext {
     final Map<TopicPartition, Long> rewound = new HashMap<>();
     final Metrics metrics = new Metrics();
 
@@ -58,7 +58,7 @@ class StreamDrBackupSinkTaskTest {
     return p;
   }
 
-  private static StreamDrBackupSinkTask task(Context context, Map<String, String> props) {
+  static StreamDrBackupSinkTask task(Context context, Map<String, String> props) {
     StreamDrBackupSinkTask task = new StreamDrBackupSinkTask();
     task.initialize(context);
     task.start(props);
@@ -66,7 +66,7 @@ class StreamDrBackupSinkTaskTest {
     return task;
   }
 
-  private static List<SinkRecord> records(long from, long to) {
+  static List<SinkRecord> records(long from, long to) {
     List<SinkRecord> out = new ArrayList<>();
     for (long o = from; o < to; o++) {
       ConnectHeaders h = new ConnectHeaders();
@@ -77,7 +77,7 @@ class StreamDrBackupSinkTaskTest {
     return out;
   }
 
-  private static Map<TopicPartition, OffsetAndMetadata> at(long offset) {
+  static Map<TopicPartition, OffsetAndMetadata> at(long offset) {
     return Map.of(TP, new OffsetAndMetadata(offset));
   }
 
