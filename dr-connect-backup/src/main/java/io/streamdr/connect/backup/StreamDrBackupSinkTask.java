@@ -3,6 +3,7 @@ package io.streamdr.connect.backup;
 import io.streamdr.core.ConflictException;
 import io.streamdr.core.DrException;
 import io.streamdr.kafka.backup.ContinuousBackup;
+import java.time.Duration;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -111,6 +112,17 @@ public final class StreamDrBackupSinkTask extends SinkTask {
       }
     }
     publishAged();
+    wakeForOldestSegment();
+  }
+
+  /**
+   * Bounds the worker's next poll by when the oldest open segment reaches {@code segment.ms}: with no new records the
+   * worker would otherwise wait up to {@code offset.flush.interval.ms} before calling the task again, and the segment
+   * would be published that much later. Connect calls {@link #put} after each poll, with no records if none came.
+   */
+  private void wakeForOldestSegment() {
+    open.values().stream().map(ContinuousBackup.Segment::age).max(Duration::compareTo).ifPresent(age ->
+        context.timeout(Math.max(10, config.segmentAge().minus(age).toMillis())));
   }
 
   private static byte timestampType(TimestampType t) {

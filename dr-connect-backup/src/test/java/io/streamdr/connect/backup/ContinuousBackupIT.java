@@ -66,6 +66,10 @@ class ContinuousBackupIT {
   @RegisterExtension @Order(4)
   static final EmbeddedConnect SURVIVOR = EmbeddedConnect.on(KAFKA, "crash-workers");
 
+  /** A worker that calls its tasks' preCommit only every minute, Connect's default. */
+  @RegisterExtension @Order(5)
+  static final EmbeddedConnect MINUTE_FLUSH = EmbeddedConnect.on(KAFKA, "minute-flush-workers", Map.of("offset.flush.interval.ms", "60000"));
+
   @TempDir
   static Path dir;
 
@@ -496,5 +500,19 @@ class ContinuousBackupIT {
   private static long partitionGap(BackupManifest m) {
     BackupManifest.PartitionEntry p = m.topics().get(0).partitions().get(0);
     return (p.endOffset() - p.startOffset()) - p.records();
+  }
+
+  @Test
+  void the_last_segment_of_records_that_stopped_coming_is_published_after_segment_ms_not_the_workers_flush_interval() throws Exception {
+    String topic = "quiet";
+    FileSystemBackupTarget target = startBackup(topic, MINUTE_FLUSH);
+    ContinuousBackup backup = new ContinuousBackup(target, topic + "-backup");
+    try (KafkaProducer<byte[], byte[]> p = producer()) {
+      for (int i = 0; i < 50; i++) {
+        p.send(record(topic, i, System.currentTimeMillis()));
+      }
+    }
+    // segment.ms is 1 s and checkpoints come every 1.5 s; the worker would call the task again only after a minute
+    await().atMost(Duration.ofSeconds(25)).until(() -> backup.newestCheckpoint().map(BackupManifest::records).orElse(0L) == 50);
   }
 }

@@ -36,12 +36,13 @@ class StreamDrBackupSinkTaskTest {
   /** A worker's side of the task: the offsets it is asked to rewind to. */
   static final class Context implements SinkTaskContext {
     final Map<TopicPartition, Long> rewound = new HashMap<>();
+    long timeoutMs = -1;
     final Metrics metrics = new Metrics();
 
     @Override public Map<String, String> configs() { return Map.of(); }
     @Override public void offset(Map<TopicPartition, Long> offsets) { rewound.putAll(offsets); }
     @Override public void offset(TopicPartition tp, long offset) { rewound.put(tp, offset); }
-    @Override public void timeout(long timeoutMs) {}
+    @Override public void timeout(long timeoutMs) { this.timeoutMs = timeoutMs; }
     @Override public Set<TopicPartition> assignment() { return Set.of(TP); }
     @Override public void pause(TopicPartition... partitions) {}
     @Override public void resume(TopicPartition... partitions) {}
@@ -145,6 +146,21 @@ class StreamDrBackupSinkTaskTest {
       expected = seg.lastOffset() + 1;
     }
     assertThat(expected).isEqualTo(end);
+  }
+
+  @Test
+  void an_open_segment_bounds_the_workers_next_poll_so_it_is_published_on_time_without_new_records() {
+    Context context = new Context();
+    Map<String, String> props = props(1024 * 1024);
+    props.put("segment.ms", "5000");
+    StreamDrBackupSinkTask task = task(context, props);
+    task.put(records(0, 10));
+    assertThat(context.timeoutMs).as("the worker polls again before the segment is due").isBetween(1L, 5000L);
+    context.timeoutMs = -1;
+    task.preCommit(at(10));
+    task.put(List.of()); // a poll that brought nothing: the segment is not due yet, the bound is set again
+    assertThat(context.timeoutMs).isBetween(1L, 5000L);
+    task.stop();
   }
 
   @Test
