@@ -35,6 +35,9 @@ final class BackupsCommand implements Runnable {
     @Option(names = "--json", description = "Print the manifests as JSON, and nothing else, on standard output.")
     boolean json;
 
+    @Option(names = "--checkpoints", description = "List every checkpoint of continuous backups, not one line per continuous backup.")
+    boolean checkpoints;
+
     @Override
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
@@ -44,10 +47,22 @@ final class BackupsCommand implements Runnable {
             ? listing.backups() : java.util.Map.of("backups", listing.backups(), "damaged", listing.damaged())));
       } else {
         out.printf("%-40s %-11s %-40s %12s %14s  %s%n", "ID", "TYPE", "PARENT", "RECORDS", "BYTES", "COMPLETED");
+        java.util.Map<String, java.util.List<BackupManifest>> continuous = new java.util.TreeMap<>();
         for (BackupManifest m : listing.backups()) {
+          if (!checkpoints && ContinuousBackup.isCheckpoint(m.id())) {
+            continuous.computeIfAbsent(ContinuousBackup.nameOf(m.id()), k -> new java.util.ArrayList<>()).add(m);
+            continue;
+          }
           out.printf("%-40s %-11s %-40s %12d %14d  %s%n", m.id(), m.type(), m.parentId().orElse("-"), m.records(), m.bytes(),
               m.completedAt());
         }
+        continuous.forEach((name, list) -> {
+          BackupManifest newest = list.get(list.size() - 1);
+          out.printf("%-40s %-11s %-40s %12d %14d  %s%n", name, "CONTINUOUS", list.size() + " checkpoint(s), newest:", newest.records(),
+              newest.bytes(), newest.completedAt());
+          out.printf("%-40s %-11s %s%n", "", "", "restore with --backup " + name + " [--point-in-time T], or one of them by id: "
+              + list.get(0).id() + " … " + newest.id() + " (backups list --checkpoints)");
+        });
         for (BackupCatalog.Damaged d : listing.damaged()) {
           out.printf("%-40s DAMAGED     %s%n", d.backupId(), d.problem());
         }

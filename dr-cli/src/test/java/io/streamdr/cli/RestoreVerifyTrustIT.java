@@ -429,7 +429,8 @@ class RestoreVerifyTrustIT {
     assertThat(continuous.checkpointIds().values()).containsExactly(continuous.checkpointId(t0), second);
 
     String[] listed = ok("backups", "list", "-c", cfg);
-    assertThat(listed[1]).contains(continuous.checkpointId(t0)).contains(second);
+    assertThat(listed[1]).contains("stream-backup").contains("CONTINUOUS").contains("2 checkpoint(s)").contains(second);
+    assertThat(ok("backups", "list", "-c", cfg, "--checkpoints")[1]).contains(continuous.checkpointId(t0)).contains(second);
     // between the two checkpoints: the second (the first taken after the point), cut at the point
     String[] atPoint = ok("restore", "-c", cfg, "--backup", "stream-backup", "--point-in-time", t0.plusSeconds(30).toString(),
         "--region", "us-west-2", "--rename", t + "=" + t + "-at-point");
