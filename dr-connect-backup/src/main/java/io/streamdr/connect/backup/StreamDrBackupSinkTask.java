@@ -13,6 +13,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.metrics.PluginMetrics;
@@ -35,6 +41,7 @@ public final class StreamDrBackupSinkTask extends SinkTask {
   private static final Logger LOG = LoggerFactory.getLogger(StreamDrBackupSinkTask.class);
   private BackupSinkConfig config;
   private ContinuousBackup backup;
+  private Admin source;
   /** Per partition: the offset the next record written must have at least (records below are in the backup). */
   private final Map<TopicPartition, Long> next = new HashMap<>();
   /** Per partition: one past the last published record, once known. */
@@ -56,6 +63,7 @@ public final class StreamDrBackupSinkTask extends SinkTask {
   public void start(Map<String, String> props) {
     config = new BackupSinkConfig(props);
     backup = new ContinuousBackup(config.target(), config.backupName(props));
+    source = Admin.create(config.sourceClient());
     PluginMetrics metrics = context.pluginMetrics();
     StreamDrBackupSinkConnector.gauge(metrics, "records-written-total", "Records appended to segments, published or not", () -> recordsWritten);
     StreamDrBackupSinkConnector.gauge(metrics, "records-published-total", "Records in published segments: what is durable in the backup", () -> recordsPublished);
@@ -66,14 +74,18 @@ public final class StreamDrBackupSinkTask extends SinkTask {
 
   @Override
   public void open(Collection<TopicPartition> partitions) {
+    Map<TopicPartition, OptionalLong> resumes = new HashMap<>();
     for (TopicPartition tp : partitions) {
-      OptionalLong resume;
       try {
-        resume = backup.resumeOffset(tp);
+        resumes.put(tp, backup.resumeOffset(tp));
       } catch (DrException e) {
         throw new ConnectException("Continuous backup %s could not read what it holds of %s: %s".formatted(backup.name(), tp,
             e.getMessage()), e);
       }
+    }
+    requireSourceHolds(resumes);
+    for (TopicPartition tp : partitions) {
+      OptionalLong resume = resumes.get(tp);
       if (resume.isPresent()) {
         context.offset(tp, resume.getAsLong()); // where the backup ends, not where Connect's committed offset says
         next.put(tp, resume.getAsLong());
@@ -83,6 +95,37 @@ public final class StreamDrBackupSinkTask extends SinkTask {
         next.put(tp, 0L);
       }
     }
+  }
+
+  /**
+   * Refuses to go on where the backup holds more of a partition than the source does: the topic was deleted and
+   * recreated, or the partition lost records (an unclean leader election). Resuming would skip the new records the
+   * backup's offsets already cover.
+   */
+  private void requireSourceHolds(Map<TopicPartition, OptionalLong> resumes) {
+    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+    resumes.forEach((tp, r) -> r.ifPresent(x -> latest.put(tp, OffsetSpec.latest())));
+    if (latest.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends;
+    try {
+      ends = source.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ConnectException("Interrupted while reading the end offsets of " + latest.keySet(), e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new ConnectException(("Continuous backup %s could not read the end offsets of %s from the source cluster (%s); check "
+          + "source.bootstrap.servers and that its brokers are up").formatted(backup.name(), latest.keySet(), e.getMessage()), e);
+    }
+    ends.forEach((tp, end) -> {
+      long resume = resumes.get(tp).getAsLong();
+      if (resume > end.offset()) {
+        throw new ConnectException(("Continuous backup %s holds %s up to offset %d but the partition now ends at %d: the topic was "
+            + "deleted and recreated, or lost records. The backup keeps what it holds; back the topic up under another "
+            + "backup.name (or remove it from topics) to go on").formatted(backup.name(), tp, resume - 1, end.offset()));
+      }
+    });
   }
 
   @Override
@@ -224,5 +267,8 @@ public final class StreamDrBackupSinkTask extends SinkTask {
   @Override
   public void stop() {
     List.copyOf(open.keySet()).forEach(this::abort);
+    if (source != null) {
+      source.close(java.time.Duration.ofSeconds(5));
+    }
   }
 }

@@ -515,4 +515,33 @@ class ContinuousBackupIT {
     // segment.ms is 1 s and checkpoints come every 1.5 s; the worker would call the task again only after a minute
     await().atMost(Duration.ofSeconds(25)).until(() -> backup.newestCheckpoint().map(BackupManifest::records).orElse(0L) == 50);
   }
+
+  @Test
+  void a_checkpoint_leaves_out_a_topic_deleted_or_recreated_and_keeps_the_others() throws Exception {
+    KAFKA.createTopic("kept", 1);
+    KAFKA.createTopic("recreated", 1);
+    KAFKA.createTopic("deleted", 1);
+    FileSystemBackupTarget target = new FileSystemBackupTarget(Files.createDirectories(dir.resolve("left-out")));
+    ContinuousBackup backup = new ContinuousBackup(target, "left-out");
+    for (String t : List.of("kept", "recreated", "deleted")) {
+      ContinuousBackup.Segment s = backup.startSegment(new TopicPartition(t, 0), 0, 1);
+      s.write(0, 1L, (byte) 0, null, t.getBytes(StandardCharsets.UTF_8), List.of());
+      s.publish();
+    }
+    List<String> topics = List.of("kept", "recreated", "deleted");
+    try (var admin = KAFKA.admin()) {
+      BackupManifest first = backup.checkpoint(admin, topics, List.of(), Duration.ofSeconds(30));
+      assertThat(first.topics()).extracting(BackupManifest.TopicEntry::name).containsExactlyElementsOf(topics.stream().sorted().toList());
+      admin.deleteTopics(List.of("recreated", "deleted")).all().get();
+      await().atMost(Duration.ofSeconds(30)).until(() -> !admin.listTopics().names().get().contains("recreated"));
+      KAFKA.createTopic("recreated", 1);
+      // a checkpointer that starts again (as the connector does on another worker) knows the topic ids from the newest checkpoint
+      ContinuousBackup restarted = new ContinuousBackup(target, "left-out");
+      await().atMost(Duration.ofSeconds(2)).until(() -> Instant.now().toEpochMilli() > first.startedAt().toEpochMilli());
+      BackupManifest second = restarted.checkpoint(admin, topics, List.of(), Duration.ofSeconds(30));
+      assertThat(second.topics()).as("the old topic's records are not passed off as the new one's").extracting(BackupManifest.TopicEntry::name)
+          .containsExactly("kept");
+      assertThat(restarted.checkpointIds()).hasSize(2);
+    }
+  }
 }

@@ -4,6 +4,7 @@ import io.streamdr.core.ConflictException;
 import io.streamdr.core.DrInterruptedException;
 import io.streamdr.core.DrTimeoutException;
 import io.streamdr.core.InvalidRequestException;
+import io.streamdr.core.NotFoundException;
 import io.streamdr.core.ResourceType;
 import io.streamdr.core.UnreachableException;
 import io.streamdr.core.backup.BackupKey;
@@ -61,6 +62,8 @@ public final class ContinuousBackup {
   private final Clock clock;
   /** Per partition, the segments the last checkpoint listed: a checkpoint reads only the stats of newer ones. */
   private final Map<TopicPartition, List<BackupManifest.SegmentEntry>> listed = new HashMap<>();
+  /** Per topic, the topic id the checkpoints recorded: a topic recreated under the same name has another. */
+  private final Map<String, String> topicIds = new HashMap<>();
   private boolean seeded;
 
   public ContinuousBackup(BackupTarget target, String name) {
@@ -214,7 +217,12 @@ public final class ContinuousBackup {
     long wait = timeout.toMillis();
     try {
       String clusterId = admin.describeCluster().clusterId().get(wait, TimeUnit.MILLISECONDS);
-      Map<String, TopicDescription> descriptions = admin.describeTopics(names).allTopicNames().get(wait, TimeUnit.MILLISECONDS);
+      Map<String, TopicDescription> descriptions = describe(admin, names, wait);
+      names = names.stream().filter(descriptions::containsKey).toList();
+      if (names.isEmpty()) {
+        throw new NotFoundException(ResourceType.TOPIC, String.valueOf(topics), ("None of the topics %s of continuous backup %s can be "
+            + "checkpointed (see the log for each); no checkpoint was written").formatted(topics, name));
+      }
       Map<ConfigResource, Config> configs = admin.describeConfigs(names.stream()
           .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList()).all().get(wait, TimeUnit.MILLISECONDS);
       Map<String, Map<String, Map<Integer, Long>>> offsets = BackupPlanner.groupOffsets(admin, groups, Set.copyOf(names), timeout);
@@ -244,6 +252,39 @@ public final class ContinuousBackup {
   }
 
   /**
+   * The topics of {@code names} a checkpoint can hold, described. Left out, and logged: a topic that does not exist
+   * (deleted: the checkpoints before keep what it held), and one whose topic id differs from the one the newest
+   * checkpoint recorded (deleted and recreated: its segments hold the old topic's records, which a checkpoint must
+   * not pass off as the new one's; give the new topic another continuous backup).
+   */
+  private Map<String, TopicDescription> describe(Admin admin, List<String> names, long wait)
+      throws ExecutionException, InterruptedException, TimeoutException {
+    seed();
+    Map<String, TopicDescription> out = new HashMap<>();
+    var futures = admin.describeTopics(names).topicNameValues();
+    for (String topic : names) {
+      try {
+        TopicDescription d = futures.get(topic).get(wait, TimeUnit.MILLISECONDS);
+        String known = topicIds.get(topic);
+        if (known != null && !known.equals(d.topicId().toString())) {
+          LOG.error("Continuous backup {}: topic '{}' was deleted and recreated (topic id {}, now {}); its segments hold the old "
+              + "topic's records, so checkpoints leave it out from now on. Back the new topic up under another backup.name, or "
+              + "remove it from this connector's topics", name, topic, known, d.topicId());
+          continue;
+        }
+        out.put(topic, d);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+          throw e;
+        }
+        LOG.warn("Continuous backup {}: topic '{}' does not exist on the source cluster; this checkpoint leaves it out (the "
+            + "checkpoints before keep what it held)", name, topic);
+      }
+    }
+    return out;
+  }
+
+  /**
    * Writes the checkpoint taken at {@code started} of {@code topics} (their partitions are listed here, from the
    * published segments; those wholly below a partition's log start, deleted from the source by then, are left out).
    */
@@ -253,6 +294,7 @@ public final class ContinuousBackup {
     String id = checkpointId(started);
     List<BackupManifest.TopicEntry> entries = new ArrayList<>();
     for (BackupManifest.TopicEntry t : topics) {
+      topicIds.put(t.name(), t.topicId());
       List<BackupManifest.PartitionEntry> partitions = new ArrayList<>();
       for (int p = 0; p < t.partitionCount(); p++) {
         TopicPartition tp = new TopicPartition(t.name(), p);
@@ -272,8 +314,10 @@ public final class ContinuousBackup {
       return;
     }
     seeded = true;
-    newestCheckpoint().ifPresent(m -> m.topics().forEach(t -> t.partitions().forEach(p ->
-        listed.put(new TopicPartition(t.name(), p.partition()), p.segments()))));
+    newestCheckpoint().ifPresent(m -> m.topics().forEach(t -> {
+      topicIds.put(t.name(), t.topicId());
+      t.partitions().forEach(p -> listed.put(new TopicPartition(t.name(), p.partition()), p.segments()));
+    }));
   }
 
   /** The published segments of {@code tp}, in offset order, with what each holds. */

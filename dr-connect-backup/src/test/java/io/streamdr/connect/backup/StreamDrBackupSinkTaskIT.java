@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.streamdr.core.backup.FileSystemBackupTarget;
 import io.streamdr.kafka.backup.BackupManifest;
 import io.streamdr.kafka.backup.ContinuousBackup;
+import io.streamdr.testkit.EmbeddedKafkaCluster;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,12 +24,35 @@ import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.header.ConnectHeaders;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTaskContext;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The task's bookkeeping of what is durable, driven as a Connect worker drives it, against a real file system. */
-class StreamDrBackupSinkTaskTest {
+/**
+ * The task's bookkeeping of what is durable, driven as a Connect worker drives it, against a real file system and a
+ * real broker (the source the task checks the backup against when it opens a partition).
+ */
+class StreamDrBackupSinkTaskIT {
   static final TopicPartition TP = new TopicPartition("orders", 0);
+
+  @RegisterExtension
+  static final EmbeddedKafkaCluster KAFKA = EmbeddedKafkaCluster.builder().name("sink-task-it").build();
+
+  /** The source partition the records given to the task stand for: 100 records. */
+  @BeforeAll
+  static void source() {
+    source(KAFKA);
+  }
+
+  static void source(EmbeddedKafkaCluster kafka) {
+    kafka.createTopic(TP.topic(), 1);
+    Map<String, String> values = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < 100; i++) {
+      values.put("k" + i, "v" + i);
+    }
+    kafka.produce(TP.topic(), values);
+  }
 
   @TempDir
   Path dir;
@@ -53,6 +77,7 @@ class StreamDrBackupSinkTaskTest {
   private Map<String, String> props(long segmentBytes) {
     Map<String, String> p = new HashMap<>();
     p.put("name", "orders-backup");
+    p.put("source.bootstrap.servers", KAFKA.bootstrapServers());
     p.put("backup.directory", dir.toString());
     p.put("segment.bytes", String.valueOf(segmentBytes));
     p.put("segment.ms", "3600000");
@@ -161,6 +186,21 @@ class StreamDrBackupSinkTaskTest {
     task.put(List.of()); // a poll that brought nothing: the segment is not due yet, the bound is set again
     assertThat(context.timeoutMs).isBetween(1L, 5000L);
     task.stop();
+  }
+
+  @Test
+  void a_backup_that_holds_more_of_a_partition_than_the_source_is_not_resumed() {
+    StreamDrBackupSinkTask task = task(new Context(), props(1024));
+    task.put(records(0, 100));
+    task.put(records(100, 140)); // more than the source holds now: as if the topic had been deleted and recreated
+    task.preCommit(at(140));
+    task.stop();
+    StreamDrBackupSinkTask again = new StreamDrBackupSinkTask();
+    again.initialize(new Context());
+    again.start(props(1024));
+    assertThatThrownBy(() -> again.open(List.of(TP))).isInstanceOf(ConnectException.class).hasMessageContaining("orders-0")
+        .hasMessageContaining("now ends at 100").hasMessageContaining("deleted and recreated").hasMessageContaining("backup.name");
+    again.stop();
   }
 
   @Test
