@@ -31,6 +31,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -50,13 +51,16 @@ import org.slf4j.LoggerFactory;
  * <p>A <em>checkpoint</em> is a restorable point: an ordinary topic-backup manifest, id {@code <name>@<instant>}, that
  * lists per partition the segments published when it was taken, with the topics' metadata and the chosen groups'
  * offsets. Restore, verification and the catalog treat it as any full backup; {@link #checkpointAt} picks the one
- * for a point in time.
+ * for a point in time, {@link #prune} thins them.
+ *
+ * <p>Writing segments and reading what is published are safe from any thread and process; an instance remembers what
+ * its last checkpoint listed, so one thread takes an instance's checkpoints.
  */
 public final class ContinuousBackup {
   private static final Logger LOG = LoggerFactory.getLogger(ContinuousBackup.class);
   /** The instant in a checkpoint's id: sortable, and valid in a file name and an object key. */
   private static final DateTimeFormatter INSTANT = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'").withZone(ZoneOffset.UTC);
-  private static final java.util.regex.Pattern CHECKPOINT_ID = java.util.regex.Pattern.compile("[^@/]+@\\d{8}T\\d{6}\\.\\d{3}Z");
+  private static final Pattern CHECKPOINT_ID = Pattern.compile("[^@/]+@\\d{8}T\\d{6}\\.\\d{3}Z");
   private final BackupTarget target;
   private final String name;
   private final Clock clock;
@@ -201,11 +205,13 @@ public final class ContinuousBackup {
   public record Published(String key, long nextOffset, long records, long bytes) {}
 
   /**
-   * Takes a checkpoint: reads the topics' metadata and the groups' committed offsets, lists per partition the
-   * segments published now, and writes the manifest. A partition's segments are listed from its oldest in offset
-   * order; a segment overlapping the one before it (written by a writer that kept running after its partition moved)
-   * ends the partition's list there, logged, so no checkpoint holds a record twice.
+   * Takes a checkpoint: reads the topics' metadata, their partitions' log start and the groups' committed offsets,
+   * lists per partition the segments published now, and writes the manifest. A partition's segments are listed in
+   * offset order from the oldest the source still holds (those wholly below its log start are left out); a segment
+   * inside the ones before it is skipped and one overlapping the one before it ends the partition's list there,
+   * logged, so no checkpoint holds a record twice. A topic deleted, or deleted and recreated, is left out (see the log).
    *
+   * @throws NotFoundException if none of the topics can be checkpointed; nothing is written
    * @param admin  a client of the cluster the records come from
    * @param topics the topics backed up
    * @param groups consumer groups whose committed offsets the checkpoint records
