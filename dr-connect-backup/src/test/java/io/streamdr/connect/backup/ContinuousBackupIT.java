@@ -87,6 +87,7 @@ class ContinuousBackupIT {
     c.put("segment.ms", "1000");
     c.put("segment.bytes", "65536");
     c.put("checkpoint.interval.ms", "1500");
+    c.put("checkpoint.groups", topic + "-app");
     return c;
   }
 
@@ -155,6 +156,19 @@ class ContinuousBackupIT {
         .append(r.value() == null ? "null" : Arrays.toString(r.value()));
     r.headers().forEach(h -> s.append('|').append(h.key()).append('=').append(h.value() == null ? "null" : Arrays.toString(h.value())));
     return s.toString();
+  }
+
+  /** Commits {@code offset} for every partition of {@code topic} as consumer group {@code group}. */
+  private static void commit(String group, String topic, long offset) {
+    Map<String, Object> c = new HashMap<>(KAFKA.clientConfig());
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets = new HashMap<>();
+      for (int p = 0; p < 4; p++) {
+        offsets.put(new TopicPartition(topic, p), new org.apache.kafka.clients.consumer.OffsetAndMetadata(offset));
+      }
+      consumer.commitSync(offsets);
+    }
   }
 
   /** The values of a metric of the connector or its tasks, from the platform MBean server. */
@@ -267,6 +281,7 @@ class ContinuousBackupIT {
       p.flush();
       await().atMost(Duration.ofSeconds(60)).until(() -> backup.newestCheckpoint().map(BackupManifest::records).orElse(0L) == 400);
       first = newest(backup).id();
+      commit("payments-app", topic, 100); // the application's position, which the checkpoints after it record
       between = Instant.now();
       await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(between.plusMillis(5))); // stamps after it differ
       for (int i = 400; i < 700; i++) {
@@ -276,6 +291,7 @@ class ContinuousBackupIT {
       await().atMost(Duration.ofSeconds(60)).until(() -> newest(backup).records() == 700);
     }
     BackupManifest last = newest(backup);
+    assertThat(last.groups()).containsEntry("payments-app", Map.of(topic, Map.of(0, 100L, 1, 100L, 2, 100L, 3, 100L)));
     String chosen = backup.checkpointAt(between).orElseThrow();
     assertThat(backup.checkpointInstant(chosen).orElseThrow()).as("the first checkpoint at or after the point")
         .isAfterOrEqualTo(between).isAfter(backup.checkpointInstant(first).orElseThrow());
