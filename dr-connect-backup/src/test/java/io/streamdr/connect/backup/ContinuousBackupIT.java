@@ -240,7 +240,8 @@ class ContinuousBackupIT {
     var verifier = new BackupIntegrityVerifier(target, Map.of("source", KAFKA.clientConfig()));
     BackupCatalog catalog = new BackupCatalog(target);
     List<String> checkpoints = List.copyOf(backup.checkpointIds().values());
-    assertThat(checkpoints).hasSizeGreaterThan(3).contains(beforeKill.id(), last.id());
+    assertThat(checkpoints).as("taken before the kill and after it").contains(beforeKill.id(), last.id()).doesNotHaveDuplicates();
+    assertThat(last.id()).isNotEqualTo(beforeKill.id());
     for (String id : checkpoints) {
       BackupManifest m = catalog.describe(id);
       for (BackupManifest.PartitionEntry p : m.topics().get(0).partitions()) {
@@ -256,8 +257,10 @@ class ContinuousBackupIT {
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
         assertThat(metric("orders-backup", "last-checkpoint-records")).containsExactly((long) total));
     assertThat(metric("orders-backup", "checkpoints-total")).singleElement().satisfies(n -> assertThat(n).isGreaterThan(0L));
-    assertThat(metric("orders-backup", "records-published-total")).as("per task of the surviving worker").hasSize(2)
-        .allSatisfy(n -> assertThat(n).isGreaterThan(0L));
+    // per task of the surviving worker; a task instance started by the last rebalance may not have published yet
+    List<Long> published = metric("orders-backup", "records-published-total");
+    assertThat(published).hasSize(2);
+    assertThat(published.stream().mapToLong(Long::longValue).sum()).isPositive();
 
     // the newest checkpoint restores byte for byte
     TopicRestore.builder(KAFKA.clientConfig(), target, last.id()).rename(topic, "orders-restored").build().run();
