@@ -7,6 +7,10 @@ import io.streamdr.kafka.backup.ContinuousBackup;
 import io.streamdr.kafka.backup.RetentionPolicy;
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -47,10 +51,10 @@ final class BackupsCommand implements Runnable {
             ? listing.backups() : java.util.Map.of("backups", listing.backups(), "damaged", listing.damaged())));
       } else {
         out.printf("%-40s %-11s %-40s %12s %14s  %s%n", "ID", "TYPE", "PARENT", "RECORDS", "BYTES", "COMPLETED");
-        java.util.Map<String, java.util.List<BackupManifest>> continuous = new java.util.TreeMap<>();
+        Map<String, List<BackupManifest>> continuous = new TreeMap<>();
         for (BackupManifest m : listing.backups()) {
           if (!checkpoints && ContinuousBackup.isCheckpoint(m.id())) {
-            continuous.computeIfAbsent(ContinuousBackup.nameOf(m.id()), k -> new java.util.ArrayList<>()).add(m);
+            continuous.computeIfAbsent(ContinuousBackup.nameOf(m.id()), k -> new ArrayList<>()).add(m);
             continue;
           }
           out.printf("%-40s %-11s %-40s %12d %14d  %s%n", m.id(), m.type(), m.parentId().orElse("-"), m.records(), m.bytes(),

@@ -63,8 +63,8 @@ final class BackupSinkConfig extends AbstractConfig {
   }
 
   /** The backup's name: backup.name, or the connector's name. */
-  String backupName(Map<String, String> props) {
-    String n = getString(NAME);
+  static String backupName(Map<String, String> props) {
+    String n = props.getOrDefault(NAME, "");
     return n.isBlank() ? props.getOrDefault("name", "") : n;
   }
 
@@ -135,7 +135,7 @@ final class BackupSinkConfig extends AbstractConfig {
       add(out, SOURCE_BOOTSTRAP, "Set source.bootstrap.servers to the bootstrap servers of the cluster the topics are on: "
           + "checkpoints record its topic metadata and group offsets");
     }
-    String name = props.getOrDefault(NAME, "").isBlank() ? props.getOrDefault("name", "") : props.get(NAME);
+    String name = backupName(props);
     if (name.contains("@") || name.contains("/")) {
       add(out, NAME, "The backup's name '%s' may not contain '@' or '/'; set backup.name to a name without them".formatted(name));
     }

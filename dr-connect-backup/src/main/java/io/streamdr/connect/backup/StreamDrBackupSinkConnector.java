@@ -89,7 +89,7 @@ public final class StreamDrBackupSinkConnector extends SinkConnector {
     this.props = Map.copyOf(props);
     config = new BackupSinkConfig(props);
     BackupTarget target = config.target();
-    backup = new ContinuousBackup(target, config.backupName(props));
+    backup = new ContinuousBackup(target, BackupSinkConfig.backupName(props));
     admin = Admin.create(config.sourceClient());
     checkpoints = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "streamdr-checkpoints-" + backup.name());

@@ -62,7 +62,7 @@ public final class StreamDrBackupSinkTask extends SinkTask {
   @Override
   public void start(Map<String, String> props) {
     config = new BackupSinkConfig(props);
-    backup = new ContinuousBackup(config.target(), config.backupName(props));
+    backup = new ContinuousBackup(config.target(), BackupSinkConfig.backupName(props));
     source = Admin.create(config.sourceClient());
     PluginMetrics metrics = context.pluginMetrics();
     StreamDrBackupSinkConnector.gauge(metrics, "records-written-total", "Records appended to segments, published or not", () -> recordsWritten);
@@ -131,8 +131,12 @@ public final class StreamDrBackupSinkTask extends SinkTask {
   @Override
   public void put(Collection<SinkRecord> records) {
     rewinding.clear();
+    TopicPartition tp = null;
+    long written = 0;
     for (SinkRecord r : records) {
-      TopicPartition tp = new TopicPartition(r.originalTopic(), r.originalKafkaPartition());
+      if (tp == null || tp.partition() != r.originalKafkaPartition() || !tp.topic().equals(r.originalTopic())) {
+        tp = new TopicPartition(r.originalTopic(), r.originalKafkaPartition()); // a batch comes partition by partition
+      }
       long offset = r.originalKafkaOffset();
       if (offset < next.getOrDefault(tp, 0L) || rewinding.contains(tp)) {
         continue; // delivered again after a rewind (the backup holds it), or to be delivered again from the rewound offset
@@ -149,11 +153,12 @@ public final class StreamDrBackupSinkTask extends SinkTask {
         throw failed(tp, e);
       }
       next.put(tp, offset + 1);
-      recordsWritten++;
+      written++;
       if (seg.uncompressedBytes() >= config.segmentBytes()) {
         publish(tp);
       }
     }
+    recordsWritten += written;
     publishAged();
     wakeForOldestSegment();
   }
@@ -176,15 +181,25 @@ public final class StreamDrBackupSinkTask extends SinkTask {
     if (o == null || o instanceof byte[]) {
       return (byte[]) o;
     }
-    throw new ConnectException(("Record %s-%d@%d: its %s reached the backup as %s, not bytes; set the connector's "
+    throw notBytes(what, o, r);
+  }
+
+  private static ConnectException notBytes(String what, Object o, SinkRecord r) {
+    return new ConnectException(("Record %s-%d@%d: its %s reached the backup as %s, not bytes; set the connector's "
         + "key.converter, value.converter and header.converter to %s").formatted(r.topic(), r.kafkaPartition(), r.kafkaOffset(),
         what, o.getClass().getSimpleName(), BackupSinkConfig.BYTE_ARRAY));
   }
 
   private static List<Map.Entry<String, byte[]>> headers(SinkRecord r) {
-    List<Map.Entry<String, byte[]>> out = new ArrayList<>();
+    if (r.headers().isEmpty()) {
+      return List.of();
+    }
+    List<Map.Entry<String, byte[]>> out = new ArrayList<>(r.headers().size());
     for (Header h : r.headers()) {
-      out.add(new AbstractMap.SimpleImmutableEntry<>(h.key(), bytes(h.value(), "header '" + h.key() + "'", r)));
+      if (h.value() != null && !(h.value() instanceof byte[])) {
+        throw notBytes("header '" + h.key() + "'", h.value(), r);
+      }
+      out.add(new AbstractMap.SimpleImmutableEntry<>(h.key(), (byte[]) h.value()));
     }
     return out;
   }

@@ -91,6 +91,39 @@ class ContinuousBackupIT {
     return c;
   }
 
+  /** Records of every kind sent to a topic from a thread of its own until stopped, counting those acknowledged. */
+  private static final class Traffic {
+    private final AtomicBoolean producing = new AtomicBoolean(true);
+    private final AtomicInteger acked = new AtomicInteger();
+    private final Thread thread;
+
+    Traffic(String topic, int batch, java.util.function.IntToLongFunction timestamp) {
+      thread = new Thread(() -> {
+        try (KafkaProducer<byte[], byte[]> p = producer()) {
+          for (int i = 0; producing.get(); i++) {
+            p.send(record(topic, i, timestamp.applyAsLong(i)), (md, e) -> {
+              if (e == null) {
+                acked.incrementAndGet();
+              }
+            });
+            if (i % batch == batch - 1) {
+              p.flush();
+              java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos()); // traffic's pace, not a wait
+            }
+          }
+        }
+      }, "traffic");
+      thread.start();
+    }
+
+    /** Stops sending; returns how many records were acknowledged. */
+    int stop() throws InterruptedException {
+      producing.set(false);
+      thread.join();
+      return acked.get();
+    }
+  }
+
   /** Creates {@code topic} with 4 partitions and the connector {@code <topic>-backup} backing it up into a new directory. */
   private static FileSystemBackupTarget startBackup(String topic, EmbeddedConnect worker) throws Exception {
     KAFKA.createTopic(topic, 4);
@@ -202,25 +235,8 @@ class ContinuousBackupIT {
     ContinuousBackup backup = new ContinuousBackup(target, "orders-backup");
     ConnectRestAdmin admin = new ConnectRestAdmin(RestEndpoint.of(FIRST.restUrl().toString()));
 
-    AtomicBoolean producing = new AtomicBoolean(true);
-    AtomicInteger acked = new AtomicInteger();
     long base = System.currentTimeMillis() - Duration.ofHours(2).toMillis();
-    Thread traffic = new Thread(() -> {
-      try (KafkaProducer<byte[], byte[]> p = producer()) {
-        for (int i = 0; producing.get(); i++) {
-          p.send(record(topic, i, base + i), (md, e) -> {
-            if (e == null) {
-              acked.incrementAndGet();
-            }
-          });
-          if (i % 200 == 199) {
-            p.flush();
-            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos()); // traffic's pace, not a wait
-          }
-        }
-      }
-    }, "traffic");
-    traffic.start();
+    Traffic traffic = new Traffic(topic, 200, i -> base + i);
 
     await().atMost(Duration.ofSeconds(90)).until(() -> backup.newestCheckpoint().map(BackupManifest::records).orElse(0L) > 2000);
     await().atMost(Duration.ofSeconds(30)).until(() -> admin.describe("orders-backup").tasks().size() == 2
@@ -229,9 +245,7 @@ class ContinuousBackupIT {
     FIRST.kill(); // its tasks (and perhaps the connector) move to the second worker
     ConnectRestAdmin survivor = new ConnectRestAdmin(RestEndpoint.of(SECOND.restUrl().toString()));
     await().atMost(Duration.ofSeconds(90)).until(() -> newest(backup).records() > beforeKill.records() + 5000);
-    producing.set(false);
-    traffic.join();
-    int total = acked.get();
+    int total = traffic.stop();
     await().atMost(Duration.ofSeconds(90)).until(() -> newest(backup).records() >= total);
 
     assertThat(survivor.describe("orders-backup").tasks()).allSatisfy(t -> assertThat(t.state()).isEqualTo(ConnectorState.RUNNING));
@@ -417,24 +431,7 @@ class ContinuousBackupIT {
       FileSystemBackupTarget target = new FileSystemBackupTarget(backups);
       ContinuousBackup backup = new ContinuousBackup(target, "shipments-backup");
 
-      AtomicBoolean producing = new AtomicBoolean(true);
-      AtomicInteger acked = new AtomicInteger();
-      Thread traffic = new Thread(() -> {
-        try (KafkaProducer<byte[], byte[]> p = producer()) {
-          for (int i = 0; producing.get(); i++) {
-            p.send(record(topic, i, System.currentTimeMillis()), (md, e) -> {
-              if (e == null) {
-                acked.incrementAndGet();
-              }
-            });
-            if (i % 100 == 99) {
-              p.flush();
-              java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos()); // traffic's pace, not a wait
-            }
-          }
-        }
-      }, "traffic");
-      traffic.start();
+      Traffic traffic = new Traffic(topic, 100, i -> System.currentTimeMillis());
       String survivorId = "127.0.0.1:" + SURVIVOR.restUrl().getPort();
       await().atMost(Duration.ofSeconds(90)).until(() -> {
         var tasks = admin.describe("shipments-backup").tasks();
@@ -450,9 +447,7 @@ class ContinuousBackupIT {
             && t.workerId().orElse("").equals(survivorId));
       });
       await().atMost(Duration.ofSeconds(90)).until(() -> newest(backup).records() > beforeKill + 3000);
-      producing.set(false);
-      traffic.join();
-      int total = acked.get();
+      int total = traffic.stop();
       await().atMost(Duration.ofSeconds(90)).until(() -> newest(backup).records() >= total);
 
       BackupManifest last = newest(backup);
@@ -562,5 +557,22 @@ class ContinuousBackupIT {
           .containsExactly("kept");
       assertThat(restarted.checkpointIds()).hasSize(2);
     }
+  }
+
+  @Test
+  void connects_validate_endpoint_names_each_wrong_property_and_what_to_set() throws Exception {
+    Map<String, String> config = connector("orders", dir);
+    config.remove("header.converter");
+    config.put("connector.class", "StreamDrBackupSinkConnector"); // Connect's alias, as an operator would write it
+    config.put("name", "orders-validate");
+    String body = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(config);
+    var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            SECOND.restUrl().resolve("/connector-plugins/StreamDrBackupSinkConnector/config/validate"))
+        .header("Content-Type", "application/json").PUT(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());
+    assertThat(json.path("error_count").asInt()).as(response.body()).isEqualTo(1);
+    assertThat(response.body()).contains("header.converter=" + BackupSinkConfig.BYTE_ARRAY);
   }
 }

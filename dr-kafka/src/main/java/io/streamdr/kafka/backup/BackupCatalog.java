@@ -160,9 +160,10 @@ public final class BackupCatalog {
   public PruneResult prune(RetentionPolicy policy, ContinuousBackup.Thinning thinning, Instant now, boolean dryRun) {
     List<BackupManifest> everything = list();
     List<BackupManifest> all = everything.stream().filter(m -> !ContinuousBackup.isCheckpoint(m.id())).toList();
-    List<ContinuousBackup.PruneResult> continuous = everything.stream().map(BackupManifest::id).filter(ContinuousBackup::isCheckpoint)
-        .map(ContinuousBackup::nameOf).distinct().sorted().map(name -> new ContinuousBackup(target, name).prune(thinning, now, dryRun))
-        .toList();
+    Map<String, BackupManifest> checkpoints = new HashMap<>();
+    everything.stream().filter(m -> ContinuousBackup.isCheckpoint(m.id())).forEach(m -> checkpoints.put(m.id(), m));
+    List<ContinuousBackup.PruneResult> continuous = checkpoints.keySet().stream().map(ContinuousBackup::nameOf).distinct().sorted()
+        .map(name -> new ContinuousBackup(target, name).prune(thinning, now, dryRun, checkpoints)).toList();
     Map<String, BackupManifest> byId = new HashMap<>();
     all.forEach(m -> byId.put(m.id(), m));
     Set<String> keep = new HashSet<>();

@@ -107,7 +107,7 @@ public final class ContinuousBackup {
   }
 
   private String prefix(TopicPartition tp) {
-    return "continuous-backups/" + name + "/data/" + tp.topic() + "/" + tp.partition() + "/";
+    return PublishedSegments.dataPrefix("continuous-backups/" + name, tp);
   }
 
   /**
@@ -127,7 +127,7 @@ public final class ContinuousBackup {
 
   /** Starts the segment of {@code tp} whose first record has {@code firstOffset}. */
   public Segment startSegment(TopicPartition tp, long firstOffset, int compressionLevel) {
-    BackupKey key = new BackupKey(prefix(tp) + String.format("%020d", firstOffset) + ".seg");
+    BackupKey key = PublishedSegments.segmentKey(prefix(tp), firstOffset);
     return new Segment(target, tp, key, new SegmentFile(target, key, compressionLevel));
   }
 
@@ -141,7 +141,6 @@ public final class ContinuousBackup {
     private final BackupKey key;
     private final SegmentFile file;
     private final long startedNanos = System.nanoTime();
-    private long lastOffset = -1;
 
     private Segment(BackupTarget target, TopicPartition tp, BackupKey key, SegmentFile file) {
       this.target = target;
@@ -155,11 +154,6 @@ public final class ContinuousBackup {
         List<Map.Entry<String, byte[]>> headers) {
       file.write(offset, timestamp, timestampType, key == null ? null : ByteBuffer.wrap(key),
           value == null ? null : ByteBuffer.wrap(value), headers);
-      lastOffset = offset;
-    }
-
-    public long records() {
-      return file.records();
     }
 
     /** Bytes appended before compression. */
@@ -185,7 +179,7 @@ public final class ContinuousBackup {
             + "this one wrote it; this one is abandoned: resume the partition where its published segments end").formatted(key, tp));
       }
       SegmentStats stats = file.publish();
-      return new Published(stats.key(), lastOffset + 1, stats.records(), stats.bytes());
+      return new Published(stats.lastOffset() + 1, stats.records(), stats.bytes());
     }
 
     /** Abandons the segment: nothing of it is published. */
@@ -197,12 +191,11 @@ public final class ContinuousBackup {
   /**
    * A published segment.
    *
-   * @param key        its key in the backup target
    * @param nextOffset the offset its partition resumes at: one past its last record
    * @param records    records in it
    * @param bytes      its size as stored
    */
-  public record Published(String key, long nextOffset, long records, long bytes) {}
+  public record Published(long nextOffset, long records, long bytes) {}
 
   /**
    * Takes a checkpoint: reads the topics' metadata, their partitions' log start and the groups' committed offsets,
@@ -459,6 +452,11 @@ public final class ContinuousBackup {
    * first, so a checkpoint never names a deleted segment. Segments of a topic no kept checkpoint lists are left.
    */
   public PruneResult prune(Thinning thinning, Instant now, boolean dryRun) {
+    return prune(thinning, now, dryRun, Map.of());
+  }
+
+  /** The same, taking the manifests already read (by the catalog) from {@code read}. */
+  PruneResult prune(Thinning thinning, Instant now, boolean dryRun, Map<String, BackupManifest> read) {
     TreeMap<Instant, String> ids = checkpointIds();
     if (ids.isEmpty()) {
       return new PruneResult(name, List.of(), List.of(), 0, 0, dryRun);
@@ -484,7 +482,7 @@ public final class ContinuousBackup {
     Set<String> needed = new java.util.HashSet<>();
     Map<TopicPartition, Long> ends = new HashMap<>();
     for (String id : kept) {
-      BackupManifest m = BackupManifest.read(target, id);
+      BackupManifest m = read.containsKey(id) ? read.get(id) : BackupManifest.read(target, id);
       for (BackupManifest.TopicEntry t : m.topics()) {
         for (BackupManifest.PartitionEntry p : t.partitions()) {
           p.segments().forEach(seg -> needed.add(seg.key()));

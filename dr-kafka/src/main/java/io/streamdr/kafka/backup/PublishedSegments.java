@@ -27,12 +27,22 @@ final class PublishedSegments {
 
   /** The key prefix of a partition's segments in a backup. */
   static String prefix(String backupId, TopicPartition tp) {
-    return "topic-backups/" + backupId + "/data/" + tp.topic() + "/" + tp.partition() + "/";
+    return dataPrefix("topic-backups/" + backupId, tp);
+  }
+
+  /** The key prefix of a partition's segments under {@code root} (a backup's, or a continuous backup's). */
+  static String dataPrefix(String root, TopicPartition tp) {
+    return root + "/data/" + tp.topic() + "/" + tp.partition() + "/";
   }
 
   /** The key of the segment of {@code tp} whose first record has {@code firstOffset}. */
   static BackupKey key(String backupId, TopicPartition tp, long firstOffset) {
-    return new BackupKey(prefix(backupId, tp) + String.format("%020d", firstOffset) + ".seg");
+    return segmentKey(prefix(backupId, tp), firstOffset);
+  }
+
+  /** The key of the segment under a partition's {@code prefix} whose first record has {@code firstOffset}. */
+  static BackupKey segmentKey(String prefix, long firstOffset) {
+    return new BackupKey(prefix + String.format("%020d", firstOffset) + ".seg");
   }
 
   /** The sidecar holding a segment's {@link SegmentStats}. */

@@ -69,11 +69,6 @@ final class SegmentFile {
     maxTs = Math.max(maxTs, timestamp);
   }
 
-  /** Records appended so far. */
-  long records() {
-    return writer.records();
-  }
-
   /** Bytes appended before compression: what the segment size limit counts. */
   long uncompressedBytes() {
     return writer.uncompressedBytes();
