@@ -326,6 +326,15 @@ class AgentIT {
         await("the takeover", Duration.ofSeconds(90), () -> lines.stream().anyMatch(l -> l.contains("connector lines-source started in us-west-2")));
         await("the connector running in us-west-2", Duration.ofSeconds(60), () -> admin.connectors().contains("lines-source")
             && admin.describe("lines-source").state() == io.streamdr.core.connect.ConnectorState.RUNNING);
+        // the takeover's report is written once its last step ends, which may come after the connector runs
+        await("the takeover's report", Duration.ofSeconds(30), () -> {
+          try (var reports = Files.list(dir.resolve("backups/agent/reports"))) {
+            var first = reports.findFirst();
+            return first.isPresent() && Json.MAPPER.readTree(first.get().toFile()).path("connectors").size() >= 2;
+          } catch (java.io.IOException e) {
+            return false; // not written yet, or being written
+          }
+        });
         try (var reports = Files.list(dir.resolve("backups/agent/reports"))) {
           JsonNode report = Json.MAPPER.readTree(reports.findFirst().orElseThrow().toFile());
           assertThat(report.path("connectors").get(0).path("schemas").asText()).as(report.toString()).startsWith("pipeline-us-east-1-");
