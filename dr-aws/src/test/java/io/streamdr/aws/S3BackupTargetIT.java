@@ -7,6 +7,7 @@ import io.streamdr.core.NotFoundException;
 import io.streamdr.core.backup.BackupKey;
 import io.streamdr.core.backup.BackupOutputStream;
 import io.streamdr.core.backup.BackupTarget;
+import io.streamdr.core.backup.ForwardingBackupTarget;
 import io.streamdr.kafka.backup.BackupCatalog;
 import io.streamdr.kafka.backup.BackupManifest;
 import io.streamdr.kafka.backup.TopicBackup;
@@ -14,15 +15,19 @@ import io.streamdr.kafka.restore.TopicRestore;
 import io.streamdr.testing.BackupTargetContract;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
 import io.streamdr.testkit.EmbeddedS3;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 class S3BackupTargetIT extends BackupTargetContract {
   @RegisterExtension @Order(1)
@@ -109,7 +114,7 @@ class S3BackupTargetIT extends BackupTargetContract {
   }
 
   @Test
-  void a_topic_backs_up_to_s3_and_restores_from_it() {
+  void a_topic_backs_up_to_s3_and_restores_from_it(@TempDir Path copies) {
     KAFKA.createTopic("orders", 2, 1, Map.of());
     Map<String, String> data = new LinkedHashMap<>();
     for (int i = 0; i < 500; i++) {
@@ -120,8 +125,22 @@ class S3BackupTargetIT extends BackupTargetContract {
     BackupManifest m = TopicBackup.builder(KAFKA.clientConfig(), t).topics(List.of("orders")).build().full("s3-full");
     assertThat(m.records()).isEqualTo(500);
     assertThat(new BackupCatalog(t).verify("s3-full").ok()).isTrue();
-    TopicRestore.builder(KAFKA.clientConfig(), t, "s3-full").rename("orders", "orders-restored").build().run();
+    // each segment is downloaded once: the restore produces from the local copy it kept while verifying
+    Map<String, Integer> downloads = new ConcurrentHashMap<>();
+    BackupTarget counted = new ForwardingBackupTarget(t) {
+      @Override
+      public InputStream open(BackupKey key) {
+        if (key.value().endsWith(".seg")) {
+          downloads.merge(key.value(), 1, Integer::sum);
+        }
+        return super.open(key);
+      }
+    };
+    TopicRestore.builder(KAFKA.clientConfig(), counted, "s3-full").rename("orders", "orders-restored").localCopyDirectory(copies)
+        .build().run();
     assertThat(KAFKA.read("orders-restored", 500, Duration.ofSeconds(30))).hasSize(500);
+    assertThat(downloads).isNotEmpty().allSatisfy((key, n) -> assertThat(n).as(key).isEqualTo(1));
+    assertThat(copies.toFile().list()).isEmpty();
     assertThat(S3.client().listObjectsV2(r -> r.bucket("backups").prefix("kafka/us-east-1/topic-backups/s3-full/")).contents())
         .anySatisfy(o -> assertThat(o.key()).endsWith("manifest.json"));
   }

@@ -13,6 +13,7 @@ import io.streamdr.kafka.restore.RestoreReport;
 import io.streamdr.kafka.restore.TopicRestore;
 import io.streamdr.kafka.schema.SchemaBackup;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,6 +65,9 @@ final class RestoreCommand implements Callable<Integer> {
 
   @Option(names = "--pipelined", description = "Verify each partition just before writing it, not all first (for very large restores: a damaged segment then leaves a partial restore).")
   boolean pipelined;
+
+  @Option(names = "--local-copy-dir", paramLabel = "DIR", description = "Keep a copy of each segment as it is verified in a new directory under DIR and write from it, so a backup in S3 is downloaded once, not twice (needs the segments' size free, else it downloads twice; deleted when the restore ends).")
+  Path localCopyDir;
 
   @Option(names = "--replication-factor", paramLabel = "N", description = "Replication factor of the topics the restore creates (default: the backed-up one).")
   Integer replicationFactor;
@@ -120,6 +124,9 @@ final class RestoreCommand implements Callable<Integer> {
     }
     TopicRestore.Builder b = TopicRestore.builder(target.kafkaClientConfig(), cfg.backups(), backup)
         .topics(Set.copyOf(topics)).append(append).pipelined(pipelined);
+    if (localCopyDir != null) {
+      b.localCopyDirectory(localCopyDir);
+    }
     renames.forEach(b::rename);
     if (pattern != null) {
       b.topicPattern(Pattern.compile(pattern));

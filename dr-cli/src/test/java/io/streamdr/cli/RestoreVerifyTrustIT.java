@@ -168,8 +168,11 @@ class RestoreVerifyTrustIT {
     assertThat(count(WEST, a)).as("the topics restored before are not written again").isEqualTo(30);
     assertThat(count(WEST, b)).isEqualTo(20);
 
-    ok("restore", "-c", cfg, "--backup", "full1", "--region", "us-west-2", "--topics", b, "--rename", b + "=" + b + "-only");
+    Path copies = dir.resolve("copies");
+    ok("restore", "-c", cfg, "--backup", "full1", "--region", "us-west-2", "--topics", b, "--rename", b + "=" + b + "-only",
+        "--local-copy-dir", copies.toString());
     assertThat(count(WEST, b + "-only")).isEqualTo(20);
+    assertThat(copies.toFile().list()).as("the local copies are deleted when the restore ends").isEmpty();
     assertThat(topics(WEST)).doesNotContain(a + "-only");
   }
 

@@ -87,6 +87,11 @@ public final class BackupChain {
     return new Walk(chain, null);
   }
 
+  /** The same chain, its segments read from {@code other} (a local copy of some of them, say), its manifests not read again. */
+  public BackupChain readingFrom(BackupTarget other) {
+    return new BackupChain(Checks.requireNonNull(other, "target"), manifests);
+  }
+
   /** The manifests, full backup first. */
   public List<BackupManifest> manifests() {
     return manifests;
