@@ -5,8 +5,6 @@ import io.streamdr.core.BackupCorruptedException;
 import io.streamdr.core.BackupIoException;
 import io.streamdr.kafka.backup.BackupRecord;
 import java.io.BufferedInputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,10 +22,15 @@ import org.slf4j.LoggerFactory;
  * reset) is a retryable {@link BackupIoException}, never mistaken for damage.
  */
 public final class SegmentReader implements AutoCloseable {
+  /** The window frames are read into and checked in place; grown for a larger frame, shrunk back after it. */
+  private static final int WINDOW = 256 * 1024;
   private final String name;
-  private final DataInputStream in;
+  /** The payload: the frames as stored, or as zstd decompresses them. */
+  private final InputStream in;
   private final CRC32C crc = new CRC32C();
-  private byte[] buf = new byte[64 * 1024];
+  private byte[] win = new byte[WINDOW];
+  private int pos;
+  private int lim;
   private long frameNo;
   private long records;
   private boolean ended;
@@ -53,7 +56,7 @@ public final class SegmentReader implements AutoCloseable {
       throw corrupt("uses unknown codec " + codec);
     }
     try {
-      this.in = new DataInputStream(new BufferedInputStream(codec == SegmentFormat.CODEC_ZSTD ? new ZstdInputStream(raw) : raw, 128 * 1024));
+      this.in = codec == SegmentFormat.CODEC_ZSTD ? new ZstdInputStream(raw) : raw;
     } catch (IOException e) {
       throw unreadable(e);
     }
@@ -153,33 +156,68 @@ public final class SegmentReader implements AutoCloseable {
     }
   }
 
-  /** Reads the next frame and checks its CRC; a cursor after its type byte for a record, null at the end frame. */
+  /**
+   * Makes at least {@code n} bytes available in the window from {@code pos}, reading the payload in large chunks;
+   * false if it ends first.
+   */
+  private boolean fill(int n) throws IOException {
+    if (lim - pos >= n) {
+      return true;
+    }
+    boolean shrink = win.length > 4 * WINDOW && n <= WINDOW && lim - pos <= WINDOW / 2; // memory stays bounded per reader
+    if (pos + n > win.length || shrink) {
+      byte[] to = n > win.length ? new byte[Math.max(n, win.length * 2)] : shrink ? new byte[WINDOW] : win;
+      System.arraycopy(win, pos, to, 0, lim - pos);
+      win = to;
+      lim -= pos;
+      pos = 0;
+    }
+    while (lim - pos < n) {
+      int r = in.read(win, lim, win.length - lim);
+      if (r < 0) {
+        return false;
+      }
+      lim += r;
+    }
+    return true;
+  }
+
+  private int i32(int at) {
+    return ((win[at] & 0xff) << 24) | ((win[at + 1] & 0xff) << 16) | ((win[at + 2] & 0xff) << 8) | (win[at + 3] & 0xff);
+  }
+
+  /**
+   * Reads the next frame into the window and checks its CRC there; a cursor after its type byte for a record (valid
+   * until the next frame is read), null at the end frame.
+   */
   private FrameCursor nextRecordFrame() {
     if (ended) {
       return null;
     }
     try {
-      int length;
-      try {
-        length = in.readInt();
-      } catch (EOFException e) {
+      if (!fill(4)) {
         throw corrupt("is truncated: it ends without its end frame after " + records + " records");
       }
+      int length = i32(pos);
       frameNo++;
-      int expected = in.readInt();
+      if (!fill(8)) {
+        throw corrupt("is truncated inside frame " + frameNo);
+      }
+      int expected = i32(pos + 4);
       if (length < 1 || length > SegmentFormat.MAX_FRAME) {
         throw corrupt("has an impossible length " + length + " at frame " + frameNo);
       }
-      if (buf.length < length) {
-        buf = new byte[Math.max(length, buf.length * 2)];
+      if (!fill(8 + length)) {
+        throw corrupt("is truncated inside frame " + frameNo);
       }
-      in.readFully(buf, 0, length);
+      int body = pos + 8;
+      pos = body + length;
       crc.reset();
-      crc.update(buf, 0, length);
+      crc.update(win, body, length);
       if ((int) crc.getValue() != expected) {
         throw corrupt("fails its CRC32C check at frame " + frameNo);
       }
-      FrameCursor c = new FrameCursor(buf, length);
+      FrameCursor c = new FrameCursor(win, body, body + length);
       byte type = c.u8();
       if (type == SegmentFormat.TYPE_END) {
         long count = c.i64();
@@ -193,8 +231,6 @@ public final class SegmentReader implements AutoCloseable {
         throw corrupt("has an unknown type " + type + " at frame " + frameNo);
       }
       return c;
-    } catch (EOFException e) {
-      throw corrupt("is truncated inside frame " + frameNo);
     } catch (SourceFailure e) {
       throw unreadable(e);
     } catch (IOException e) {
