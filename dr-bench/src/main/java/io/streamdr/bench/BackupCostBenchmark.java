@@ -8,11 +8,13 @@ import io.streamdr.core.backup.FileSystemBackupTarget;
 import io.streamdr.kafka.backup.BackupManifest;
 import io.streamdr.kafka.backup.TopicBackup;
 import io.streamdr.testkit.EmbeddedKafkaCluster;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.stream.Stream;
 
 /**
  * Where a backup's time goes: the read limit (BackupBenchmark's bare poll loop) against TopicBackup writing to a
@@ -29,8 +32,11 @@ import java.util.Random;
  * CPU-seconds per GB, and those split by thread group ({@link CpuUse}): the broker runs in this process too, so the
  * CPU a method needs is all there.
  *
+ * <p>Given zstd levels (a fourth argument, e.g. {@code 1,-1,-3}), it compares instead TopicBackup to disk at each of
+ * those levels against the read limit, and prints what each stored.
+ *
  * <p>Usage: {@code java -cp "dr-bench/target/dr-bench.jar:dr-bench/target/lib/*" io.streamdr.bench.BackupCostBenchmark
- * [random|json, default random] [records, default 1000000] [rounds, default 5]}
+ * [random|json, default random] [records, default 1000000] [rounds, default 5] [zstd levels, comma-separated]}
  */
 public final class BackupCostBenchmark {
   private static final String READ_LIMIT = "read limit (bare poll loop)";
@@ -40,6 +46,11 @@ public final class BackupCostBenchmark {
     String dataset = args.length > 0 ? args[0] : "random";
     int records = args.length > 1 ? Integer.parseInt(args[1]) : 1_000_000;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+    List<Integer> levels = args.length > 3 ? Arrays.stream(args[3].split(",")).map(Integer::valueOf).toList() : List.of();
+    List<String> methods = levels.isEmpty()
+        ? List.of("backup, segments discarded, no SHA-256", "backup, segments discarded, SHA-256", "backup to disk")
+        : levels.stream().map(l -> "backup to disk, zstd level " + l).toList();
+    Map<String, Long> stored = new LinkedHashMap<>();
     System.out.printf(Locale.ROOT, "SHA-256 alone, 128 KiB chunks: %.0f MB/s%n", sha256Rate());
     Path work = Files.createTempDirectory("streamdr-cost");
     try (EmbeddedKafkaCluster kafka = EmbeddedKafkaCluster.builder().name("bench").build()) {
@@ -50,25 +61,36 @@ public final class BackupCostBenchmark {
       Map<String, List<CpuUse.Run>> runs = new LinkedHashMap<>();
       for (int round = 0; round <= rounds; round++) {
         CpuUse.measure(runs, round, READ_LIMIT, mb, () -> BackupBenchmark.bareConsume(kafka, topic, records));
-        for (String method : List.of("backup, segments discarded, no SHA-256", "backup, segments discarded, SHA-256",
-            "backup to disk")) {
+        for (int i = 0; i < methods.size(); i++) {
+          String method = methods.get(i);
+          int level = levels.isEmpty() ? 1 : levels.get(i);
           Path dir = work.resolve("round-" + round + "-" + runs.size());
           BackupTarget files = new FileSystemBackupTarget(dir);
-          BackupTarget target = method.endsWith("disk") ? files : new SegmentsDiscarded(files, method.endsWith(", SHA-256"));
+          BackupTarget target = method.startsWith("backup to disk") ? files : new SegmentsDiscarded(files, method.endsWith(", SHA-256"));
           CpuUse.measure(runs, round, method, mb, () -> {
-            BackupManifest m = TopicBackup.builder(kafka.clientConfig(), target).topics(List.of(topic)).build().full("cost");
+            BackupManifest m = TopicBackup.builder(kafka.clientConfig(), target).topics(List.of(topic)).compressionLevel(level)
+                .build().full("cost");
             if (m.records() != records) {
               throw new IllegalStateException("backed up " + m.records() + " records, expected " + records);
             }
           });
+          stored.put(method, sizeOf(dir));
           BackupBenchmark.deleteTree(dir);
         }
       }
       System.out.printf(Locale.ROOT, "%n%s: %,d records, %.1f MB, %d rounds after a warm-up (medians), %d cores%n", dataset, records, mb,
           rounds, Runtime.getRuntime().availableProcessors());
       CpuUse.print(runs, READ_LIMIT, "consumer");
+      System.out.println();
+      stored.forEach((method, bytes) -> System.out.printf(Locale.ROOT, "%-44s %10.1f MB stored%n", method, bytes / 1e6));
     } finally {
       BackupBenchmark.deleteTree(work);
+    }
+  }
+
+  private static long sizeOf(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
     }
   }
 
