@@ -164,8 +164,12 @@ final class SegmentSpool implements AutoCloseable {
           int b = super.read();
           if (b < 0) {
             ended = true;
-          } else {
-            copy(new byte[] {(byte) b}, 0, 1);
+          } else if (out != null && !failed) {
+            try {
+              out.write(b);
+            } catch (IOException e) {
+              drop(e);
+            }
           }
           return b;
         }

@@ -9,10 +9,6 @@ final class FrameCursor {
   private final int limit;
   private int p;
 
-  FrameCursor(byte[] b, int limit) {
-    this(b, 0, limit);
-  }
-
   /** The frame body in {@code b} from {@code start} (inclusive) to {@code limit} (exclusive). */
   FrameCursor(byte[] b, int start, int limit) {
     this.b = b;
